@@ -1,0 +1,249 @@
+//! The widget API's JSON, shared by the widget (which sends it) and the server (which answers it).
+//! Field names are camelCase on the wire, as JavaScript embedders expect.
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    Assistant,
+    Agent,
+    System,
+}
+
+impl Author {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Assistant => "assistant",
+            Self::Agent => "agent",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "visitor" => Self::Visitor,
+            "assistant" => Self::Assistant,
+            "agent" => Self::Agent,
+            "system" => Self::System,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a conversation happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Sms,
+    Email,
+    Voice,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Sms => "sms",
+            Self::Email => "email",
+            Self::Voice => "voice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "web" => Self::Web,
+            "sms" => Self::Sms,
+            "email" => Self::Email,
+            "voice" => Self::Voice,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// The assistant answers.
+    Open,
+    /// The assistant could not help, or the visitor asked for a person: a teammate should answer.
+    WaitingHuman,
+    /// A sensitive situation or a safety rule: a teammate must look.
+    Escalated,
+    Resolved,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::WaitingHuman => "waiting_human",
+            Self::Escalated => "escalated",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => Self::Open,
+            "waiting_human" => Self::WaitingHuman,
+            "escalated" => Self::Escalated,
+            "resolved" => Self::Resolved,
+            _ => return None,
+        })
+    }
+}
+
+/// `GET /api/widgets/{tenantId}/config`: the public settings of a tenant's widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetConfig {
+    pub tenant_id: String,
+    pub company_name: String,
+    /// A CSS colour, `#rrggbb`.
+    pub primary_color: String,
+    pub greeting: String,
+    pub assistant_name: String,
+}
+
+/// `POST /api/widgets/{tenantId}/sessions` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCreated {
+    pub session_id: String,
+}
+
+/// `PUT /api/widgets/{tenantId}/sessions/{sessionId}/contact` body and answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+}
+
+/// `POST /api/widgets/{tenantId}/chat` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRequest {
+    pub session_id: String,
+    pub message: String,
+    /// Chosen by the client for each new message and reused on retries: a retry with the same
+    /// id stores nothing new and answers the same reply.
+    pub client_message_id: String,
+    /// The conversation the client believes it is in; the server resumes the session's open
+    /// conversation either way and answers which one it used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+}
+
+/// One message as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: String,
+    pub author: Author,
+    pub body: String,
+    /// Unix time in milliseconds.
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+}
+
+/// How a reply was produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyMetadata {
+    /// The model that wrote the reply (`embedded` for the built-in assistant).
+    pub model: String,
+    /// Tokens the provider charged for this reply, when it reports them.
+    pub tokens: Option<u32>,
+    /// True when the configured provider failed and the embedded assistant answered instead.
+    #[serde(default)]
+    pub fallback: bool,
+}
+
+/// `POST /api/widgets/{tenantId}/chat` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatResponse {
+    pub conversation_id: String,
+    /// The reply to show.
+    pub message: MessageView,
+    /// The visitor's message as stored.
+    pub visitor_message: MessageView,
+    pub conversation_status: ConversationStatus,
+    pub metadata: ReplyMetadata,
+}
+
+/// `GET /api/widgets/{tenantId}/sessions/{sessionId}`: what a returning visitor sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionHistory {
+    pub session_id: String,
+    pub contact: Option<Contact>,
+    pub conversation_id: Option<String>,
+    pub conversation_status: Option<ConversationStatus>,
+    pub messages: Vec<MessageView>,
+}
+
+/// Every error the API answers has this body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code, e.g. `invalid_email`, `rate_limited`.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_request_uses_camel_case_and_optional_conversation() {
+        let req: ChatRequest =
+            serde_json::from_str(r#"{"sessionId":"s","message":"hi","clientMessageId":"m1"}"#)
+                .unwrap();
+        assert_eq!(req.conversation_id, None);
+        let json = serde_json::to_value(&req).unwrap();
+        assert_eq!(json["clientMessageId"], "m1");
+        assert!(json.get("conversationId").is_none());
+    }
+
+    #[test]
+    fn enums_round_trip_through_their_names() {
+        for s in [
+            ConversationStatus::Open,
+            ConversationStatus::WaitingHuman,
+            ConversationStatus::Escalated,
+            ConversationStatus::Resolved,
+        ] {
+            assert_eq!(ConversationStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for a in [
+            Author::Visitor,
+            Author::Assistant,
+            Author::Agent,
+            Author::System,
+        ] {
+            assert_eq!(Author::parse(a.as_str()), Some(a));
+        }
+        for c in [Channel::Web, Channel::Sms, Channel::Email, Channel::Voice] {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! What the widget, the dashboard and the server agree on: the JSON that crosses the wire and the
+//! parsers for what a visitor types. Depends on serde only, so it compiles to native and to
+//! `wasm32-unknown-unknown` alike: the browser and the server run the very same validation.
+
+pub mod api;
+pub mod contact;
+pub mod text;
+
+pub use contact::{Email, EmailError, NameError, PersonName};
+pub use text::{ClientMessageId, ClientMessageIdError, MessageText, MessageTextError};
