@@ -1,0 +1,321 @@
+//! The embedded provider: answers from the assistant's knowledge with BM25, no network.
+
+use shared::api::Author;
+
+use super::bm25::{tokenize, Hit, Index, Query};
+use super::{KnowledgeEntry, Reply, ReplyRequest};
+
+pub(crate) const MODEL: &str = "embedded";
+
+pub(crate) const TEAMMATE_TEXT: &str =
+    "I'm not sure about that one, so I've asked a teammate to join. They'll reply right here.";
+pub(crate) const HUMAN_TEXT: &str =
+    "Of course! I've asked a teammate to join this conversation. They'll reply right here as soon as they can.";
+const CLARIFY_TEXT: &str =
+    "Could you tell me a little more about what you're looking for? I can help with most questions right away.";
+const THANKS_TEXT: &str = "You're welcome! Is there anything else I can help you with?";
+const GOODBYE_TEXT: &str = "Thanks for stopping by, and have a great day!";
+const HOW_ARE_YOU_TEXT: &str = "I'm doing well, thanks for asking! What can I help you with today?";
+const DEFAULT_GREETING: &str = "Hi there! How can I help you today?";
+
+/// A match must score at least this much (one distinctive term in a question scores ~2-3)...
+const MIN_SCORE: f64 = 1.0;
+/// ...and contain at least this share of the query's idf-weighted terms.
+const MIN_COVERAGE: f64 = 0.5;
+/// A match covering less than this must also beat the runner-up by `MARGIN`.
+const STRONG_COVERAGE: f64 = 0.75;
+const MARGIN: f64 = 1.2;
+/// Weights of the previous visitor messages when a follow-up is read in context.
+const CONTEXT_WEIGHTS: [f64; 2] = [0.5, 0.25];
+
+/// Answers deterministically from the knowledge entries.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Embedded;
+
+impl Embedded {
+    pub(crate) fn reply(&self, req: &ReplyRequest<'_>) -> Reply {
+        let (text, needs_human) = compose(req);
+        Reply {
+            text,
+            model: MODEL.to_string(),
+            tokens: None,
+            needs_human,
+        }
+    }
+}
+
+fn compose(req: &ReplyRequest<'_>) -> (String, bool) {
+    let message = req.message.trim();
+    if message.is_empty() {
+        return (CLARIFY_TEXT.to_string(), false);
+    }
+    if wants_human(message) {
+        return (HUMAN_TEXT.to_string(), true);
+    }
+    let name = first_name(req.visitor_name);
+    match small_talk(message) {
+        Some(SmallTalk::Greeting) => return (personalize(&req.assistant.greeting, name), false),
+        Some(SmallTalk::Thanks) => return (THANKS_TEXT.to_string(), false),
+        Some(SmallTalk::Goodbye) => return (GOODBYE_TEXT.to_string(), false),
+        Some(SmallTalk::HowAreYou) => return (HOW_ARE_YOU_TEXT.to_string(), false),
+        None => {}
+    }
+    let (body, needs_human) = match find_answers(req) {
+        Some(entries) => {
+            let answers: Vec<&str> = entries.iter().map(|e| e.answer.trim()).collect();
+            (answers.join("\n\n"), false)
+        }
+        None if tokenize(message).is_empty() => (CLARIFY_TEXT.to_string(), false),
+        None => (TEAMMATE_TEXT.to_string(), true),
+    };
+    if has_visitor_turns(req) {
+        (body, needs_human)
+    } else {
+        let intro = greeting_line(&req.assistant.greeting, name);
+        (format!("{intro}\n\n{body}"), needs_human)
+    }
+}
+
+fn has_visitor_turns(req: &ReplyRequest<'_>) -> bool {
+    req.history.iter().any(|t| t.author == Author::Visitor)
+}
+
+/// The current message as a query, plus (when there are earlier visitor messages) the
+/// message combined with the last ones, down-weighted.
+fn queries(req: &ReplyRequest<'_>) -> (Query, Option<Query>) {
+    let current = Query::from_text(req.message);
+    let earlier = req
+        .history
+        .iter()
+        .rev()
+        .filter(|t| t.author == Author::Visitor)
+        .take(CONTEXT_WEIGHTS.len());
+    let mut combined = current.clone();
+    let mut any = false;
+    for (turn, weight) in earlier.zip(CONTEXT_WEIGHTS) {
+        combined.merge(&Query::from_text(&turn.body), weight);
+        any = true;
+    }
+    (current, any.then_some(combined))
+}
+
+/// The best hit if it passes the decision rule.
+fn accept(hits: &[Hit]) -> Option<Hit> {
+    let top = *hits.first()?;
+    if top.score < MIN_SCORE || top.coverage < MIN_COVERAGE {
+        return None;
+    }
+    let clear_winner = hits
+        .get(1)
+        .is_none_or(|second| top.score >= MARGIN * second.score);
+    (top.coverage >= STRONG_COVERAGE || clear_winner).then_some(top)
+}
+
+/// The entries that answer the message: the best one, plus a second one when it is also
+/// relevant and covers a good part of the question the first one doesn't.
+fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<&'k KnowledgeEntry>> {
+    let index = Index::for_knowledge(req.knowledge);
+    let (current, combined) = queries(req);
+    let alone = index.rank(&current);
+    let alone_ok = accept(&alone);
+    let mut chosen = alone_ok.map(|top| (top, &alone));
+    let ranked_combined;
+    if let Some(combined) = &combined {
+        if alone_ok.is_none() || is_elliptical(req.message) {
+            ranked_combined = index.rank(combined);
+            if let Some(top) = accept(&ranked_combined) {
+                // The context may steer the answer but must not override what the message
+                // itself asks: the pick has to answer the message on its own reasonably well.
+                let best_alone = alone.first().map_or(0.0, |h| h.score);
+                if best_alone == 0.0 || index.score(top.doc, &current) >= 0.5 * best_alone {
+                    chosen = Some((top, &ranked_combined));
+                }
+            }
+        }
+    }
+    let (top, hits) = chosen?;
+    let mut picked = vec![req.knowledge.get(top.doc)?];
+    if let Some(second) = hits.iter().find(|h| h.doc != top.doc) {
+        // Judged on the message alone, so context words never drag in a second answer.
+        let adds = index.coverage(second.doc, &current, Some(top.doc));
+        if second.score >= 0.4 * top.score && adds >= 0.25 {
+            picked.extend(req.knowledge.get(second.doc));
+        }
+    }
+    Some(picked)
+}
+
+/// Top `n` entries for a prompt, reading the message in the context of earlier visitor turns.
+pub(crate) fn relevant_entries<'k>(req: &ReplyRequest<'k>, n: usize) -> Vec<&'k KnowledgeEntry> {
+    let index = Index::for_knowledge(req.knowledge);
+    let (current, combined) = queries(req);
+    index
+        .rank(combined.as_ref().unwrap_or(&current))
+        .iter()
+        .take(n)
+        .filter_map(|h| req.knowledge.get(h.doc))
+        .collect()
+}
+
+/// Lowercase words with apostrophes removed.
+fn words(text: &str) -> Vec<String> {
+    text.replace(['\'', '\u{2019}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Short or pronoun-led messages that lean on the previous question.
+fn is_elliptical(message: &str) -> bool {
+    let w = words(message);
+    let first_two = (w.first().map(String::as_str), w.get(1).map(String::as_str));
+    let leading = match first_two {
+        (Some("what" | "how"), Some("about")) | (Some("what"), Some("if")) => true,
+        (Some(first), _) => listed("and or also but so plus", first),
+        _ => false,
+    };
+    let content = tokenize(message).len();
+    let pronoun = w
+        .iter()
+        .any(|x| listed("it its that this those them they there same", x));
+    leading || content <= 1 || (pronoun && content <= 5)
+}
+
+/// Whether `word` is one of the whitespace-separated words of `list`.
+fn listed(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|x| x == word)
+}
+
+/// True when the visitor explicitly asks for a person.
+pub(crate) fn wants_human(message: &str) -> bool {
+    const NOUNS: &str = "human humans person agent agents representative rep operator someone \
+                         somebody staff teammate employee manager people";
+    const VERBS: &str = "talk speak chat connect transfer get want need reach escalate give";
+    let w = words(message);
+    if !w.iter().any(|x| listed(NOUNS, x)) {
+        return false;
+    }
+    let verb = w.iter().any(|x| listed(VERBS, x));
+    let phrase = w
+        .windows(2)
+        .any(|p| listed("real actual live", &p[0]) && listed("person human agent people", &p[1]));
+    verb || phrase || w.len() <= 3
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum SmallTalk {
+    Greeting,
+    Thanks,
+    Goodbye,
+    HowAreYou,
+}
+
+/// Messages made only of pleasantries.
+fn small_talk(message: &str) -> Option<SmallTalk> {
+    const GREET: &str =
+        "hi hello hey hiya heya howdy yo hola greetings good morning afternoon evening";
+    const GREET_FILLER: &str = "there all everyone team folks again and so";
+    const THANKS: &str = "thanks thank thx ty cheers appreciate appreciated";
+    const THANKS_FILLER: &str = "you so much very a lot many great ok okay perfect awesome that \
+                                 helps helped helpful it was got cool nice i for the help info \
+                                 again super all";
+    const BYE: &str = "bye goodbye cya later farewell";
+    const BYE_FILLER: &str = "see you have a nice good great day evening night weekend ok okay \
+                              thanks now for";
+    const HOW_ARE_YOU_FILLER: &str = "how are you doing is it going whats up";
+    let w = words(message);
+    let only =
+        |lists: &[&str]| !w.is_empty() && w.iter().all(|x| lists.iter().any(|l| listed(l, x)));
+    let any = |list: &str| w.iter().any(|x| listed(list, x));
+    let phrase = |p: &[&str]| w.windows(p.len()).any(|win| win == p);
+    if only(&[GREET, GREET_FILLER]) && any(GREET) {
+        return Some(SmallTalk::Greeting);
+    }
+    if only(&[BYE, BYE_FILLER]) && (any(BYE) || phrase(&["see", "you"])) {
+        return Some(SmallTalk::Goodbye);
+    }
+    if only(&[THANKS, THANKS_FILLER]) && any(THANKS) {
+        return Some(SmallTalk::Thanks);
+    }
+    let asks = phrase(&["how", "are", "you"]) || phrase(&["how", "is", "it"]);
+    if only(&[GREET, GREET_FILLER, HOW_ARE_YOU_FILLER]) && asks {
+        return Some(SmallTalk::HowAreYou);
+    }
+    None
+}
+
+/// The first name from the visitor's name, when it looks like a name.
+fn first_name(visitor_name: Option<&str>) -> Option<&str> {
+    let first = visitor_name?.split_whitespace().next()?;
+    let looks_like_name = first
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '-' || c == '.')
+        && first.chars().any(char::is_alphabetic);
+    looks_like_name.then_some(first)
+}
+
+/// The greeting with the visitor's first name worked in (`{name}` placeholder, after a leading
+/// "Hi"/"Hello", in place of "there", or as a "Hi Sam!" prefix).
+fn personalize(greeting: &str, name: Option<&str>) -> String {
+    let greeting = match greeting.trim() {
+        "" => DEFAULT_GREETING,
+        g => g,
+    };
+    if greeting.contains("{name}") {
+        return match name {
+            Some(n) => greeting.replace("{name}", n),
+            None => greeting
+                .replace(", {name}", "")
+                .replace(" {name}", "")
+                .replace("{name}", ""),
+        };
+    }
+    let Some(name) = name else {
+        return greeting.to_string();
+    };
+    let opener_len = greeting
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(greeting.len());
+    let opener = greeting[..opener_len].to_lowercase();
+    if !["hi", "hello", "hey", "hiya", "howdy"].contains(&opener.as_str()) {
+        return format!("Hi {name}! {greeting}");
+    }
+    let rest = &greeting[opener_len..];
+    match rest.strip_prefix(" there") {
+        Some(after) if !after.starts_with(char::is_alphanumeric) => {
+            format!("{} {name}{after}", &greeting[..opener_len])
+        }
+        _ => format!("{} {name}{rest}", &greeting[..opener_len]),
+    }
+}
+
+/// The greeting without its trailing question ("How can I help?"), to open a first answer.
+fn greeting_line(greeting: &str, name: Option<&str>) -> String {
+    let full = personalize(greeting, name);
+    let mut sentences: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in full.char_indices() {
+        if matches!(c, '.' | '!' | '?') {
+            let end = i + c.len_utf8();
+            if full[end..].starts_with(char::is_whitespace) || end == full.len() {
+                sentences.push(full[start..end].trim());
+                start = end;
+            }
+        }
+    }
+    if start < full.len() && !full[start..].trim().is_empty() {
+        sentences.push(full[start..].trim());
+    }
+    while sentences.last().is_some_and(|s| s.ends_with('?')) {
+        sentences.pop();
+    }
+    if sentences.is_empty() {
+        return personalize("Hi there!", name);
+    }
+    sentences.join(" ")
+}
+
+#[cfg(test)]
+#[path = "embedded_tests.rs"]
+mod tests;

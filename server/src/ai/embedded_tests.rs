@@ -1,0 +1,342 @@
+use shared::api::Author;
+
+use super::super::demo::demo_assistant;
+use super::super::{Assistant, KnowledgeEntry, Reply, ReplyRequest, Turn};
+use super::*;
+
+struct Fixture {
+    assistant: Assistant,
+    knowledge: Vec<KnowledgeEntry>,
+}
+
+fn demo() -> Fixture {
+    let seed = demo_assistant();
+    Fixture {
+        assistant: seed.to_assistant("nora"),
+        knowledge: seed.to_knowledge(),
+    }
+}
+
+impl Fixture {
+    fn ask_with(&self, history: &[Turn], message: &str, name: Option<&str>) -> Reply {
+        Embedded.reply(&ReplyRequest {
+            assistant: &self.assistant,
+            knowledge: &self.knowledge,
+            history,
+            message,
+            visitor_name: name,
+        })
+    }
+
+    /// Asks mid-conversation (so no greeting prefix).
+    fn ask(&self, message: &str) -> Reply {
+        self.ask_with(&[visitor("hello"), assistant("Hi!")], message, None)
+    }
+
+    /// Plays visitor messages one after the other, the assistant answering each.
+    fn conversation(&self, messages: &[&str]) -> Reply {
+        let mut history = Vec::new();
+        let mut last = None;
+        for message in messages {
+            let reply = self.ask_with(&history, message, None);
+            history.push(visitor(message));
+            history.push(assistant(&reply.text));
+            last = Some(reply);
+        }
+        last.expect("at least one message")
+    }
+}
+
+fn visitor(body: &str) -> Turn {
+    Turn {
+        author: Author::Visitor,
+        body: body.to_string(),
+    }
+}
+
+fn assistant(body: &str) -> Turn {
+    Turn {
+        author: Author::Assistant,
+        body: body.to_string(),
+    }
+}
+
+fn assert_answers(reply: &Reply, expected: &str) {
+    assert!(
+        reply.text.contains(expected),
+        "expected {expected:?} in {:?}",
+        reply.text
+    );
+    assert!(!reply.needs_human, "{:?}", reply.text);
+    assert_eq!(reply.model, "embedded");
+    assert_eq!(reply.tokens, None);
+}
+
+fn assert_hands_off(reply: &Reply) {
+    assert!(reply.needs_human, "{:?}", reply.text);
+    assert!(reply.text.contains(TEAMMATE_TEXT), "{:?}", reply.text);
+}
+
+#[test]
+fn opening_hours_questions_get_the_hours_entry() {
+    let f = demo();
+    assert_answers(&f.ask("What are your opening hours?"), "8:00 am to 6:00 pm");
+    assert_answers(&f.ask("when are you open"), "8:00 am to 6:00 pm");
+    assert_answers(
+        &f.ask("what time do you close on friday?"),
+        "8:00 am to 6:00 pm",
+    );
+}
+
+#[test]
+fn subscription_price_question_gets_the_pricing_entry() {
+    let f = demo();
+    assert_answers(&f.ask("How much does a subscription cost?"), "$16/month");
+    assert_answers(&f.ask("what are your plans and prices"), "$16/month");
+}
+
+#[test]
+fn refund_question_gets_the_refund_policy() {
+    let f = demo();
+    assert_answers(&f.ask("Can I get a refund?"), "full refund");
+    assert_answers(&f.ask("I want my money back"), "full refund");
+}
+
+#[test]
+fn shipping_question_gets_the_shipping_entry() {
+    let f = demo();
+    assert_answers(
+        &f.ask("do you ship to Canada?"),
+        "Canada: 5-8 business days",
+    );
+    assert_answers(
+        &f.ask("How long does delivery take?"),
+        "Canada: 5-8 business days",
+    );
+}
+
+#[test]
+fn contact_question_gets_the_phone_number() {
+    let f = demo();
+    assert_answers(&f.ask("How can I contact you by phone?"), "555-0142");
+    assert_answers(&f.ask("what's your email address"), "hello@northwindcoffee");
+}
+
+#[test]
+fn order_status_question_gets_tracking_help() {
+    let f = demo();
+    assert_answers(&f.ask("where is my order"), "tracking link");
+    assert_answers(&f.ask("how do I track my package?"), "tracking link");
+}
+
+#[test]
+fn other_demo_topics_are_answered() {
+    let f = demo();
+    assert_answers(&f.ask("do you accept paypal?"), "PayPal");
+    assert_answers(
+        &f.ask("How do I cancel my subscription?"),
+        "Account > Subscriptions",
+    );
+    assert_answers(
+        &f.ask("can you grind the beans for french press"),
+        "French press",
+    );
+    assert_answers(&f.ask("do you do wholesale for cafes"), "wholesale@");
+    assert_answers(&f.ask("how do I change my address"), "Account > Addresses");
+}
+
+#[test]
+fn weekend_follow_up_is_read_in_the_context_of_the_hours_question() {
+    let f = demo();
+    let reply = f.conversation(&["What are your opening hours?", "and on weekends?"]);
+    assert_answers(&reply, "Saturday and Sunday");
+}
+
+#[test]
+fn how_long_follow_up_is_read_in_the_context_of_the_shipping_question() {
+    let f = demo();
+    let reply = f.conversation(&["do you ship to Canada?", "how long does it take?"]);
+    assert_answers(&reply, "5-8 business days");
+}
+
+#[test]
+fn how_much_follow_up_after_shipping_answers_shipping_costs() {
+    let f = demo();
+    let reply = f.conversation(&["Do you deliver to Canada?", "how much is it?"]);
+    assert_answers(&reply, "$12.95");
+}
+
+#[test]
+fn a_complete_new_question_is_not_hijacked_by_the_previous_one() {
+    let f = demo();
+    for follow_up in ["and on weekends?", "and on weekends, are you open?"] {
+        let reply = f.conversation(&["do you ship to Canada?", follow_up]);
+        assert_answers(&reply, "Saturday and Sunday");
+        assert!(!reply.text.contains("Canada"), "{:?}", reply.text);
+    }
+    let reply = f.conversation(&["What are your opening hours?", "Can I get a refund?"]);
+    assert_answers(&reply, "full refund");
+    assert!(!reply.text.contains("8:00 am"), "{:?}", reply.text);
+}
+
+#[test]
+fn off_topic_and_nonsense_questions_go_to_a_teammate() {
+    let f = demo();
+    assert_hands_off(&f.ask("what's the capital of Mongolia?"));
+    assert_hands_off(&f.ask("asdf qwer"));
+    assert_hands_off(&f.ask("do you sell tea?"));
+}
+
+#[test]
+fn asking_for_a_person_hands_off_immediately() {
+    let f = demo();
+    for message in [
+        "I want to talk to a human",
+        "can I talk to a human",
+        "real person please",
+        "agent",
+        "Could you connect me with a representative?",
+    ] {
+        let reply = f.ask(message);
+        assert!(reply.needs_human, "{message}");
+        assert_eq!(reply.text, HUMAN_TEXT, "{message}");
+    }
+    assert!(!wants_human(
+        "Is your coffee roasted by a person in Portland?"
+    ));
+    assert!(!wants_human("how long does shipping take"));
+}
+
+#[test]
+fn a_greeting_gets_the_assistant_greeting_with_the_first_name() {
+    let f = demo();
+    let reply = f.ask_with(&[], "hi", None);
+    assert_eq!(reply.text, f.assistant.greeting);
+    assert!(!reply.needs_human);
+    let reply = f.ask_with(&[], "Hello there!", Some("Sam Carter"));
+    assert_eq!(
+        reply.text,
+        "Hi Sam! I'm Nora from Northwind Coffee Roasters. How can I help you today?"
+    );
+}
+
+#[test]
+fn greetings_are_personalized_in_every_shape() {
+    assert_eq!(
+        personalize("Hello! Welcome.", Some("Ana")),
+        "Hello Ana! Welcome."
+    );
+    assert_eq!(
+        personalize("Hi {name}, welcome!", Some("Ana")),
+        "Hi Ana, welcome!"
+    );
+    assert_eq!(personalize("Hi {name}, welcome!", None), "Hi, welcome!");
+    assert_eq!(
+        personalize("Welcome to Acme.", Some("Ana")),
+        "Hi Ana! Welcome to Acme."
+    );
+    assert_eq!(personalize("", None), DEFAULT_GREETING);
+    assert_eq!(first_name(Some("visitor@example.com")), None);
+}
+
+#[test]
+fn thanks_and_goodbye_are_answered_without_handoff() {
+    let f = demo();
+    for (message, expected) in [
+        ("thanks!", THANKS_TEXT),
+        ("Thank you so much, that helps", THANKS_TEXT),
+        ("bye", GOODBYE_TEXT),
+        ("ok thanks, see you", GOODBYE_TEXT),
+        ("how are you?", HOW_ARE_YOU_TEXT),
+    ] {
+        let reply = f.ask(message);
+        assert_eq!(reply.text, expected, "{message}");
+        assert!(!reply.needs_human, "{message}");
+    }
+}
+
+#[test]
+fn the_first_question_is_prefixed_with_the_greeting_but_not_the_second() {
+    let f = demo();
+    let first = f.ask_with(&[], "Can I get a refund?", Some("Sam"));
+    assert!(
+        first
+            .text
+            .starts_with("Hi Sam! I'm Nora from Northwind Coffee Roasters.\n\n"),
+        "{:?}",
+        first.text
+    );
+    assert!(!first.text.contains("How can I help"), "{:?}", first.text);
+    assert!(first.text.contains("full refund"));
+    let history = [visitor("Can I get a refund?"), assistant(&first.text)];
+    let second = f.ask_with(&history, "do you ship to Canada?", Some("Sam"));
+    assert!(second.text.starts_with("We roast"), "{:?}", second.text);
+}
+
+#[test]
+fn a_greeting_with_a_question_is_greeted_once() {
+    let f = demo();
+    let reply = f.ask_with(&[], "hi, do you ship to canada?", None);
+    assert_eq!(
+        reply.text.matches("Hi there!").count(),
+        1,
+        "{:?}",
+        reply.text
+    );
+    assert!(reply.text.contains("Canada: 5-8 business days"));
+}
+
+#[test]
+fn a_question_spanning_two_entries_gets_both_answers() {
+    let f = demo();
+    let reply = f.ask("How can I cancel my subscription and get a refund?");
+    assert_answers(&reply, "Account > Subscriptions");
+    assert!(reply.text.contains("full refund"), "{:?}", reply.text);
+    let single = f.ask("What are your opening hours?");
+    assert!(!single.text.contains("\n\n"), "{:?}", single.text);
+}
+
+#[test]
+fn replies_are_deterministic_and_never_echo_the_question() {
+    let f = demo();
+    let a = f.ask("How much does a subscription cost?");
+    let b = f.ask("How much does a subscription cost?");
+    assert_eq!(a, b);
+    assert!(!a.text.contains("How much does a subscription cost"));
+}
+
+#[test]
+fn empty_knowledge_hands_off_and_a_message_without_content_asks_for_more() {
+    let f = demo();
+    let reply = Embedded.reply(&ReplyRequest {
+        assistant: &f.assistant,
+        knowledge: &[],
+        history: &[visitor("hi")],
+        message: "What are your opening hours?",
+        visitor_name: None,
+    });
+    assert_hands_off(&reply);
+    for message in ["   ", "Hi, can you help me?", "help"] {
+        let reply = f.ask(message);
+        assert!(!reply.needs_human, "{message}");
+        assert_eq!(reply.text, CLARIFY_TEXT, "{message}");
+    }
+}
+
+#[test]
+fn relevant_entries_follow_the_conversation() {
+    let f = demo();
+    let history = [visitor("do you ship to Canada?"), assistant("...")];
+    let entries = relevant_entries(
+        &ReplyRequest {
+            assistant: &f.assistant,
+            knowledge: &f.knowledge,
+            history: &history,
+            message: "how long does it take?",
+            visitor_name: None,
+        },
+        3,
+    );
+    assert!(entries.len() <= 3);
+    assert!(entries[0].answer.contains("Canada: 5-8"));
+}

@@ -1,0 +1,252 @@
+//! AI replies: an embedded knowledge-base responder that needs no key or network, and an
+//! optional OpenAI-compatible provider that falls back to it on any failure.
+
+mod bm25;
+pub mod demo;
+mod embedded;
+mod openai;
+
+use std::time::Duration;
+
+use shared::api::Author;
+
+pub use demo::{demo_assistant, AssistantSeed};
+pub use openai::ProviderError;
+
+/// The assistant answering a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assistant {
+    pub id: String,
+    pub name: String,
+    /// The system prompt for a remote model.
+    pub instructions: String,
+    /// First words to a visitor. May contain `{name}` for the visitor's first name.
+    pub greeting: String,
+    /// Overrides the configured model for this assistant.
+    pub model: Option<String>,
+}
+
+/// One question/answer pair the assistant knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnowledgeEntry {
+    pub id: String,
+    pub question: String,
+    pub answer: String,
+    /// Space or comma separated.
+    pub keywords: String,
+}
+
+/// One earlier message of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub author: Author,
+    pub body: String,
+}
+
+/// Everything needed to answer one visitor message.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyRequest<'a> {
+    pub assistant: &'a Assistant,
+    pub knowledge: &'a [KnowledgeEntry],
+    /// Earlier messages of the conversation, oldest first, NOT including the current message.
+    pub history: &'a [Turn],
+    pub message: &'a str,
+    pub visitor_name: Option<&'a str>,
+}
+
+/// The assistant's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    /// The model that wrote the reply; `"embedded"` for the embedded provider.
+    pub model: String,
+    pub tokens: Option<u32>,
+    /// A teammate should take over (nothing matched, or the visitor asked for a person).
+    pub needs_human: bool,
+}
+
+/// A reply, and why the configured remote provider did not write it, if it didn't.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub reply: Reply,
+    /// Some(reason) when the configured remote provider failed and the embedded one answered instead.
+    pub provider_error: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ProviderKind {
+    Embedded,
+    OpenAi,
+}
+
+#[derive(Clone)]
+pub struct AiConfig {
+    pub provider: ProviderKind,
+    /// e.g. `https://api.openai.com/v1`; requests go to `{base_url}/chat/completions`.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub model: String,
+    /// Bounds each remote call as a whole, retries included.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for AiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AiConfig")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        Self {
+            provider: ProviderKind::Embedded,
+            base_url: "https://api.openai.com/v1".to_string(),
+            api_key: None,
+            model: "gpt-4o-mini".to_string(),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Writes assistant replies. Cheap to share: put it in an `Arc`.
+#[derive(Debug)]
+pub struct Responder {
+    embedded: embedded::Embedded,
+    remote: Option<openai::OpenAiProvider>,
+}
+
+impl Responder {
+    /// Fails only on an unusable remote configuration (bad base URL, malformed key).
+    pub fn new(config: &AiConfig) -> anyhow::Result<Self> {
+        let remote = match config.provider {
+            ProviderKind::Embedded => None,
+            ProviderKind::OpenAi => Some(openai::OpenAiProvider::new(config)?),
+        };
+        Ok(Self {
+            embedded: embedded::Embedded,
+            remote,
+        })
+    }
+
+    /// Never fails: remote error/timeout => embedded reply + provider_error set.
+    pub async fn reply(&self, req: &ReplyRequest<'_>) -> Outcome {
+        let Some(remote) = &self.remote else {
+            return Outcome {
+                reply: self.embedded.reply(req),
+                provider_error: None,
+            };
+        };
+        match remote.reply(req).await {
+            Ok(reply) => Outcome {
+                reply,
+                provider_error: None,
+            },
+            Err(error) => {
+                tracing::warn!(
+                    provider = "openai",
+                    assistant = %req.assistant.id,
+                    %error,
+                    "AI provider failed; the embedded assistant answered instead"
+                );
+                Outcome {
+                    reply: self.embedded.reply(req),
+                    provider_error: Some(error.to_string()),
+                }
+            }
+        }
+    }
+
+    /// `"embedded"` or `"openai"`.
+    pub fn provider_name(&self) -> &'static str {
+        match self.remote {
+            Some(_) => "openai",
+            None => "embedded",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_debug_redacts_the_api_key() {
+        let config = AiConfig {
+            provider: ProviderKind::OpenAi,
+            api_key: Some("sk-very-secret-123".to_string()),
+            ..AiConfig::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("sk-very-secret-123"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
+        assert!(printed.contains("gpt-4o-mini"), "{printed}");
+    }
+
+    #[test]
+    fn default_config_is_embedded_with_a_20s_timeout() {
+        let config = AiConfig::default();
+        assert_eq!(config.provider, ProviderKind::Embedded);
+        assert_eq!(config.base_url, "https://api.openai.com/v1");
+        assert_eq!(config.api_key, None);
+        assert_eq!(config.model, "gpt-4o-mini");
+        assert_eq!(config.timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn responder_is_send_and_sync_and_names_its_provider() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Responder>();
+        let embedded = Responder::new(&AiConfig::default()).expect("embedded responder");
+        assert_eq!(embedded.provider_name(), "embedded");
+        let remote = Responder::new(&AiConfig {
+            provider: ProviderKind::OpenAi,
+            api_key: Some("sk-test".to_string()),
+            ..AiConfig::default()
+        })
+        .expect("openai responder");
+        assert_eq!(remote.provider_name(), "openai");
+    }
+
+    #[test]
+    fn responder_rejects_unusable_remote_settings_without_echoing_the_key() {
+        let bad_key = AiConfig {
+            provider: ProviderKind::OpenAi,
+            api_key: Some("sk-secret\nline".to_string()),
+            ..AiConfig::default()
+        };
+        let err = Responder::new(&bad_key).expect_err("bad key").to_string();
+        assert!(!err.contains("sk-secret"), "{err}");
+        let bad_url = AiConfig {
+            provider: ProviderKind::OpenAi,
+            base_url: "api.openai.com".to_string(),
+            ..AiConfig::default()
+        };
+        assert!(Responder::new(&bad_url).is_err());
+    }
+
+    #[tokio::test]
+    async fn embedded_responder_answers_without_provider_error() {
+        let seed = demo::demo_assistant();
+        let assistant = seed.to_assistant("a1");
+        let knowledge = seed.to_knowledge();
+        let responder = Responder::new(&AiConfig::default()).expect("responder");
+        let outcome = responder
+            .reply(&ReplyRequest {
+                assistant: &assistant,
+                knowledge: &knowledge,
+                history: &[],
+                message: "Can I get a refund?",
+                visitor_name: None,
+            })
+            .await;
+        assert_eq!(outcome.provider_error, None);
+        assert_eq!(outcome.reply.model, "embedded");
+        assert!(outcome.reply.text.contains("30 days"));
+    }
+}

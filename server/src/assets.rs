@@ -1,0 +1,84 @@
+//! Static files: the built widget at `/widget/` (loadable from any origin), and the demo host
+//! site, served on its own origin so the demo is a real cross-origin embed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The widget's module, glue and `.wasm`, with `.gz` siblings served when the browser accepts
+/// gzip. Any site may load them: access is controlled by the API, not by the files.
+pub fn widget_router<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {
+    let files = ServeDir::new(widget_dir).precompressed_gzip();
+    Router::new()
+        .nest_service("/widget", files)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        ))
+        // Names are not content-hashed, so caches revalidate after five minutes.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        ))
+}
+
+/// What the demo page needs to embed the widget.
+#[derive(Clone)]
+pub struct DemoSite {
+    pub public_dir: PathBuf,
+    pub api_url: String,
+    pub tenant_id: String,
+    pub widget_token: String,
+}
+
+impl std::fmt::Debug for DemoSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoSite")
+            .field("public_dir", &self.public_dir)
+            .field("api_url", &self.api_url)
+            .field("tenant_id", &self.tenant_id)
+            .field("widget_token", &"[redacted]")
+            .finish()
+    }
+}
+
+pub fn demo_router(site: DemoSite) -> Router {
+    let files = ServeDir::new(&site.public_dir);
+    Router::new()
+        .route("/", get(demo_page))
+        .route("/index.html", get(demo_page))
+        .fallback_service(files)
+        .with_state(Arc::new(site))
+}
+
+async fn demo_page(State(site): State<Arc<DemoSite>>) -> Response {
+    let path = site.public_dir.join("index.html");
+    match tokio::fs::read_to_string(&path).await {
+        Ok(template) => {
+            let page = template
+                .replace("{{API_URL}}", &site.api_url)
+                .replace("{{TENANT_ID}}", &site.tenant_id)
+                .replace("{{WIDGET_TOKEN}}", &site.widget_token);
+            let mut response = Html(page).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "demo page missing");
+            (StatusCode::NOT_FOUND, "demo page not found").into_response()
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Configuration from the environment, optionally seeded from a TOML file (`LIVECHAT_CONFIG`).
+//! Environment variables win over the file. Secrets never reach `Debug` output.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::ai::{AiConfig, ProviderKind};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the API (and the widget's static files) listen.
+    pub listen: SocketAddr,
+    /// Where the demo host page is served, on its own origin; `None` disables it.
+    pub demo_listen: Option<SocketAddr>,
+    /// The URL browsers use to reach the API, written into the demo page. Defaults to
+    /// `http://<listen address>`.
+    pub public_url: Option<String>,
+    pub database: DatabaseUrl,
+    pub max_db_connections: u32,
+    pub data_dir: PathBuf,
+    /// The built widget (`web-widget.js`, `widget.js`, `widget_bg.wasm`), served at `/widget/`.
+    pub widget_dir: PathBuf,
+    /// Static files of the demo site (`index.html` is the host page).
+    pub public_dir: PathBuf,
+    /// Create the demo tenant, assistant and widget token on start.
+    pub seed_demo: bool,
+    pub ai: AiConfig,
+    pub limits: Limits,
+    pub log_json: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest request body the API reads.
+    pub max_body_bytes: usize,
+    /// Messages a visitor session may send per minute, sustained.
+    pub messages_per_minute: u32,
+    /// Messages a visitor session may send in a quick burst.
+    pub message_burst: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 32 * 1024,
+            messages_per_minute: 30,
+            message_burst: 10,
+        }
+    }
+}
+
+/// A database URL whose password never shows in logs.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_url_password(&self.0))
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:[redacted]@host/db`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:[redacted]{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Reads `LIVECHAT_*`, `DATABASE_URL` and `OPENAI_*` variables, over the TOML file named by
+    /// `LIVECHAT_CONFIG` if set.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let file = match std::env::var("LIVECHAT_CONFIG") {
+            Ok(path) => read_file(&path)?,
+            Err(_) => BTreeMap::new(),
+        };
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        Self::from_sources(&Sources { env, file })
+    }
+
+    pub fn from_sources(src: &Sources) -> anyhow::Result<Self> {
+        let data_dir = PathBuf::from(src.get("LIVECHAT_DATA_DIR").unwrap_or("data"));
+        let database = match src.get("DATABASE_URL") {
+            Some(url) => url.to_owned(),
+            None => format!("sqlite://{}", data_dir.join("livechat.db").display()),
+        };
+        let provider = match src.get("LIVECHAT_AI_PROVIDER").unwrap_or("embedded") {
+            "embedded" => ProviderKind::Embedded,
+            "openai" => ProviderKind::OpenAi,
+            other => bail!("LIVECHAT_AI_PROVIDER must be `embedded` or `openai`, not `{other}`"),
+        };
+        let defaults = AiConfig::default();
+        let ai = AiConfig {
+            provider,
+            base_url: src
+                .get("OPENAI_BASE_URL")
+                .map_or(defaults.base_url, str::to_owned),
+            api_key: src.get("OPENAI_API_KEY").map(str::to_owned),
+            model: src
+                .get("OPENAI_MODEL")
+                .map_or(defaults.model, str::to_owned),
+            timeout: match src.get("LIVECHAT_AI_TIMEOUT_SECS") {
+                Some(v) => Duration::from_secs_f64(parse(v, "LIVECHAT_AI_TIMEOUT_SECS")?),
+                None => defaults.timeout,
+            },
+        };
+        if ai.provider == ProviderKind::OpenAi && ai.api_key.is_none() {
+            tracing::warn!("LIVECHAT_AI_PROVIDER=openai without OPENAI_API_KEY: fine for local servers such as Ollama, not for OpenAI");
+        }
+        let default_limits = Limits::default();
+        let limits = Limits {
+            max_body_bytes: opt(src, "LIVECHAT_MAX_BODY_BYTES")?
+                .unwrap_or(default_limits.max_body_bytes),
+            messages_per_minute: opt(src, "LIVECHAT_MESSAGES_PER_MINUTE")?
+                .unwrap_or(default_limits.messages_per_minute),
+            message_burst: opt(src, "LIVECHAT_MESSAGE_BURST")?
+                .unwrap_or(default_limits.message_burst),
+        };
+        Ok(Self {
+            listen: parse(
+                src.get("LIVECHAT_LISTEN").unwrap_or("127.0.0.1:8080"),
+                "LIVECHAT_LISTEN",
+            )?,
+            demo_listen: match src.get("LIVECHAT_DEMO_LISTEN") {
+                None | Some("") | Some("off") => None,
+                Some(v) => Some(parse(v, "LIVECHAT_DEMO_LISTEN")?),
+            },
+            public_url: src
+                .get("LIVECHAT_PUBLIC_URL")
+                .map(|s| s.trim_end_matches('/').to_owned()),
+            database: DatabaseUrl(database),
+            max_db_connections: opt(src, "LIVECHAT_DB_MAX_CONNECTIONS")?.unwrap_or(10),
+            widget_dir: PathBuf::from(src.get("LIVECHAT_WIDGET_DIR").unwrap_or("dist/widget")),
+            public_dir: PathBuf::from(src.get("LIVECHAT_PUBLIC_DIR").unwrap_or("public")),
+            data_dir,
+            seed_demo: opt::<bool>(src, "LIVECHAT_SEED_DEMO")?.unwrap_or(false),
+            ai,
+            limits,
+            log_json: src.get("LIVECHAT_LOG_FORMAT") == Some("json"),
+        })
+    }
+}
+
+/// Where settings come from: the environment first, then the file.
+pub struct Sources {
+    pub env: BTreeMap<String, String>,
+    pub file: BTreeMap<String, String>,
+}
+
+impl Sources {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.env
+            .get(key)
+            .or_else(|| self.file.get(&key.to_ascii_lowercase()))
+            .map(String::as_str)
+    }
+}
+
+fn parse<T: std::str::FromStr>(value: &str, key: &str) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{key}={value:?} is not valid: {e}"))
+}
+
+fn opt<T: std::str::FromStr>(src: &Sources, key: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    src.get(key).map(|v| parse(v, key)).transpose()
+}
+
+/// A flat TOML file whose keys are the variable names in lower case, e.g.
+/// `livechat_listen = "0.0.0.0:8080"` or `database_url = "postgres://..."`.
+fn read_file(path: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    let table: toml::Table = text.parse().with_context(|| format!("parsing {path}"))?;
+    table
+        .into_iter()
+        .map(|(k, v)| {
+            let value = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => bail!("{path}: `{k}` must be a string, number or boolean, not {other}"),
+            };
+            Ok((k.to_ascii_lowercase(), value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(env: &[(&str, &str)], file: &[(&str, &str)]) -> Sources {
+        let map = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        Sources {
+            env: map(env),
+            file: map(file),
+        }
+    }
+
+    #[test]
+    fn defaults_to_embedded_ai_on_sqlite_in_the_data_dir() {
+        let config = Config::from_sources(&sources(&[], &[])).unwrap();
+        assert_eq!(config.database.0, "sqlite://data/livechat.db");
+        assert_eq!(config.ai.provider, ProviderKind::Embedded);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert!(config.demo_listen.is_none());
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let config = Config::from_sources(&sources(
+            &[("LIVECHAT_LISTEN", "0.0.0.0:9000")],
+            &[
+                ("livechat_listen", "127.0.0.1:1"),
+                ("livechat_messages_per_minute", "99"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.limits.messages_per_minute, 99);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let err = Config::from_sources(&sources(&[("LIVECHAT_LISTEN", "nope")], &[])).unwrap_err();
+        assert!(err.to_string().contains("LIVECHAT_LISTEN"), "{err}");
+        let err =
+            Config::from_sources(&sources(&[("LIVECHAT_AI_PROVIDER", "skynet")], &[])).unwrap_err();
+        assert!(err.to_string().contains("skynet"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        let config = Config::from_sources(&sources(
+            &[
+                (
+                    "DATABASE_URL",
+                    "postgres://app:hunter2@db.internal:5432/chat",
+                ),
+                ("OPENAI_API_KEY", "sk-live-very-secret"),
+            ],
+            &[],
+        ))
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("sk-live-very-secret"), "{debug}");
+        assert!(debug.contains("postgres://app:[redacted]@db.internal:5432/chat"));
+    }
+}

@@ -1,0 +1,368 @@
+//! Visitor sessions, conversations and messages in the store.
+
+use shared::api::{Author, Channel, ConversationStatus, MessageView};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db::{is_unique_violation, new_id, now_ms, Db};
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: String,
+    pub status: ConversationStatus,
+    pub flagged: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub seq: i64,
+    pub id: String,
+    pub conversation_id: String,
+    pub author: Author,
+    pub body: String,
+    pub client_message_id: Option<String>,
+    pub model: Option<String>,
+    pub tokens: Option<i64>,
+    pub created_at: i64,
+}
+
+impl StoredMessage {
+    pub fn view(&self) -> MessageView {
+        MessageView {
+            id: self.id.clone(),
+            author: self.author,
+            body: self.body.clone(),
+            created_at: self.created_at,
+            client_message_id: self.client_message_id.clone(),
+        }
+    }
+}
+
+const MESSAGE_COLUMNS: &str =
+    "seq, id, conversation_id, author, body, client_message_id, model, tokens, created_at";
+
+fn message_from_row(row: &AnyRow) -> sqlx::Result<StoredMessage> {
+    let author: String = row.try_get("author")?;
+    Ok(StoredMessage {
+        seq: row.try_get("seq")?,
+        id: row.try_get("id")?,
+        conversation_id: row.try_get("conversation_id")?,
+        author: Author::parse(&author).ok_or_else(|| decode_error("author", &author))?,
+        body: row.try_get("body")?,
+        client_message_id: row.try_get("client_message_id")?,
+        model: row.try_get("model")?,
+        tokens: row.try_get("tokens")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn conversation_from_row(row: &AnyRow) -> sqlx::Result<Conversation> {
+    let status: String = row.try_get("status")?;
+    Ok(Conversation {
+        id: row.try_get("id")?,
+        status: ConversationStatus::parse(&status)
+            .ok_or_else(|| decode_error("status", &status))?,
+        flagged: row.try_get::<i64, _>("flagged")? != 0,
+    })
+}
+
+fn decode_error(column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unknown value {value:?}").into(),
+    }
+}
+
+pub async fn create_session(db: &Db, tenant_id: &str) -> sqlx::Result<String> {
+    let id = new_id("ses");
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO visitor_sessions (id, tenant_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+/// A session of this tenant; another tenant's session id finds nothing.
+pub async fn find_session(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<Session>> {
+    let row =
+        sqlx::query("SELECT id, client_id FROM visitor_sessions WHERE id = $1 AND tenant_id = $2")
+            .bind(session_id)
+            .bind(tenant_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    row.map(|r| {
+        Ok(Session {
+            id: r.try_get("id")?,
+            client_id: r.try_get("client_id")?,
+        })
+    })
+    .transpose()
+}
+
+/// Links the session, and its unresolved conversation, to a client, in one transaction.
+pub async fn link_client(db: &Db, session_id: &str, client_id: &str) -> sqlx::Result<()> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE visitor_sessions SET client_id = $1, last_seen_at = $2 WHERE id = $3")
+        .bind(client_id)
+        .bind(now)
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE conversations SET client_id = $1, updated_at = $2
+         WHERE session_id = $3 AND status <> 'resolved'",
+    )
+    .bind(client_id)
+    .bind(now)
+    .bind(session_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The session's unresolved web conversation, created when there is none. Safe under
+/// concurrent first messages: a partial unique index keeps one open conversation per session.
+pub async fn open_for_session(
+    db: &Db,
+    tenant_id: &str,
+    session: &Session,
+    assistant_id: &str,
+) -> sqlx::Result<Conversation> {
+    let select = "SELECT id, status, flagged FROM conversations
+                  WHERE session_id = $1 AND status <> 'resolved'";
+    if let Some(row) = sqlx::query(select)
+        .bind(&session.id)
+        .fetch_optional(&db.pool)
+        .await?
+    {
+        return conversation_from_row(&row);
+    }
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO conversations
+           (id, tenant_id, session_id, client_id, assistant_id, channel, status, created_at, updated_at, last_message_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7, $7)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id("cv"))
+    .bind(tenant_id)
+    .bind(&session.id)
+    .bind(&session.client_id)
+    .bind(assistant_id)
+    .bind(Channel::Web.as_str())
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    let row = sqlx::query(select)
+        .bind(&session.id)
+        .fetch_one(&db.pool)
+        .await?;
+    conversation_from_row(&row)
+}
+
+/// The session's most recent conversation, resolved or not.
+pub async fn latest_for_session(db: &Db, session_id: &str) -> sqlx::Result<Option<Conversation>> {
+    let row = sqlx::query(
+        "SELECT id, status, flagged FROM conversations WHERE session_id = $1
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(session_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(conversation_from_row).transpose()
+}
+
+pub async fn find_conversation(db: &Db, conversation_id: &str) -> sqlx::Result<Conversation> {
+    let row = sqlx::query("SELECT id, status, flagged FROM conversations WHERE id = $1")
+        .bind(conversation_id)
+        .fetch_one(&db.pool)
+        .await?;
+    conversation_from_row(&row)
+}
+
+/// Stores a visitor's message once per client message id; a retry returns the stored one.
+pub async fn insert_visitor_message(
+    db: &Db,
+    tenant_id: &str,
+    conversation_id: &str,
+    session_id: &str,
+    body: &str,
+    client_message_id: &str,
+) -> sqlx::Result<StoredMessage> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO messages (id, tenant_id, conversation_id, session_id, author, channel, body, client_message_id, created_at)
+         VALUES ($1, $2, $3, $4, 'visitor', $5, $6, $7, $8)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id("msg"))
+    .bind(tenant_id)
+    .bind(conversation_id)
+    .bind(session_id)
+    .bind(Channel::Web.as_str())
+    .bind(body)
+    .bind(client_message_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE conversations SET last_message_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    find_by_client_message_id(db, session_id, client_message_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+pub async fn find_by_client_message_id(
+    db: &Db,
+    session_id: &str,
+    client_message_id: &str,
+) -> sqlx::Result<Option<StoredMessage>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND client_message_id = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(session_id)
+        .bind(client_message_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
+pub async fn find_reply(db: &Db, message_id: &str) -> sqlx::Result<Option<StoredMessage>> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE reply_to = $1");
+    let row = sqlx::query(&sql)
+        .bind(message_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
+/// What happened to the conversation along with a reply.
+#[derive(Debug, Clone, Default)]
+pub struct ReplyEffects {
+    pub hand_to_human: bool,
+    pub flag_reason: Option<String>,
+}
+
+/// A reply to be stored.
+pub struct NewReply<'a> {
+    pub tenant_id: &'a str,
+    pub conversation_id: &'a str,
+    pub reply_to: &'a StoredMessage,
+    pub author: Author,
+    pub body: &'a str,
+    pub model: &'a str,
+    pub tokens: Option<u32>,
+}
+
+/// Stores the reply to a visitor message and applies its effects on the conversation in one
+/// transaction. If a racing retry stored a reply first, that one is returned.
+pub async fn insert_reply(
+    db: &Db,
+    reply: &NewReply<'_>,
+    effects: &ReplyEffects,
+) -> sqlx::Result<StoredMessage> {
+    let now = now_ms();
+    let id = new_id("msg");
+    let mut tx = db.begin_write().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO messages (id, tenant_id, conversation_id, author, channel, body, reply_to, model, tokens, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(reply.tenant_id)
+    .bind(reply.conversation_id)
+    .bind(reply.author.as_str())
+    .bind(Channel::Web.as_str())
+    .bind(reply.body)
+    .bind(&reply.reply_to.id)
+    .bind(reply.model)
+    .bind(reply.tokens.map(i64::from))
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            return find_reply(db, &reply.reply_to.id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound);
+        }
+        Err(e) => return Err(e),
+    }
+    if effects.hand_to_human {
+        sqlx::query(
+            "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
+        )
+        .bind(reply.conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(reason) = &effects.flag_reason {
+        sqlx::query("UPDATE conversations SET flagged = 1, flag_reason = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(reply.conversation_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE conversations SET last_message_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(reply.conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    find_reply(db, &reply.reply_to.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Up to `limit` messages of a conversation before `before_seq` (all when `None`), oldest first.
+pub async fn recent_messages(
+    db: &Db,
+    conversation_id: &str,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<StoredMessage>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2
+         ORDER BY seq DESC LIMIT $3"
+    );
+    let mut messages = sqlx::query(&sql)
+        .bind(conversation_id)
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(message_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    messages.reverse();
+    Ok(messages)
+}

@@ -1,0 +1,223 @@
+//! The one error type of the HTTP API. Every error answers a status and an [`ErrorBody`] naming
+//! what was wrong with the caller's input; internal details go to the log (by the
+//! [`log_server_errors`] middleware, at the edge), never into the response.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use shared::api::{ErrorBody, ErrorDetail};
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Something about the request: the caller can fix it.
+    #[error("{message}")]
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        field: Option<&'static str>,
+        retry_after_secs: Option<u64>,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Client {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A well-formed request whose value is not acceptable, naming the field.
+    pub fn invalid_field(
+        field: &'static str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Client {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message: message.into(),
+            field: Some(field),
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::client(StatusCode::UNAUTHORIZED, "invalid_token", message)
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self::Client {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: format!(
+                "Too many messages in a short time. Please wait {retry_after_secs} s and try again."
+            ),
+            field: None,
+            retry_after_secs: Some(retry_after_secs),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Client { status, .. } => *status,
+            Self::Database(sqlx::Error::PoolTimedOut) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Put into the extensions of a server-error response so the logging middleware can report
+/// what really happened while the client sees only a generic sentence.
+#[derive(Clone, Debug)]
+pub struct ServerErrorReport(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (code, message, field, retry_after) = match &self {
+            Self::Client {
+                code,
+                message,
+                field,
+                retry_after_secs,
+                ..
+            } => (*code, message.clone(), *field, *retry_after_secs),
+            Self::Database(sqlx::Error::PoolTimedOut) => (
+                "busy",
+                "The server is busy. Please try again in a moment.".to_owned(),
+                None,
+                Some(1),
+            ),
+            Self::Database(_) | Self::Internal(_) => (
+                "internal_error",
+                "Something went wrong on our side. Please try again.".to_owned(),
+                None,
+                None,
+            ),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                field: field.map(str::to_owned),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status.is_server_error() {
+            response
+                .extensions_mut()
+                .insert(ServerErrorReport(format!("{self:#}")));
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        match rejection {
+            JsonRejection::JsonDataError(e) => Self::bad_request("invalid_body", e.body_text()),
+            JsonRejection::JsonSyntaxError(_) => {
+                Self::bad_request("malformed_json", "The request body is not valid JSON.")
+            }
+            JsonRejection::MissingJsonContentType(_) => Self::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with `Content-Type: application/json`.",
+            ),
+            other if status == StatusCode::PAYLOAD_TOO_LARGE => Self::client(
+                status,
+                "payload_too_large",
+                format!("The request body is too large ({}).", other.body_text()),
+            ),
+            other => Self::client(status, "invalid_body", other.body_text()),
+        }
+    }
+}
+
+/// `Json` that answers malformed bodies in the API's error format.
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+/// Logs the real cause of every 5xx once, at the edge.
+pub async fn log_server_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if let Some(ServerErrorReport(report)) = response.extensions().get::<ServerErrorReport>() {
+        tracing::error!(%method, %path, status = %response.status(), error = %report, "request failed");
+    }
+    response
+}
+
+/// JSON 404 for paths no route matches.
+pub async fn route_not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "No such endpoint.")
+}
+
+/// JSON 405 for a known path with the wrong method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::client(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This endpoint does not accept that method.",
+    )
+}

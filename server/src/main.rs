@@ -1,0 +1,38 @@
+use server::config::Config;
+use server::startup::Application;
+use server::telemetry;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_json);
+    tracing::info!(?config, "starting");
+    let app = Application::build(config).await?;
+    println!("Live chat API:   {}", app.api_url());
+    if let Some(demo) = app.demo_url() {
+        println!("Demo host page:  {demo}   (embeds the widget from the API's origin)");
+    }
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

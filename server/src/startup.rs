@@ -1,0 +1,196 @@
+//! Builds the application from config and runs it. Takes listeners so tests bind port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::ai::Responder;
+use crate::assets::{self, DemoSite};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{self, ApiError};
+use crate::ratelimit::RateLimiter;
+use crate::state::AppState;
+use crate::{seed, widget_api};
+
+pub struct Application {
+    api_listener: TcpListener,
+    demo: Option<(TcpListener, DemoSite)>,
+    api_url: String,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the configured addresses, connects and migrates the store, seeds the demo tenant
+    /// when asked.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let api = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let demo = match config.demo_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening on {addr} for the demo page"))?,
+            ),
+            None => None,
+        };
+        Self::with_listeners(config, api, demo).await
+    }
+
+    pub async fn with_listeners(
+        config: Config,
+        api_listener: TcpListener,
+        demo_listener: Option<TcpListener>,
+    ) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database.0, config.max_db_connections).await?;
+        let responder = Arc::new(Responder::new(&config.ai)?);
+        let api_url = config
+            .public_url
+            .clone()
+            .unwrap_or(browsable_url(api_listener.local_addr()?));
+        let demo = match demo_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                let origins = [
+                    format!("http://localhost:{port}"),
+                    format!("http://127.0.0.1:{port}"),
+                ];
+                let credentials = seed::ensure_demo_tenant(&db, &config.data_dir, &origins).await?;
+                let site = DemoSite {
+                    public_dir: config.public_dir.clone(),
+                    api_url: api_url.clone(),
+                    tenant_id: credentials.tenant_id,
+                    widget_token: credentials.widget_token,
+                };
+                Some((listener, site))
+            }
+            None => {
+                if config.seed_demo {
+                    seed::ensure_demo_tenant(&db, &config.data_dir, &[]).await?;
+                }
+                None
+            }
+        };
+        let message_limiter = Arc::new(RateLimiter::new(
+            config.limits.message_burst,
+            config.limits.messages_per_minute,
+        ));
+        let state = AppState {
+            db,
+            responder,
+            message_limiter,
+            config: Arc::new(config),
+        };
+        Ok(Self {
+            api_listener,
+            demo,
+            api_url,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.api_listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    /// The demo page's address, when the demo site is on.
+    pub fn demo_url(&self) -> Option<String> {
+        let (listener, _) = self.demo.as_ref()?;
+        let port = listener.local_addr().ok()?.port();
+        Some(format!("http://localhost:{port}/"))
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let api = axum::serve(self.api_listener, router(self.state))
+            .with_graceful_shutdown(stopped(stop_rx.clone()));
+        match self.demo {
+            Some((listener, site)) => {
+                let demo = axum::serve(listener, assets::demo_router(site))
+                    .with_graceful_shutdown(stopped(stop_rx));
+                tokio::try_join!(api, demo)?;
+            }
+            None => api.await?,
+        }
+        Ok(())
+    }
+}
+
+/// `0.0.0.0:8080` is where we listen, not an address a browser can open.
+fn browsable_url(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+/// Every route of the API, in one place.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(widget_api::router(&state))
+        .route("/health", get(health))
+        .merge(assets::widget_router(&state.config.widget_dir))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn(error::log_server_errors))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("a request handler panicked");
+            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "database unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}

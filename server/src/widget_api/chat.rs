@@ -1,0 +1,185 @@
+//! `POST /chat`: store the visitor's message first, then answer it.
+
+use axum::extract::State;
+use shared::api::{Author, ChatRequest, ChatResponse, ReplyMetadata};
+use shared::{ClientMessageId, MessageText};
+use tracing::instrument;
+
+use super::sessions::session_not_found;
+use super::WidgetAuth;
+use crate::ai::{ReplyRequest, Turn};
+use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
+use crate::error::{ApiError, AppJson, Result};
+use crate::state::AppState;
+use crate::{assistants, contacts};
+
+/// Messages of context the assistant sees.
+const HISTORY_FOR_AI: i64 = 20;
+
+#[instrument(skip_all, fields(tenant = %auth.tenant.id))]
+pub async fn send(
+    State(state): State<AppState>,
+    auth: WidgetAuth,
+    AppJson(request): AppJson<ChatRequest>,
+) -> Result<AppJson<ChatResponse>> {
+    let text = MessageText::parse(&request.message)
+        .map_err(|e| ApiError::invalid_field("message", "invalid_message", e.to_string()))?;
+    let client_message_id = ClientMessageId::parse(&request.client_message_id).map_err(|e| {
+        ApiError::invalid_field(
+            "clientMessageId",
+            "invalid_client_message_id",
+            e.to_string(),
+        )
+    })?;
+    let tenant_id = auth.tenant.id.as_str();
+    let session = conversations::find_session(&state.db, tenant_id, &request.session_id)
+        .await?
+        .ok_or_else(session_not_found)?;
+    if session.client_id.is_none() {
+        return Err(ApiError::conflict(
+            "contact_required",
+            "Please tell us your name and email before sending a message.",
+        ));
+    }
+
+    // A retry: answer from the store, finishing the reply if the first attempt could not.
+    if let Some(stored) =
+        conversations::find_by_client_message_id(&state.db, &session.id, client_message_id.as_str())
+            .await?
+    {
+        if let Some(reply) = conversations::find_reply(&state.db, &stored.id).await? {
+            let conversation =
+                conversations::find_conversation(&state.db, &stored.conversation_id).await?;
+            return Ok(AppJson(response(
+                &stored,
+                &reply,
+                conversation.status,
+                false,
+            )));
+        }
+        return answer(&state, tenant_id, &stored).await.map(AppJson);
+    }
+
+    state
+        .message_limiter
+        .check(&session.id)
+        .map_err(ApiError::rate_limited)?;
+    let assistant_id = assistants::load_default(&state.db, tenant_id)
+        .await?
+        .map(|a| a.assistant.id)
+        .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} has no default assistant"))?;
+    let conversation =
+        conversations::open_for_session(&state.db, tenant_id, &session, &assistant_id).await?;
+    // Stored before any AI work: if the AI fails, the message is not lost.
+    let stored = conversations::insert_visitor_message(
+        &state.db,
+        tenant_id,
+        &conversation.id,
+        &session.id,
+        text.as_str(),
+        client_message_id.as_str(),
+    )
+    .await?;
+    answer(&state, tenant_id, &stored).await.map(AppJson)
+}
+
+/// Produces, stores and returns the reply to a stored visitor message.
+async fn answer(
+    state: &AppState,
+    tenant_id: &str,
+    visitor: &StoredMessage,
+) -> Result<ChatResponse> {
+    let loaded = assistants::load_default(&state.db, tenant_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} has no default assistant"))?;
+    let history: Vec<Turn> = conversations::recent_messages(
+        &state.db,
+        &visitor.conversation_id,
+        Some(visitor.seq),
+        HISTORY_FOR_AI,
+    )
+    .await?
+    .into_iter()
+    .map(|m| Turn {
+        author: m.author,
+        body: m.body,
+    })
+    .collect();
+    let visitor_name = visitor_name(state, tenant_id, &visitor.conversation_id).await?;
+    let outcome = state
+        .responder
+        .reply(&ReplyRequest {
+            assistant: &loaded.assistant,
+            knowledge: &loaded.knowledge,
+            history: &history,
+            message: &visitor.body,
+            visitor_name: visitor_name.as_deref(),
+        })
+        .await;
+    let effects = ReplyEffects {
+        hand_to_human: outcome.reply.needs_human,
+        flag_reason: outcome
+            .provider_error
+            .as_ref()
+            .map(|e| format!("AI provider failed: {e}")),
+    };
+    let reply = conversations::insert_reply(
+        &state.db,
+        &NewReply {
+            tenant_id,
+            conversation_id: &visitor.conversation_id,
+            reply_to: visitor,
+            author: Author::Assistant,
+            body: &outcome.reply.text,
+            model: &outcome.reply.model,
+            tokens: outcome.reply.tokens,
+        },
+        &effects,
+    )
+    .await?;
+    let conversation =
+        conversations::find_conversation(&state.db, &visitor.conversation_id).await?;
+    Ok(response(
+        visitor,
+        &reply,
+        conversation.status,
+        outcome.provider_error.is_some(),
+    ))
+}
+
+async fn visitor_name(
+    state: &AppState,
+    tenant_id: &str,
+    conversation_id: &str,
+) -> Result<Option<String>> {
+    let client_id: Option<String> =
+        sqlx::query_scalar("SELECT client_id FROM conversations WHERE id = $1")
+            .bind(conversation_id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    Ok(match client_id {
+        Some(id) => contacts::find(&state.db, tenant_id, &id)
+            .await?
+            .map(|c| c.name),
+        None => None,
+    })
+}
+
+fn response(
+    visitor: &StoredMessage,
+    reply: &StoredMessage,
+    status: shared::api::ConversationStatus,
+    fallback: bool,
+) -> ChatResponse {
+    ChatResponse {
+        conversation_id: visitor.conversation_id.clone(),
+        message: reply.view(),
+        visitor_message: visitor.view(),
+        conversation_status: status,
+        metadata: ReplyMetadata {
+            model: reply.model.clone().unwrap_or_else(|| "embedded".to_owned()),
+            tokens: reply.tokens.and_then(|t| u32::try_from(t).ok()),
+            fallback,
+        },
+    }
+}

@@ -1,0 +1,47 @@
+//! The API the embedded widget calls, under `/api/widgets/{tenant_id}`.
+//!
+//! Every request passes the [`gate`]: the tenant must exist (404), a browser's `Origin` must be
+//! on the tenant's allowed list (403), and CORS headers answer only allowed origins. Every
+//! handler then takes a [`WidgetAuth`]: a live widget token of that very tenant (401).
+
+mod auth;
+mod chat;
+mod gate;
+mod sessions;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put, MethodRouter};
+use axum::{middleware, Router};
+
+use crate::state::AppState;
+pub use auth::WidgetAuth;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/widgets/{tenant_id}/config",
+            cors(get(sessions::config)),
+        )
+        .route(
+            "/api/widgets/{tenant_id}/sessions",
+            cors(post(sessions::create)),
+        )
+        .route(
+            "/api/widgets/{tenant_id}/sessions/{session_id}",
+            cors(get(sessions::history)),
+        )
+        .route(
+            "/api/widgets/{tenant_id}/sessions/{session_id}/contact",
+            cors(put(sessions::set_contact)),
+        )
+        .route("/api/widgets/{tenant_id}/chat", cors(post(chat::send)))
+        .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), gate::gate))
+}
+
+/// Route layers wrap handlers, not method dispatch: without an `OPTIONS` handler a preflight
+/// would be a 405 before the gate could answer it. The gate answers; this never runs.
+fn cors(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.options(|| async { StatusCode::NO_CONTENT })
+}

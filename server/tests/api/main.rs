@@ -1,0 +1,10 @@
+//! Widget API integration tests: a real server on a real socket, a fresh database per test,
+//! every case on SQLite and (when `TEST_DATABASE_URL` points at one) PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod ai_fallback;
+mod chat;
+mod contact;
+mod errors;
