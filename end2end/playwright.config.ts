@@ -1,0 +1,59 @@
+import { defineConfig, devices } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// The server under test: API (and the widget's files) on one origin, the demo host page on
+// another, a fresh SQLite database per run. Built by scripts/test.sh before this runs.
+const root = resolve(__dirname, "..");
+const apiPort = Number(process.env.E2E_API_PORT ?? 18180);
+const demoPort = Number(process.env.E2E_DEMO_PORT ?? 18181);
+const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+
+export const API_ORIGIN = `http://127.0.0.1:${apiPort}`;
+export const DEMO_URL = `http://localhost:${demoPort}/`;
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: DEMO_URL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      // Debian's Chromium: a test tool's own browser download cannot work here.
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  webServer: {
+    command: `${join(targetDir, "debug", "server")}`,
+    url: `${API_ORIGIN}/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LIVECHAT_LISTEN: `127.0.0.1:${apiPort}`,
+      LIVECHAT_DEMO_LISTEN: `127.0.0.1:${demoPort}`,
+      LIVECHAT_DATA_DIR: dataDir,
+      LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
+      LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      RUST_LOG: "warn",
+    },
+  },
+});

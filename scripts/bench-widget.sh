@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Widget weight and time-to-launcher in headless Chromium: builds the widget and the release
+# server, then prints figures (a benchmark: it asserts nothing).
+#
+#   ./scripts/bench-widget.sh          # RUNS=30 ./scripts/bench-widget.sh for more samples
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/setup.sh
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_chromium
+ensure_end2end_deps "$root"
+scripts/build-widget.sh >/dev/null
+cargo build --release -p server --bin server
+node end2end/bench/widget-weight.mjs

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, only when it is missing. Sourced by run.sh and
+# test.sh; each function is idempotent and cheap when the tool is already there.
+#
+# Versions follow ../shared/TOOLCHAIN.md: wasm-bindgen-cli must equal the wasm-bindgen crate.
+WASM_BINDGEN_VERSION="0.2.130"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_wasm_bindgen() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (one time, ~8 min on 2 cores)"
+    # Without --locked: its lockfile names a crate version the registry mirror may lack.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+# The browser for end-to-end and WASM tests: Debian's Chromium (a test tool's own browser
+# download cannot work on a machine that only reaches package registries).
+ensure_chromium() {
+  if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+    return
+  fi
+  say "installing chromium and chromium-driver"
+  local sudo=""
+  [[ "$(id -u)" != 0 ]] && sudo="sudo"
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium chromium-driver; then
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium chromium-driver
+  fi
+}
+
+ensure_end2end_deps() {
+  local dir="$1/end2end"
+  if [[ ! -d "$dir/node_modules/@playwright/test" ]]; then
+    say "installing end-to-end test dependencies (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration (SQLite; PostgreSQL too when TEST_DATABASE_URL or
+# DATABASE_URL points at one), WASM tests in headless Chromium, and the browser end-to-end tests.
+#
+#   ./scripts/test.sh
+#   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test ./scripts/test.sh
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/setup.sh
+
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_chromium
+ensure_end2end_deps "$root"
+
+if [[ -z "${TEST_DATABASE_URL:-}" && "${DATABASE_URL:-}" == postgres* ]]; then
+  export TEST_DATABASE_URL="$DATABASE_URL"
+fi
+# The server under test picks its own database; a DATABASE_URL meant for tests must not leak
+# into the end-to-end server.
+unset DATABASE_URL
+if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
+  say "unit and integration tests (SQLite and PostgreSQL)"
+else
+  say "unit and integration tests (SQLite; set TEST_DATABASE_URL to add PostgreSQL)"
+fi
+cargo test --workspace
+
+say "WASM tests in headless Chromium"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT=120
+cargo test -p shared -p widget --target wasm32-unknown-unknown
+
+say "browser end-to-end tests (Playwright + Chromium)"
+scripts/build-widget.sh
+cargo build -p server --bin server
+(cd end2end && npx playwright test)
