@@ -8,10 +8,13 @@ async function openChat(page: Page) {
   await expect(page.getByRole("dialog")).toBeVisible();
 }
 
+/** The chat panel: the host page has fields of its own (a newsletter email, say). */
+const chat = (page: Page) => page.getByRole("dialog");
+
 async function giveContact(page: Page, name: string, email: string) {
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Email").press("Enter");
+  await chat(page).getByLabel("Name").fill(name);
+  await chat(page).getByLabel("Email").fill(email);
+  await chat(page).getByLabel("Email").press("Enter");
 }
 
 async function ask(page: Page, question: string) {
@@ -42,9 +45,9 @@ test("an invalid email is refused inline and nothing is sent", async ({ page }) 
   await page.goto("/");
   await openChat(page);
   await giveContact(page, "Jane Doe", "jane@example");
-  const email = page.getByLabel("Email");
+  const email = chat(page).getByLabel("Email");
   await expect(email).toHaveAttribute("aria-invalid", "true");
-  await expect(page.getByText(/doesn't look like a domain/i)).toBeVisible();
+  await expect(chat(page).getByText(/doesn't look like a domain/i)).toBeVisible();
   expect(contactRequests).toHaveLength(0);
   await expect(page.getByRole("textbox", { name: "Message" })).toHaveCount(0);
 });
@@ -62,7 +65,7 @@ test("a visitor gives name and email, asks, gets an answer from the knowledge ba
 
   await page.reload();
   await openChat(page);
-  await expect(page.getByLabel("Email")).toHaveCount(0);
+  await expect(chat(page).getByLabel("Email")).toHaveCount(0);
   await expect(log(page).getByText("Do you ship to Canada?")).toBeVisible();
   await expect(log(page).getByText(replyText.trim().slice(0, 40))).toBeVisible();
 
@@ -71,7 +74,6 @@ test("a visitor gives name and email, asks, gets an answer from the knowledge ba
   await ask(page, "How long does it take?");
   await expect(log(page).locator(".lc-msg--assistant")).toHaveCount(answersBefore + 1);
   await expect(log(page).locator(".lc-msg--assistant").last()).toContainText(/day/i);
-});
 });
 
 test("the host page's CSS does not reach into the widget", async ({ page }) => {
@@ -94,7 +96,7 @@ test("the host page's CSS does not reach into the widget", async ({ page }) => {
   expect(style.bg).toBe("rgb(107, 62, 38)");
   expect(style.bg).not.toBe(hostButton.bg);
   await openChat(page);
-  const send = await page.getByLabel("Name").evaluate((el) => getComputedStyle(el).fontFamily);
+  const send = await chat(page).getByLabel("Name").evaluate((el) => getComputedStyle(el).fontFamily);
   expect(send).not.toMatch(/^serif$/);
   const panelPadding = await page.getByRole("dialog").evaluate((el) => getComputedStyle(el).boxSizing);
   expect(panelPadding).toBe("border-box");
@@ -137,7 +139,7 @@ test("the widget can be driven by keyboard alone", async ({ page }) => {
   await launcher.focus();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("dialog")).toBeVisible();
-  await expect(page.getByLabel("Name")).toBeFocused();
+  await expect(chat(page).getByLabel("Name")).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog")).toBeHidden();
   await expect(launcher).toBeFocused();

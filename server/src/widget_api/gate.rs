@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::tenants;
 
 const ALLOWED_METHODS: &str = "GET, POST, PUT, OPTIONS";
-const ALLOWED_HEADERS: &str = "authorization, content-type";
+const ALLOWED_HEADERS: &str = "authorization, content-type, accept";
 /// Browsers cache a preflight answer this long (seconds).
 const PREFLIGHT_MAX_AGE: &str = "600";
 

@@ -1,0 +1,75 @@
+//! The chat panel of the embeddable widget, compiled to WASM.
+//!
+//! `web-widget.js` draws the launcher and loads this module lazily; it then calls
+//! [`mount_panel`] with a container inside its shadow root and drives the returned
+//! [`WidgetPanel`] (`set_open`, `unmount`).
+
+pub mod api;
+pub mod codec;
+pub mod controller;
+pub mod ids;
+pub mod options;
+pub mod storage;
+pub mod transcript;
+mod ui;
+
+use std::any::Any;
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use controller::Chat;
+use options::WidgetOptions;
+
+/// A mounted panel, as the loader holds it.
+#[wasm_bindgen]
+pub struct WidgetPanel {
+    open: Option<RwSignal<bool>>,
+    /// The Leptos unmount handle: dropping it removes the view and its reactive state.
+    mounted: Option<Box<dyn Any>>,
+}
+
+#[wasm_bindgen]
+impl WidgetPanel {
+    /// Shows or hides the panel; opening focuses its first field.
+    pub fn set_open(&self, open: bool) {
+        if let Some(signal) = self.open {
+            let _ = signal.try_set(open);
+        }
+    }
+
+    /// Removes the panel and stops its timers; later calls do nothing.
+    pub fn unmount(&mut self) {
+        self.open = None;
+        self.mounted = None;
+    }
+}
+
+/// Mounts the (closed) panel into `container`, which should sit in a shadow root.
+///
+/// `options` is the loader's `{tenantId, apiUrl, token, companyName?, primaryColor?,
+/// greeting?}`; `on_close` is called when the visitor closes the panel from inside it.
+#[wasm_bindgen]
+pub fn mount_panel(
+    container: web_sys::HtmlElement,
+    options: &JsValue,
+    on_close: js_sys::Function,
+) -> Result<WidgetPanel, JsError> {
+    let options = WidgetOptions::from_js(options).map_err(|e| JsError::new(&e))?;
+    let open = Rc::new(Cell::new(None));
+    let open_out = Rc::clone(&open);
+    let on_close: Rc<dyn Fn()> = Rc::new(move || {
+        let _ = on_close.call0(&JsValue::NULL);
+    });
+    let handle = leptos::mount::mount_to(container, move || {
+        let chat = Chat::new(options);
+        open_out.set(Some(chat.open));
+        view! { <ui::Panel chat on_close/> }
+    });
+    Ok(WidgetPanel {
+        open: open.take(),
+        mounted: Some(Box::new(handle)),
+    })
+}

@@ -1,0 +1,241 @@
+//! The conversation: the message list (announced politely to screen readers), the typing
+//! indicator and the composer.
+
+use leptos::html::{Ol, Textarea};
+use leptos::prelude::*;
+use shared::api::{Author, MessageView};
+use shared::text::MAX_MESSAGE_CHARS;
+use shared::MessageText;
+use wasm_bindgen::JsCast;
+
+use crate::controller::Chat;
+use crate::transcript::{Entry, PendingMessage, SendState, Transcript};
+
+#[component]
+pub fn Conversation(
+    /// The widget state.
+    chat: Chat,
+) -> impl IntoView {
+    let entries = Memo::new(move |_| chat.transcript.with(Transcript::entries));
+    let typing = Memo::new(move |_| chat.transcript.with(Transcript::awaiting_reply));
+    let list_ref = NodeRef::<Ol>::new();
+
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        entries.track();
+        typing.track();
+        request_animation_frame(move || {
+            if let Some(list) = list_ref.try_get_untracked().flatten() {
+                list.set_scroll_top(list.scroll_height());
+            }
+        });
+    });
+
+    let typing_label = move || {
+        let who = chat
+            .assistant_name
+            .get()
+            .or_else(|| chat.company.with(|c| (!c.is_empty()).then(|| c.clone())))
+            .unwrap_or_else(|| "The assistant".to_owned());
+        format!("{who} is typing")
+    };
+    // The greeting is drawn like an assistant message, but it is not part of the transcript.
+    let greeting = move || {
+        chat.greeting.get().map(|body| {
+            message_item(
+                chat,
+                Entry::Stored(MessageView {
+                    id: String::new(),
+                    author: Author::Assistant,
+                    body,
+                    created_at: 0,
+                    client_message_id: None,
+                }),
+            )
+        })
+    };
+
+    view! {
+        <div class="lc-conversation">
+            <ol class="lc-messages" role="log" aria-live="polite" aria-label="Messages" node_ref=list_ref>
+                {greeting}
+                <For each=move || entries.get() key=Entry::key children=move |entry| message_item(chat, entry)/>
+                {move || typing.get().then(|| view! {
+                    <li class="lc-typing">
+                        <span class="lc-dots" aria-hidden="true"><span></span><span></span><span></span></span>
+                        <span class="lc-visually-hidden">{typing_label}</span>
+                    </li>
+                })}
+            </ol>
+            <Composer chat/>
+        </div>
+    }
+}
+
+/// The bubble style of a message by its author.
+fn bubble_class(author: Author) -> &'static str {
+    match author {
+        Author::Visitor => "lc-msg lc-msg--visitor",
+        Author::Assistant => "lc-msg lc-msg--assistant",
+        Author::Agent => "lc-msg lc-msg--agent",
+        Author::System => "lc-msg lc-msg--system",
+    }
+}
+
+/// Who wrote a message, in words (names arrive with the tenant's config, hence tracked).
+fn author_label(chat: Chat, author: Author) -> String {
+    match author {
+        Author::Visitor => "You".to_owned(),
+        Author::Assistant => chat
+            .assistant_name
+            .get()
+            .unwrap_or_else(|| "Assistant".to_owned()),
+        Author::Agent => chat.company.with(|c| {
+            if c.is_empty() {
+                "Support team".to_owned()
+            } else {
+                format!("{c} team")
+            }
+        }),
+        Author::System => "Notice".to_owned(),
+    }
+}
+
+/// After Retry or Delete the clicked button is gone: the composer takes the focus, so keyboard
+/// users (and Escape) stay inside the widget.
+fn focus_composer(ev: &leptos::ev::MouseEvent) {
+    let composer = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|button| button.closest(".lc-conversation").ok().flatten())
+        .and_then(|conversation| conversation.query_selector("#lc-message").ok().flatten())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(composer) = composer {
+        let _ = composer.focus();
+    }
+}
+
+/// One line of the list. Bodies are text nodes: whatever a message holds, it is never markup.
+/// Stored and pending messages share one shape (one view type keeps the binary small).
+fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
+    let (who, class, body, status, failed) = match entry {
+        Entry::Stored(MessageView {
+            author: who, body, ..
+        }) => (who, bubble_class(who), body, None, None),
+        Entry::Pending(PendingMessage {
+            client_message_id,
+            body,
+            state,
+            ..
+        }) => {
+            let (status, failed) = match state {
+                SendState::Queued => (("lc-status", "Waiting to send…".to_owned()), None),
+                SendState::Sending => (("lc-status", "Sending…".to_owned()), None),
+                SendState::Failed(reason) => (
+                    ("lc-status lc-status--error", reason),
+                    Some(client_message_id),
+                ),
+            };
+            (
+                Author::Visitor,
+                "lc-msg lc-msg--visitor lc-msg--pending",
+                body,
+                Some(status),
+                failed,
+            )
+        }
+    };
+    view! {
+        <li class=class>
+            <span class="lc-author">{move || author_label(chat, who)}</span>
+            <p class="lc-bubble">{body}</p>
+            {status.map(|(class, text)| view! { <p class=class>{text}</p> })}
+            {failed.map(|id| view! {
+                <div class="lc-actions">
+                    <button type="button" class="lc-link" on:click=move |ev| {
+                        focus_composer(&ev);
+                        chat.retry();
+                    }>"Retry"</button>
+                    <button type="button" class="lc-link" on:click=move |ev| {
+                        focus_composer(&ev);
+                        chat.discard(&id);
+                    }>"Delete"</button>
+                </div>
+            })}
+        </li>
+    }
+}
+
+/// A labelled textarea: Enter sends, Shift+Enter starts a new line.
+#[component]
+fn Composer(
+    /// The widget state.
+    chat: Chat,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let input_ref = NodeRef::<Textarea>::new();
+
+    let submit = move || match MessageText::parse(&text.get_untracked()) {
+        Ok(message) => {
+            chat.send(message);
+            text.set(String::new());
+            error.set(None);
+        }
+        Err(e) => {
+            error.set(Some(e.to_string()));
+            if let Some(input) = input_ref.get_untracked() {
+                let _ = input.focus();
+            }
+        }
+    };
+
+    // The conversation replaces the form while the panel is open: the composer takes the focus.
+    if chat.open.get_untracked() {
+        request_animation_frame(move || {
+            if let Some(input) = input_ref.try_get_untracked().flatten() {
+                let _ = input.focus();
+            }
+        });
+    }
+
+    view! {
+        <form class="lc-composer" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            submit();
+        }>
+            <label for="lc-message" class="lc-visually-hidden">"Message"</label>
+            <textarea
+                id="lc-message"
+                name="message"
+                rows="1"
+                placeholder="Write a message…"
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=move || error.with(|e| e.as_ref().map(|_| "lc-message-error"))
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    // Too long is said at once; an empty box is only an error when sending.
+                    let too_long = v.trim().chars().count() > MAX_MESSAGE_CHARS;
+                    if too_long || error.with_untracked(Option::is_some) {
+                        error.set(if v.trim().is_empty() { None } else { MessageText::parse(&v).err().map(|e| e.to_string()) });
+                    }
+                    text.set(v);
+                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        submit();
+                    }
+                }
+                node_ref=input_ref
+            ></textarea>
+            <button type="submit" class="lc-send" aria-label="Send message">
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                    <path d="M3.4 20.4l17.45-7.48a1 1 0 000-1.84L3.4 3.6a.99.99 0 00-1.39.91L2 9.12c0 .5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z" fill="currentColor"/>
+                </svg>
+            </button>
+            {move || error.get().map(|e| view! { <p id="lc-message-error" class="lc-error">{e}</p> })}
+        </form>
+    }
+}

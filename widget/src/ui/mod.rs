@@ -1,0 +1,145 @@
+//! The panel: a dialog with a header, then the contact form or the conversation.
+
+mod conversation;
+mod prechat;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use shared::api::ConversationStatus;
+use wasm_bindgen::JsCast;
+
+use crate::controller::Chat;
+use conversation::Conversation;
+use prechat::PreChatForm;
+
+/// The panel's stylesheet, rendered inside the shadow root (it never reaches the host page).
+const CSS: &str = include_str!("../../../style/widget.css");
+
+/// How often an open panel asks for messages a teammate wrote; faster while one is expected.
+const POLL_EVERY: Duration = Duration::from_secs(10);
+const SLOW_POLL_TICKS: u32 = 3;
+
+/// The chat panel, hidden while closed so its state survives closing.
+#[component]
+pub fn Panel(
+    /// The widget state.
+    chat: Chat,
+    /// Called when the visitor closes the panel from inside it.
+    on_close: Rc<dyn Fn()>,
+) -> impl IntoView {
+    let panel_ref = NodeRef::<leptos::html::Section>::new();
+    let has_contact = Memo::new(move |_| chat.has_contact());
+    let color = chat.options.with_value(|o| o.primary_color.clone());
+    // The loader also sets --lc-on-primary (black or white, for contrast) on the host.
+    let style = format!("--lc-primary:{color}");
+
+    // Opening: fetch the tenant's settings once, catch up on replies, focus the first field.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = chat.open.get();
+        if open && was_open != Some(true) {
+            chat.load_config();
+            chat.refresh();
+            request_animation_frame(move || focus_first_field(panel_ref));
+        }
+        open
+    });
+    poll_while_open(chat);
+
+    let label = move || {
+        chat.company.with(|c| {
+            if c.is_empty() {
+                "Chat".to_owned()
+            } else {
+                format!("Chat with {c}")
+            }
+        })
+    };
+    let title = move || {
+        chat.company.with(|c| {
+            if c.is_empty() {
+                "Chat".to_owned()
+            } else {
+                c.clone()
+            }
+        })
+    };
+    let subtitle = move || match chat.status.get() {
+        Some(ConversationStatus::WaitingHuman | ConversationStatus::Escalated) => {
+            "A teammate will reply here soon."
+        }
+        Some(ConversationStatus::Resolved) => {
+            "This conversation was resolved. Write to us again anytime."
+        }
+        _ => "We usually reply in a few seconds.",
+    };
+
+    view! {
+        <style>{CSS}</style>
+        <section
+            class="lc-panel"
+            role="dialog"
+            aria-label=label
+            hidden=move || !chat.open.get()
+            style=style
+            node_ref=panel_ref
+        >
+            <header class="lc-header">
+                <div class="lc-heading">
+                    <h2 class="lc-title">{title}</h2>
+                    <p class="lc-subtitle">{subtitle}</p>
+                </div>
+                <button type="button" class="lc-close" aria-label="Close chat" on:click=move |_| on_close()>
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                        <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/>
+                    </svg>
+                </button>
+            </header>
+            {move || if has_contact.get() {
+                Either::Left(view! { <Conversation chat/> })
+            } else {
+                Either::Right(view! { <PreChatForm chat/> })
+            }}
+        </section>
+    }
+}
+
+/// Moves focus to the form's first field, or the composer.
+fn focus_first_field(panel_ref: NodeRef<leptos::html::Section>) {
+    // Runs a frame later: the panel may have been unmounted meanwhile.
+    let Some(panel) = panel_ref.try_get_untracked().flatten() else {
+        return;
+    };
+    if let Ok(Some(field)) = panel.query_selector("input, textarea") {
+        if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
+            let _ = field.focus();
+        }
+    }
+}
+
+/// Replies written by a teammate reach the widget by polling the session while the panel is
+/// open and the page visible: often while a teammate is expected, now and then otherwise.
+fn poll_while_open(chat: Chat) {
+    let tick = Cell::new(0u32);
+    let Ok(handle) = set_interval_with_handle(
+        move || {
+            tick.set(tick.get().wrapping_add(1));
+            let visible = !document().hidden();
+            let waiting = matches!(
+                chat.status.get_untracked(),
+                Some(ConversationStatus::WaitingHuman | ConversationStatus::Escalated)
+            );
+            let due = waiting || tick.get().is_multiple_of(SLOW_POLL_TICKS);
+            if chat.open.get_untracked() && visible && due && chat.has_conversation() {
+                chat.refresh();
+            }
+        },
+        POLL_EVERY,
+    ) else {
+        return;
+    };
+    on_cleanup(move || handle.clear());
+}

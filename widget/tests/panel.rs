@@ -1,0 +1,381 @@
+//! The panel mounted in a shadow root, as the loader mounts it, against a stubbed API.
+
+mod common;
+
+use common::{global, local_storage, sleep, wait_for, FetchStub, Mounted};
+use shared::api::{Author, Contact, MessageView};
+use shared::{Email, EmailError};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{
+    Event, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent,
+    KeyboardEventInit,
+};
+use widget::storage::{self, StoredSession};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Nothing listens there: any request fails like a network error.
+const UNREACHABLE_API: &str = "http://127.0.0.1:9";
+
+fn type_into(m: &Mounted, selector: &str, value: &str) {
+    let el = m.get(selector);
+    if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+        input.set_value(value);
+    } else {
+        el.dyn_ref::<HtmlTextAreaElement>()
+            .unwrap()
+            .set_value(value);
+    }
+    el.dispatch_event(&Event::new("input").unwrap()).unwrap();
+}
+
+fn submit(m: &Mounted, selector: &str) {
+    m.get(selector)
+        .dyn_into::<HtmlFormElement>()
+        .unwrap()
+        .request_submit()
+        .unwrap();
+}
+
+fn press_enter(m: &Mounted, selector: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key("Enter");
+    init.set_cancelable(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    m.get(selector).dispatch_event(&event).unwrap();
+}
+
+fn click(m: &Mounted, selector: &str) {
+    m.get(selector).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+fn attr(m: &Mounted, selector: &str, name: &str) -> Option<String> {
+    m.get(selector).get_attribute(name)
+}
+
+#[wasm_bindgen_test]
+async fn a_new_visitor_sees_the_contact_form_with_inline_errors() {
+    let tenant = "tenant-form";
+    storage::clear(tenant);
+    let m = Mounted::new(tenant, UNREACHABLE_API);
+
+    let dialog = m.get("[role=dialog]");
+    assert_eq!(
+        dialog.get_attribute("aria-label").as_deref(),
+        Some("Chat with Acme Coffee")
+    );
+    assert!(
+        dialog.has_attribute("hidden"),
+        "closed until the loader opens it"
+    );
+    assert_eq!(
+        m.get("label[for=lc-name]").text_content().as_deref(),
+        Some("Name")
+    );
+    assert_eq!(
+        m.get("label[for=lc-email]").text_content().as_deref(),
+        Some("Email")
+    );
+
+    m.panel.set_open(true);
+    wait_for("the name field to take the focus", || {
+        m.shadow
+            .active_element()
+            .is_some_and(|e| e.id() == "lc-name")
+    })
+    .await;
+    assert!(!m.get("[role=dialog]").has_attribute("hidden"));
+
+    type_into(&m, "#lc-name", "Jane Doe");
+    type_into(&m, "#lc-email", "jane@");
+    submit(&m, "form.lc-prechat");
+    wait_for("the email error", || m.find("#lc-email-error").is_some()).await;
+    wait_for("the invalid field to take the focus", || {
+        m.shadow
+            .active_element()
+            .is_some_and(|e| e.id() == "lc-email")
+    })
+    .await;
+
+    let want = EmailError::InvalidDomain.to_string();
+    assert_eq!(Email::parse("jane@").unwrap_err().to_string(), want);
+    assert_eq!(m.text("#lc-email-error"), want);
+    assert_eq!(
+        attr(&m, "#lc-email", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr(&m, "#lc-email", "aria-describedby").as_deref(),
+        Some("lc-email-error")
+    );
+    assert_eq!(
+        attr(&m, "#lc-name", "aria-invalid").as_deref(),
+        Some("false")
+    );
+    assert_eq!(attr(&m, "#lc-name", "aria-describedby"), None);
+    assert!(m.find("#lc-name-error").is_none());
+
+    // Fixing the address clears the error as the visitor types.
+    type_into(&m, "#lc-email", "jane@example.com");
+    wait_for("the error to go", || m.find("#lc-email-error").is_none()).await;
+    assert_eq!(
+        attr(&m, "#lc-email", "aria-invalid").as_deref(),
+        Some("false")
+    );
+
+    // An invalid form never reached the server: no session was created.
+    assert_eq!(storage::load(tenant), None);
+
+    m.panel.set_open(false);
+    wait_for("the panel to hide", || {
+        m.get("[role=dialog]").has_attribute("hidden")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
+    let tenant = "tenant-returning";
+    storage::save(
+        tenant,
+        &StoredSession {
+            session_id: "s-1".into(),
+            contact: Some(Contact {
+                name: "Jane".into(),
+                email: "jane@example.com".into(),
+            }),
+            conversation_id: Some("c-1".into()),
+            messages: vec![
+                MessageView {
+                    id: "m1".into(),
+                    author: Author::Visitor,
+                    body: "<b>bold?</b> <img src=x onerror=alert(1)>".into(),
+                    created_at: 1,
+                    client_message_id: Some("x".into()),
+                },
+                MessageView {
+                    id: "m2".into(),
+                    author: Author::Agent,
+                    body: "Hi Jane, Sam here.".into(),
+                    created_at: 2,
+                    client_message_id: None,
+                },
+            ],
+            pending: vec![],
+        },
+    );
+    let _offline = FetchStub::new("return Promise.reject(new TypeError('Failed to fetch'));");
+    let m = Mounted::new(tenant, UNREACHABLE_API);
+
+    assert!(m.find("form.lc-prechat").is_none(), "the contact is known");
+    let list = m.get("ol.lc-messages");
+    assert_eq!(list.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(
+        m.find(".lc-messages b, .lc-messages img").is_none(),
+        "bodies are never markup"
+    );
+    assert_eq!(
+        m.text(".lc-msg--visitor .lc-bubble"),
+        "<b>bold?</b> <img src=x onerror=alert(1)>"
+    );
+    assert_eq!(m.text(".lc-msg--visitor .lc-author"), "You");
+    assert_eq!(m.text(".lc-msg--agent .lc-author"), "Acme Coffee team");
+    assert_eq!(
+        m.get("label[for=lc-message]").text_content().as_deref(),
+        Some("Message")
+    );
+
+    // The refresh failed (offline): the cache stays on screen and in storage.
+    sleep(50).await;
+    assert_eq!(m.find_all_count(".lc-msg"), 2);
+    assert!(storage::load(tenant).is_some());
+    storage::clear(tenant);
+}
+
+trait CountAll {
+    fn find_all_count(&self, selector: &str) -> u32;
+}
+
+impl CountAll for Mounted {
+    fn find_all_count(&self, selector: &str) -> u32 {
+        self.shadow.query_selector_all(selector).unwrap().length()
+    }
+}
+
+/// A stub of the widget API: the first chat request fails like a dropped connection, later ones
+/// answer. Every request is logged on `window.__lcCalls`.
+const API_STUB: &str = r##"
+    const calls = (window.__lcCalls = window.__lcCalls || []);
+    const path = new URL(url).pathname;
+    const body = init && init.body ? JSON.parse(init.body) : null;
+    calls.push({ method: init.method, path, body, auth: init.headers.get("Authorization") });
+    const json = (status, value, headers) => Promise.resolve(new Response(JSON.stringify(value),
+        { status, headers: Object.assign({ "Content-Type": "application/json" }, headers || {}) }));
+    if (path.endsWith("/config")) return json(200, { tenantId: "t", companyName: "Acme Coffee",
+        primaryColor: "#6b3e26", greeting: "Hi! Ask me anything.", assistantName: "Ava" });
+    if (path.endsWith("/sessions") && init.method === "POST") return json(201, { sessionId: "s-new" });
+    if (path.endsWith("/contact")) {
+        if (body.email.endsWith("@blocked.test")) return json(422, { error: { code: "invalid_email",
+            message: "We can't send mail to that domain.", field: "email" } });
+        return json(200, body);
+    }
+    if (path.endsWith("/chat")) {
+        window.__lcChats = (window.__lcChats || 0) + 1;
+        if (window.__lcChats === 1) return Promise.reject(new TypeError("Failed to fetch"));
+        if (body.message === "too fast") return json(429, { error: { code: "rate_limited",
+            message: "Slow down." } }, { "Retry-After": "30" });
+        return json(200, { conversationId: "conv-1",
+            visitorMessage: { id: "v-" + body.clientMessageId, author: "visitor", body: body.message,
+                createdAt: 1, clientMessageId: body.clientMessageId },
+            message: { id: "r-" + body.clientMessageId, author: "assistant", body: "We open at 7.", createdAt: 2 },
+            conversationStatus: "open", metadata: { model: "embedded", tokens: null, fallback: false } });
+    }
+    return json(404, { error: { code: "not_found", message: "Not found." } });
+"##;
+
+fn chat_calls() -> Vec<(String, String)> {
+    let calls = js_sys::Array::from(&global("__lcCalls"));
+    calls
+        .iter()
+        .filter(|c| {
+            js_sys::Reflect::get(c, &"path".into())
+                .unwrap()
+                .as_string()
+                .unwrap()
+                .ends_with("/chat")
+        })
+        .map(|c| {
+            let body = js_sys::Reflect::get(&c, &"body".into()).unwrap();
+            let get = |k: &str| {
+                js_sys::Reflect::get(&body, &k.into())
+                    .unwrap()
+                    .as_string()
+                    .unwrap()
+            };
+            (get("clientMessageId"), get("message"))
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_visitor_signs_in_sends_and_retries_without_duplicates() {
+    let tenant = "tenant-flow";
+    storage::clear(tenant);
+    let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
+    let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcChats".into());
+    let _stub = FetchStub::new(API_STUB);
+    let m = Mounted::new(tenant, "https://api.example.test/");
+    m.panel.set_open(true);
+
+    // The server refuses the email: its sentence lands on the field.
+    type_into(&m, "#lc-name", "Jane Doe");
+    type_into(&m, "#lc-email", "jane@blocked.test");
+    submit(&m, "form.lc-prechat");
+    wait_for("the server's email error", || {
+        m.text("#lc-email-error") == "We can't send mail to that domain."
+    })
+    .await;
+
+    type_into(&m, "#lc-email", "jane@example.com");
+    submit(&m, "form.lc-prechat");
+    wait_for("the conversation", || m.find("#lc-message").is_some()).await;
+    let stored = storage::load(tenant).expect("a session after the form");
+    assert_eq!(stored.session_id, "s-new");
+    assert_eq!(stored.contact.unwrap().email, "jane@example.com");
+    wait_for("the greeting from the config", || {
+        m.text(".lc-messages").contains("Hi! Ask me anything.")
+    })
+    .await;
+
+    // An empty message is refused inline.
+    press_enter(&m, "#lc-message");
+    wait_for("the empty-message error", || {
+        m.find("#lc-message-error").is_some()
+    })
+    .await;
+    assert_eq!(m.text("#lc-message-error"), "The message is empty.");
+
+    // The first attempt fails like a dropped connection: a human sentence and a retry button.
+    type_into(&m, "#lc-message", "  When do you open?  ");
+    press_enter(&m, "#lc-message");
+    wait_for("the failure", || m.find(".lc-status--error").is_some()).await;
+    assert_eq!(
+        m.text(".lc-status--error"),
+        "Couldn't reach us. Check your connection and try again."
+    );
+    assert!(m.find("#lc-message-error").is_none());
+    let first = chat_calls();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        first[0].1, "When do you open?",
+        "the message is sent trimmed"
+    );
+    let pending = storage::load(tenant).unwrap().pending;
+    assert_eq!(pending.len(), 1, "the unsent message survives a reload");
+    assert_eq!(pending[0].client_message_id, first[0].0);
+
+    // Retry sends the same client message id, and the reply appears once.
+    click(&m, ".lc-actions .lc-link");
+    wait_for("the reply", || {
+        m.text(".lc-messages").contains("We open at 7.")
+    })
+    .await;
+    let calls = chat_calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1].0, calls[0].0, "a retry reuses the id");
+    assert_eq!(m.find_all_count(".lc-msg--visitor"), 1);
+    assert_eq!(m.find_all_count(".lc-msg--pending"), 0);
+    assert_eq!(m.text(".lc-msg--assistant:last-child .lc-author"), "Ava");
+    assert!(m.find(".lc-typing").is_none());
+    let stored = storage::load(tenant).unwrap();
+    assert!(stored.pending.is_empty());
+    assert_eq!(stored.conversation_id.as_deref(), Some("conv-1"));
+    assert_eq!(stored.messages.len(), 2);
+
+    // A 429 says how long to wait.
+    type_into(&m, "#lc-message", "too fast");
+    press_enter(&m, "#lc-message");
+    wait_for("the rate limit", || m.find(".lc-status--error").is_some()).await;
+    assert_eq!(
+        m.text(".lc-status--error"),
+        "You're sending messages too quickly. Please wait 30 seconds and try again."
+    );
+    let chat_ids: Vec<_> = chat_calls().into_iter().map(|c| c.0).collect();
+    assert_ne!(chat_ids[2], chat_ids[0], "a new message gets a new id");
+
+    storage::clear(tenant);
+}
+
+#[wasm_bindgen_test]
+fn unmounting_empties_the_container() {
+    let tenant = "tenant-unmount";
+    storage::clear(tenant);
+    let mut m = Mounted::new(tenant, UNREACHABLE_API);
+    assert!(m.find("[role=dialog]").is_some());
+    m.panel.unmount();
+    assert!(m.find("[role=dialog]").is_none());
+    m.panel.set_open(true); // harmless after unmount
+}
+
+#[wasm_bindgen_test]
+fn unknown_options_are_refused_with_the_missing_one_named() {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"tenantId".into(), &"t".into()).unwrap();
+    let container: HtmlElement = common::window()
+        .document()
+        .unwrap()
+        .create_element("div")
+        .unwrap()
+        .unchecked_into();
+    let err = widget::mount_panel(
+        container,
+        &options.into(),
+        js_sys::Function::new_no_args(""),
+    )
+    .err()
+    .expect("apiUrl and token are missing");
+    let message = js_sys::Error::from(wasm_bindgen::JsValue::from(err)).message();
+    assert!(String::from(message).contains("\"apiUrl\""));
+    let _ = local_storage();
+}

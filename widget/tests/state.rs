@@ -1,0 +1,179 @@
+//! The widget's browser-side state: the stored session, client message ids, the JSON codec.
+
+mod common;
+
+use std::collections::HashSet;
+
+use shared::api::{
+    Author, ChatRequest, ChatResponse, Contact, ConversationStatus, ErrorBody, ErrorDetail,
+    MessageView, ReplyMetadata, SessionHistory, WidgetConfig,
+};
+use wasm_bindgen_test::*;
+use widget::codec::{decode, encode};
+use widget::storage::{self, StoredSession};
+use widget::transcript::{PendingMessage, SendState};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn message(id: &str, author: Author, body: &str, client_message_id: Option<&str>) -> MessageView {
+    MessageView {
+        id: id.into(),
+        author,
+        body: body.into(),
+        created_at: 1_732_400_000_123,
+        client_message_id: client_message_id.map(Into::into),
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_stored_session_round_trips_through_local_storage() {
+    let tenant = "tenant-roundtrip";
+    storage::clear(tenant);
+    assert_eq!(storage::load(tenant), None);
+
+    let session = StoredSession {
+        session_id: "sess-1".into(),
+        contact: Some(Contact {
+            name: "Jane Doe".into(),
+            email: "jane@example.com".into(),
+        }),
+        conversation_id: Some("conv-9".into()),
+        messages: vec![
+            message("m1", Author::Visitor, "Hi <b>there</b>", Some("c-1")),
+            message("m2", Author::Assistant, "Hello!\nHow can I help?", None),
+        ],
+        pending: vec![PendingMessage {
+            client_message_id: "c-2".into(),
+            body: "Are you open on Sunday?".into(),
+            created_at: 1_732_400_001_000,
+            state: SendState::Queued,
+        }],
+    };
+    storage::save(tenant, &session);
+
+    let raw = common::local_storage()
+        .get_item(&storage::storage_key(tenant))
+        .unwrap()
+        .expect("saved under livechat:{tenant}");
+    assert!(raw.contains("\"sessionId\":\"sess-1\""), "{raw}");
+    assert_eq!(storage::load(tenant), Some(session));
+
+    storage::clear(tenant);
+    assert_eq!(storage::load(tenant), None);
+}
+
+#[wasm_bindgen_test]
+fn a_corrupt_stored_session_is_ignored() {
+    let tenant = "tenant-corrupt";
+    let storage = common::local_storage();
+    storage
+        .set_item(&storage::storage_key(tenant), "{not json")
+        .unwrap();
+    assert_eq!(storage::load(tenant), None);
+    storage
+        .set_item(&storage::storage_key(tenant), "{\"contact\":null}")
+        .unwrap();
+    assert_eq!(
+        storage::load(tenant),
+        None,
+        "a session without its id is no session"
+    );
+    storage::clear(tenant);
+}
+
+#[wasm_bindgen_test]
+fn client_message_ids_are_random_uuids_the_server_accepts() {
+    let ids: Vec<String> = (0..2000)
+        .map(|_| widget::ids::new_client_message_id())
+        .collect();
+    for id in &ids {
+        assert_eq!(id.len(), 36, "{id}");
+        let groups: Vec<_> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+        assert_eq!(&id[14..15], "4", "version nibble of {id}");
+        assert!("89ab".contains(&id[19..20]), "variant nibble of {id}");
+        assert!(id
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(shared::ClientMessageId::parse(id).is_ok(), "{id}");
+    }
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+}
+
+#[wasm_bindgen_test]
+fn the_codec_reads_what_the_server_writes() {
+    let response = ChatResponse {
+        conversation_id: "conv-1".into(),
+        message: message("m2", Author::Assistant, "We roast on Tuesdays ☕", None),
+        visitor_message: message("m1", Author::Visitor, "When do you roast?", Some("c-1")),
+        conversation_status: ConversationStatus::WaitingHuman,
+        metadata: ReplyMetadata {
+            model: "embedded".into(),
+            tokens: Some(42),
+            fallback: true,
+        },
+    };
+    let json = serde_json::to_string(&response).unwrap();
+    assert_eq!(decode::<ChatResponse>(&json), Some(response));
+
+    let history = SessionHistory {
+        session_id: "s".into(),
+        contact: None,
+        conversation_id: Some("conv-1".into()),
+        conversation_status: Some(ConversationStatus::Resolved),
+        messages: vec![
+            message("m1", Author::Agent, "Hi, Sam from the team here.", None),
+            message("m2", Author::System, "Sam joined.", None),
+        ],
+    };
+    let json = serde_json::to_string(&history).unwrap();
+    assert_eq!(decode::<SessionHistory>(&json), Some(history));
+
+    let config = WidgetConfig {
+        tenant_id: "t".into(),
+        company_name: "Northwind".into(),
+        primary_color: "#6b3e26".into(),
+        greeting: "Hi!".into(),
+        assistant_name: "Ava".into(),
+    };
+    assert_eq!(
+        decode::<WidgetConfig>(&serde_json::to_string(&config).unwrap()),
+        Some(config)
+    );
+
+    let error = ErrorBody {
+        error: ErrorDetail {
+            code: "invalid_email".into(),
+            message: "That email address is too long.".into(),
+            field: Some("email".into()),
+        },
+    };
+    assert_eq!(
+        decode::<ErrorDetail>(&serde_json::to_string(&error).unwrap()),
+        Some(error.error)
+    );
+
+    assert_eq!(decode::<ChatResponse>("{\"conversationId\":\"c\"}"), None);
+    assert_eq!(decode::<WidgetConfig>("not json"), None);
+}
+
+#[wasm_bindgen_test]
+fn the_codec_writes_what_the_server_reads() {
+    for conversation_id in [None, Some("conv-1".to_owned())] {
+        let request = ChatRequest {
+            session_id: "s".into(),
+            message: "Line one\nand \"quotes\" </script>".into(),
+            client_message_id: "c-1".into(),
+            conversation_id,
+        };
+        let back: ChatRequest = serde_json::from_str(&encode(&request)).unwrap();
+        assert_eq!(back, request);
+    }
+    let contact = Contact {
+        name: "José Ñúñez".into(),
+        email: "jose@example.es".into(),
+    };
+    let back: Contact = serde_json::from_str(&encode(&contact)).unwrap();
+    assert_eq!(back, contact);
+}
