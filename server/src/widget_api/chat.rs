@@ -8,10 +8,11 @@ use tracing::instrument;
 use super::sessions::session_not_found;
 use super::WidgetAuth;
 use crate::ai::{ReplyRequest, Turn};
+use crate::assistants::{self, LoadedAssistant};
+use crate::contacts;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{ApiError, AppJson, Result};
 use crate::state::AppState;
-use crate::{assistants, contacts};
 
 /// Messages of context the assistant sees.
 const HISTORY_FOR_AI: i64 = 20;
@@ -57,19 +58,20 @@ pub async fn send(
                 false,
             )));
         }
-        return answer(&state, tenant_id, &stored).await.map(AppJson);
+        let loaded = default_assistant(&state, tenant_id).await?;
+        return answer(&state, tenant_id, &loaded, &stored)
+            .await
+            .map(AppJson);
     }
 
     state
         .message_limiter
         .check(&session.id)
         .map_err(ApiError::rate_limited)?;
-    let assistant_id = assistants::load_default(&state.db, tenant_id)
-        .await?
-        .map(|a| a.assistant.id)
-        .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} has no default assistant"))?;
+    let loaded = default_assistant(&state, tenant_id).await?;
     let conversation =
-        conversations::open_for_session(&state.db, tenant_id, &session, &assistant_id).await?;
+        conversations::open_for_session(&state.db, tenant_id, &session, &loaded.assistant.id)
+            .await?;
     // Stored before any AI work: if the AI fails, the message is not lost.
     let stored = conversations::insert_visitor_message(
         &state.db,
@@ -80,18 +82,24 @@ pub async fn send(
         client_message_id.as_str(),
     )
     .await?;
-    answer(&state, tenant_id, &stored).await.map(AppJson)
+    answer(&state, tenant_id, &loaded, &stored)
+        .await
+        .map(AppJson)
+}
+
+async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAssistant> {
+    assistants::load_default(&state.db, tenant_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} has no default assistant").into())
 }
 
 /// Produces, stores and returns the reply to a stored visitor message.
 async fn answer(
     state: &AppState,
     tenant_id: &str,
+    loaded: &LoadedAssistant,
     visitor: &StoredMessage,
 ) -> Result<ChatResponse> {
-    let loaded = assistants::load_default(&state.db, tenant_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} has no default assistant"))?;
     let history: Vec<Turn> = conversations::recent_messages(
         &state.db,
         &visitor.conversation_id,
