@@ -36,12 +36,12 @@ pub async fn send(
     let session = conversations::find_session(&state.db, tenant_id, &request.session_id)
         .await?
         .ok_or_else(session_not_found)?;
-    if session.client_id.is_none() {
+    let Some(client_id) = session.client_id.as_deref() else {
         return Err(ApiError::conflict(
             "contact_required",
             "Please tell us your name and email before sending a message.",
         ));
-    }
+    };
 
     // A retry: answer from the store, finishing the reply if the first attempt could not.
     if let Some(stored) =
@@ -59,7 +59,7 @@ pub async fn send(
             )));
         }
         let loaded = default_assistant(&state, tenant_id).await?;
-        return answer(&state, tenant_id, &loaded, &stored)
+        return answer(&state, tenant_id, client_id, &loaded, &stored)
             .await
             .map(AppJson);
     }
@@ -82,7 +82,7 @@ pub async fn send(
         client_message_id.as_str(),
     )
     .await?;
-    answer(&state, tenant_id, &loaded, &stored)
+    answer(&state, tenant_id, client_id, &loaded, &stored)
         .await
         .map(AppJson)
 }
@@ -97,6 +97,7 @@ async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAs
 async fn answer(
     state: &AppState,
     tenant_id: &str,
+    client_id: &str,
     loaded: &LoadedAssistant,
     visitor: &StoredMessage,
 ) -> Result<ChatResponse> {
@@ -113,7 +114,9 @@ async fn answer(
         body: m.body,
     })
     .collect();
-    let visitor_name = visitor_name(state, tenant_id, &visitor.conversation_id).await?;
+    let visitor_name = contacts::find(&state.db, tenant_id, client_id)
+        .await?
+        .map(|c| c.name);
     let outcome = state
         .responder
         .reply(&ReplyRequest {
@@ -153,24 +156,6 @@ async fn answer(
         conversation.status,
         outcome.provider_error.is_some(),
     ))
-}
-
-async fn visitor_name(
-    state: &AppState,
-    tenant_id: &str,
-    conversation_id: &str,
-) -> Result<Option<String>> {
-    let client_id: Option<String> =
-        sqlx::query_scalar("SELECT client_id FROM conversations WHERE id = $1")
-            .bind(conversation_id)
-            .fetch_one(&state.db.pool)
-            .await?;
-    Ok(match client_id {
-        Some(id) => contacts::find(&state.db, tenant_id, &id)
-            .await?
-            .map(|c| c.name),
-        None => None,
-    })
 }
 
 fn response(
