@@ -33,6 +33,26 @@ pub fn widget_router<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Rou
         ))
 }
 
+/// The dashboard: its files at `/dashboard/`, and its page (`index.html`) at the paths the app
+/// routes itself (`/`, `/login`, `/conversations/{id}`), so a reload or a shared link works.
+pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) -> Router<S> {
+    let files = ServeDir::new(dashboard_dir).precompressed_gzip();
+    let page = tower_http::services::ServeFile::new(dashboard_dir.join("index.html"));
+    Router::new()
+        .nest_service("/dashboard", files)
+        .route_service("/", page.clone())
+        .route_service("/login", page.clone())
+        .route_service("/conversations/{id}", page)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
 /// What the demo page needs to embed the widget.
 #[derive(Clone)]
 pub struct DemoSite {

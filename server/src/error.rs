@@ -63,6 +63,15 @@ impl ApiError {
         Self::client(StatusCode::UNAUTHORIZED, "invalid_token", message)
     }
 
+    pub fn unauthorized_with(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// No live dashboard login: sign in (again).
+    pub fn not_signed_in() -> Self {
+        Self::client(StatusCode::UNAUTHORIZED, "not_signed_in", "Please sign in.")
+    }
+
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::client(StatusCode::FORBIDDEN, code, message)
     }
@@ -81,6 +90,19 @@ impl ApiError {
             code: "rate_limited",
             message: format!(
                 "Too many messages in a short time. Please wait {retry_after_secs} s and try again."
+            ),
+            field: None,
+            retry_after_secs: Some(retry_after_secs),
+        }
+    }
+
+    /// Too many login attempts: says when to try again.
+    pub fn too_many_attempts(retry_after_secs: u64) -> Self {
+        Self::Client {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_attempts",
+            message: format!(
+                "Too many sign-in attempts. Please wait {retry_after_secs} s and try again."
             ),
             field: None,
             retry_after_secs: Some(retry_after_secs),
@@ -138,7 +160,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        if status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED && code == "invalid_token" {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -194,6 +216,26 @@ where
 impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
+    }
+}
+
+/// `Query` that answers bad query strings in the API's error format.
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for AppQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Self(q.0))
+            .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
     }
 }
 

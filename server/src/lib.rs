@@ -1,15 +1,23 @@
 //! The live chat server: widget API, AI replies, storage. `main.rs` only reads config and calls
 //! [`startup::Application`].
 
+pub mod accounts;
 pub mod ai;
 pub mod assets;
 pub mod assistants;
+pub mod cli;
 pub mod config;
 pub mod contacts;
 pub mod conversations;
+pub mod dashboard_api;
 pub mod db;
 pub mod error;
+pub mod events;
+pub mod handling;
+pub mod inbox;
 pub mod ratelimit;
+pub mod realtime;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

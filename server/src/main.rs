@@ -1,3 +1,4 @@
+use server::cli;
 use server::config::Config;
 use server::startup::Application;
 use server::telemetry;
@@ -6,9 +7,17 @@ use server::telemetry;
 async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_json);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return cli::run(config, &args).await;
+    }
     tracing::info!(?config, "starting");
     let app = Application::build(config).await?;
     println!("Live chat API:   {}", app.api_url());
+    println!("Dashboard:       {}/", app.api_url());
+    if let Some((email, password)) = app.demo_login() {
+        println!("  sign in as     {email} / {password}");
+    }
     if let Some(demo) = app.demo_url() {
         println!("Demo host page:  {demo}   (embeds the widget from the API's origin)");
     }

@@ -6,6 +6,10 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use shared::dashboard::Role;
+use shared::{Email, PersonName};
+
+use crate::accounts::{self, CreateUserError, Password};
 use crate::db::Db;
 use crate::tenants::{self, NewTenant};
 use crate::{ai, assistants};
@@ -19,7 +23,14 @@ const CREDENTIALS_FILE: &str = "demo-credentials.json";
 pub struct DemoCredentials {
     pub tenant_id: String,
     pub widget_token: String,
+    /// The demo admin's sign-in for the dashboard.
+    #[serde(default)]
+    pub admin_email: String,
+    #[serde(default)]
+    pub admin_password: String,
 }
+
+pub const DEMO_ADMIN_EMAIL: &str = "admin@northwind.example";
 
 /// Creates the demo tenant on first start; on later starts reuses its stored token, or issues
 /// a new one if the stored one is missing or no longer valid. Ensures the given origins (the
@@ -51,22 +62,60 @@ pub async fn ensure_demo_tenant(
         tenants::allow_origin(db, DEMO_TENANT_ID, origin).await?;
     }
     let path = data_dir.join(CREDENTIALS_FILE);
-    if let Some(stored) = read_credentials(&path) {
-        if tenants::tenant_of_token(db, &stored.widget_token)
-            .await?
-            .as_deref()
-            == Some(DEMO_TENANT_ID)
+    let stored = read_credentials(&path);
+    let widget_token = match &stored {
+        Some(c)
+            if tenants::tenant_of_token(db, &c.widget_token)
+                .await?
+                .as_deref()
+                == Some(DEMO_TENANT_ID) =>
         {
-            return Ok(stored);
+            c.widget_token.clone()
         }
-    }
-    let issued = tenants::issue_widget_token(db, DEMO_TENANT_ID, "demo page", None).await?;
+        _ => {
+            tenants::issue_widget_token(db, DEMO_TENANT_ID, "demo page", None)
+                .await?
+                .token
+        }
+    };
+    let admin_password = ensure_demo_admin(db, stored.as_ref()).await?;
     let credentials = DemoCredentials {
         tenant_id: DEMO_TENANT_ID.to_owned(),
-        widget_token: issued.token,
+        widget_token,
+        admin_email: DEMO_ADMIN_EMAIL.to_owned(),
+        admin_password,
     };
     write_credentials(&path, &credentials)?;
     Ok(credentials)
+}
+
+/// The demo admin exists and its password is the stored one; answers that password. A missing
+/// user is created, a lost password replaced, both with a new random password.
+async fn ensure_demo_admin(db: &Db, stored: Option<&DemoCredentials>) -> anyhow::Result<String> {
+    let stored_password = stored
+        .map(|c| c.admin_password.clone())
+        .filter(|p| !p.is_empty());
+    if let Some(password) = &stored_password {
+        if accounts::authenticate(db, DEMO_ADMIN_EMAIL, password)
+            .await?
+            .is_some()
+        {
+            return Ok(password.clone());
+        }
+    }
+    let password = format!("demo-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let parsed = Password::parse(&password).map_err(anyhow::Error::msg)?;
+    let email = Email::parse(DEMO_ADMIN_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = PersonName::parse("Demo Admin").map_err(|e| anyhow::anyhow!("{e}"))?;
+    match accounts::create_user(db, DEMO_TENANT_ID, &email, &name, Role::Admin, &parsed).await {
+        Ok(_) => {}
+        Err(CreateUserError::EmailTaken) => {
+            accounts::set_password(db, DEMO_ADMIN_EMAIL, &parsed).await?;
+        }
+        Err(e) => return Err(e).context("creating the demo admin"),
+    }
+    tracing::info!(email = DEMO_ADMIN_EMAIL, "demo admin ready");
+    Ok(password)
 }
 
 fn read_credentials(path: &Path) -> Option<DemoCredentials> {

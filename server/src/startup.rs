@@ -21,13 +21,15 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{self, ApiError};
 use crate::ratelimit::RateLimiter;
+use crate::realtime::Hub;
 use crate::state::AppState;
-use crate::{seed, widget_api};
+use crate::{dashboard_api, seed, widget_api};
 
 pub struct Application {
     api_listener: TcpListener,
     demo: Option<(TcpListener, DemoSite)>,
     api_url: String,
+    demo_login: Option<(String, String)>,
     state: AppState,
 }
 
@@ -60,6 +62,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or(browsable_url(api_listener.local_addr()?));
+        let mut demo_login = None;
         let demo = match demo_listener {
             Some(listener) => {
                 let port = listener.local_addr()?.port();
@@ -68,6 +71,10 @@ impl Application {
                     format!("http://127.0.0.1:{port}"),
                 ];
                 let credentials = seed::ensure_demo_tenant(&db, &config.data_dir, &origins).await?;
+                demo_login = Some((
+                    credentials.admin_email.clone(),
+                    credentials.admin_password.clone(),
+                ));
                 let site = DemoSite {
                     public_dir: config.public_dir.clone(),
                     api_url: api_url.clone(),
@@ -78,7 +85,8 @@ impl Application {
             }
             None => {
                 if config.seed_demo {
-                    seed::ensure_demo_tenant(&db, &config.data_dir, &[]).await?;
+                    let credentials = seed::ensure_demo_tenant(&db, &config.data_dir, &[]).await?;
+                    demo_login = Some((credentials.admin_email, credentials.admin_password));
                 }
                 None
             }
@@ -87,16 +95,24 @@ impl Application {
             config.limits.message_burst,
             config.limits.messages_per_minute,
         ));
+        let login_limiter = Arc::new(RateLimiter::new(
+            config.limits.login_burst,
+            config.limits.logins_per_minute,
+        ));
+        let hub = Hub::start(db.clone(), &config.database.0);
         let state = AppState {
             db,
             responder,
             message_limiter,
+            login_limiter,
+            hub,
             config: Arc::new(config),
         };
         Ok(Self {
             api_listener,
             demo,
             api_url,
+            demo_login,
             state,
         })
     }
@@ -116,6 +132,13 @@ impl Application {
         Some(format!("http://localhost:{port}/"))
     }
 
+    /// The demo admin's email and password, when the demo tenant was seeded.
+    pub fn demo_login(&self) -> Option<(&str, &str)> {
+        self.demo_login
+            .as_ref()
+            .map(|(e, p)| (e.as_str(), p.as_str()))
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -133,8 +156,12 @@ impl Application {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let api = axum::serve(self.api_listener, router(self.state))
-            .with_graceful_shutdown(stopped(stop_rx.clone()));
+        // The peer address keys the login rate limit.
+        let api = axum::serve(
+            self.api_listener,
+            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stopped(stop_rx.clone()));
         match self.demo {
             Some((listener, site)) => {
                 let demo = axum::serve(listener, assets::demo_router(site))
@@ -160,8 +187,10 @@ fn browsable_url(addr: SocketAddr) -> String {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(widget_api::router(&state))
+        .merge(dashboard_api::router(&state))
         .route("/health", get(health))
         .merge(assets::widget_router(&state.config.widget_dir))
+        .merge(assets::dashboard_router(&state.config.dashboard_dir))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn(error::log_server_errors))

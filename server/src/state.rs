@@ -6,6 +6,7 @@ use crate::ai::Responder;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::RateLimiter;
+use crate::realtime::Hub;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,5 +14,9 @@ pub struct AppState {
     pub responder: Arc<Responder>,
     /// Messages per visitor session.
     pub message_limiter: Arc<RateLimiter>,
+    /// Dashboard sign-in attempts per address and per email.
+    pub login_limiter: Arc<RateLimiter>,
+    /// Live updates for dashboards and widgets.
+    pub hub: Arc<Hub>,
     pub config: Arc<Config>,
 }

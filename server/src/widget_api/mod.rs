@@ -14,8 +14,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put, MethodRouter};
 use axum::{middleware, Router};
 
+use crate::realtime::widget_stream;
 use crate::state::AppState;
 pub use auth::WidgetAuth;
+pub use sessions::session_not_found;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -34,6 +36,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/widgets/{tenant_id}/sessions/{session_id}/contact",
             cors(put(sessions::set_contact)),
+        )
+        .route(
+            "/api/widgets/{tenant_id}/sessions/{session_id}/events",
+            cors(get(widget_stream::events)),
+        )
+        .route(
+            "/api/widgets/{tenant_id}/sessions/{session_id}/typing",
+            cors(post(sessions::typing)),
         )
         .route("/api/widgets/{tenant_id}/chat", cors(post(chat::send)))
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))

@@ -8,8 +8,12 @@ use tracing::instrument;
 
 use super::WidgetAuth;
 use crate::error::{ApiError, AppJson, Result};
+use crate::events;
+use crate::realtime::TypingItem;
 use crate::state::AppState;
 use crate::{assistants, contacts, conversations};
+use shared::api::Author;
+use shared::dashboard::Typing;
 
 /// How much history a returning visitor gets back.
 const HISTORY_LIMIT: i64 = 200;
@@ -63,7 +67,7 @@ pub async fn set_contact(
         .await?
         .ok_or_else(session_not_found)?;
     let client = contacts::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?;
-    conversations::link_client(&state.db, &session.id, &client.id).await?;
+    conversations::link_client(&state.db, &auth.tenant.id, &session.id, &client.id).await?;
     Ok(AppJson(Contact {
         name: client.name,
         email: client.email.unwrap_or_else(|| email.as_str().to_owned()),
@@ -88,6 +92,8 @@ pub async fn history(
             }),
         None => None,
     };
+    // Read before the messages: the event stream opened after it then misses nothing.
+    let last_event_seq = events::last_seq(&state.db, &auth.tenant.id).await?;
     let conversation = conversations::latest_for_session(&state.db, &session.id).await?;
     let messages = match &conversation {
         Some(c) => conversations::recent_messages(&state.db, &c.id, None, HISTORY_LIMIT).await?,
@@ -102,7 +108,41 @@ pub async fn history(
             .iter()
             .map(conversations::StoredMessage::view)
             .collect(),
+        last_event_seq,
     }))
+}
+
+/// The visitor is typing: the dashboards of the tenant show it. Not stored.
+#[instrument(skip_all, fields(tenant = %auth.tenant.id))]
+pub async fn typing(
+    State(state): State<AppState>,
+    auth: WidgetAuth,
+    Path((_tenant, session_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
+        .await?
+        .ok_or_else(session_not_found)?;
+    let Some(conversation) = conversations::latest_for_session(&state.db, &session.id).await?
+    else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let name = match &session.client_id {
+        Some(id) => contacts::find(&state.db, &auth.tenant.id, id)
+            .await?
+            .map(|c| c.name),
+        None => None,
+    };
+    let item = TypingItem::new(
+        Some(session.id),
+        Typing {
+            conversation_id: conversation.id,
+            author: Author::Visitor,
+            name,
+            active: true,
+        },
+    );
+    state.hub.publish_typing(&auth.tenant.id, item).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn session_not_found() -> ApiError {

@@ -182,7 +182,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    async fn read(response: Response) -> Self {
+    pub async fn read(response: Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");

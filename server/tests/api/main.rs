@@ -2,9 +2,11 @@
 //! every case on SQLite and (when `TEST_DATABASE_URL` points at one) PostgreSQL.
 
 mod helpers;
+mod teammates;
 
 mod access;
 mod ai_fallback;
 mod chat;
 mod contact;
+mod dashboard;
 mod errors;

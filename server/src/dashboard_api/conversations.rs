@@ -1,0 +1,243 @@
+//! The conversation list, one conversation, and what teammates do to it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use shared::api::Author;
+use shared::dashboard::{
+    AgentReply, AssistantBrief, ConversationDetail, ConversationPage, ConversationQuery,
+    ConversationSummary, TimelineMessage, Typing,
+};
+use shared::{ClientMessageId, MessageText};
+use sqlx::Row;
+use tracing::instrument;
+
+use super::DashboardUser;
+use crate::error::{ApiError, AppJson, AppQuery, Result};
+use crate::handling::{self, Action, HandlingError};
+use crate::realtime::TypingItem;
+use crate::search::{self, SearchError};
+use crate::state::AppState;
+use crate::{events, inbox};
+
+/// Messages a conversation view loads at most (the newest).
+const TIMELINE_LIMIT: i64 = 1000;
+/// The client's other conversations shown beside one.
+const OTHER_CONVERSATIONS: i64 = 20;
+
+fn not_found() -> ApiError {
+    ApiError::not_found("conversation_not_found", "No such conversation.")
+}
+
+impl From<HandlingError> for ApiError {
+    fn from(e: HandlingError) -> Self {
+        match e {
+            HandlingError::NotFound => not_found(),
+            HandlingError::Conflict(code, message) => ApiError::conflict(code, message),
+            HandlingError::Database(e) => ApiError::Database(e),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Invalid(field, message) => {
+                ApiError::invalid_field(field, "invalid_query", message)
+            }
+            SearchError::Database(e) => ApiError::Database(e),
+        }
+    }
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    AppQuery(query): AppQuery<ConversationQuery>,
+) -> Result<AppJson<ConversationPage>> {
+    let page = search::list(&state.db, user.tenant_id(), &user.user.id, &query).await?;
+    Ok(AppJson(page))
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn detail(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<AppJson<ConversationDetail>> {
+    let tenant_id = user.tenant_id();
+    // Read first: a socket opened after it then misses nothing of what follows.
+    let last_event_seq = events::last_seq(&state.db, tenant_id).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    if inbox::summary(&mut conn, tenant_id, &id, &user.user.id)
+        .await?
+        .is_none()
+    {
+        return Err(not_found());
+    }
+    handling::mark_read(&state.db, &user.user.id, &id).await?;
+    let conversation = inbox::summary(&mut conn, tenant_id, &id, &user.user.id)
+        .await?
+        .ok_or_else(not_found)?;
+    let sql = format!(
+        "SELECT {} FROM messages m WHERE m.conversation_id = $1 ORDER BY m.seq DESC LIMIT $2",
+        inbox::TIMELINE_COLUMNS
+    );
+    let mut messages = sqlx::query(&sql)
+        .bind(&id)
+        .bind(TIMELINE_LIMIT)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(inbox::timeline_from_row)
+        .collect::<sqlx::Result<Vec<TimelineMessage>>>()?;
+    messages.reverse();
+    let other_conversations = match &conversation.client {
+        Some(client) => {
+            let sql = format!(
+                "{} WHERE c.client_id = $2 AND c.tenant_id = $3 AND c.id <> $4
+                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT $5",
+                inbox::SUMMARY_SELECT
+            );
+            sqlx::query(&sql)
+                .bind(&user.user.id)
+                .bind(&client.id)
+                .bind(tenant_id)
+                .bind(&id)
+                .bind(OTHER_CONVERSATIONS)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(inbox::summary_from_row)
+                .collect::<sqlx::Result<Vec<_>>>()?
+        }
+        None => Vec::new(),
+    };
+    Ok(AppJson(ConversationDetail {
+        client: conversation.client.clone(),
+        conversation,
+        messages,
+        other_conversations,
+        last_event_seq,
+    }))
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn reply(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+    AppJson(request): AppJson<AgentReply>,
+) -> Result<(StatusCode, AppJson<TimelineMessage>)> {
+    user.require_agent()?;
+    let body = MessageText::parse(&request.body)
+        .map_err(|e| ApiError::invalid_field("body", "invalid_message", e.to_string()))?;
+    let client_message_id = ClientMessageId::parse(&request.client_message_id).map_err(|e| {
+        ApiError::invalid_field(
+            "clientMessageId",
+            "invalid_client_message_id",
+            e.to_string(),
+        )
+    })?;
+    let message = handling::reply(
+        &state.db,
+        user.tenant_id(),
+        &id,
+        &user.user,
+        body.as_str(),
+        client_message_id.as_str(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, AppJson(message)))
+}
+
+async fn act(
+    state: &AppState,
+    user: &DashboardUser,
+    id: &str,
+    action: Action,
+) -> Result<AppJson<ConversationSummary>> {
+    user.require_agent()?;
+    let summary = handling::apply(&state.db, user.tenant_id(), id, &user.user, action).await?;
+    Ok(AppJson(summary))
+}
+
+pub async fn take_over(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<AppJson<ConversationSummary>> {
+    act(&state, &user, &id, Action::TakeOver).await
+}
+
+pub async fn hand_back(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<AppJson<ConversationSummary>> {
+    act(&state, &user, &id, Action::HandBack).await
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<AppJson<ConversationSummary>> {
+    act(&state, &user, &id, Action::Resolve).await
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<AppJson<ConversationSummary>> {
+    act(&state, &user, &id, Action::Reopen).await
+}
+
+/// A teammate is typing in the conversation: the visitor's widget and the other dashboards show
+/// it. Not stored.
+pub async fn typing(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    user.require_agent()?;
+    let session_id: Option<Option<String>> =
+        sqlx::query_scalar("SELECT session_id FROM conversations WHERE id = $1 AND tenant_id = $2")
+            .bind(&id)
+            .bind(user.tenant_id())
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let session_id = session_id.ok_or_else(not_found)?;
+    let item = TypingItem::new(
+        session_id,
+        Typing {
+            conversation_id: id,
+            author: Author::Agent,
+            name: Some(user.user.name.clone()),
+            active: true,
+        },
+    );
+    state.hub.publish_typing(user.tenant_id(), item).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn assistants(
+    State(state): State<AppState>,
+    user: DashboardUser,
+) -> Result<AppJson<Vec<AssistantBrief>>> {
+    let rows = sqlx::query("SELECT id, name FROM assistants WHERE tenant_id = $1 ORDER BY name")
+        .bind(user.tenant_id())
+        .fetch_all(&state.db.pool)
+        .await?;
+    let assistants = rows
+        .iter()
+        .map(|r| {
+            Ok(AssistantBrief {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(AppJson(assistants))
+}

@@ -1,0 +1,179 @@
+//! Signing in and out of the dashboard, and [`DashboardUser`]: the signed-in teammate every
+//! dashboard handler takes.
+//!
+//! The session lives in the `lc_session` cookie: HttpOnly (scripts cannot read it), SameSite=Strict
+//! (other sites cannot send it), `Secure` when the server's public URL is https, with an expiry.
+//! Requests that change something must also come from the dashboard's own origin when the browser
+//! says where it comes from (`Origin`), a second guard against cross-site requests.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use shared::dashboard::{LoginRequest, Me};
+use tracing::instrument;
+
+use crate::accounts::{self, User};
+use crate::error::{ApiError, AppJson, Result};
+use crate::state::AppState;
+
+pub const COOKIE: &str = "lc_session";
+
+/// The signed-in teammate of the request.
+#[derive(Debug, Clone)]
+pub struct DashboardUser {
+    pub user: User,
+    /// The session token, to end it on logout.
+    pub token: String,
+}
+
+impl DashboardUser {
+    pub fn tenant_id(&self) -> &str {
+        &self.user.tenant_id
+    }
+
+    /// Viewers read; only admins and agents change conversations.
+    pub fn require_agent(&self) -> Result<()> {
+        if self.user.role.can_act() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "read_only",
+                "Your role (viewer) can read conversations but not change them.",
+            ))
+        }
+    }
+
+    pub fn me(&self) -> Me {
+        Me {
+            user_id: self.user.id.clone(),
+            name: self.user.name.clone(),
+            email: self.user.email.clone(),
+            role: self.user.role,
+            tenant_id: self.user.tenant_id.clone(),
+            tenant_name: self.user.tenant_name.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for DashboardUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !is_safe(&parts.method) {
+            check_same_origin(&parts.headers, state)?;
+        }
+        let token = session_cookie(&parts.headers).ok_or_else(ApiError::not_signed_in)?;
+        let user = accounts::user_of_session(&state.db, &token)
+            .await?
+            .ok_or_else(ApiError::not_signed_in)?;
+        Ok(Self { user, token })
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The value of the session cookie, if the request has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The origins the dashboard is served from: the configured public URL, or else the `Host`
+/// the request was sent to.
+fn own_origins(headers: &HeaderMap, state: &AppState) -> Vec<String> {
+    if let Some(url) = &state.config.public_url {
+        return vec![url.trim_end_matches('/').to_owned()];
+    }
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => vec![format!("http://{host}"), format!("https://{host}")],
+        None => Vec::new(),
+    }
+}
+
+/// A browser's request must come from the dashboard's own origin (no `Origin`: not a browser's
+/// cross-site request, since browsers send it on every cross-origin request and on WebSocket
+/// handshakes).
+pub fn check_same_origin(headers: &HeaderMap, state: &AppState) -> Result<()> {
+    let own = own_origins(headers, state);
+    // Every `Origin` given must be ours (more than one is already suspicious).
+    let foreign = headers
+        .get_all(header::ORIGIN)
+        .iter()
+        .any(|origin| !own.iter().any(|o| o.as_bytes() == origin.as_bytes()));
+    if !foreign {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "origin_not_allowed",
+            "This request must come from the dashboard's own page.",
+        ))
+    }
+}
+
+fn cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
+    let secure = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let header = format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&header).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[instrument(skip_all)]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    AppJson(request): AppJson<LoginRequest>,
+) -> Result<Response> {
+    check_same_origin(&headers, &state)?;
+    // Both limits apply: one address guessing many accounts, many addresses guessing one.
+    let email_key = format!("email:{}", request.email.trim().to_lowercase());
+    state
+        .login_limiter
+        .check(&format!("ip:{}", peer.ip()))
+        .and_then(|()| state.login_limiter.check(&email_key))
+        .map_err(ApiError::too_many_attempts)?;
+    let user = accounts::authenticate(&state.db, &request.email, &request.password)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unauthorized_with(
+                "invalid_credentials",
+                "The email or the password is not right.",
+            )
+        })?;
+    let token = accounts::start_session(&state.db, &user.id, state.config.session_ttl).await?;
+    tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
+    let set_cookie = cookie(&state, &token, state.config.session_ttl.as_secs());
+    let me = DashboardUser { user, token }.me();
+    Ok(([(header::SET_COOKIE, set_cookie)], AppJson(me)).into_response())
+}
+
+pub async fn logout(State(state): State<AppState>, user: DashboardUser) -> Result<Response> {
+    accounts::end_session(&state.db, &user.token).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie(&state, "", 0))],
+    )
+        .into_response())
+}
+
+pub async fn me(user: DashboardUser) -> AppJson<Me> {
+    AppJson(user.me())
+}

@@ -1,0 +1,235 @@
+//! What teammates do to a conversation: take it over from the assistant, hand it back, resolve,
+//! reopen, and reply. Each change and its event commit together.
+
+use shared::api::{Author, ConversationStatus};
+use shared::dashboard::{ConversationSummary, DashboardEvent, TimelineMessage};
+use sqlx::AnyConnection;
+
+use crate::accounts::User;
+use crate::conversations::{self, Added};
+use crate::db::{is_unique_violation, new_id, now_ms, Db};
+use crate::{events, inbox};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A teammate answers from now on; the assistant stops.
+    TakeOver,
+    /// The assistant answers again.
+    HandBack,
+    Resolve,
+    Reopen,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlingError {
+    #[error("no such conversation")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(&'static str, &'static str),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+struct Current {
+    status: ConversationStatus,
+    session_id: Option<String>,
+    channel: String,
+}
+
+async fn current(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    conversation_id: &str,
+) -> Result<Current, HandlingError> {
+    let row: Option<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT status, session_id, channel FROM conversations WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(conversation_id)
+    .bind(tenant_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (status, session_id, channel) = row.ok_or(HandlingError::NotFound)?;
+    Ok(Current {
+        status: ConversationStatus::parse(&status).ok_or(HandlingError::NotFound)?,
+        session_id,
+        channel,
+    })
+}
+
+const RESOLVED: HandlingError = HandlingError::Conflict(
+    "conversation_resolved",
+    "This conversation is resolved. Reopen it first.",
+);
+
+/// Applies an action and answers the conversation as it now is.
+pub async fn apply(
+    db: &Db,
+    tenant_id: &str,
+    conversation_id: &str,
+    user: &User,
+    action: Action,
+) -> Result<ConversationSummary, HandlingError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let current = current(&mut tx, tenant_id, conversation_id).await?;
+    let resolved = current.status == ConversationStatus::Resolved;
+    // $1 is the time, $2 the conversation, $3 the teammate.
+    let sql = match action {
+        Action::TakeOver | Action::HandBack if resolved => return Err(RESOLVED),
+        // Waiting for a human is over once one has it; an escalation stays visible.
+        Action::TakeOver => {
+            "UPDATE conversations SET ai_paused = 1, assignee_id = $3, updated_at = $1,
+                status = CASE WHEN status = 'waiting_human' THEN 'open' ELSE status END
+             WHERE id = $2"
+        }
+        Action::HandBack => {
+            "UPDATE conversations SET ai_paused = 0, assignee_id = NULL, updated_at = $1,
+                status = CASE WHEN status = 'waiting_human' THEN 'open' ELSE status END
+             WHERE id = $2"
+        }
+        Action::Resolve => {
+            "UPDATE conversations SET status = 'resolved', ai_paused = 0, updated_at = $1
+             WHERE id = $2"
+        }
+        Action::Reopen if !resolved => {
+            tx.rollback().await?;
+            return Ok(summary_for(db, tenant_id, conversation_id, user).await?);
+        }
+        Action::Reopen => "UPDATE conversations SET status = 'open', updated_at = $1 WHERE id = $2",
+    };
+    let mut query = sqlx::query(sql).bind(now).bind(conversation_id);
+    if action == Action::TakeOver {
+        query = query.bind(&user.id);
+    }
+    let updated = query.execute(&mut *tx).await;
+    match updated {
+        Ok(_) => {}
+        // One unresolved conversation per visitor session: the visitor started a new one.
+        Err(e) if is_unique_violation(&e) => {
+            return Err(HandlingError::Conflict(
+                "visitor_has_open_conversation",
+                "This visitor already has a newer open conversation; continue there.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let conversation = inbox::event_summary(&mut tx, tenant_id, conversation_id).await?;
+    let event = DashboardEvent::ConversationUpdated { conversation };
+    events::record(
+        &mut tx,
+        db.backend,
+        tenant_id,
+        current.session_id.as_deref(),
+        &event,
+    )
+    .await?;
+    tx.commit().await?;
+    db.announce(tenant_id);
+    tracing::info!(conversation = %conversation_id, user = %user.id, ?action, "conversation handled");
+    Ok(summary_for(db, tenant_id, conversation_id, user).await?)
+}
+
+async fn summary_for(
+    db: &Db,
+    tenant_id: &str,
+    conversation_id: &str,
+    user: &User,
+) -> sqlx::Result<ConversationSummary> {
+    let mut conn = db.pool.acquire().await?;
+    inbox::summary(&mut conn, tenant_id, conversation_id, &user.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Stores a teammate's reply once per client message id (a retry returns the stored one). A
+/// reply takes the conversation over: the assistant must not talk over a person.
+pub async fn reply(
+    db: &Db,
+    tenant_id: &str,
+    conversation_id: &str,
+    user: &User,
+    body: &str,
+    client_message_id: &str,
+) -> Result<TimelineMessage, HandlingError> {
+    let now = now_ms();
+    let id = new_id("msg");
+    let mut tx = db.begin_write().await?;
+    let current = current(&mut tx, tenant_id, conversation_id).await?;
+    if current.status == ConversationStatus::Resolved {
+        return Err(RESOLVED);
+    }
+    let seq: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, user_id, channel, body, client_message_id, created_at)
+         VALUES ($1, $2, $3, 'agent', $4, $5, $6, $7, $8, $9)
+         ON CONFLICT DO NOTHING RETURNING seq",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(conversation_id)
+    .bind(&user.name)
+    .bind(&user.id)
+    .bind(&current.channel)
+    .bind(body)
+    .bind(client_message_id)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(seq) = seq else {
+        // A retry: the first attempt is stored.
+        tx.rollback().await?;
+        return stored_agent_message(db, user, client_message_id).await;
+    };
+    sqlx::query(
+        "UPDATE conversations SET ai_paused = 1, assignee_id = COALESCE(assignee_id, $1),
+            status = CASE WHEN status = 'waiting_human' THEN 'open' ELSE status END
+         WHERE id = $2",
+    )
+    .bind(&user.id)
+    .bind(conversation_id)
+    .execute(&mut *tx)
+    .await?;
+    let added = Added {
+        tenant_id,
+        conversation_id,
+        session_id: current.session_id.as_deref(),
+        message_id: &id,
+        seq,
+        author: Author::Agent,
+        body,
+        at: now,
+    };
+    conversations::message_added(&mut tx, db.backend, &added).await?;
+    let message = inbox::timeline_message(&mut tx, &id).await?;
+    tx.commit().await?;
+    db.announce(tenant_id);
+    Ok(message)
+}
+
+async fn stored_agent_message(
+    db: &Db,
+    user: &User,
+    client_message_id: &str,
+) -> Result<TimelineMessage, HandlingError> {
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM messages WHERE user_id = $1 AND client_message_id = $2")
+            .bind(&user.id)
+            .bind(client_message_id)
+            .fetch_one(&db.pool)
+            .await?;
+    let mut conn = db.pool.acquire().await?;
+    Ok(inbox::timeline_message(&mut conn, &id).await?)
+}
+
+/// Marks the conversation read for the user up to its latest visitor message.
+pub async fn mark_read(db: &Db, user_id: &str, conversation_id: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
+         SELECT $1, id, last_visitor_seq FROM conversations WHERE id = $2
+         ON CONFLICT (user_id, conversation_id) DO UPDATE SET last_read_seq = excluded.last_read_seq",
+    )
+    .bind(user_id)
+    .bind(conversation_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

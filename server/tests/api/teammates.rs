@@ -1,0 +1,207 @@
+//! Dashboard users in tests: create one of a role, sign in over HTTP, call the dashboard API with
+//! the session cookie, and open the dashboard socket.
+
+use futures::{SinkExt, StreamExt};
+use reqwest::{Method, RequestBuilder};
+use serde_json::{json, Value};
+use server::accounts::{self, Password};
+use shared::dashboard::Role;
+use shared::{Email, PersonName};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::{Answer, TestApp};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in teammate.
+pub struct Teammate {
+    pub id: String,
+    pub email: String,
+    pub address: String,
+    /// `lc_session=...`, as the browser would send it.
+    pub cookie: String,
+    http: reqwest::Client,
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+impl TestApp {
+    /// A new user of `tenant_id` with `role` (and the test password).
+    pub async fn create_user(&self, tenant_id: &str, role: Role) -> String {
+        let email = format!(
+            "{}-{:08x}@example.com",
+            role.as_str(),
+            rand::random::<u32>()
+        );
+        accounts::create_user(
+            &self.db,
+            tenant_id,
+            &Email::parse(&email).expect("email"),
+            &PersonName::parse(&format!("Sam {}", role.as_str())).expect("name"),
+            role,
+            &Password::parse(PASSWORD).expect("password"),
+        )
+        .await
+        .expect("create user");
+        email
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Answer {
+        let request = self
+            .http
+            .post(self.url("/api/dashboard/login"))
+            .header("Origin", &self.address)
+            .json(&json!({ "email": email, "password": password }));
+        self.send(request).await
+    }
+
+    /// A user of this app's tenant with `role`, signed in.
+    pub async fn teammate(&self, role: Role) -> Teammate {
+        let tenant_id = self.tenant.id.clone();
+        self.teammate_of(&tenant_id, role).await
+    }
+
+    pub async fn teammate_of(&self, tenant_id: &str, role: Role) -> Teammate {
+        let email = self.create_user(tenant_id, role).await;
+        let answer = self.sign_in(&email, PASSWORD).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        let set_cookie = answer
+            .headers
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie");
+        let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+        Teammate {
+            id: answer.body["userId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            email,
+            address: self.address.clone(),
+            cookie,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A visitor who gave their details and sent `message`; answers (session, conversation id).
+    pub async fn visitor_conversation(&self, name: &str, message: &str) -> (String, String) {
+        let email = format!(
+            "{}-{:08x}@example.org",
+            name.to_lowercase().replace(' ', "."),
+            rand::random::<u32>()
+        );
+        let session = self.session_with_contact(name, &email).await;
+        let answer = self
+            .chat(
+                &session,
+                message,
+                &format!("m-{:08x}", rand::random::<u32>()),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        let conversation = answer.body["conversationId"]
+            .as_str()
+            .expect("conversationId")
+            .to_owned();
+        (session, conversation)
+    }
+}
+
+impl Teammate {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.address))
+            .header("Cookie", &self.cookie)
+            .header("Origin", &self.address)
+    }
+
+    pub async fn send(&self, request: RequestBuilder) -> Answer {
+        Answer::read(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
+    }
+
+    /// `GET /api/dashboard/conversations?{query}`.
+    pub async fn list(&self, query: &str) -> Answer {
+        self.get(&format!("/api/dashboard/conversations?{query}"))
+            .await
+    }
+
+    pub async fn conversation(&self, id: &str) -> Answer {
+        self.get(&format!("/api/dashboard/conversations/{id}"))
+            .await
+    }
+
+    /// `takeover`, `handback`, `resolve` or `reopen`.
+    pub async fn act(&self, id: &str, action: &str) -> Answer {
+        self.send(self.request(
+            Method::POST,
+            &format!("/api/dashboard/conversations/{id}/{action}"),
+        ))
+        .await
+    }
+
+    pub async fn reply(&self, id: &str, body: &str, client_message_id: &str) -> Answer {
+        self.post(
+            &format!("/api/dashboard/conversations/{id}/messages"),
+            json!({ "body": body, "clientMessageId": client_message_id }),
+        )
+        .await
+    }
+
+    /// The dashboard socket, resuming after `after` when given.
+    pub async fn socket(&self, after: Option<i64>) -> Socket {
+        let ws = self.address.replacen("http", "ws", 1);
+        let url = match after {
+            Some(after) => format!("{ws}/api/dashboard/ws?after={after}"),
+            None => format!("{ws}/api/dashboard/ws"),
+        };
+        let mut request = url.into_client_request().expect("ws request");
+        request
+            .headers_mut()
+            .insert("Cookie", self.cookie.parse().expect("cookie header"));
+        request
+            .headers_mut()
+            .insert("Origin", self.address.parse().expect("origin header"));
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("socket connects");
+        socket
+    }
+}
+
+/// The next JSON text frame, answering pings; panics after 10 s of silence.
+pub async fn next_frame(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("socket open")
+            .expect("frame");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON frame"),
+            Message::Ping(data) => socket.send(Message::Pong(data)).await.expect("pong"),
+            _ => {}
+        }
+    }
+}
+
+/// Frames until the next stored event; answers the event envelope.
+pub async fn next_event(socket: &mut Socket) -> Value {
+    loop {
+        let frame = next_frame(socket).await;
+        if frame["type"] == "event" {
+            return frame["envelope"].clone();
+        }
+    }
+}
