@@ -33,6 +33,7 @@ pub struct TestTenant {
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub db: Db,
     pub tenant: TestTenant,
     pub http: reqwest::Client,
@@ -74,7 +75,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
         }
     };
     let mut env: BTreeMap<String, String> = BTreeMap::from([
-        ("DATABASE_URL".into(), database_url),
+        ("DATABASE_URL".into(), database_url.clone()),
         (
             "LIVECHAT_DATA_DIR".into(),
             data_dir.path().display().to_string(),
@@ -89,6 +90,21 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
         file: BTreeMap::new(),
     })
     .expect("test config");
+    let (address, db) = start(config).await;
+    let tenant = create_tenant(&db, "https://shop.example.com").await;
+    Some(TestApp {
+        address,
+        database_url,
+        db,
+        tenant,
+        http: reqwest::Client::new(),
+        _data_dir: data_dir,
+        postgres_db,
+    })
+}
+
+/// Starts a server with `config` on a free port; answers its address and store.
+async fn start(config: Config) -> (String, Db) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::with_listeners(config, listener, None)
         .await
@@ -96,15 +112,28 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let tenant = create_tenant(&db, "https://shop.example.com").await;
-    Some(TestApp {
-        address,
-        db,
-        tenant,
-        http: reqwest::Client::new(),
-        _data_dir: data_dir,
-        postgres_db,
-    })
+    (address, db)
+}
+
+impl TestApp {
+    /// A second server instance on the same database (as behind a load balancer); answers its
+    /// address. It stops with the test.
+    pub async fn another_instance(&self) -> String {
+        let env = BTreeMap::from([
+            ("DATABASE_URL".to_owned(), self.database_url.clone()),
+            (
+                "LIVECHAT_DATA_DIR".to_owned(),
+                self._data_dir.path().display().to_string(),
+            ),
+            ("LIVECHAT_DB_MAX_CONNECTIONS".to_owned(), "5".to_owned()),
+        ]);
+        let config = Config::from_sources(&Sources {
+            env,
+            file: BTreeMap::new(),
+        })
+        .expect("test config");
+        start(config).await.0
+    }
 }
 
 /// A tenant with the demo assistant, one allowed origin and a live widget token.

@@ -10,3 +10,4 @@ mod chat;
 mod contact;
 mod dashboard;
 mod errors;
+mod realtime;

@@ -111,6 +111,17 @@ impl TestApp {
 }
 
 impl Teammate {
+    /// The same signed-in teammate talking to another server instance.
+    pub fn on(&self, address: &str) -> Self {
+        Self {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            address: address.to_owned(),
+            cookie: self.cookie.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.address))
