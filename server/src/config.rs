@@ -26,6 +26,10 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// Static files of the demo site (`index.html` is the host page).
     pub public_dir: PathBuf,
+    /// The built dashboard, served at `/`.
+    pub dashboard_dir: PathBuf,
+    /// How long a dashboard login lasts.
+    pub session_ttl: Duration,
     /// Create the demo tenant, assistant and widget token on start.
     pub seed_demo: bool,
     pub ai: AiConfig,
@@ -41,6 +45,10 @@ pub struct Limits {
     pub messages_per_minute: u32,
     /// Messages a visitor session may send in a quick burst.
     pub message_burst: u32,
+    /// Dashboard login attempts per minute, sustained, per address and per email.
+    pub logins_per_minute: u32,
+    /// Dashboard login attempts in a quick burst.
+    pub login_burst: u32,
 }
 
 impl Default for Limits {
@@ -49,6 +57,8 @@ impl Default for Limits {
             max_body_bytes: 32 * 1024,
             messages_per_minute: 30,
             message_burst: 10,
+            logins_per_minute: 5,
+            login_burst: 5,
         }
     }
 }
@@ -131,6 +141,9 @@ impl Config {
                 .unwrap_or(default_limits.messages_per_minute),
             message_burst: opt(src, "LIVECHAT_MESSAGE_BURST")?
                 .unwrap_or(default_limits.message_burst),
+            logins_per_minute: opt(src, "LIVECHAT_LOGINS_PER_MINUTE")?
+                .unwrap_or(default_limits.logins_per_minute),
+            login_burst: opt(src, "LIVECHAT_LOGIN_BURST")?.unwrap_or(default_limits.login_burst),
         };
         Ok(Self {
             listen: parse(
@@ -148,6 +161,13 @@ impl Config {
             max_db_connections: opt(src, "LIVECHAT_DB_MAX_CONNECTIONS")?.unwrap_or(10),
             widget_dir: PathBuf::from(src.get("LIVECHAT_WIDGET_DIR").unwrap_or("dist/widget")),
             public_dir: PathBuf::from(src.get("LIVECHAT_PUBLIC_DIR").unwrap_or("public")),
+            dashboard_dir: PathBuf::from(
+                src.get("LIVECHAT_DASHBOARD_DIR")
+                    .unwrap_or("dist/dashboard"),
+            ),
+            session_ttl: Duration::from_secs(
+                opt(src, "LIVECHAT_SESSION_TTL_SECS")?.unwrap_or(7 * 24 * 3600),
+            ),
             data_dir,
             seed_demo: opt::<bool>(src, "LIVECHAT_SEED_DEMO")?.unwrap_or(false),
             ai,

@@ -1,10 +1,12 @@
 //! Visitor sessions, conversations and messages in the store.
 
 use shared::api::{Author, Channel, ConversationStatus, MessageView};
+use shared::dashboard::DashboardEvent;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
-use crate::db::{is_unique_violation, new_id, now_ms, Db};
+use crate::db::{is_unique_violation, new_id, now_ms, Backend, Db};
+use crate::{events, inbox};
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -17,6 +19,8 @@ pub struct Conversation {
     pub id: String,
     pub status: ConversationStatus,
     pub flagged: bool,
+    /// A teammate took over: the assistant does not answer.
+    pub ai_paused: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +29,7 @@ pub struct StoredMessage {
     pub id: String,
     pub conversation_id: String,
     pub author: Author,
+    pub author_name: Option<String>,
     pub body: String,
     pub client_message_id: Option<String>,
     pub model: Option<String>,
@@ -40,12 +45,13 @@ impl StoredMessage {
             body: self.body.clone(),
             created_at: self.created_at,
             client_message_id: self.client_message_id.clone(),
+            author_name: self.author_name.clone(),
         }
     }
 }
 
 const MESSAGE_COLUMNS: &str =
-    "seq, id, conversation_id, author, body, client_message_id, model, tokens, created_at";
+    "seq, id, conversation_id, author, author_name, body, client_message_id, model, tokens, created_at";
 
 fn message_from_row(row: &AnyRow) -> sqlx::Result<StoredMessage> {
     let author: String = row.try_get("author")?;
@@ -54,6 +60,7 @@ fn message_from_row(row: &AnyRow) -> sqlx::Result<StoredMessage> {
         id: row.try_get("id")?,
         conversation_id: row.try_get("conversation_id")?,
         author: Author::parse(&author).ok_or_else(|| decode_error("author", &author))?,
+        author_name: row.try_get("author_name")?,
         body: row.try_get("body")?,
         client_message_id: row.try_get("client_message_id")?,
         model: row.try_get("model")?,
@@ -69,6 +76,7 @@ fn conversation_from_row(row: &AnyRow) -> sqlx::Result<Conversation> {
         status: ConversationStatus::parse(&status)
             .ok_or_else(|| decode_error("status", &status))?,
         flagged: row.try_get::<i64, _>("flagged")? != 0,
+        ai_paused: row.try_get::<i64, _>("ai_paused")? != 0,
     })
 }
 
@@ -115,7 +123,12 @@ pub async fn find_session(
 }
 
 /// Links the session, and its unresolved conversation, to a client, in one transaction.
-pub async fn link_client(db: &Db, session_id: &str, client_id: &str) -> sqlx::Result<()> {
+pub async fn link_client(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+    client_id: &str,
+) -> sqlx::Result<()> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE visitor_sessions SET client_id = $1, last_seen_at = $2 WHERE id = $3")
@@ -133,7 +146,20 @@ pub async fn link_client(db: &Db, session_id: &str, client_id: &str) -> sqlx::Re
     .bind(session_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    let open: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE session_id = $1 AND status <> 'resolved'",
+    )
+    .bind(session_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(conversation_id) = open {
+        let conversation = inbox::event_summary(&mut tx, tenant_id, &conversation_id).await?;
+        let event = DashboardEvent::ConversationUpdated { conversation };
+        events::record(&mut tx, db.backend, tenant_id, Some(session_id), &event).await?;
+    }
+    tx.commit().await?;
+    db.announce(tenant_id);
+    Ok(())
 }
 
 /// The session's unresolved web conversation, created when there is none. Safe under
@@ -144,7 +170,7 @@ pub async fn open_for_session(
     session: &Session,
     assistant_id: &str,
 ) -> sqlx::Result<Conversation> {
-    let select = "SELECT id, status, flagged FROM conversations
+    let select = "SELECT id, status, flagged, ai_paused FROM conversations
                   WHERE session_id = $1 AND status <> 'resolved'";
     if let Some(row) = sqlx::query(select)
         .bind(&session.id)
@@ -154,21 +180,33 @@ pub async fn open_for_session(
         return conversation_from_row(&row);
     }
     let now = now_ms();
-    sqlx::query(
+    let id = new_id("cv");
+    let mut tx = db.begin_write().await?;
+    let inserted = sqlx::query(
         "INSERT INTO conversations
            (id, tenant_id, session_id, client_id, assistant_id, channel, status, created_at, updated_at, last_message_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7, $7)
          ON CONFLICT DO NOTHING",
     )
-    .bind(new_id("cv"))
+    .bind(&id)
     .bind(tenant_id)
     .bind(&session.id)
     .bind(&session.client_id)
     .bind(assistant_id)
     .bind(Channel::Web.as_str())
     .bind(now)
-    .execute(&db.pool)
-    .await?;
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        let conversation = inbox::event_summary(&mut tx, tenant_id, &id).await?;
+        let event = DashboardEvent::ConversationCreated { conversation };
+        events::record(&mut tx, db.backend, tenant_id, Some(&session.id), &event).await?;
+    }
+    tx.commit().await?;
+    if inserted == 1 {
+        db.announce(tenant_id);
+    }
     let row = sqlx::query(select)
         .bind(&session.id)
         .fetch_one(&db.pool)
@@ -179,7 +217,7 @@ pub async fn open_for_session(
 /// The session's most recent conversation, resolved or not.
 pub async fn latest_for_session(db: &Db, session_id: &str) -> sqlx::Result<Option<Conversation>> {
     let row = sqlx::query(
-        "SELECT id, status, flagged FROM conversations WHERE session_id = $1
+        "SELECT id, status, flagged, ai_paused FROM conversations WHERE session_id = $1
          ORDER BY created_at DESC, id DESC LIMIT 1",
     )
     .bind(session_id)
@@ -189,7 +227,7 @@ pub async fn latest_for_session(db: &Db, session_id: &str) -> sqlx::Result<Optio
 }
 
 pub async fn find_conversation(db: &Db, conversation_id: &str) -> sqlx::Result<Conversation> {
-    let row = sqlx::query("SELECT id, status, flagged FROM conversations WHERE id = $1")
+    let row = sqlx::query("SELECT id, status, flagged, ai_paused FROM conversations WHERE id = $1")
         .bind(conversation_id)
         .fetch_one(&db.pool)
         .await?;
@@ -206,13 +244,14 @@ pub async fn insert_visitor_message(
     client_message_id: &str,
 ) -> sqlx::Result<StoredMessage> {
     let now = now_ms();
+    let id = new_id("msg");
     let mut tx = db.begin_write().await?;
-    sqlx::query(
+    let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages (id, tenant_id, conversation_id, session_id, author, channel, body, client_message_id, created_at)
          VALUES ($1, $2, $3, $4, 'visitor', $5, $6, $7, $8)
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT DO NOTHING RETURNING seq",
     )
-    .bind(new_id("msg"))
+    .bind(&id)
     .bind(tenant_id)
     .bind(conversation_id)
     .bind(session_id)
@@ -220,22 +259,86 @@ pub async fn insert_visitor_message(
     .bind(body)
     .bind(client_message_id)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    sqlx::query("UPDATE conversations SET last_message_at = $1, updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
+    if let Some(seq) = seq {
+        let added = Added {
+            tenant_id,
+            conversation_id,
+            session_id: Some(session_id),
+            message_id: &id,
+            seq,
+            author: Author::Visitor,
+            body,
+            at: now,
+        };
+        message_added(&mut tx, db.backend, &added).await?;
+        sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
+    if seq.is_some() {
+        db.announce(tenant_id);
+    }
     find_by_client_message_id(db, session_id, client_message_id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// A message just inserted, for [`message_added`].
+pub struct Added<'a> {
+    pub tenant_id: &'a str,
+    pub conversation_id: &'a str,
+    /// The visitor session whose widget should see it.
+    pub session_id: Option<&'a str>,
+    pub message_id: &'a str,
+    pub seq: i64,
+    pub author: Author,
+    pub body: &'a str,
+    pub at: i64,
+}
+
+/// Brings the conversation's list columns up to date with a message inserted in this
+/// transaction, then records the `message_created` event (with the conversation as it now is).
+pub async fn message_added(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    added: &Added<'_>,
+) -> sqlx::Result<()> {
+    let is_visitor = i64::from(added.author == Author::Visitor);
+    sqlx::query(
+        "UPDATE conversations SET
+            message_count = message_count + 1,
+            last_message_preview = $1,
+            last_message_author = $2,
+            last_message_at = $3,
+            updated_at = $3,
+            first_visitor_message = CASE WHEN $4 = 1 AND first_visitor_message IS NULL
+                                         THEN $5 ELSE first_visitor_message END,
+            last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END
+         WHERE id = $7",
+    )
+    .bind(inbox::preview(added.body))
+    .bind(added.author.as_str())
+    .bind(added.at)
+    .bind(is_visitor)
+    .bind(added.body)
+    .bind(added.seq)
+    .bind(added.conversation_id)
+    .execute(&mut *conn)
+    .await?;
+    let message = inbox::timeline_message(conn, added.message_id).await?;
+    let conversation = inbox::event_summary(conn, added.tenant_id, added.conversation_id).await?;
+    let event = DashboardEvent::MessageCreated {
+        conversation_id: added.conversation_id.to_owned(),
+        message,
+        conversation,
+    };
+    events::record(conn, backend, added.tenant_id, added.session_id, &event).await?;
+    Ok(())
 }
 
 pub async fn find_by_client_message_id(
@@ -274,8 +377,10 @@ pub struct ReplyEffects {
 pub struct NewReply<'a> {
     pub tenant_id: &'a str,
     pub conversation_id: &'a str,
+    pub session_id: Option<&'a str>,
     pub reply_to: &'a StoredMessage,
     pub author: Author,
+    pub author_name: Option<&'a str>,
     pub body: &'a str,
     pub model: &'a str,
     pub tokens: Option<u32>,
@@ -291,24 +396,25 @@ pub async fn insert_reply(
     let now = now_ms();
     let id = new_id("msg");
     let mut tx = db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO messages (id, tenant_id, conversation_id, author, channel, body, reply_to, model, tokens, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    let inserted: sqlx::Result<i64> = sqlx::query_scalar(
+        "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
     )
     .bind(&id)
     .bind(reply.tenant_id)
     .bind(reply.conversation_id)
     .bind(reply.author.as_str())
+    .bind(reply.author_name)
     .bind(Channel::Web.as_str())
     .bind(reply.body)
     .bind(&reply.reply_to.id)
     .bind(reply.model)
     .bind(reply.tokens.map(i64::from))
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await;
-    match inserted {
-        Ok(_) => {}
+    let seq = match inserted {
+        Ok(seq) => seq,
         Err(e) if is_unique_violation(&e) => {
             tx.rollback().await?;
             return find_reply(db, &reply.reply_to.id)
@@ -316,7 +422,7 @@ pub async fn insert_reply(
                 .ok_or(sqlx::Error::RowNotFound);
         }
         Err(e) => return Err(e),
-    }
+    };
     if effects.hand_to_human {
         sqlx::query(
             "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
@@ -332,12 +438,19 @@ pub async fn insert_reply(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("UPDATE conversations SET last_message_at = $1, updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(reply.conversation_id)
-        .execute(&mut *tx)
-        .await?;
+    let added = Added {
+        tenant_id: reply.tenant_id,
+        conversation_id: reply.conversation_id,
+        session_id: reply.session_id,
+        message_id: &id,
+        seq,
+        author: reply.author,
+        body: reply.body,
+        at: now,
+    };
+    message_added(&mut tx, db.backend, &added).await?;
     tx.commit().await?;
+    db.announce(reply.tenant_id);
     find_reply(db, &reply.reply_to.id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)

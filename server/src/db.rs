@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::broadcast;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -34,6 +35,8 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Tenant ids whose event log grew, announced by this process after commit.
+    announcements: broadcast::Sender<String>,
 }
 
 impl Db {
@@ -75,7 +78,12 @@ impl Db {
             .connect_with(options)
             .await
             .context("connecting to the database")?;
-        let db = Self { pool, backend };
+        let (announcements, _) = broadcast::channel(1024);
+        let db = Self {
+            pool,
+            backend,
+            announcements,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -89,6 +97,17 @@ impl Db {
             .run(&self.pool)
             .await
             .context("running database migrations")
+    }
+
+    /// Tells this process's realtime subscribers that `tenant_id` has new events. Call after
+    /// committing a transaction that recorded some.
+    pub fn announce(&self, tenant_id: &str) {
+        // No receiver just means nobody is listening yet.
+        let _ = self.announcements.send(tenant_id.to_owned());
+    }
+
+    pub fn announcements(&self) -> broadcast::Receiver<String> {
+        self.announcements.subscribe()
     }
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`):

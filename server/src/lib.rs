@@ -9,6 +9,8 @@ pub mod contacts;
 pub mod conversations;
 pub mod db;
 pub mod error;
+pub mod events;
+pub mod inbox;
 pub mod ratelimit;
 pub mod seed;
 pub mod startup;

@@ -152,6 +152,9 @@ pub struct MessageView {
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
+    /// The teammate's name on agent replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
 }
 
 /// How a reply was produced.
@@ -172,8 +175,10 @@ pub struct ReplyMetadata {
 #[serde(rename_all = "camelCase")]
 pub struct ChatResponse {
     pub conversation_id: String,
-    /// The reply to show.
-    pub message: MessageView,
+    /// The assistant's reply. `None` when a teammate has taken the conversation over: their
+    /// reply arrives on the session's event stream.
+    #[serde(default)]
+    pub message: Option<MessageView>,
     /// The visitor's message as stored.
     pub visitor_message: MessageView,
     pub conversation_status: ConversationStatus,
@@ -189,6 +194,34 @@ pub struct SessionHistory {
     pub conversation_id: Option<String>,
     pub conversation_status: Option<ConversationStatus>,
     pub messages: Vec<MessageView>,
+    /// The tenant's event sequence when this was read: open the event stream after it.
+    #[serde(default)]
+    pub last_event_seq: i64,
+}
+
+/// What the widget's event stream (`GET /api/widgets/{tenantId}/sessions/{sessionId}/events`,
+/// server-sent events) carries. Stored events have an SSE `id` (the tenant's event sequence), so a
+/// reconnecting `EventSource` resumes with `Last-Event-ID` and misses nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WidgetEvent {
+    /// A message in the session's conversation (the visitor's own included: other tabs show it).
+    #[serde(rename_all = "camelCase")]
+    Message {
+        conversation_id: String,
+        message: MessageView,
+    },
+    /// The conversation's status changed (taken over, handed back, resolved, reopened).
+    #[serde(rename_all = "camelCase")]
+    Status {
+        conversation_id: String,
+        status: ConversationStatus,
+        /// True while a teammate, not the assistant, answers.
+        human: bool,
+    },
+    /// A teammate is typing (or stopped). Never stored.
+    #[serde(rename_all = "camelCase")]
+    Typing { name: Option<String>, active: bool },
 }
 
 /// Every error the API answers has this body.

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod contact;
+pub mod dashboard;
 pub mod text;
 
 pub use contact::{Email, EmailError, NameError, PersonName};

@@ -48,18 +48,21 @@ pub async fn send(
         conversations::find_by_client_message_id(&state.db, &session.id, client_message_id.as_str())
             .await?
     {
+        let conversation =
+            conversations::find_conversation(&state.db, &stored.conversation_id).await?;
         if let Some(reply) = conversations::find_reply(&state.db, &stored.id).await? {
-            let conversation =
-                conversations::find_conversation(&state.db, &stored.conversation_id).await?;
             return Ok(AppJson(response(
                 &stored,
-                &reply,
+                Some(&reply),
                 conversation.status,
                 false,
             )));
         }
+        if conversation.ai_paused {
+            return Ok(AppJson(response(&stored, None, conversation.status, false)));
+        }
         let loaded = default_assistant(&state, tenant_id).await?;
-        return answer(&state, tenant_id, client_id, &loaded, &stored)
+        return answer(&state, tenant_id, &session.id, client_id, &loaded, &stored)
             .await
             .map(AppJson);
     }
@@ -82,7 +85,11 @@ pub async fn send(
         client_message_id.as_str(),
     )
     .await?;
-    answer(&state, tenant_id, client_id, &loaded, &stored)
+    if conversation.ai_paused {
+        // A teammate has it: their reply reaches the widget on the session's event stream.
+        return Ok(AppJson(response(&stored, None, conversation.status, false)));
+    }
+    answer(&state, tenant_id, &session.id, client_id, &loaded, &stored)
         .await
         .map(AppJson)
 }
@@ -97,6 +104,7 @@ async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAs
 async fn answer(
     state: &AppState,
     tenant_id: &str,
+    session_id: &str,
     client_id: &str,
     loaded: &LoadedAssistant,
     visitor: &StoredMessage,
@@ -139,8 +147,10 @@ async fn answer(
         &NewReply {
             tenant_id,
             conversation_id: &visitor.conversation_id,
+            session_id: Some(session_id),
             reply_to: visitor,
             author: Author::Assistant,
+            author_name: Some(&loaded.assistant.name),
             body: &outcome.reply.text,
             model: &outcome.reply.model,
             tokens: outcome.reply.tokens,
@@ -152,7 +162,7 @@ async fn answer(
         conversations::find_conversation(&state.db, &visitor.conversation_id).await?;
     Ok(response(
         visitor,
-        &reply,
+        Some(&reply),
         conversation.status,
         outcome.provider_error.is_some(),
     ))
@@ -160,18 +170,22 @@ async fn answer(
 
 fn response(
     visitor: &StoredMessage,
-    reply: &StoredMessage,
+    reply: Option<&StoredMessage>,
     status: shared::api::ConversationStatus,
     fallback: bool,
 ) -> ChatResponse {
     ChatResponse {
         conversation_id: visitor.conversation_id.clone(),
-        message: reply.view(),
+        message: reply.map(StoredMessage::view),
         visitor_message: visitor.view(),
         conversation_status: status,
         metadata: ReplyMetadata {
-            model: reply.model.clone().unwrap_or_else(|| "embedded".to_owned()),
-            tokens: reply.tokens.and_then(|t| u32::try_from(t).ok()),
+            model: reply
+                .and_then(|r| r.model.clone())
+                .unwrap_or_else(|| "embedded".to_owned()),
+            tokens: reply
+                .and_then(|r| r.tokens)
+                .and_then(|t| u32::try_from(t).ok()),
             fallback,
         },
     }

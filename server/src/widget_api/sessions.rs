@@ -7,6 +7,7 @@ use shared::{Email, PersonName};
 use tracing::instrument;
 
 use super::WidgetAuth;
+use crate::events;
 use crate::error::{ApiError, AppJson, Result};
 use crate::state::AppState;
 use crate::{assistants, contacts, conversations};
@@ -63,7 +64,7 @@ pub async fn set_contact(
         .await?
         .ok_or_else(session_not_found)?;
     let client = contacts::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?;
-    conversations::link_client(&state.db, &session.id, &client.id).await?;
+    conversations::link_client(&state.db, &auth.tenant.id, &session.id, &client.id).await?;
     Ok(AppJson(Contact {
         name: client.name,
         email: client.email.unwrap_or_else(|| email.as_str().to_owned()),
@@ -88,6 +89,8 @@ pub async fn history(
             }),
         None => None,
     };
+    // Read before the messages: the event stream opened after it then misses nothing.
+    let last_event_seq = events::last_seq(&state.db, &auth.tenant.id).await?;
     let conversation = conversations::latest_for_session(&state.db, &session.id).await?;
     let messages = match &conversation {
         Some(c) => conversations::recent_messages(&state.db, &c.id, None, HISTORY_LIMIT).await?,
@@ -102,6 +105,7 @@ pub async fn history(
             .iter()
             .map(conversations::StoredMessage::view)
             .collect(),
+        last_event_seq,
     }))
 }
 

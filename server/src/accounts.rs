@@ -1,0 +1,261 @@
+//! Teammates (dashboard users) and their login sessions.
+//!
+//! Passwords are hashed with Argon2id (a random salt each, PHC string format). A login session is
+//! a random 256-bit token in an HttpOnly cookie; only its SHA-256 is stored, so a leaked database
+//! holds no usable session.
+
+use std::time::Duration;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sha2::{Digest, Sha256};
+use shared::dashboard::Role;
+use shared::{Email, PersonName};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db::{is_unique_violation, new_id, now_ms, Db};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A password that meets the policy; never printed.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 10;
+    /// Hashing is deliberately slow: an unbounded input would be a way to burn CPU.
+    pub const MAX_CHARS: usize = 256;
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let n = s.chars().count();
+        if n < Self::MIN_CHARS {
+            return Err(format!(
+                "A password needs at least {} characters.",
+                Self::MIN_CHARS
+            ));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(format!(
+                "A password can have at most {} characters.",
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("a user with this email already exists")]
+    EmailTaken,
+    #[error("no tenant {0}")]
+    NoTenant(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("hashing the password: {0}")]
+    Hash(String),
+}
+
+pub fn hash_password(password: &Password) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.0.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Compared against when the email is unknown, so a wrong email costs the same time as a wrong
+/// password and response times do not tell which addresses have accounts.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        hash_password(&Password("not a real password, only for timing".to_owned()))
+            .unwrap_or_default()
+    })
+}
+
+pub async fn create_user(
+    db: &Db,
+    tenant_id: &str,
+    email: &Email,
+    name: &PersonName,
+    role: Role,
+    password: &Password,
+) -> Result<User, CreateUserError> {
+    let tenant_name: Option<String> =
+        sqlx::query_scalar("SELECT company_name FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let tenant_name = tenant_name.ok_or_else(|| CreateUserError::NoTenant(tenant_id.to_owned()))?;
+    let hash = {
+        let password = Password(password.0.clone());
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| CreateUserError::Hash(e.to_string()))?
+            .map_err(CreateUserError::Hash)?
+    };
+    let id = new_id("usr");
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, tenant_id, email, email_normalized, name, role, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(email.as_str())
+    .bind(email.normalized())
+    .bind(name.as_str())
+    .bind(role.as_str())
+    .bind(&hash)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(User {
+            id,
+            tenant_id: tenant_id.to_owned(),
+            tenant_name,
+            email: email.as_str().to_owned(),
+            name: name.as_str().to_owned(),
+            role,
+        }),
+        Err(e) if is_unique_violation(&e) => Err(CreateUserError::EmailTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.tenant_id, t.company_name AS tenant_name, u.email,
+        u.name, u.role, u.password_hash
+    FROM users u JOIN tenants t ON t.id = u.tenant_id";
+
+fn user_from_row(row: &AnyRow) -> sqlx::Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        tenant_name: row.try_get("tenant_name")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: "role".to_owned(),
+            source: format!("unknown role {role:?}").into(),
+        })?,
+    })
+}
+
+/// The active user with this email and password, or `None`. Takes the same time whether the
+/// email is unknown or the password wrong.
+pub async fn authenticate(db: &Db, email: &str, password: &str) -> sqlx::Result<Option<User>> {
+    let normalized = Email::parse(email).map(|e| e.normalized());
+    let row = match &normalized {
+        Ok(n) => {
+            let sql = format!("{USER_SELECT} WHERE u.email_normalized = $1 AND u.disabled_at IS NULL");
+            sqlx::query(&sql).bind(n).fetch_optional(&db.pool).await?
+        }
+        Err(_) => None,
+    };
+    let hash = match &row {
+        Some(r) => r.try_get::<String, _>("password_hash")?,
+        None => dummy_hash().to_owned(),
+    };
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match row {
+        Some(r) if matches => user_from_row(&r).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a login session and returns the token for the cookie.
+pub async fn start_session(db: &Db, user_id: &str, ttl: Duration) -> sqlx::Result<String> {
+    let token = format!("ls_{}", hex::encode(rand::random::<[u8; 32]>()));
+    let now = now_ms();
+    let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+    sqlx::query(
+        "INSERT INTO user_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(now)
+    .bind(now.saturating_add(ttl_ms))
+    .execute(&db.pool)
+    .await?;
+    Ok(token)
+}
+
+/// The user of a live session: not expired, not ended, the user not disabled.
+pub async fn user_of_session(db: &Db, token: &str) -> sqlx::Result<Option<User>> {
+    let sql = format!(
+        "{USER_SELECT} JOIN user_sessions s ON s.user_id = u.id
+         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+           AND u.disabled_at IS NULL"
+    );
+    let row = sqlx::query(&sql)
+        .bind(token_hash(token))
+        .bind(now_ms())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn end_session(db: &Db, token: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE user_sessions SET revoked_at = $1 WHERE token_hash = $2")
+        .bind(now_ms())
+        .bind(token_hash(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let hash = hash_password(&Password::parse("correct horse battery").unwrap()).unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterx", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn password_policy_names_the_limit() {
+        assert!(Password::parse("short").unwrap_err().contains("10"));
+        assert!(Password::parse(&"x".repeat(257)).is_err());
+        assert_eq!(
+            format!("{:?}", Password::parse("long enough pw").unwrap()),
+            "Password([redacted])"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! The tenant's event log: every change a dashboard (or a widget, for its own session) must see,
+//! written in the same transaction as the change itself, so an event exists if and only if the
+//! change does. Numbers are dense per tenant (1, 2, 3...) and commit in order: taking the next
+//! number locks the tenant's row until commit. A reader that saw `n` resumes with `after = n`.
+//!
+//! After commit, [`crate::db::Db::announce`] wakes this process's subscribers; on PostgreSQL the
+//! `pg_notify` sent with the transaction wakes every other server instance as well.
+
+use std::sync::Arc;
+
+use shared::dashboard::{DashboardEvent, EventEnvelope, SocketFrame};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::db::{now_ms, Backend, Db};
+
+/// The PostgreSQL channel that carries "tenant X has new events" between instances.
+pub const PG_CHANNEL: &str = "livechat_events";
+
+/// An event as read back from the log, with the socket frame pre-serialised once for every
+/// dashboard that receives it.
+#[derive(Debug)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub session_id: Option<String>,
+    pub envelope: EventEnvelope,
+    /// The JSON text of [`SocketFrame::Event`] for this event.
+    pub frame: String,
+}
+
+/// Appends an event inside the caller's transaction and returns its number.
+pub async fn record(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    tenant_id: &str,
+    session_id: Option<&str>,
+    event: &DashboardEvent,
+) -> sqlx::Result<i64> {
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+    )
+    .bind(tenant_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tenant_id)
+    .bind(seq)
+    .bind(session_id)
+    .bind(event.conversation_id())
+    .bind(event.kind())
+    .bind(payload)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    if backend == Backend::Postgres {
+        // Delivered to every listening instance when (and only if) the transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(PG_CHANNEL)
+            .bind(tenant_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(seq)
+}
+
+fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {
+    let seq: i64 = row.try_get("seq")?;
+    let payload: String = row.try_get("payload")?;
+    let event: DashboardEvent =
+        serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let envelope = EventEnvelope {
+        seq,
+        at: row.try_get("created_at")?,
+        event,
+    };
+    let frame = serde_json::to_string(&SocketFrame::Event {
+        envelope: envelope.clone(),
+    })
+    .map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok(StoredEvent {
+        seq,
+        session_id: row.try_get("session_id")?,
+        envelope,
+        frame,
+    })
+}
+
+const COLUMNS: &str = "seq, session_id, payload, created_at";
+
+/// Up to `limit` events of the tenant after `after`, in order.
+pub async fn after(
+    db: &Db,
+    tenant_id: &str,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    );
+    sqlx::query(&sql)
+        .bind(tenant_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| from_row(r).map(Arc::new))
+        .collect()
+}
+
+/// Up to `limit` events of one visitor session after `after`, in order.
+pub async fn for_session_after(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE session_id = $1 AND tenant_id = $2 AND seq > $3
+         ORDER BY seq LIMIT $4"
+    );
+    sqlx::query(&sql)
+        .bind(session_id)
+        .bind(tenant_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| from_row(r).map(Arc::new))
+        .collect()
+}
+
+/// The tenant's latest event number (0 before the first).
+pub async fn last_seq(db: &Db, tenant_id: &str) -> sqlx::Result<i64> {
+    let seq: Option<i64> = sqlx::query_scalar("SELECT event_seq FROM tenants WHERE id = $1")
+        .bind(tenant_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(seq.unwrap_or(0))
+}

@@ -1,0 +1,155 @@
+//! Conversations as the dashboard sees them: one summary row per conversation (client, assistant,
+//! assignee, last message, unread marker) and the timeline of its messages.
+
+use shared::api::{Author, Channel, ConversationStatus};
+use shared::dashboard::{ClientBrief, ConversationSummary, TimelineMessage};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// The summary's columns and joins; `$1` is the reading user's id (for `unread`; `''` for none).
+/// Callers add `WHERE`, `ORDER BY` and `LIMIT`.
+pub const SUMMARY_SELECT: &str = "SELECT c.id, c.channel, c.status, c.client_id,
+        cl.name AS client_name, cl.email AS client_email, cl.phone AS client_phone,
+        c.assistant_id, a.name AS assistant_name, c.intent, c.assignee_id,
+        u.name AS assignee_name, c.ai_paused, c.flagged, c.flag_reason,
+        c.last_message_preview, c.last_message_author, c.last_message_at, c.created_at,
+        c.message_count,
+        CAST(CASE WHEN c.last_visitor_seq > COALESCE(r.last_read_seq, 0) THEN 1 ELSE 0 END
+             AS BIGINT) AS unread
+    FROM conversations c
+    LEFT JOIN clients cl ON cl.id = c.client_id
+    LEFT JOIN assistants a ON a.id = c.assistant_id
+    LEFT JOIN users u ON u.id = c.assignee_id
+    LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1";
+
+/// How much of the last message the list shows.
+pub const PREVIEW_CHARS: usize = 160;
+
+pub fn summary_from_row(row: &AnyRow) -> sqlx::Result<ConversationSummary> {
+    let channel: String = row.try_get("channel")?;
+    let status: String = row.try_get("status")?;
+    let author: Option<String> = row.try_get("last_message_author")?;
+    let client_id: Option<String> = row.try_get("client_id")?;
+    let client = match client_id {
+        Some(id) => Some(ClientBrief {
+            id,
+            name: row
+                .try_get::<Option<String>, _>("client_name")?
+                .unwrap_or_default(),
+            email: row.try_get("client_email")?,
+            phone: row.try_get("client_phone")?,
+        }),
+        None => None,
+    };
+    Ok(ConversationSummary {
+        id: row.try_get("id")?,
+        channel: Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?,
+        status: ConversationStatus::parse(&status).ok_or_else(|| decode_error("status", &status))?,
+        client,
+        assistant_id: row.try_get("assistant_id")?,
+        assistant_name: row.try_get("assistant_name")?,
+        intent: row.try_get("intent")?,
+        assignee_id: row.try_get("assignee_id")?,
+        assignee_name: row.try_get("assignee_name")?,
+        ai_paused: row.try_get::<i64, _>("ai_paused")? != 0,
+        flagged: row.try_get::<i64, _>("flagged")? != 0,
+        flag_reason: row.try_get("flag_reason")?,
+        last_message: row.try_get("last_message_preview")?,
+        last_message_author: author.as_deref().and_then(Author::parse),
+        last_message_at: row.try_get("last_message_at")?,
+        created_at: row.try_get("created_at")?,
+        message_count: row.try_get("message_count")?,
+        unread: row.try_get::<i64, _>("unread")? != 0,
+    })
+}
+
+/// One conversation of the tenant as `user_id` sees it; another tenant's id finds nothing.
+pub async fn summary(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    conversation_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<ConversationSummary>> {
+    let sql = format!("{SUMMARY_SELECT} WHERE c.id = $2 AND c.tenant_id = $3");
+    let row = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(conversation_id)
+        .bind(tenant_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(summary_from_row).transpose()
+}
+
+/// The summary carried by events: nobody's unread marker.
+pub async fn event_summary(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    conversation_id: &str,
+) -> sqlx::Result<ConversationSummary> {
+    summary(conn, tenant_id, conversation_id, "")
+        .await?
+        .map(|mut s| {
+            s.unread = false;
+            s
+        })
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+pub const TIMELINE_COLUMNS: &str =
+    "m.id, m.conversation_id, m.author, m.author_name, m.channel, m.body, m.created_at,
+     m.client_message_id";
+
+pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
+    let author: String = row.try_get("author")?;
+    let channel: String = row.try_get("channel")?;
+    Ok(TimelineMessage {
+        id: row.try_get("id")?,
+        conversation_id: row.try_get("conversation_id")?,
+        author: Author::parse(&author).ok_or_else(|| decode_error("author", &author))?,
+        author_name: row.try_get("author_name")?,
+        channel: Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?,
+        body: row.try_get("body")?,
+        created_at: row.try_get("created_at")?,
+        client_message_id: row.try_get("client_message_id")?,
+    })
+}
+
+/// One message as the timeline shows it.
+pub async fn timeline_message(
+    conn: &mut AnyConnection,
+    message_id: &str,
+) -> sqlx::Result<TimelineMessage> {
+    let sql = format!("SELECT {TIMELINE_COLUMNS} FROM messages m WHERE m.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(message_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    timeline_from_row(&row)
+}
+
+fn decode_error(column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unknown value {value:?}").into(),
+    }
+}
+
+/// The first `PREVIEW_CHARS` characters, cut on a character boundary.
+pub fn preview(body: &str) -> &str {
+    match body.char_indices().nth(PREVIEW_CHARS) {
+        Some((i, _)) => &body[..i],
+        None => body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preview;
+
+    #[test]
+    fn preview_cuts_on_a_character_boundary() {
+        let long = "é".repeat(200);
+        assert_eq!(preview(&long).chars().count(), 160);
+        assert_eq!(preview("short"), "short");
+    }
+}

@@ -1,0 +1,211 @@
+//! Live updates: the dashboard's WebSocket and the widget's event stream, both fed by one
+//! [`Hub`].
+//!
+//! The event log in the store is the source of truth ([`crate::events`]). For each tenant with
+//! someone listening, the hub runs one pump that, when woken, reads the log after the last event
+//! it forwarded and broadcasts what it finds, in order, to every subscriber of this process.
+//! Wake-ups come from this process's commits ([`Db::announce`]) and, on PostgreSQL, from
+//! `LISTEN` (commits of other server instances). A subscriber that falls behind the bounded
+//! broadcast buffer is never waited for: it is told it lagged and catches up from the store.
+
+pub mod dashboard_socket;
+mod pg_listener;
+pub mod widget_stream;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use shared::dashboard::{SocketFrame, Typing};
+use tokio::sync::{broadcast, Mutex, Notify};
+
+use crate::db::{Backend, Db};
+use crate::events::{self, StoredEvent};
+
+/// Items a tenant's subscribers receive.
+#[derive(Debug, Clone)]
+pub enum FeedItem {
+    Event(Arc<StoredEvent>),
+    Typing(Arc<TypingItem>),
+}
+
+/// Someone typing, with the dashboard frame pre-serialised.
+#[derive(Debug)]
+pub struct TypingItem {
+    /// The visitor session of the conversation, so that session's widget sees a teammate typing.
+    pub session_id: Option<String>,
+    pub typing: Typing,
+    pub frame: String,
+}
+
+impl TypingItem {
+    pub fn new(session_id: Option<String>, typing: Typing) -> Self {
+        let frame = serde_json::to_string(&SocketFrame::Typing {
+            typing: typing.clone(),
+        })
+        .unwrap_or_default();
+        Self {
+            session_id,
+            typing,
+            frame,
+        }
+    }
+}
+
+/// How many items a subscriber may be behind before it must catch up from the store.
+const BUFFER: usize = 1024;
+/// Events read from the store per query.
+pub const PAGE: i64 = 500;
+const PAGE_LEN: usize = 500;
+/// A pump also looks at the store this often, in case a wake-up was lost (a dropped `LISTEN`
+/// connection), and stops when nobody listens any more.
+const SAFETY_POLL: Duration = Duration::from_secs(5);
+
+struct TenantFeed {
+    tx: broadcast::Sender<FeedItem>,
+    wake: Notify,
+}
+
+/// What one subscriber holds: keep it alive as long as you listen.
+pub struct Subscription {
+    pub rx: broadcast::Receiver<FeedItem>,
+    _feed: Arc<TenantFeed>,
+}
+
+pub struct Hub {
+    db: Db,
+    feeds: Mutex<HashMap<String, Arc<TenantFeed>>>,
+}
+
+impl Hub {
+    /// Starts the hub: it listens to this process's announcements and, on PostgreSQL, to other
+    /// instances' notifications (`database_url` is used for that one listening connection).
+    pub fn start(db: Db, database_url: &str) -> Arc<Self> {
+        let hub = Arc::new(Self {
+            db: db.clone(),
+            feeds: Mutex::new(HashMap::new()),
+        });
+        let mut announcements = db.announcements();
+        let weak = Arc::downgrade(&hub);
+        tokio::spawn(async move {
+            loop {
+                let next = announcements.recv().await;
+                let Some(hub) = weak.upgrade() else { return };
+                match next {
+                    Ok(tenant) => hub.wake(&tenant).await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => hub.wake_all().await,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        if db.backend == Backend::Postgres {
+            pg_listener::spawn(Arc::downgrade(&hub), database_url.to_owned());
+        }
+        hub
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Subscribes to the tenant's live items. Everything committed before this returns is in
+    /// the store; everything after reaches the receiver (or a `Lagged` error that says to catch
+    /// up from the store).
+    pub async fn subscribe(self: &Arc<Self>, tenant_id: &str) -> sqlx::Result<Subscription> {
+        let mut feeds = self.feeds.lock().await;
+        if let Some(feed) = feeds.get(tenant_id) {
+            return Ok(Subscription {
+                rx: feed.tx.subscribe(),
+                _feed: feed.clone(),
+            });
+        }
+        // The pump starts after the tenant's current last event: earlier ones are in the store
+        // for the subscriber's own catch-up read, which it makes after subscribing.
+        let cursor = events::last_seq(&self.db, tenant_id).await?;
+        let (tx, rx) = broadcast::channel(BUFFER);
+        let feed = Arc::new(TenantFeed {
+            tx,
+            wake: Notify::new(),
+        });
+        feeds.insert(tenant_id.to_owned(), feed.clone());
+        tokio::spawn(pump(
+            Arc::downgrade(self),
+            tenant_id.to_owned(),
+            feed.clone(),
+            cursor,
+        ));
+        Ok(Subscription { rx, _feed: feed })
+    }
+
+    /// The tenant has new events in the store.
+    pub async fn wake(&self, tenant_id: &str) {
+        if let Some(feed) = self.feeds.lock().await.get(tenant_id) {
+            feed.wake.notify_one();
+        }
+    }
+
+    async fn wake_all(&self) {
+        for feed in self.feeds.lock().await.values() {
+            feed.wake.notify_one();
+        }
+    }
+
+    /// Sends a typing indicator to this process's subscribers of the tenant.
+    pub async fn deliver_typing(&self, tenant_id: &str, item: Arc<TypingItem>) {
+        if let Some(feed) = self.feeds.lock().await.get(tenant_id) {
+            let _ = feed.tx.send(FeedItem::Typing(item));
+        }
+    }
+
+    /// Sends a typing indicator to every subscriber of the tenant, on every instance.
+    pub async fn publish_typing(&self, tenant_id: &str, item: TypingItem) -> sqlx::Result<()> {
+        if self.db.backend == Backend::Postgres {
+            // Every instance, this one included, delivers it when the notification arrives.
+            pg_listener::notify_typing(&self.db, tenant_id, &item).await
+        } else {
+            self.deliver_typing(tenant_id, Arc::new(item)).await;
+            Ok(())
+        }
+    }
+
+    /// Stops the feed if nobody listens; true when stopped.
+    async fn retire_if_unused(&self, tenant_id: &str) -> bool {
+        let mut feeds = self.feeds.lock().await;
+        match feeds.get(tenant_id) {
+            Some(feed) if feed.tx.receiver_count() == 0 => {
+                feeds.remove(tenant_id);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Forwards the tenant's new events from the store to its subscribers, in order, until nobody
+/// listens any more.
+async fn pump(hub: Weak<Hub>, tenant_id: String, feed: Arc<TenantFeed>, mut cursor: i64) {
+    loop {
+        let _ = tokio::time::timeout(SAFETY_POLL, feed.wake.notified()).await;
+        let Some(hub) = hub.upgrade() else { return };
+        if feed.tx.receiver_count() == 0 && hub.retire_if_unused(&tenant_id).await {
+            return;
+        }
+        loop {
+            let batch = match events::after(&hub.db, &tenant_id, cursor, PAGE).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, tenant = %tenant_id, "reading new events");
+                    break;
+                }
+            };
+            let full = batch.len() == PAGE_LEN;
+            for event in batch {
+                cursor = event.seq;
+                let _ = feed.tx.send(FeedItem::Event(event));
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+}

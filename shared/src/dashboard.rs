@@ -1,0 +1,362 @@
+//! The dashboard API's JSON and its realtime events, shared by the dashboard (which reads them)
+//! and the server (which writes them). camelCase on the wire.
+//!
+//! Routes (all under `/api/dashboard`, authenticated by the `lc_session` cookie):
+//! - `POST /login` [`LoginRequest`] → [`Me`] and the cookie; `POST /logout`; `GET /me` → [`Me`].
+//! - `GET /conversations?`[`ConversationQuery`] → [`ConversationPage`].
+//! - `GET /conversations/{id}` → [`ConversationDetail`] (and marks it read for the user).
+//! - `POST /conversations/{id}/messages` [`AgentReply`] → [`TimelineMessage`].
+//! - `POST /conversations/{id}/{takeover|handback|resolve|reopen}` → [`ConversationSummary`].
+//! - `POST /conversations/{id}/typing` → 204.
+//! - `GET /assistants` → `Vec<`[`AssistantBrief`]`>` (for the filter).
+//! - `GET /export.csv?`[`ConversationQuery`]`&rows=conversations|messages` → CSV, streamed.
+//! - `GET /ws?after={seq}` → WebSocket of [`SocketFrame`]s.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Author, Channel, ConversationStatus};
+
+/// What a teammate may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything an agent can, plus users and settings.
+    Admin,
+    /// Reads, replies, takes over, resolves.
+    Agent,
+    /// Reads only.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Agent => "agent",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "admin" => Self::Admin,
+            "agent" => Self::Agent,
+            "viewer" => Self::Viewer,
+            _ => return None,
+        })
+    }
+
+    /// May reply to and change conversations.
+    pub fn can_act(self) -> bool {
+        matches!(self, Self::Admin | Self::Agent)
+    }
+}
+
+/// `POST /api/dashboard/login` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in teammate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub tenant_id: String,
+    pub tenant_name: String,
+}
+
+/// The client (the person on the other side) as the list shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientBrief {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// One row of the conversation list; also the payload of conversation events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationSummary {
+    pub id: String,
+    pub channel: Channel,
+    pub status: ConversationStatus,
+    pub client: Option<ClientBrief>,
+    pub assistant_id: Option<String>,
+    pub assistant_name: Option<String>,
+    /// The detected intent (`sales`, `support`, `billing`, `technical`, `general`), once known.
+    pub intent: Option<String>,
+    /// The teammate handling it, when one took over.
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    /// True when a teammate took over: the assistant does not answer.
+    pub ai_paused: bool,
+    pub flagged: bool,
+    pub flag_reason: Option<String>,
+    /// The last message, cut to a preview.
+    pub last_message: Option<String>,
+    pub last_message_author: Option<Author>,
+    /// Unix milliseconds.
+    pub last_message_at: i64,
+    pub created_at: i64,
+    pub message_count: i64,
+    /// The visitor wrote since the signed-in user last opened it. Per user: events carry `false`
+    /// and the dashboard keeps its own marker.
+    pub unread: bool,
+}
+
+/// `GET /api/dashboard/conversations` query: every filter optional, all combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationQuery {
+    /// Words searched in message text and the client's name, email and phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ConversationStatus>,
+    /// An assistant id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+    /// Last activity at or after this Unix millisecond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    /// Last activity before this Unix millisecond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Page size, 1..=100 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// A page of conversations, newest activity first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPage {
+    pub conversations: Vec<ConversationSummary>,
+    /// Present when there are more: pass it as `cursor`.
+    pub next_cursor: Option<String>,
+    /// The tenant's last event when the page was read: open the socket with `after` = this.
+    pub last_event_seq: i64,
+}
+
+/// One message of a conversation's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineMessage {
+    pub id: String,
+    pub conversation_id: String,
+    pub author: Author,
+    /// The teammate's name on agent messages, the assistant's on assistant messages.
+    pub author_name: Option<String>,
+    pub channel: Channel,
+    pub body: String,
+    pub created_at: i64,
+    /// The sender's own id for it (visitor and agent messages), so the sender's other tabs and
+    /// retries recognise it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+}
+
+/// `GET /api/dashboard/conversations/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationDetail {
+    pub conversation: ConversationSummary,
+    /// Oldest first.
+    pub messages: Vec<TimelineMessage>,
+    pub client: Option<ClientBrief>,
+    /// The client's other conversations, newest first.
+    pub other_conversations: Vec<ConversationSummary>,
+    pub last_event_seq: i64,
+}
+
+/// `POST /api/dashboard/conversations/{id}/messages` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReply {
+    pub body: String,
+    /// Chosen by the dashboard, reused on retries: a retry stores nothing new.
+    pub client_message_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssistantBrief {
+    pub id: String,
+    pub name: String,
+}
+
+/// Something that happened in a tenant, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DashboardEvent {
+    ConversationCreated {
+        conversation: ConversationSummary,
+    },
+    /// Status, assignee, take-over, handoff, escalation, client or last message changed.
+    ConversationUpdated {
+        conversation: ConversationSummary,
+    },
+    /// A message, with its conversation as it stands after it (count, preview, status).
+    #[serde(rename_all = "camelCase")]
+    MessageCreated {
+        conversation_id: String,
+        message: TimelineMessage,
+        conversation: ConversationSummary,
+    },
+}
+
+impl DashboardEvent {
+    pub fn conversation_id(&self) -> &str {
+        match self {
+            Self::ConversationCreated { conversation }
+            | Self::ConversationUpdated { conversation } => &conversation.id,
+            Self::MessageCreated {
+                conversation_id, ..
+            } => conversation_id,
+        }
+    }
+
+    /// The conversation as it stands after the event.
+    pub fn conversation(&self) -> &ConversationSummary {
+        match self {
+            Self::ConversationCreated { conversation }
+            | Self::ConversationUpdated { conversation }
+            | Self::MessageCreated { conversation, .. } => conversation,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ConversationCreated { .. } => "conversation_created",
+            Self::ConversationUpdated { .. } => "conversation_updated",
+            Self::MessageCreated { .. } => "message_created",
+        }
+    }
+}
+
+/// A stored event with its place in the tenant's sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventEnvelope {
+    /// Dense per tenant: 1, 2, 3... A client that saw `n` resumes with `after=n`.
+    pub seq: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub event: DashboardEvent,
+}
+
+/// Someone is typing (or stopped). Not stored, not replayed: it only matters now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Typing {
+    pub conversation_id: String,
+    pub author: Author,
+    pub name: Option<String>,
+    pub active: bool,
+}
+
+/// What the dashboard socket sends, one JSON text frame each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SocketFrame {
+    /// A stored event: replayed ones first (those after `after`), then live ones, in `seq` order,
+    /// each exactly once.
+    Event { envelope: EventEnvelope },
+    /// Replay is done: everything up to `seq` has been sent.
+    #[serde(rename_all = "camelCase")]
+    CaughtUp { seq: i64 },
+    Typing { typing: Typing },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_frames_are_tagged_by_type() {
+        let frame = SocketFrame::CaughtUp { seq: 7 };
+        let json = serde_json::to_value(&frame).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "caught_up", "seq": 7}));
+        let back: SocketFrame = serde_json::from_value(json).unwrap();
+        assert_eq!(back, frame);
+    }
+
+    fn summary(id: &str) -> ConversationSummary {
+        ConversationSummary {
+            id: id.into(),
+            channel: Channel::Web,
+            status: ConversationStatus::Open,
+            client: None,
+            assistant_id: None,
+            assistant_name: None,
+            intent: None,
+            assignee_id: None,
+            assignee_name: None,
+            ai_paused: false,
+            flagged: false,
+            flag_reason: None,
+            last_message: None,
+            last_message_author: None,
+            last_message_at: 0,
+            created_at: 0,
+            message_count: 0,
+            unread: false,
+        }
+    }
+
+    #[test]
+    fn message_events_name_their_conversation() {
+        let event = DashboardEvent::MessageCreated {
+            conversation: summary("cv_1"),
+            conversation_id: "cv_1".into(),
+            message: TimelineMessage {
+                id: "msg_1".into(),
+                conversation_id: "cv_1".into(),
+                author: Author::Visitor,
+                author_name: None,
+                channel: Channel::Web,
+                body: "hi".into(),
+                created_at: 1,
+                client_message_id: None,
+            },
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "message_created");
+        assert_eq!(json["conversationId"], "cv_1");
+        assert_eq!(event.conversation_id(), "cv_1");
+        assert_eq!(event.kind(), "message_created");
+        assert_eq!(event.conversation().id, "cv_1");
+    }
+
+    #[test]
+    fn an_empty_query_serialises_to_nothing() {
+        let json = serde_json::to_value(ConversationQuery::default()).unwrap();
+        assert_eq!(json, serde_json::json!({}));
+    }
+
+    #[test]
+    fn only_admins_and_agents_act() {
+        assert!(Role::Admin.can_act());
+        assert!(Role::Agent.can_act());
+        assert!(!Role::Viewer.can_act());
+        for r in [Role::Admin, Role::Agent, Role::Viewer] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}
