@@ -23,8 +23,9 @@ impl ApiError {
     /// A sentence for the teammate.
     pub fn message(&self) -> String {
         match self {
-            Self::Network => "Couldn't reach the server. Check your connection and try again."
-                .to_owned(),
+            Self::Network => {
+                "Couldn't reach the server. Check your connection and try again.".to_owned()
+            }
             Self::Unexpected => "The server sent an answer we couldn't read.".to_owned(),
             Self::Status {
                 status: 429,
@@ -103,9 +104,7 @@ impl Action {
     }
 
     /// The actions that make sense for a conversation as it stands.
-    pub fn available(
-        conversation: &shared::dashboard::ConversationSummary,
-    ) -> &'static [Action] {
+    pub fn available(conversation: &shared::dashboard::ConversationSummary) -> &'static [Action] {
         use shared::api::ConversationStatus::Resolved;
         match (conversation.status, conversation.ai_paused) {
             (Resolved, _) => &[Self::Reopen],
@@ -147,10 +146,7 @@ mod tests {
             "Wrong email or password."
         );
         assert!(status(401, None, None).is_unauthorized());
-        assert_eq!(
-            status(400, None, Some("bad")).field(),
-            Some("email")
-        );
+        assert_eq!(status(400, None, Some("bad")).field(), Some("email"));
         assert!(status(500, None, None).message().contains("500"));
         assert_eq!(parse_retry_after(" 12 "), Some(12));
     }

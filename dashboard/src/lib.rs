@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod format;
+pub mod ids;
 pub mod live;
 pub mod query;
 pub mod route;
@@ -16,6 +17,8 @@ pub mod state;
 mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
+#[cfg(target_arch = "wasm32")]
+mod desk;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
 

@@ -1,7 +1,41 @@
 //! The list's filters as a query string, and the date inputs as the Unix milliseconds the API
 //! takes.
 
+use shared::api::{Channel, ConversationStatus};
 use shared::dashboard::ConversationQuery;
+
+/// The filter controls as the page holds them: the raw values of the inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub q: String,
+    pub channel: String,
+    pub status: String,
+    pub assistant: String,
+    pub intent: String,
+    /// `YYYY-MM-DD` or empty.
+    pub from: String,
+    pub to: String,
+}
+
+impl Filters {
+    /// The API query. `midnight(y, m, d)` is the start of that day in Unix ms (the browser's
+    /// time zone); it must accept `d` one past the month's end, meaning the next month's first.
+    /// `to` is exclusive, so the end date counts whole: the query ends at the next midnight.
+    pub fn to_query(&self, midnight: impl Fn(i32, u32, u32) -> Option<i64>) -> ConversationQuery {
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        ConversationQuery {
+            q: text(&self.q),
+            channel: Channel::parse(&self.channel),
+            status: ConversationStatus::parse(&self.status),
+            assistant: text(&self.assistant),
+            intent: text(&self.intent),
+            from: parse_date(&self.from).and_then(|(y, m, d)| midnight(y, m, d)),
+            to: parse_date(&self.to).and_then(|(y, m, d)| midnight(y, m, d + 1)),
+            cursor: None,
+            limit: None,
+        }
+    }
+}
 
 /// `ConversationQuery` as `application/x-www-form-urlencoded`, keys as serde names them
 /// (camelCase), empty values left out. Goes through serde so the keys cannot drift from the
@@ -72,7 +106,11 @@ pub fn export_href(query: &ConversationQuery, messages: bool) -> String {
         ..query.clone()
     };
     let mut params = to_query_string(&query);
-    let rows = if messages { "messages" } else { "conversations" };
+    let rows = if messages {
+        "messages"
+    } else {
+        "conversations"
+    };
     if !params.is_empty() {
         params.push('&');
     }
@@ -92,8 +130,6 @@ pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
 
 #[cfg(test)]
 mod tests {
-    use shared::api::{Channel, ConversationStatus};
-
     use super::*;
 
     #[test]
@@ -145,6 +181,50 @@ mod tests {
         assert_eq!(
             export_href(&ConversationQuery::default(), true),
             "/api/dashboard/export.csv?rows=messages"
+        );
+    }
+
+    /// Midnight UTC, rolling day 32 etc. over like the browser's `Date` does.
+    fn utc_midnight(y: i32, m: u32, d: u32) -> Option<i64> {
+        let days_before_month = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let mut days = i64::from(d) - 1 + days_before_month[(m - 1) as usize];
+        if leap && m > 2 {
+            days += 1;
+        }
+        for year in 1970..y {
+            days += if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+                366
+            } else {
+                365
+            };
+        }
+        Some(days * 86_400_000)
+    }
+
+    #[test]
+    fn filters_become_a_query_with_a_whole_last_day() {
+        let filters = Filters {
+            q: "  refund ".into(),
+            channel: "email".into(),
+            status: "escalated".into(),
+            assistant: String::new(),
+            intent: "billing".into(),
+            from: "2024-02-28".into(),
+            to: "2024-02-29".into(),
+        };
+        let query = filters.to_query(utc_midnight);
+        assert_eq!(query.q.as_deref(), Some("refund"));
+        assert_eq!(query.channel, Some(Channel::Email));
+        assert_eq!(query.status, Some(ConversationStatus::Escalated));
+        assert_eq!(query.assistant, None);
+        assert_eq!(query.intent.as_deref(), Some("billing"));
+        // 2024-02-28T00:00Z and 2024-03-01T00:00Z: the 29th is included up to its end.
+        assert_eq!(query.from, Some(1_709_078_400_000));
+        assert_eq!(query.to, Some(1_709_251_200_000));
+        assert_eq!(
+            Filters::default().to_query(utc_midnight),
+            ConversationQuery::default()
         );
     }
 

@@ -5,7 +5,9 @@
 pub enum Route {
     Login,
     /// The inbox, with a conversation open or not.
-    Inbox { open: Option<String> },
+    Inbox {
+        open: Option<String>,
+    },
 }
 
 impl Route {
@@ -17,7 +19,7 @@ impl Route {
         let open = path
             .strip_prefix("/conversations/")
             .filter(|id| !id.is_empty() && !id.contains('/'))
-            .map(|id| percent_decode(id));
+            .map(percent_decode);
         Self::Inbox { open }
     }
 

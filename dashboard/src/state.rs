@@ -28,7 +28,13 @@ pub struct Inbox {
     /// Something happened that the filtered list cannot place by itself: offer a refresh.
     pub stale: bool,
     pub open: Option<ConversationDetail>,
+    /// Messages that arrived by event lately, so a conversation whose detail was read before
+    /// them still shows them once the detail arrives.
+    recent_messages: Vec<(i64, TimelineMessage)>,
 }
+
+/// How many event messages [`Inbox`] keeps for conversations being opened.
+const RECENT_MESSAGES: usize = 200;
 
 /// What a frame asks of the view besides the state change.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,10 +106,21 @@ impl Inbox {
     }
 
     /// Shows a conversation's timeline. The server marked it read for the user when it answered.
+    /// Messages whose events came after the detail was read are added to it.
     pub fn open_conversation(&mut self, detail: ConversationDetail) {
         self.unread.remove(&detail.conversation.id);
         self.replace_row(&detail.conversation);
+        let read_at = detail.last_event_seq;
         self.open = Some(detail);
+        let later: Vec<TimelineMessage> = self
+            .recent_messages
+            .iter()
+            .filter(|(seq, _)| *seq > read_at)
+            .map(|(_, m)| m.clone())
+            .collect();
+        for message in later {
+            self.add_message(message);
+        }
     }
 
     pub fn close_conversation(&mut self) {
@@ -186,6 +203,10 @@ impl Inbox {
                 if message.author == Author::Visitor && !is_open {
                     self.unread.insert(conversation_id);
                 }
+                if self.recent_messages.len() == RECENT_MESSAGES {
+                    self.recent_messages.remove(0);
+                }
+                self.recent_messages.push((envelope.seq, message.clone()));
                 self.add_message(message);
                 self.update_conversation(conversation);
             }
@@ -201,7 +222,11 @@ impl Inbox {
             self.sort_row(&conversation.id);
             return;
         }
-        let searching = self.query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        let searching = self
+            .query
+            .q
+            .as_deref()
+            .is_some_and(|q| !q.trim().is_empty());
         if searching {
             // A new message may make any conversation match the search.
             self.stale = true;

@@ -19,7 +19,11 @@ pub async fn me() -> Result<Me, ApiError> {
 }
 
 pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
-    json(Request::post(&format!("{BASE}/login")), Some(encode(request))).await
+    json(
+        Request::post(&format!("{BASE}/login")),
+        Some(encode(request)),
+    )
+    .await
 }
 
 pub async fn logout() -> Result<(), ApiError> {

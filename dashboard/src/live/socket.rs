@@ -157,7 +157,10 @@ fn schedule_reconnect(inner: &Rc<Inner>) {
         return;
     }
     (inner.handlers.on_connection)(Connection::Offline);
-    let delay = inner.backoff.borrow_mut().next_delay(js_sys::Math::random());
+    let delay = inner
+        .backoff
+        .borrow_mut()
+        .next_delay(js_sys::Math::random());
     let weak = Rc::downgrade(inner);
     let retry = Closure::once_into_js(move || {
         if let Some(inner) = weak.upgrade() {

@@ -204,7 +204,11 @@ fn later_events_do_not_clear_the_unread_marker() {
     let mut inbox = loaded(ConversationQuery::default());
     inbox.apply_frame(message_event(11, message("m1", "b", Author::Visitor), 400));
     // The assistant answers and the status changes: both summaries carry `unread: false`.
-    inbox.apply_frame(message_event(12, message("m2", "b", Author::Assistant), 410));
+    inbox.apply_frame(message_event(
+        12,
+        message("m2", "b", Author::Assistant),
+        410,
+    ));
     inbox.apply_frame(event(
         13,
         DashboardEvent::ConversationUpdated {
@@ -280,10 +284,7 @@ fn action_results_update_the_row_and_the_open_conversation() {
     taken.assignee_name = Some("Sam".into());
     inbox.update_conversation(taken);
     assert!(inbox.open.as_ref().unwrap().conversation.ai_paused);
-    assert_eq!(
-        inbox.conversations[0].assignee_name.as_deref(),
-        Some("Sam")
-    );
+    assert_eq!(inbox.conversations[0].assignee_name.as_deref(), Some("Sam"));
 }
 
 #[test]
@@ -325,4 +326,22 @@ fn caught_up_advances_the_last_seq() {
         FrameEffect::CaughtUp
     );
     assert_eq!(inbox.last_seq, 42);
+}
+
+#[test]
+fn messages_that_arrive_while_a_conversation_opens_are_not_lost() {
+    let mut inbox = loaded(ConversationQuery::default());
+    // The detail is requested; meanwhile the visitor writes (seq 11)...
+    inbox.apply_frame(message_event(11, message("m1", "b", Author::Visitor), 400));
+    // ...and the detail was read at seq 10, before that message.
+    inbox.open_conversation(detail(summary("b", 200)));
+    let open = inbox.open.as_ref().unwrap();
+    assert_eq!(open.messages.len(), 1);
+    assert_eq!(open.messages[0].id, "m1");
+    // A detail read after the message already holds it: it is not added twice.
+    let mut fresh = detail(summary("b", 400));
+    fresh.last_event_seq = 11;
+    fresh.messages.push(message("m1", "b", Author::Visitor));
+    inbox.open_conversation(fresh);
+    assert_eq!(inbox.open.as_ref().unwrap().messages.len(), 1);
 }
