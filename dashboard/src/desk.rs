@@ -40,6 +40,8 @@ pub struct Desk {
     list_generation: StoredValue<u32>,
     detail_generation: StoredValue<u32>,
     typing_generation: StoredValue<u32>,
+    /// Failed connection attempts since the socket was last live.
+    socket_failures: StoredValue<u32>,
     live: StoredValue<Option<Live>, LocalStorage>,
 }
 
@@ -74,6 +76,7 @@ impl Desk {
             list_generation: StoredValue::new(0),
             detail_generation: StoredValue::new(0),
             typing_generation: StoredValue::new(0),
+            socket_failures: StoredValue::new(0),
             live: StoredValue::new_local(None),
         };
 
@@ -91,7 +94,11 @@ impl Desk {
             match open {
                 Some(id) => desk.open(id),
                 None => {
+                    // A detail still loading is dropped with its spinner.
                     desk.detail_generation.update_value(|g| *g += 1);
+                    desk.detail_loading.set(false);
+                    desk.detail_error.set(None);
+                    desk.visitor_typing.set(false);
                     desk.inbox.update(Inbox::close_conversation);
                 }
             }
@@ -258,9 +265,7 @@ impl Desk {
             after,
             LiveHandlers {
                 on_frame: Box::new(move |frame| self.apply_frame(frame)),
-                on_connection: Box::new(move |state| {
-                    let _ = self.connection.try_set(state);
-                }),
+                on_connection: Box::new(move |state| self.connection_changed(state)),
                 on_session_ended: Box::new(move || {
                     if self.alive() {
                         self.session.signed_out();
@@ -269,6 +274,31 @@ impl Desk {
             },
         );
         self.live.set_value(Some(live));
+    }
+
+    /// Shows the state; a socket that keeps failing may be refused for an expired session (a
+    /// refused upgrade has no close code), so every third failure asks the API who we are.
+    fn connection_changed(self, state: Connection) {
+        if !self.alive() {
+            return;
+        }
+        self.connection.set(state);
+        match state {
+            Connection::Live => self.socket_failures.set_value(0),
+            Connection::Offline => {
+                self.socket_failures.update_value(|n| *n += 1);
+                if self.socket_failures.get_value() % 3 == 0 {
+                    spawn_local(async move {
+                        if let Err(e) = api::me().await {
+                            if self.alive() {
+                                self.failed(&e);
+                            }
+                        }
+                    });
+                }
+            }
+            Connection::Connecting => {}
+        }
     }
 
     fn stop_live(self) {
