@@ -287,7 +287,7 @@ impl Desk {
             Connection::Live => self.socket_failures.set_value(0),
             Connection::Offline => {
                 self.socket_failures.update_value(|n| *n += 1);
-                if self.socket_failures.get_value() % 3 == 0 {
+                if self.socket_failures.get_value().is_multiple_of(3) {
                     spawn_local(async move {
                         if let Err(e) = api::me().await {
                             if self.alive() {
