@@ -272,6 +272,9 @@ pub struct Typing {
 }
 
 /// What the dashboard socket sends, one JSON text frame each.
+// Frames live one at a time between the socket and the reducer: boxing the event would only add
+// an allocation and a `Box` to every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SocketFrame {

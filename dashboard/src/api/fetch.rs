@@ -1,0 +1,119 @@
+//! The requests themselves (browser only).
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+use shared::api::ErrorBody;
+use shared::dashboard::{
+    AgentReply, AssistantBrief, ConversationDetail, ConversationPage, ConversationQuery,
+    ConversationSummary, LoginRequest, Me, TimelineMessage,
+};
+use web_sys::RequestCredentials;
+
+use super::{parse_retry_after, Action, ApiError};
+use crate::query::{encode_component, to_query_string};
+
+const BASE: &str = "/api/dashboard";
+
+pub async fn me() -> Result<Me, ApiError> {
+    json(Request::get(&format!("{BASE}/me")), None).await
+}
+
+pub async fn login(request: &LoginRequest) -> Result<Me, ApiError> {
+    json(
+        Request::post(&format!("{BASE}/login")),
+        Some(encode(request)),
+    )
+    .await
+}
+
+pub async fn logout() -> Result<(), ApiError> {
+    send(Request::post(&format!("{BASE}/logout")), None)
+        .await
+        .map(drop)
+}
+
+pub async fn conversations(query: &ConversationQuery) -> Result<ConversationPage, ApiError> {
+    let params = to_query_string(query);
+    let url = if params.is_empty() {
+        format!("{BASE}/conversations")
+    } else {
+        format!("{BASE}/conversations?{params}")
+    };
+    json(Request::get(&url), None).await
+}
+
+/// The whole conversation; the server marks it read for the user.
+pub async fn conversation(id: &str) -> Result<ConversationDetail, ApiError> {
+    let url = format!("{BASE}/conversations/{}", encode_component(id));
+    json(Request::get(&url), None).await
+}
+
+pub async fn reply(id: &str, reply: &AgentReply) -> Result<TimelineMessage, ApiError> {
+    let url = format!("{BASE}/conversations/{}/messages", encode_component(id));
+    json(Request::post(&url), Some(encode(reply))).await
+}
+
+pub async fn act(id: &str, action: Action) -> Result<ConversationSummary, ApiError> {
+    let url = format!(
+        "{BASE}/conversations/{}/{}",
+        encode_component(id),
+        action.path()
+    );
+    json(Request::post(&url), None).await
+}
+
+/// Tells the visitor a teammate is typing. Best effort: callers ignore failures.
+pub async fn typing(id: &str) -> Result<(), ApiError> {
+    let url = format!("{BASE}/conversations/{}/typing", encode_component(id));
+    send(Request::post(&url), None).await.map(drop)
+}
+
+pub async fn assistants() -> Result<Vec<AssistantBrief>, ApiError> {
+    json(Request::get(&format!("{BASE}/assistants")), None).await
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+async fn json<T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    let text = send(request, body).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+}
+
+/// Sends one request and answers the body of a 2xx. Not generic, so the fetch code is in the
+/// binary once.
+#[inline(never)]
+async fn send(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    let request = request
+        .credentials(RequestCredentials::SameOrigin)
+        .header("Accept", "application/json");
+    let request = match body {
+        Some(body) => request
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => request.build(),
+    }
+    .map_err(|_| ApiError::Network)?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let status = response.status();
+    let text = response.text().await.map_err(|_| ApiError::Network)?;
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| parse_retry_after(&v));
+    let detail = serde_json::from_str::<ErrorBody>(&text)
+        .ok()
+        .map(|b| b.error);
+    Err(ApiError::Status {
+        status,
+        retry_after,
+        detail,
+    })
+}

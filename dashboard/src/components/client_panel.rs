@@ -1,0 +1,88 @@
+//! The client panel: who the client is and their other conversations.
+
+use leptos::prelude::*;
+use shared::dashboard::ConversationSummary;
+
+use super::{conversation_href, open_on_click};
+use crate::desk::Desk;
+use crate::format::{channel_label, relative_time, status_label};
+
+#[component]
+pub fn ClientPanel(
+    /// The inbox state.
+    desk: Desk,
+) -> impl IntoView {
+    let client = Memo::new(move |_| {
+        desk.inbox.with(|i| {
+            i.open
+                .as_ref()
+                .and_then(|d| d.client.clone().or_else(|| d.conversation.client.clone()))
+        })
+    });
+    let others = Memo::new(move |_| {
+        desk.inbox.with(|i| {
+            i.open
+                .as_ref()
+                .map(|d| d.other_conversations.clone())
+                .unwrap_or_default()
+        })
+    });
+    let is_open = Memo::new(move |_| desk.inbox.with(|i| i.open.is_some()));
+    let text = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+
+    move || {
+        is_open.get().then(|| {
+            view! {
+                <aside class="client-panel" data-testid="client-panel" aria-labelledby="client-title">
+                    <h2 id="client-title">"Client"</h2>
+                    {move || match client.get() {
+                        Some(c) => view! {
+                            <dl class="client-details">
+                                <dt>"Name"</dt>
+                                <dd>{text(Some(c.name)).unwrap_or_else(|| "Anonymous visitor".to_owned())}</dd>
+                                <dt>"Email"</dt>
+                                <dd>{text(c.email).unwrap_or_else(|| "—".to_owned())}</dd>
+                                <dt>"Phone"</dt>
+                                <dd>{text(c.phone).unwrap_or_else(|| "—".to_owned())}</dd>
+                            </dl>
+                        }
+                        .into_any(),
+                        None => view! { <p class="muted">"Anonymous visitor: no contact details yet."</p> }
+                            .into_any(),
+                    }}
+                    <h3>"Other conversations"</h3>
+                    {move || {
+                        let others = others.get();
+                        if others.is_empty() {
+                            view! { <p class="muted">"None."</p> }.into_any()
+                        } else {
+                            let now = desk.now.get();
+                            view! {
+                                <ul class="other-conversations">
+                                    {others.iter().map(|c| other_item(desk, c, now)).collect_view()}
+                                </ul>
+                            }
+                            .into_any()
+                        }
+                    }}
+                </aside>
+            }
+        })
+    }
+}
+
+fn other_item(desk: Desk, c: &ConversationSummary, now: i64) -> impl IntoView {
+    view! {
+        <li>
+            <a data-testid="other-conversation" data-id=c.id.clone() href=conversation_href(&c.id)
+                on:click=open_on_click(desk.session, c.id.clone())>
+                <span class="row-top">
+                    <span>{channel_label(c.channel)}</span>
+                    <span class="badge" data-status=c.status.as_str()>{status_label(c.status)}</span>
+                    <span class="time">{relative_time(now, c.last_message_at)}</span>
+                </span>
+                <span class="preview">{c.last_message.clone().unwrap_or_default()}</span>
+            </a>
+        </li>
+    }
+}

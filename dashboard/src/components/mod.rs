@@ -1,0 +1,32 @@
+//! The pieces of the inbox page.
+
+pub mod client_panel;
+pub mod conversation_list;
+pub mod conversation_view;
+pub mod filters;
+pub mod reply_box;
+
+use crate::app::Session;
+use crate::route::Route;
+
+/// A link to a conversation: a real `href` (open in a new tab works), handled in place on a
+/// plain click.
+pub fn open_on_click(session: Session, id: String) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    move |ev: leptos::ev::MouseEvent| {
+        if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+            return;
+        }
+        ev.prevent_default();
+        session.navigate(Route::Inbox {
+            open: Some(id.clone()),
+        });
+    }
+}
+
+/// `/conversations/{id}`.
+pub fn conversation_href(id: &str) -> String {
+    Route::Inbox {
+        open: Some(id.to_owned()),
+    }
+    .path()
+}

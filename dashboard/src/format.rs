@@ -1,0 +1,113 @@
+//! Words for the screen: relative times, labels of statuses, channels and authors.
+
+use shared::api::{Author, Channel, ConversationStatus};
+use shared::dashboard::{ConversationSummary, TimelineMessage};
+
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+/// "now", "5 min", "3 h", "2 d", "12 w": short enough for a list row.
+pub fn relative_time(now_ms: i64, at_ms: i64) -> String {
+    let ago = (now_ms - at_ms).max(0);
+    match ago {
+        a if a < MINUTE => "now".to_owned(),
+        a if a < HOUR => format!("{} min", a / MINUTE),
+        a if a < DAY => format!("{} h", a / HOUR),
+        a if a < 7 * DAY => format!("{} d", a / DAY),
+        a => format!("{} w", a / (7 * DAY)),
+    }
+}
+
+pub fn status_label(status: ConversationStatus) -> &'static str {
+    match status {
+        ConversationStatus::Open => "Open",
+        ConversationStatus::WaitingHuman => "Waiting for a human",
+        ConversationStatus::Escalated => "Escalated",
+        ConversationStatus::Resolved => "Resolved",
+    }
+}
+
+pub fn channel_label(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Web => "Web chat",
+        Channel::Sms => "SMS",
+        Channel::Email => "Email",
+        Channel::Voice => "Voice",
+    }
+}
+
+/// A one-character icon per channel (the label goes next to it for screen readers).
+pub fn channel_icon(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Web => "💬",
+        Channel::Sms => "📱",
+        Channel::Email => "✉",
+        Channel::Voice => "📞",
+    }
+}
+
+/// The client's name, or what to call someone who gave none.
+pub fn client_name(conversation: &ConversationSummary) -> String {
+    conversation
+        .client
+        .as_ref()
+        .map(|c| c.name.trim())
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| "Anonymous visitor".to_owned(), str::to_owned)
+}
+
+/// Who wrote a message, in words.
+pub fn author_label(message: &TimelineMessage, visitor: &str) -> String {
+    let named = |fallback: &str| {
+        message
+            .author_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| fallback.to_owned())
+    };
+    match message.author {
+        Author::Visitor => visitor.to_owned(),
+        Author::Assistant => named("Assistant"),
+        Author::Agent => named("Agent"),
+        Author::System => "System".to_owned(),
+    }
+}
+
+/// The intents the assistant detects, for the filter.
+pub const INTENTS: [&str; 5] = ["sales", "support", "billing", "technical", "general"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_short() {
+        let now = 10 * DAY;
+        assert_eq!(relative_time(now, now + 5_000), "now");
+        assert_eq!(relative_time(now, now - 30_000), "now");
+        assert_eq!(relative_time(now, now - 5 * MINUTE), "5 min");
+        assert_eq!(relative_time(now, now - 3 * HOUR), "3 h");
+        assert_eq!(relative_time(now, now - 2 * DAY), "2 d");
+        assert_eq!(relative_time(now, now - 9 * DAY), "1 w");
+    }
+
+    #[test]
+    fn authors_are_named() {
+        let mut m = TimelineMessage {
+            id: "m".into(),
+            conversation_id: "c".into(),
+            author: Author::Agent,
+            author_name: Some("Sam".into()),
+            channel: Channel::Web,
+            body: String::new(),
+            created_at: 0,
+            client_message_id: None,
+        };
+        assert_eq!(author_label(&m, "Jane"), "Sam");
+        m.author_name = None;
+        assert_eq!(author_label(&m, "Jane"), "Agent");
+        m.author = Author::Visitor;
+        assert_eq!(author_label(&m, "Jane"), "Jane");
+    }
+}

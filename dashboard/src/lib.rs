@@ -1,0 +1,26 @@
+//! The agents' dashboard: sign in, watch every channel's conversations live, answer, take over
+//! from the assistant, resolve. A Leptos CSR app compiled to WASM, served by the server at
+//! `/dashboard/` with `index.html` for the page paths.
+//!
+//! The rules are plain Rust ([`state`], [`query`], [`route`], [`format`], the reconnect logic in
+//! [`live`]) and run as native tests; the views and requests only build for the browser.
+
+pub mod api;
+pub mod format;
+pub mod ids;
+pub mod live;
+pub mod query;
+pub mod route;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+mod desk;
+#[cfg(target_arch = "wasm32")]
+pub mod pages;
+
+#[cfg(target_arch = "wasm32")]
+pub use app::{start, App};

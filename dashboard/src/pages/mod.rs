@@ -1,0 +1,4 @@
+//! One page per file.
+
+pub mod inbox;
+pub mod login;
