@@ -13,6 +13,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 
 export const API_ORIGIN = `http://127.0.0.1:${apiPort}`;
 export const DEMO_URL = `http://localhost:${demoPort}/`;
+// The seeded demo admin signs in to the dashboard with this in the end-to-end tests.
+const DEMO_ADMIN_PASSWORD = "e2e-admin-password";
 
 export default defineConfig({
   testDir: "./tests",
@@ -52,6 +54,8 @@ export default defineConfig({
       LIVECHAT_DEMO_LISTEN: `127.0.0.1:${demoPort}`,
       LIVECHAT_DATA_DIR: dataDir,
       LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
+      LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
+      LIVECHAT_DEMO_ADMIN_PASSWORD: DEMO_ADMIN_PASSWORD,
       LIVECHAT_PUBLIC_DIR: join(root, "public"),
       RUST_LOG: "warn",
     },

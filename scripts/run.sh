@@ -15,6 +15,8 @@ ensure_wasm_target
 ensure_wasm_bindgen
 say "building the widget"
 scripts/build-widget.sh
+say "building the dashboard"
+scripts/build-dashboard.sh
 say "building the server"
 cargo build --release -p server --bin server
 

@@ -26,14 +26,17 @@ else
   say "unit and integration tests (SQLite; set TEST_DATABASE_URL to add PostgreSQL)"
 fi
 cargo test --workspace
+# The dashboard's pure logic (its reducer, query strings, routes) also runs on the host.
+cargo test -p dashboard
 
 say "WASM tests in headless Chromium"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=120
-cargo test -p shared -p widget --target wasm32-unknown-unknown
+cargo test -p shared -p widget -p dashboard --target wasm32-unknown-unknown
 
 say "browser end-to-end tests (Playwright + Chromium)"
 scripts/build-widget.sh
+scripts/build-dashboard.sh
 cargo build -p server --bin server
 (cd end2end && npx playwright test)

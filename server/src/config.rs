@@ -30,6 +30,8 @@ pub struct Config {
     pub dashboard_dir: PathBuf,
     /// How long a dashboard login lasts.
     pub session_ttl: Duration,
+    /// The demo admin's password; a random one (kept in the data folder) when unset.
+    pub demo_admin_password: Option<String>,
     /// Create the demo tenant, assistant and widget token on start.
     pub seed_demo: bool,
     pub ai: AiConfig,
@@ -165,6 +167,7 @@ impl Config {
                 src.get("LIVECHAT_DASHBOARD_DIR")
                     .unwrap_or("dist/dashboard"),
             ),
+            demo_admin_password: src.get("LIVECHAT_DEMO_ADMIN_PASSWORD").map(str::to_owned),
             session_ttl: Duration::from_secs(
                 opt(src, "LIVECHAT_SESSION_TTL_SECS")?.unwrap_or(7 * 24 * 3600),
             ),

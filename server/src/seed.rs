@@ -39,6 +39,7 @@ pub async fn ensure_demo_tenant(
     db: &Db,
     data_dir: &Path,
     demo_origins: &[String],
+    admin_password: Option<&str>,
 ) -> anyhow::Result<DemoCredentials> {
     if tenants::find_tenant(db, DEMO_TENANT_ID).await?.is_none() {
         tenants::create_tenant(
@@ -78,7 +79,7 @@ pub async fn ensure_demo_tenant(
                 .token
         }
     };
-    let admin_password = ensure_demo_admin(db, stored.as_ref()).await?;
+    let admin_password = ensure_demo_admin(db, stored.as_ref(), admin_password).await?;
     let credentials = DemoCredentials {
         tenant_id: DEMO_TENANT_ID.to_owned(),
         widget_token,
@@ -89,12 +90,20 @@ pub async fn ensure_demo_tenant(
     Ok(credentials)
 }
 
-/// The demo admin exists and its password is the stored one; answers that password. A missing
+/// The demo admin exists and its password is the wanted one (else the stored one); answers that
+/// password. A missing
 /// user is created, a lost password replaced, both with a new random password.
-async fn ensure_demo_admin(db: &Db, stored: Option<&DemoCredentials>) -> anyhow::Result<String> {
-    let stored_password = stored
-        .map(|c| c.admin_password.clone())
-        .filter(|p| !p.is_empty());
+async fn ensure_demo_admin(
+    db: &Db,
+    stored: Option<&DemoCredentials>,
+    wanted: Option<&str>,
+) -> anyhow::Result<String> {
+    let stored_password = match wanted {
+        Some(p) => Some(p.to_owned()),
+        None => stored
+            .map(|c| c.admin_password.clone())
+            .filter(|p| !p.is_empty()),
+    };
     if let Some(password) = &stored_password {
         if accounts::authenticate(db, DEMO_ADMIN_EMAIL, password)
             .await?
@@ -103,7 +112,10 @@ async fn ensure_demo_admin(db: &Db, stored: Option<&DemoCredentials>) -> anyhow:
             return Ok(password.clone());
         }
     }
-    let password = format!("demo-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let password = match wanted {
+        Some(p) => p.to_owned(),
+        None => format!("demo-{}", hex::encode(rand::random::<[u8; 8]>())),
+    };
     let parsed = Password::parse(&password).map_err(anyhow::Error::msg)?;
     let email = Email::parse(DEMO_ADMIN_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
     let name = PersonName::parse("Demo Admin").map_err(|e| anyhow::anyhow!("{e}"))?;

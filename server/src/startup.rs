@@ -70,7 +70,13 @@ impl Application {
                     format!("http://localhost:{port}"),
                     format!("http://127.0.0.1:{port}"),
                 ];
-                let credentials = seed::ensure_demo_tenant(&db, &config.data_dir, &origins).await?;
+                let credentials = seed::ensure_demo_tenant(
+                    &db,
+                    &config.data_dir,
+                    &origins,
+                    config.demo_admin_password.as_deref(),
+                )
+                .await?;
                 demo_login = Some((
                     credentials.admin_email.clone(),
                     credentials.admin_password.clone(),
@@ -85,7 +91,13 @@ impl Application {
             }
             None => {
                 if config.seed_demo {
-                    let credentials = seed::ensure_demo_tenant(&db, &config.data_dir, &[]).await?;
+                    let credentials = seed::ensure_demo_tenant(
+                        &db,
+                        &config.data_dir,
+                        &[],
+                        config.demo_admin_password.as_deref(),
+                    )
+                    .await?;
                     demo_login = Some((credentials.admin_email, credentials.admin_password));
                 }
                 None

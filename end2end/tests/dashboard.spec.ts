@@ -1,0 +1,167 @@
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+
+// The dashboard is served by the API's origin; the visitor is on the demo host page (another
+// origin). The demo admin's password is set by playwright.config.ts.
+const API_ORIGIN = `http://127.0.0.1:${process.env.E2E_API_PORT ?? 18180}`;
+const ADMIN_EMAIL = "admin@northwind.example";
+const ADMIN_PASSWORD = "e2e-admin-password";
+
+/** A small RFC 4180 reader: quoted fields, doubled quotes, newlines inside quotes. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else {
+      field += c;
+    }
+  }
+  if (field !== "" || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Fails the test if any page of the context ever shows a JavaScript dialog (an XSS would). */
+function forbidDialogs(context: BrowserContext, seen: string[]) {
+  context.on("page", (p) => p.on("dialog", (d) => { seen.push(d.message()); void d.dismiss(); }));
+}
+
+async function signIn(page: Page) {
+  await page.goto(`${API_ORIGIN}/`);
+  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
+  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
+  await page.locator("button[type=submit]").click();
+  await expect(page.getByTestId("me")).toBeVisible();
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+}
+
+const chat = (page: Page) => page.getByRole("dialog");
+const widgetLog = (page: Page) => page.getByRole("log", { name: "Messages" });
+
+async function visitorSays(page: Page, name: string, email: string, text: string) {
+  await page.goto("/");
+  await page.getByRole("button", { name: /open chat/i }).click();
+  await chat(page).getByLabel("Name").fill(name);
+  await chat(page).getByLabel("Email").fill(email);
+  await chat(page).getByLabel("Email").press("Enter");
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+  await expect(widgetLog(page).getByText(text)).toBeVisible();
+}
+
+test("a wrong password is refused with a message and no session", async ({ page }) => {
+  await page.goto(`${API_ORIGIN}/`);
+  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
+  await page.locator("input[name=password]").fill("not the password");
+  await page.locator("button[type=submit]").click();
+  await expect(page.getByRole("alert")).toContainText(/not right/i);
+  await expect(page.getByTestId("me")).toHaveCount(0);
+});
+
+test("a visitor and an agent talk live: the agent takes over, replies, searches and exports", async ({ browser }) => {
+  const dialogs: string[] = [];
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext({ acceptDownloads: true });
+  forbidDialogs(visitorContext, dialogs);
+  forbidDialogs(agentContext, dialogs);
+  const tag = `e2e${Date.now().toString(36)}`;
+  const visitorName = `Vera ${tag}`;
+  const hostile = `<img src=x onerror=alert(1)> hello ${tag}`;
+
+  // The agent is signed in, in two tabs, before the visitor writes.
+  const agent = await agentContext.newPage();
+  await signIn(agent);
+  const secondTab = await agentContext.newPage();
+  await secondTab.goto(`${API_ORIGIN}/`);
+  await expect(secondTab.getByTestId("connection")).toHaveAttribute("data-state", "live");
+
+  const visitor = await visitorContext.newPage();
+  await visitorSays(visitor, visitorName, `vera.${tag}@example.com`, hostile);
+
+  // The visitor's message shows up on both tabs without a reload.
+  for (const tab of [agent, secondTab]) {
+    const item = tab.getByTestId("conversation-item").filter({ hasText: visitorName });
+    await expect(item).toBeVisible();
+  }
+  const item = agent.getByTestId("conversation-item").filter({ hasText: visitorName });
+  await item.click();
+  const conversation = agent.getByTestId("conversation");
+  await expect(conversation).toBeVisible();
+  const visitorMessage = agent
+    .getByTestId("timeline")
+    .getByTestId("message")
+    .filter({ hasText: tag })
+    .first();
+  await expect(visitorMessage).toHaveAttribute("data-author", "visitor");
+  // Shown as text, in both apps: no <img> was made of it.
+  await expect(visitorMessage.getByTestId("message-body")).toHaveText(hostile);
+  await expect(agent.getByTestId("timeline").locator("img")).toHaveCount(0);
+
+  // Take over, then reply: the reply reaches the open widget live.
+  await agent.getByTestId("action-takeover").click();
+  await expect(agent.getByTestId("action-handback")).toBeVisible();
+  const reply = `A person here: we roast on Tuesdays (${tag}).`;
+  await agent.getByTestId("reply-input").fill(reply);
+  await agent.getByTestId("reply-send").click();
+  await expect(agent.getByTestId("timeline").getByText(reply)).toBeVisible();
+  await expect(widgetLog(visitor).getByText(reply)).toBeVisible();
+  await expect(widgetLog(visitor).getByText(hostile)).toBeVisible();
+  await expect(widgetLog(visitor).locator("img")).toHaveCount(0);
+
+  // The second tab saw the same: the row's preview is the agent's reply.
+  const otherRow = secondTab.getByTestId("conversation-item").filter({ hasText: visitorName });
+  await expect(otherRow.getByTestId("preview")).toContainText(tag);
+  await expect(otherRow.getByTestId("preview")).toContainText("A person here");
+
+  // And after a reload the widget still has the reply in its history.
+  await visitor.reload();
+  await visitor.getByRole("button", { name: /open chat/i }).click();
+  await expect(widgetLog(visitor).getByText(reply)).toBeVisible();
+
+  // Search finds the conversation by a word of the visitor's message.
+  await agent.getByTestId("search").fill(tag);
+  await expect(agent.getByTestId("conversation-item")).toHaveCount(1);
+  await expect(agent.getByTestId("conversation-item").first()).toContainText(visitorName);
+
+  // The export of the filtered set downloads a CSV that parses, with the conversation in it.
+  const [download] = await Promise.all([
+    agent.waitForEvent("download"),
+    agent.getByTestId("export").click(),
+  ]);
+  const path = await download.path();
+  const rows = parseCsv(readFileSync(path!, "utf8"));
+  expect(rows[0][0]).toBe("id");
+  const dataRows = rows.slice(1).filter((r) => r.length > 1);
+  expect(dataRows).toHaveLength(1);
+  expect(dataRows[0].join(" ")).toContain(visitorName);
+
+  expect(dialogs).toEqual([]);
+  await visitorContext.close();
+  await agentContext.close();
+});
