@@ -7,6 +7,7 @@ mod teammates;
 mod access;
 mod ai_fallback;
 mod chat;
+mod cli;
 mod contact;
 mod dashboard;
 mod errors;
