@@ -59,6 +59,13 @@ pub async fn upgrade(
         None => events::last_seq(&state.db, &tenant_id).await?,
     };
     let db = state.db.clone();
+    // The dashboard only sends pongs and closes: small read buffers keep an idle socket cheap
+    // (the default is 128 KiB each), and nothing large is accepted from it.
+    let ws = ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024);
     Ok(ws.on_upgrade(move |socket| async move {
         let session = Session {
             db,
