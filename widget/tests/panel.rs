@@ -153,6 +153,7 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
                     body: "<b>bold?</b> <img src=x onerror=alert(1)>".into(),
                     created_at: 1,
                     client_message_id: Some("x".into()),
+                    author_name: None,
                 },
                 MessageView {
                     id: "m2".into(),
@@ -160,9 +161,11 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
                     body: "Hi Jane, Sam here.".into(),
                     created_at: 2,
                     client_message_id: None,
+                    author_name: None,
                 },
             ],
             pending: vec![],
+            human: false,
         },
     );
     let _offline = FetchStub::new("return Promise.reject(new TypeError('Failed to fetch'));");
