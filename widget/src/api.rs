@@ -175,6 +175,28 @@ impl Api {
         )
     }
 
+    /// Tells the dashboards the visitor is typing. Best effort: the answer is not awaited for
+    /// anything, and a failure changes nothing for the visitor.
+    pub async fn typing(&self, session_id: &str) {
+        let path = format!("/sessions/{}/typing", path_segment(session_id));
+        let _ = self.call("POST", &path, None, TIMEOUT_MS).await;
+    }
+
+    /// The session's event stream. `EventSource` cannot send headers, so the (public) widget
+    /// token goes in the query; `after` is the last event already seen.
+    pub fn events_url(&self, session_id: &str, after: Option<i64>) -> String {
+        let mut url = format!(
+            "{}/sessions/{}/events?token={}",
+            self.base,
+            path_segment(session_id),
+            path_segment(&self.token)
+        );
+        if let Some(after) = after {
+            url.push_str(&format!("&after={after}"));
+        }
+        url
+    }
+
     /// Sends one request and answers the body of a 2xx. Not generic, so the fetch code exists
     /// once in the binary rather than once per response type.
     #[inline(never)]
@@ -309,6 +331,28 @@ mod tests {
     fn retry_after_is_read_in_seconds() {
         assert_eq!(parse_retry_after(" 12 "), Some(12));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn the_event_stream_url_carries_the_token_and_the_resume_point() {
+        let options = WidgetOptions::new(
+            "acme",
+            "https://api.example.com/",
+            "t k+n",
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        let api = Api::new(&options);
+        assert_eq!(
+            api.events_url("s/1", Some(42)),
+            "https://api.example.com/api/widgets/acme/sessions/s%2F1/events?token=t%20k%2Bn&after=42"
+        );
+        assert_eq!(
+            api.events_url("s1", None),
+            "https://api.example.com/api/widgets/acme/sessions/s1/events?token=t%20k%2Bn"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use js_sys::{Array, Object, Reflect, JSON};
 use shared::api::{
     Author, ChatRequest, ChatResponse, Contact, ConversationStatus, ErrorDetail, MessageView,
-    ReplyMetadata, SessionCreated, SessionHistory, WidgetConfig,
+    ReplyMetadata, SessionCreated, SessionHistory, WidgetConfig, WidgetEvent,
 };
 use wasm_bindgen::JsValue;
 
@@ -127,6 +127,7 @@ impl FromJson for MessageView {
             body: string(v, "body")?,
             created_at: number(v, "createdAt")? as i64,
             client_message_id: optional(v, "clientMessageId", String::from_json)?,
+            author_name: optional(v, "authorName", String::from_json)?,
         })
     }
 }
@@ -139,6 +140,7 @@ impl ToJson for MessageView {
             .set("body", self.body.as_str())
             .set("createdAt", self.created_at as f64)
             .set_opt("clientMessageId", self.client_message_id.as_deref())
+            .set_opt("authorName", self.author_name.as_deref())
             .done()
     }
 }
@@ -193,6 +195,29 @@ impl FromJson for SessionHistory {
             conversation_id: optional(v, "conversationId", String::from_json)?,
             conversation_status: optional(v, "conversationStatus", status)?,
             messages: list(v, "messages")?,
+            // Absent from older servers: 0 lets the event stream start from its own position.
+            last_event_seq: optional(v, "lastEventSeq", JsValue::as_f64)?.unwrap_or(0.0) as i64,
+        })
+    }
+}
+
+impl FromJson for WidgetEvent {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        Some(match string(v, "type")?.as_str() {
+            "message" => Self::Message {
+                conversation_id: string(v, "conversationId")?,
+                message: MessageView::from_json(&field(v, "message"))?,
+            },
+            "status" => Self::Status {
+                conversation_id: string(v, "conversationId")?,
+                status: status(&field(v, "status"))?,
+                human: field(v, "human").as_bool()?,
+            },
+            "typing" => Self::Typing {
+                name: optional(v, "name", String::from_json)?,
+                active: field(v, "active").as_bool()?,
+            },
+            _ => return None,
         })
     }
 }
@@ -213,7 +238,8 @@ impl FromJson for ChatResponse {
         let meta = field(v, "metadata");
         Some(Self {
             conversation_id: string(v, "conversationId")?,
-            message: MessageView::from_json(&field(v, "message"))?,
+            // No reply while a teammate has the conversation: theirs comes on the event stream.
+            message: optional(v, "message", MessageView::from_json)?,
             visitor_message: MessageView::from_json(&field(v, "visitorMessage"))?,
             conversation_status: status(&field(v, "conversationStatus"))?,
             // How the reply was made is for the dashboard; the widget tolerates its absence.
@@ -267,6 +293,7 @@ impl FromJson for StoredSession {
             conversation_id: optional(v, "conversationId", String::from_json)?,
             messages: list(v, "messages")?,
             pending: list(v, "pending")?,
+            human: field(v, "human").as_bool().unwrap_or(false),
         })
     }
 }
@@ -279,6 +306,7 @@ impl ToJson for StoredSession {
             .set_opt("conversationId", self.conversation_id.as_deref())
             .set_list("messages", &self.messages)
             .set_list("pending", &self.pending)
+            .set("human", self.human)
             .done()
     }
 }

@@ -1,19 +1,28 @@
 //! The widget's state and what the visitor can do with it: give contact details, send, retry.
 //! Views read the signals and call these methods; requests run on `spawn_local`.
 
+use std::rc::Rc;
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{ChatRequest, Contact, ConversationStatus};
+use shared::api::{Author, ChatRequest, Contact, ConversationStatus, WidgetEvent};
 use shared::{Email, MessageText, PersonName};
 
 use crate::api::{Api, ApiError};
 use crate::ids::new_client_message_id;
+use crate::live::LiveStream;
 use crate::options::WidgetOptions;
 use crate::storage::{self, StoredSession};
 use crate::transcript::{PendingMessage, Transcript};
 
 /// Shown on a message left unsent by an earlier page.
 const NOT_SENT: &str = "Not sent yet.";
+
+/// How long a teammate shows as typing after their last typing event.
+const TEAMMATE_TYPING_FOR: Duration = Duration::from_secs(5);
+/// The dashboards hear "the visitor is typing" at most this often.
+const VISITOR_TYPING_EVERY_MS: f64 = 3_000.0;
 
 /// Which session the visitor is in and what the server knows of them.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,8 +56,19 @@ pub struct Chat {
     pub open: RwSignal<bool>,
     /// Why the contact form is shown again (the server asked for the details).
     pub form_notice: RwSignal<Option<String>>,
+    /// The name of the teammate typing right now ("" when the event named nobody).
+    pub teammate_typing: RwSignal<Option<String>>,
+    teammate_typing_timer: StoredValue<Option<TimeoutHandle>>,
+    visitor_typing_sent_at: StoredValue<f64>,
     config_requested: RwSignal<bool>,
     refreshing: RwSignal<bool>,
+    /// True once the session's history was loaded (or could not be), or the session is new:
+    /// the event stream may open then without missing anything in between.
+    synced: RwSignal<bool>,
+    /// The last event already reflected on screen, where the event stream resumes.
+    last_event_seq: StoredValue<Option<i64>>,
+    /// The open event stream and the session it listens to.
+    live: StoredValue<Option<(String, LiveStream)>, LocalStorage>,
 }
 
 impl Chat {
@@ -63,7 +83,10 @@ impl Chat {
                     contact: s.contact,
                     conversation_id: s.conversation_id,
                 }),
-                Transcript::restore(s.messages, s.pending, NOT_SENT),
+                Transcript {
+                    human: s.human,
+                    ..Transcript::restore(s.messages, s.pending, NOT_SENT)
+                },
             ),
             None => (None, Transcript::default()),
         };
@@ -77,8 +100,14 @@ impl Chat {
             greeting: RwSignal::new(options.greeting.clone()),
             open: RwSignal::new(false),
             form_notice: RwSignal::new(None),
+            teammate_typing: RwSignal::new(None),
+            teammate_typing_timer: StoredValue::new(None),
+            visitor_typing_sent_at: StoredValue::new(f64::NEG_INFINITY),
             config_requested: RwSignal::new(false),
             refreshing: RwSignal::new(false),
+            synced: RwSignal::new(false),
+            last_event_seq: StoredValue::new(None),
+            live: StoredValue::new_local(None),
             options: StoredValue::new(options),
         };
         chat.persist_changes();
@@ -113,6 +142,7 @@ impl Chat {
                             conversation_id: s.conversation_id.clone(),
                             messages: t.cached_messages().to_vec(),
                             pending: t.pending.clone(),
+                            human: t.human,
                         },
                     );
                 });
@@ -141,8 +171,10 @@ impl Chat {
         storage::clear(&self.tenant_id());
         self.session.set(None);
         self.status.set(None);
+        self.last_event_seq.set_value(None);
         self.transcript.update(|t| {
             t.messages.clear();
+            t.human = false;
             t.retry_failed();
         });
     }
@@ -194,8 +226,14 @@ impl Chat {
             if self.session_id().as_deref() != Some(session_id.as_str()) {
                 return;
             }
+            // Offline or not, the event stream may open now: it catches up by itself.
+            self.synced.set(true);
             match result {
                 Ok(history) => {
+                    // 0: the server has no events (or predates the stream); it then picks.
+                    if history.last_event_seq > 0 {
+                        self.saw_event(history.last_event_seq);
+                    }
                     self.session.update(|s| {
                         if let Some(s) = s {
                             s.contact = history.contact;
@@ -247,6 +285,7 @@ impl Chat {
                             s.contact = Some(saved);
                         }
                     });
+                    self.synced.set(true);
                     self.form_notice.set(None);
                     self.pump();
                     return Ok(());
@@ -323,6 +362,7 @@ impl Chat {
                         }
                     });
                     self.status.set(Some(reply.conversation_status));
+                    // No reply when a teammate has the conversation: theirs comes as an event.
                     self.transcript.update(|t| {
                         t.confirm(&client_message_id, reply.visitor_message, reply.message)
                     });
@@ -350,6 +390,154 @@ impl Chat {
                     .update(|t| t.fail(&client_message_id, e.user_message())),
             }
         });
+    }
+}
+
+/// The live channel and typing.
+impl Chat {
+    /// Keeps one event stream open while `want` holds and the session has contact details and
+    /// has been synced; closes it otherwise. Idempotent: called whenever any of these change.
+    pub fn keep_live(self, want: bool) {
+        let session_id = self.session.with(|s| {
+            s.as_ref()
+                .filter(|s| s.contact.is_some())
+                .map(|s| s.session_id.clone())
+        });
+        let target = session_id.filter(|_| want && self.synced.get());
+        let current = self
+            .live
+            .try_with_value(|live| live.as_ref().map(|(id, _)| id.clone()))
+            .flatten();
+        if target == current {
+            return;
+        }
+        self.close_live();
+        let Some(session_id) = target else {
+            return;
+        };
+        let api = self.api();
+        let url_session = session_id.clone();
+        let stream = LiveStream::open(
+            Rc::new(move |after| api.events_url(&url_session, after)),
+            self.last_event_seq.get_value(),
+            Rc::new(move |event, id| {
+                if self.alive() {
+                    if let Some(id) = id {
+                        self.saw_event(id);
+                    }
+                    self.apply_event(event);
+                }
+            }),
+            // The server refused the stream: a session it forgot is forgotten here too.
+            Rc::new(move || {
+                if self.alive() {
+                    self.refresh();
+                }
+            }),
+        );
+        self.live.set_value(Some((session_id, stream)));
+    }
+
+    /// Closes the event stream, if open, remembering how far it got.
+    pub fn close_live(self) {
+        if let Some(Some((_, old))) = self.live.try_update_value(Option::take) {
+            if let Some(id) = old.last_id() {
+                self.saw_event(id);
+            }
+        }
+        let _ = self.teammate_typing.try_set(None);
+    }
+
+    fn saw_event(self, seq: i64) {
+        let _ = self.last_event_seq.try_update_value(|last| {
+            if Some(seq) > *last {
+                *last = Some(seq);
+            }
+        });
+    }
+
+    /// Shows what the event stream said.
+    pub fn apply_event(self, event: WidgetEvent) {
+        match event {
+            WidgetEvent::Message {
+                conversation_id,
+                message,
+            } => {
+                self.set_conversation(conversation_id);
+                if message.author == Author::Agent {
+                    self.set_teammate_typing(None);
+                }
+                self.transcript.update(|t| t.receive(message));
+            }
+            WidgetEvent::Status {
+                conversation_id,
+                status,
+                human,
+            } => {
+                self.set_conversation(conversation_id);
+                self.status.set(Some(status));
+                let now = js_sys::Date::now() as i64;
+                // Only a change is announced: replays and repeats leave the transcript alone.
+                if self.transcript.with_untracked(|t| t.human != human) {
+                    self.transcript.update(|t| {
+                        t.set_human(human, now);
+                    });
+                }
+            }
+            WidgetEvent::Typing { name, active } => {
+                self.set_teammate_typing(active.then(|| name.unwrap_or_default()));
+            }
+        }
+    }
+
+    fn set_conversation(self, conversation_id: String) {
+        if self.session.with_untracked(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.conversation_id.as_ref() != Some(&conversation_id))
+        }) {
+            self.session.update(|s| {
+                if let Some(s) = s {
+                    s.conversation_id = Some(conversation_id);
+                }
+            });
+        }
+    }
+
+    /// Shows a teammate typing for a few seconds (each typing event restarts the clock).
+    fn set_teammate_typing(self, name: Option<String>) {
+        if let Some(Some(timer)) = self.teammate_typing_timer.try_update_value(Option::take) {
+            timer.clear();
+        }
+        let active = name.is_some();
+        self.teammate_typing.set(name);
+        if active {
+            let timer = set_timeout_with_handle(
+                move || {
+                    let _ = self.teammate_typing.try_set(None);
+                },
+                TEAMMATE_TYPING_FOR,
+            )
+            .ok();
+            self.teammate_typing_timer.set_value(timer);
+        }
+    }
+
+    /// The visitor typed in the message box: the dashboards hear it, at most every 3 s.
+    pub fn visitor_typing(self) {
+        let now = js_sys::Date::now();
+        if now - self.visitor_typing_sent_at.get_value() < VISITOR_TYPING_EVERY_MS {
+            return;
+        }
+        let Some(session_id) = self.session.with_untracked(|s| {
+            s.as_ref()
+                .filter(|s| s.contact.is_some())
+                .map(|s| s.session_id.clone())
+        }) else {
+            return;
+        };
+        self.visitor_typing_sent_at.set_value(now);
+        let api = self.api();
+        spawn_local(async move { api.typing(&session_id).await });
     }
 }
 

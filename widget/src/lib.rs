@@ -8,6 +8,7 @@ pub mod api;
 pub mod codec;
 pub mod controller;
 pub mod ids;
+pub mod live;
 pub mod options;
 pub mod storage;
 pub mod transcript;

@@ -17,6 +17,8 @@ pub struct StoredSession {
     pub messages: Vec<MessageView>,
     /// Messages not confirmed by the server, with the id a retry must reuse.
     pub pending: Vec<PendingMessage>,
+    /// A teammate has the conversation: kept so a reload doesn't announce them a second time.
+    pub human: bool,
 }
 
 /// The localStorage key of one tenant's session.

@@ -6,6 +6,9 @@ use shared::api::MessageView;
 /// How many stored messages the local cache keeps (the server has the whole history).
 pub const CACHED_MESSAGES: usize = 100;
 
+/// The line shown when a teammate takes the conversation over from the assistant.
+pub const HUMAN_JOINED: &str = "You're now chatting with a person.";
+
 /// A message the visitor sent that the server has not confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingMessage {
@@ -59,6 +62,8 @@ pub struct Transcript {
     pub messages: Vec<MessageView>,
     /// Unconfirmed visitor messages, in the order they were written.
     pub pending: Vec<PendingMessage>,
+    /// True while a teammate, not the assistant, answers.
+    pub human: bool,
 }
 
 impl Transcript {
@@ -136,11 +141,42 @@ impl Transcript {
         Some((next.client_message_id.clone(), next.body.clone()))
     }
 
-    /// The server stored the message and answered.
-    pub fn confirm(&mut self, client_message_id: &str, stored: MessageView, reply: MessageView) {
+    /// The server stored the message and answered; no reply while a teammate has the
+    /// conversation (theirs arrives as an event).
+    pub fn confirm(
+        &mut self,
+        client_message_id: &str,
+        stored: MessageView,
+        reply: Option<MessageView>,
+    ) {
         self.pending
             .retain(|p| p.client_message_id != client_message_id);
-        self.merge([stored, reply]);
+        self.merge(std::iter::once(stored).chain(reply));
+    }
+
+    /// A message from the event stream: shown once, whether it is new, already here (a replayed
+    /// event, or the answer to our own request came first), or the visitor's own message sent
+    /// from another tab or still on its way from this one (matched by client message id).
+    pub fn receive(&mut self, message: MessageView) {
+        self.merge([message]);
+    }
+
+    /// A status change from the event stream. When a teammate takes over, a system line says
+    /// so, once per change (`at` is its time, Unix milliseconds); answers whether it was added.
+    pub fn set_human(&mut self, human: bool, at: i64) -> bool {
+        let joined = human && !self.human;
+        self.human = human;
+        if joined {
+            self.merge([MessageView {
+                id: format!("local:human:{at}"),
+                author: shared::api::Author::System,
+                body: HUMAN_JOINED.to_owned(),
+                created_at: at,
+                client_message_id: None,
+                author_name: None,
+            }]);
+        }
+        joined
     }
 
     pub fn fail(&mut self, client_message_id: &str, reason: String) {
@@ -221,6 +257,7 @@ mod tests {
             body: format!("body {id}"),
             created_at: at,
             client_message_id: cid.map(Into::into),
+            author_name: None,
         }
     }
 
@@ -242,7 +279,7 @@ mod tests {
         t.confirm(
             "c1",
             msg("m1", Author::Visitor, 10, Some("c1")),
-            msg("m2", Author::Assistant, 11, None),
+            Some(msg("m2", Author::Assistant, 11, None)),
         );
         assert!(t.pending.is_empty());
         assert!(!t.awaiting_reply());

@@ -153,6 +153,7 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
                     body: "<b>bold?</b> <img src=x onerror=alert(1)>".into(),
                     created_at: 1,
                     client_message_id: Some("x".into()),
+                    author_name: None,
                 },
                 MessageView {
                     id: "m2".into(),
@@ -160,9 +161,11 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
                     body: "Hi Jane, Sam here.".into(),
                     created_at: 2,
                     client_message_id: None,
+                    author_name: None,
                 },
             ],
             pending: vec![],
+            human: false,
         },
     );
     let _offline = FetchStub::new("return Promise.reject(new TypeError('Failed to fetch'));");
@@ -378,4 +381,224 @@ fn unknown_options_are_refused_with_the_missing_one_named() {
     let message = js_sys::Error::from(wasm_bindgen::JsValue::from(err)).message();
     assert!(String::from(message).contains("\"apiUrl\""));
     let _ = local_storage();
+}
+
+/// The widget API for the live-channel test: a session a teammate has taken over (the chat
+/// answer carries no reply), and a fake `EventSource` the test drives by hand.
+const LIVE_STUB: &str = r##"
+    const calls = (window.__lcCalls = window.__lcCalls || []);
+    const path = new URL(url).pathname;
+    const body = init && init.body ? JSON.parse(init.body) : null;
+    calls.push({ method: init.method, path, body });
+    const json = (status, value) => Promise.resolve(new Response(JSON.stringify(value),
+        { status, headers: { "Content-Type": "application/json" } }));
+    if (path.endsWith("/config")) return json(200, { tenantId: "t", companyName: "Acme Coffee",
+        primaryColor: "#6b3e26", greeting: "", assistantName: "Ava" });
+    if (path.endsWith("/typing")) return Promise.resolve(new Response(null, { status: 204 }));
+    if (path.endsWith("/sessions/s-live")) return json(200, { sessionId: "s-live",
+        contact: { name: "Jane", email: "jane@example.com" }, conversationId: "c-1",
+        conversationStatus: "open", lastEventSeq: 41,
+        messages: [{ id: "m1", author: "visitor", body: "Hello", createdAt: 1, clientMessageId: "x" }] });
+    if (path.endsWith("/chat")) return json(200, { conversationId: "c-1", message: null,
+        visitorMessage: { id: "v-" + body.clientMessageId, author: "visitor", body: body.message,
+            createdAt: 100, clientMessageId: body.clientMessageId },
+        conversationStatus: "open", metadata: { model: "", tokens: null, fallback: false } });
+    return json(404, { error: { code: "not_found", message: "Not found." } });
+"##;
+
+const FAKE_EVENT_SOURCE: &str = r##"
+    window.__lcSources = [];
+    window.__lcRealEventSource = window.__lcRealEventSource || window.EventSource;
+    window.EventSource = class {
+        constructor(url) {
+            this.url = url;
+            this.readyState = 0;
+            window.__lcSources.push(this);
+            setTimeout(() => { if (this.readyState === 0) { this.readyState = 1; this.onopen && this.onopen(new Event("open")); } }, 0);
+        }
+        close() { this.readyState = 2; }
+        emit(data, id) {
+            this.onmessage && this.onmessage(new MessageEvent("message",
+                { data: JSON.stringify(data), lastEventId: id || "" }));
+        }
+        fail() { this.readyState = 2; this.onerror && this.onerror(new Event("error")); }
+    };
+"##;
+
+fn sources() -> js_sys::Array {
+    js_sys::Array::from(&global("__lcSources"))
+}
+
+fn source_url(i: u32) -> String {
+    js_sys::Reflect::get(&sources().get(i), &"url".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+fn source_closed(i: u32) -> bool {
+    js_sys::Reflect::get(&sources().get(i), &"readyState".into())
+        .unwrap()
+        .as_f64()
+        == Some(2.0)
+}
+
+/// Calls a method of the newest fake `EventSource`.
+fn on_last_source(call: &str) {
+    js_sys::Function::new_no_args(&format!(
+        "const s = window.__lcSources[window.__lcSources.length - 1]; s.{call};"
+    ))
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+}
+
+fn calls_to(suffix: &str) -> usize {
+    js_sys::Array::from(&global("__lcCalls"))
+        .iter()
+        .filter(|c| {
+            js_sys::Reflect::get(c, &"path".into())
+                .unwrap()
+                .as_string()
+                .is_some_and(|p| p.ends_with(suffix))
+        })
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
+    let tenant = "tenant-live";
+    storage::save(
+        tenant,
+        &StoredSession {
+            session_id: "s-live".into(),
+            contact: Some(Contact {
+                name: "Jane".into(),
+                email: "jane@example.com".into(),
+            }),
+            conversation_id: Some("c-1".into()),
+            messages: vec![],
+            pending: vec![],
+            human: false,
+        },
+    );
+    let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
+    js_sys::Function::new_no_args(FAKE_EVENT_SOURCE)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+    let _stub = FetchStub::new(LIVE_STUB);
+    let m = Mounted::new(tenant, "https://api.example.test");
+    sleep(50).await;
+    assert_eq!(sources().length(), 0, "no stream while the panel is closed");
+
+    // Opened: one stream, resuming after the history's last event, token in the query.
+    m.panel.set_open(true);
+    wait_for("the event stream", || sources().length() == 1).await;
+    assert_eq!(
+        source_url(0),
+        "https://api.example.test/api/widgets/tenant-live/sessions/s-live/events?token=test-token&after=41"
+    );
+
+    // A teammate types: the indicator names them.
+    on_last_source(r#"emit({ type: "typing", name: "Sam", active: true })"#);
+    wait_for("the teammate typing", || m.text(".lc-typing-name") == "Sam").await;
+    assert!(m.text(".lc-typing").contains("Sam is typing"));
+
+    // A take-over, said twice (a replay): one system line.
+    for id in ["42", "43"] {
+        on_last_source(&format!(
+            r#"emit({{ type: "status", conversationId: "c-1", status: "open", human: true }}, "{id}")"#
+        ));
+    }
+    wait_for("the take-over line", || {
+        m.text(".lc-msg--system .lc-bubble") == "You're now chatting with a person."
+    })
+    .await;
+    sleep(20).await;
+    assert_eq!(m.find_all_count(".lc-msg--system"), 1);
+
+    // The teammate's reply, delivered twice: shown once, as text, under their name.
+    for _ in 0..2 {
+        on_last_source(
+            r#"emit({ type: "message", conversationId: "c-1", message: { id: "a1", author: "agent",
+                authorName: "Sam", body: "<img src=x onerror=alert(1)>", createdAt: 50 } }, "44")"#,
+        );
+    }
+    wait_for("the teammate's reply", || {
+        m.find(".lc-msg--agent").is_some()
+    })
+    .await;
+    sleep(20).await;
+    assert_eq!(m.find_all_count(".lc-msg--agent"), 1);
+    assert_eq!(m.text(".lc-msg--agent .lc-author"), "Sam");
+    assert_eq!(
+        m.text(".lc-msg--agent .lc-bubble"),
+        "<img src=x onerror=alert(1)>"
+    );
+    assert!(
+        m.find(".lc-messages img").is_none(),
+        "bodies are never markup"
+    );
+    assert!(
+        m.find(".lc-typing").is_none(),
+        "their reply ends the typing"
+    );
+
+    // The visitor types: the dashboards hear it, not on every keystroke.
+    type_into(&m, "#lc-message", "Th");
+    type_into(&m, "#lc-message", "Thanks");
+    wait_for("the typing call", || calls_to("/typing") == 1).await;
+    sleep(30).await;
+    assert_eq!(calls_to("/typing"), 1);
+
+    // An answer without a reply: the visitor's message, no assistant line, no lasting dots.
+    press_enter(&m, "#lc-message");
+    wait_for("the confirmed message", || {
+        m.find_all_count(".lc-msg--visitor") == 2 && m.find(".lc-msg--pending").is_none()
+    })
+    .await;
+    assert!(m.find(".lc-msg--assistant").is_none());
+    assert!(m.find(".lc-typing").is_none());
+    // The same message echoed by the stream (as other tabs get it) changes nothing.
+    let sent = chat_calls_ids();
+    on_last_source(&format!(
+        r#"emit({{ type: "message", conversationId: "c-1", message: {{ id: "v-{0}", author: "visitor",
+            body: "Thanks", createdAt: 100, clientMessageId: "{0}" }} }}, "45")"#,
+        sent[0]
+    ));
+    sleep(30).await;
+    assert_eq!(m.find_all_count(".lc-msg--visitor"), 2);
+
+    // The server refuses the stream: a new one opens after a backoff, after the last event seen.
+    on_last_source("fail()");
+    wait_for("the stream to reopen", || sources().length() == 2).await;
+    assert!(source_closed(0));
+    assert!(source_url(1).ends_with("&after=45"), "{}", source_url(1));
+
+    // Closing the panel closes the stream.
+    m.panel.set_open(false);
+    wait_for("the stream to close", || source_closed(1)).await;
+
+    storage::clear(tenant);
+    js_sys::Function::new_no_args("window.EventSource = window.__lcRealEventSource;")
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+}
+
+fn chat_calls_ids() -> Vec<String> {
+    js_sys::Array::from(&global("__lcCalls"))
+        .iter()
+        .filter(|c| {
+            js_sys::Reflect::get(c, &"path".into())
+                .unwrap()
+                .as_string()
+                .is_some_and(|p| p.ends_with("/chat"))
+        })
+        .map(|c| {
+            let body = js_sys::Reflect::get(&c, &"body".into()).unwrap();
+            js_sys::Reflect::get(&body, &"clientMessageId".into())
+                .unwrap()
+                .as_string()
+                .unwrap()
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use shared::api::{
     Author, ChatRequest, ChatResponse, Contact, ConversationStatus, ErrorBody, ErrorDetail,
-    MessageView, ReplyMetadata, SessionHistory, WidgetConfig,
+    MessageView, ReplyMetadata, SessionHistory, WidgetConfig, WidgetEvent,
 };
 use wasm_bindgen_test::*;
 use widget::codec::{decode, encode};
@@ -22,7 +22,13 @@ fn message(id: &str, author: Author, body: &str, client_message_id: Option<&str>
         body: body.into(),
         created_at: 1_732_400_000_123,
         client_message_id: client_message_id.map(Into::into),
+        author_name: None,
     }
+}
+
+fn named(mut message: MessageView, name: &str) -> MessageView {
+    message.author_name = Some(name.into());
+    message
 }
 
 #[wasm_bindgen_test]
@@ -48,6 +54,7 @@ fn a_stored_session_round_trips_through_local_storage() {
             created_at: 1_732_400_001_000,
             state: SendState::Queued,
         }],
+        human: true,
     };
     storage::save(tenant, &session);
 
@@ -105,7 +112,10 @@ fn client_message_ids_are_random_uuids_the_server_accepts() {
 fn the_codec_reads_what_the_server_writes() {
     let response = ChatResponse {
         conversation_id: "conv-1".into(),
-        message: message("m2", Author::Assistant, "We roast on Tuesdays ☕", None),
+        message: Some(named(
+            message("m2", Author::Assistant, "We roast on Tuesdays ☕", None),
+            "Ava",
+        )),
         visitor_message: message("m1", Author::Visitor, "When do you roast?", Some("c-1")),
         conversation_status: ConversationStatus::WaitingHuman,
         metadata: ReplyMetadata {
@@ -115,7 +125,19 @@ fn the_codec_reads_what_the_server_writes() {
         },
     };
     let json = serde_json::to_string(&response).unwrap();
-    assert_eq!(decode::<ChatResponse>(&json), Some(response));
+    assert_eq!(decode::<ChatResponse>(&json), Some(response.clone()));
+
+    // A teammate has the conversation: no reply, whether `message` is null or absent.
+    let taken_over = ChatResponse {
+        message: None,
+        ..response
+    };
+    let json = serde_json::to_string(&taken_over).unwrap();
+    assert!(json.contains("\"message\":null"), "{json}");
+    assert_eq!(decode::<ChatResponse>(&json), Some(taken_over.clone()));
+    let without = json.replace("\"message\":null,", "");
+    assert_ne!(without, json);
+    assert_eq!(decode::<ChatResponse>(&without), Some(taken_over));
 
     let history = SessionHistory {
         session_id: "s".into(),
@@ -123,12 +145,23 @@ fn the_codec_reads_what_the_server_writes() {
         conversation_id: Some("conv-1".into()),
         conversation_status: Some(ConversationStatus::Resolved),
         messages: vec![
-            message("m1", Author::Agent, "Hi, Sam from the team here.", None),
+            named(
+                message("m1", Author::Agent, "Hi, Sam from the team here.", None),
+                "Sam",
+            ),
             message("m2", Author::System, "Sam joined.", None),
         ],
+        last_event_seq: 9_007_199_254,
     };
     let json = serde_json::to_string(&history).unwrap();
     assert_eq!(decode::<SessionHistory>(&json), Some(history));
+    // An older server sends no sequence: the stream then starts where the server is.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value.as_object_mut().unwrap().remove("lastEventSeq");
+    assert_eq!(
+        decode::<SessionHistory>(&value.to_string()).map(|h| h.last_event_seq),
+        Some(0)
+    );
 
     let config = WidgetConfig {
         tenant_id: "t".into(),
@@ -156,6 +189,48 @@ fn the_codec_reads_what_the_server_writes() {
 
     assert_eq!(decode::<ChatResponse>("{\"conversationId\":\"c\"}"), None);
     assert_eq!(decode::<WidgetConfig>("not json"), None);
+}
+
+#[wasm_bindgen_test]
+fn the_codec_reads_every_event_of_the_stream() {
+    let events = [
+        WidgetEvent::Message {
+            conversation_id: "conv-1".into(),
+            message: named(
+                message("m3", Author::Agent, "<img src=x onerror=alert(1)>", None),
+                "Sam",
+            ),
+        },
+        WidgetEvent::Message {
+            conversation_id: "conv-1".into(),
+            message: message("m4", Author::Visitor, "From my other tab", Some("c-9")),
+        },
+        WidgetEvent::Status {
+            conversation_id: "conv-1".into(),
+            status: ConversationStatus::WaitingHuman,
+            human: true,
+        },
+        WidgetEvent::Status {
+            conversation_id: "conv-1".into(),
+            status: ConversationStatus::Resolved,
+            human: false,
+        },
+        WidgetEvent::Typing {
+            name: Some("Sam".into()),
+            active: true,
+        },
+        WidgetEvent::Typing {
+            name: None,
+            active: false,
+        },
+    ];
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(decode::<WidgetEvent>(&json), Some(event), "{json}");
+    }
+    assert_eq!(decode::<WidgetEvent>(r#"{"type":"handoff_v2"}"#), None);
+    assert_eq!(decode::<WidgetEvent>(r#"{"type":"typing"}"#), None);
+    assert_eq!(decode::<WidgetEvent>(""), None);
 }
 
 #[wasm_bindgen_test]

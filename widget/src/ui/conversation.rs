@@ -17,7 +17,12 @@ pub fn Conversation(
     chat: Chat,
 ) -> impl IntoView {
     let entries = Memo::new(move |_| chat.transcript.with(Transcript::entries));
-    let typing = Memo::new(move |_| chat.transcript.with(Transcript::awaiting_reply));
+    // The assistant "types" while a reply is on its way, unless a teammate has the conversation
+    // (the answer then carries no reply); a teammate types when the event stream says so.
+    let assistant_typing =
+        Memo::new(move |_| chat.transcript.with(|t| t.awaiting_reply() && !t.human));
+    let typing =
+        Memo::new(move |_| assistant_typing.get() || chat.teammate_typing.with(Option::is_some));
     let list_ref = NodeRef::<Ol>::new();
 
     // Keep the newest message in view.
@@ -31,10 +36,18 @@ pub fn Conversation(
         });
     });
 
+    let teammate = move || {
+        chat.teammate_typing.get().map(|name| {
+            if name.trim().is_empty() {
+                "A teammate".to_owned()
+            } else {
+                name
+            }
+        })
+    };
     let typing_label = move || {
-        let who = chat
-            .assistant_name
-            .get()
+        let who = teammate()
+            .or_else(|| chat.assistant_name.get())
             .or_else(|| chat.company.with(|c| (!c.is_empty()).then(|| c.clone())))
             .unwrap_or_else(|| "The assistant".to_owned());
         format!("{who} is typing")
@@ -50,6 +63,7 @@ pub fn Conversation(
                     body,
                     created_at: 0,
                     client_message_id: None,
+                    author_name: None,
                 }),
             )
         })
@@ -64,6 +78,8 @@ pub fn Conversation(
                     <li class="lc-typing">
                         <span class="lc-dots" aria-hidden="true"><span></span><span></span><span></span></span>
                         <span class="lc-visually-hidden">{typing_label}</span>
+                        // A teammate is named on screen too: the visitor learns a person is there.
+                        {move || teammate().map(|name| view! { <span class="lc-typing-name" aria-hidden="true">{name}</span> })}
                     </li>
                 })}
             </ol>
@@ -82,8 +98,14 @@ fn bubble_class(author: Author) -> &'static str {
     }
 }
 
-/// Who wrote a message, in words (names arrive with the tenant's config, hence tracked).
-fn author_label(chat: Chat, author: Author) -> String {
+/// Who wrote a message, in words: the name the message carries (the teammate's on agent
+/// replies, the assistant's on its own), else the tenant config's (tracked: it arrives late).
+fn author_label(chat: Chat, author: Author, name: Option<&str>) -> String {
+    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+        if matches!(author, Author::Agent | Author::Assistant) {
+            return name.to_owned();
+        }
+    }
     match author {
         Author::Visitor => "You".to_owned(),
         Author::Assistant => chat
@@ -118,10 +140,13 @@ fn focus_composer(ev: &leptos::ev::MouseEvent) {
 /// One line of the list. Bodies are text nodes: whatever a message holds, it is never markup.
 /// Stored and pending messages share one shape (one view type keeps the binary small).
 fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
-    let (who, class, body, status, failed) = match entry {
+    let (who, name, class, body, status, failed) = match entry {
         Entry::Stored(MessageView {
-            author: who, body, ..
-        }) => (who, bubble_class(who), body, None, None),
+            author: who,
+            body,
+            author_name,
+            ..
+        }) => (who, author_name, bubble_class(who), body, None, None),
         Entry::Pending(PendingMessage {
             client_message_id,
             body,
@@ -138,6 +163,7 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
             };
             (
                 Author::Visitor,
+                None,
                 "lc-msg lc-msg--visitor lc-msg--pending",
                 body,
                 Some(status),
@@ -147,7 +173,7 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
     };
     view! {
         <li class=class>
-            <span class="lc-author">{move || author_label(chat, who)}</span>
+            <span class="lc-author">{move || author_label(chat, who, name.as_deref())}</span>
             <p class="lc-bubble">{body}</p>
             {status.map(|(class, text)| view! { <p class=class>{text}</p> })}
             {failed.map(|id| view! {
@@ -219,6 +245,9 @@ fn Composer(
                     let too_long = v.trim().chars().count() > MAX_MESSAGE_CHARS;
                     if too_long || error.with_untracked(Option::is_some) {
                         error.set(if v.trim().is_empty() { None } else { MessageText::parse(&v).err().map(|e| e.to_string()) });
+                    }
+                    if !v.trim().is_empty() {
+                        chat.visitor_typing();
                     }
                     text.set(v);
                 }

@@ -3,9 +3,7 @@
 mod conversation;
 mod prechat;
 
-use std::cell::Cell;
 use std::rc::Rc;
-use std::time::Duration;
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -18,10 +16,6 @@ use prechat::PreChatForm;
 
 /// The panel's stylesheet, rendered inside the shadow root (it never reaches the host page).
 const CSS: &str = include_str!("../../../style/widget.css");
-
-/// How often an open panel asks for messages a teammate wrote; faster while one is expected.
-const POLL_EVERY: Duration = Duration::from_secs(10);
-const SLOW_POLL_TICKS: u32 = 3;
 
 /// The chat panel, hidden while closed so its state survives closing.
 #[component]
@@ -47,7 +41,9 @@ pub fn Panel(
         }
         open
     });
-    poll_while_open(chat);
+    // While open, a teammate's replies, take-overs and typing arrive on the event stream.
+    Effect::new(move |_| chat.keep_live(chat.open.get()));
+    on_cleanup(move || chat.close_live());
 
     let label = move || {
         chat.company.with(|c| {
@@ -118,28 +114,4 @@ fn focus_first_field(panel_ref: NodeRef<leptos::html::Section>) {
             let _ = field.focus();
         }
     }
-}
-
-/// Replies written by a teammate reach the widget by polling the session while the panel is
-/// open and the page visible: often while a teammate is expected, now and then otherwise.
-fn poll_while_open(chat: Chat) {
-    let tick = Cell::new(0u32);
-    let Ok(handle) = set_interval_with_handle(
-        move || {
-            tick.set(tick.get().wrapping_add(1));
-            let visible = !document().hidden();
-            let waiting = matches!(
-                chat.status.get_untracked(),
-                Some(ConversationStatus::WaitingHuman | ConversationStatus::Escalated)
-            );
-            let due = waiting || tick.get().is_multiple_of(SLOW_POLL_TICKS);
-            if chat.open.get_untracked() && visible && due && chat.has_conversation() {
-                chat.refresh();
-            }
-        },
-        POLL_EVERY,
-    ) else {
-        return;
-    };
-    on_cleanup(move || handle.clear());
 }
