@@ -37,13 +37,14 @@ pub fn channel_label(channel: Channel) -> &'static str {
     }
 }
 
-/// A one-character icon per channel (the label goes next to it for screen readers).
-pub fn channel_icon(channel: Channel) -> &'static str {
+/// A short tag per channel for the list. Words, not emoji: an agent's machine may have no emoji
+/// font, and then the icon is an empty box.
+pub fn channel_tag(channel: Channel) -> &'static str {
     match channel {
-        Channel::Web => "💬",
-        Channel::Sms => "📱",
-        Channel::Email => "✉",
-        Channel::Voice => "📞",
+        Channel::Web => "Web",
+        Channel::Sms => "SMS",
+        Channel::Email => "Email",
+        Channel::Voice => "Voice",
     }
 }
 

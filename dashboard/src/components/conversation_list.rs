@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::{conversation_href, open_on_click};
 use crate::desk::Desk;
-use crate::format::{channel_icon, channel_label, client_name, relative_time, status_label};
+use crate::format::{channel_label, channel_tag, client_name, relative_time, status_label};
 
 #[component]
 pub fn ConversationList(
@@ -111,8 +111,7 @@ fn ConversationRow(
                 </span>
                 <span class="row-meta">
                     <span class="channel" title=move || channel().map(channel_label)>
-                        <span aria-hidden="true">{move || channel().map(channel_icon)}</span>
-                        <span class="visually-hidden">{move || channel().map(channel_label)}</span>
+                        {move || channel().map(channel_tag)}
                     </span>
                     <span class="badge" data-status=move || status().map(|s| s.as_str())>
                         {move || status().map(status_label)}
