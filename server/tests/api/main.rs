@@ -10,3 +10,6 @@ mod chat;
 mod contact;
 mod dashboard;
 mod errors;
+mod export;
+mod search;
+mod seeding;
