@@ -1,4 +1,4 @@
-//! Widget API integration tests: a real server on a real socket, a fresh database per test,
+//! Widget and dashboard API integration tests: a real server on a real socket, a fresh database per test,
 //! every case on SQLite and (when `TEST_DATABASE_URL` points at one) PostgreSQL.
 
 mod helpers;
@@ -11,4 +11,7 @@ mod cli;
 mod contact;
 mod dashboard;
 mod errors;
+mod export;
 mod realtime;
+mod search;
+mod seeding;

@@ -1,0 +1,173 @@
+//! Search latency through `search::list`, by kind of query, and the plans of representative
+//! statements.
+
+use std::time::{Duration, Instant};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use server::db::{Backend, Db};
+use server::inbox;
+use server::search::{self, Arg, PageRequest, Statement};
+use shared::api::{Channel, ConversationStatus};
+use shared::dashboard::ConversationQuery;
+use sqlx::Row;
+
+use crate::seed::{Vocabulary, FIRST_NAMES, INTENTS, LAST_NAMES};
+
+/// One kind of query and its measured latencies.
+pub struct Kind {
+    pub name: &'static str,
+    pub latencies: Vec<Duration>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn filters(rng: &mut SmallRng, assistants: &[String], now: i64) -> ConversationQuery {
+    let mut query = ConversationQuery::default();
+    match rng.random_range(0..5) {
+        0 => {
+            query.channel = Some(
+                [Channel::Web, Channel::Sms, Channel::Email, Channel::Voice]
+                    [rng.random_range(0..4)],
+            )
+        }
+        1 => {
+            query.status = Some(
+                [
+                    ConversationStatus::Open,
+                    ConversationStatus::Escalated,
+                    ConversationStatus::WaitingHuman,
+                ][rng.random_range(0..3)],
+            )
+        }
+        2 => query.intent = Some(INTENTS[rng.random_range(0..INTENTS.len())].to_owned()),
+        3 => query.assistant = Some(assistants[rng.random_range(0..assistants.len())].clone()),
+        _ => {
+            let from = now - rng.random_range(30..300) * DAY_MS;
+            query.from = Some(from);
+            query.to = Some(from + rng.random_range(1..30) * DAY_MS);
+        }
+    }
+    query
+}
+
+/// The query mix: (kind, query), a few hundred in all.
+pub fn mix(
+    vocabulary: &Vocabulary,
+    assistants: &[String],
+    per_kind: usize,
+) -> Vec<(&'static str, ConversationQuery)> {
+    let mut rng = SmallRng::seed_from_u64(7);
+    let now = server::db::now_ms();
+    let words = &vocabulary.words;
+    let q = |s: String| ConversationQuery {
+        q: Some(s),
+        ..Default::default()
+    };
+    let mut mix = Vec::new();
+    for _ in 0..per_kind {
+        mix.push(("common word", q(words[rng.random_range(0..10)].clone())));
+        mix.push(("mid word", q(words[rng.random_range(100..400)].clone())));
+        mix.push((
+            "rare word",
+            q(words[rng.random_range(2000..words.len())].clone()),
+        ));
+        let word = &words[rng.random_range(100..2000)];
+        mix.push(("prefix (3 chars)", q(word.chars().take(3).collect())));
+        mix.push((
+            "two words",
+            q(format!(
+                "{} {}",
+                words[rng.random_range(10..60)],
+                words[rng.random_range(60..300)]
+            )),
+        ));
+        let name = if rng.random_bool(0.5) {
+            LAST_NAMES[rng.random_range(0..LAST_NAMES.len())].to_owned()
+        } else {
+            format!(
+                "{} {}",
+                FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
+                LAST_NAMES[rng.random_range(0..LAST_NAMES.len())]
+            )
+        };
+        mix.push(("client name", q(name)));
+        mix.push(("filter only", filters(&mut rng, assistants, now)));
+        let mut both = filters(&mut rng, assistants, now);
+        both.q = Some(words[rng.random_range(10..200)].clone());
+        mix.push(("filter + q", both));
+        mix.push(("no filter", ConversationQuery::default()));
+    }
+    mix
+}
+
+/// Runs every query of the mix (and, for the first ones of each kind with more, its second
+/// page); answers latencies by kind, in the mix's order of kinds.
+pub async fn measure(
+    db: &Db,
+    tenant_id: &str,
+    mix: &[(&'static str, ConversationQuery)],
+) -> anyhow::Result<Vec<Kind>> {
+    let mut kinds: Vec<Kind> = Vec::new();
+    let mut record =
+        |name: &'static str, took: Duration| match kinds.iter_mut().find(|k| k.name == name) {
+            Some(kind) => kind.latencies.push(took),
+            None => kinds.push(Kind {
+                name,
+                latencies: vec![took],
+            }),
+        };
+    for (name, query) in mix {
+        let start = Instant::now();
+        let page = search::list(db, tenant_id, "", query).await?;
+        record(name, start.elapsed());
+        if let Some(cursor) = page.next_cursor {
+            let next = ConversationQuery {
+                cursor: Some(cursor),
+                ..query.clone()
+            };
+            let start = Instant::now();
+            search::list(db, tenant_id, "", &next).await?;
+            record("second page (cursor)", start.elapsed());
+        }
+    }
+    Ok(kinds)
+}
+
+/// The plan of the list statement for `query`, one line per step.
+pub async fn plan(
+    db: &Db,
+    tenant_id: &str,
+    query: &ConversationQuery,
+) -> anyhow::Result<Vec<String>> {
+    let request = PageRequest::parse(query).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let statement = search::conversations_statement(
+        db.backend,
+        Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(String::new())]),
+        tenant_id,
+        &request.filter,
+        request.after.as_ref(),
+        i64::from(request.limit) + 1,
+    );
+    let explain = match db.backend {
+        Backend::Sqlite => "EXPLAIN QUERY PLAN ",
+        Backend::Postgres => "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ",
+    };
+    let explained = Statement {
+        sql: format!("{explain}{}", statement.sql),
+        args: statement.args,
+    };
+    let rows = explained.fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(match db.backend {
+                Backend::Sqlite => {
+                    let parent: i64 = row.try_get("parent")?;
+                    let detail: String = row.try_get("detail")?;
+                    format!("{}{detail}", if parent == 0 { "" } else { "  " })
+                }
+                Backend::Postgres => row.try_get::<String, _>(0)?,
+            })
+        })
+        .collect()
+}

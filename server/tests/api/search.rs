@@ -1,0 +1,350 @@
+//! The conversation list's search, filters and keyset pagination.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use shared::dashboard::Role;
+
+use crate::helpers::{create_tenant, TestApp};
+use crate::on_both_backends;
+use crate::seeding::Seed;
+use crate::teammates::Teammate;
+
+on_both_backends!(
+    search_finds_a_message_by_a_word_and_by_a_word_prefix,
+    search_finds_a_conversation_by_the_clients_name_email_or_phone,
+    search_finds_what_a_visitor_wrote_through_the_chat,
+    each_filter_narrows_the_list_and_filters_combine,
+    the_date_range_includes_from_and_excludes_to,
+    pages_walk_every_conversation_exactly_once_even_when_times_tie,
+    a_malformed_cursor_limit_or_range_is_a_422_naming_the_field,
+    search_syntax_characters_in_q_never_cause_an_error,
+    another_tenants_conversations_never_appear_in_search,
+);
+
+/// The ids of the listed conversations, in order.
+fn ids(page: &Value) -> Vec<String> {
+    page["conversations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn listed(teammate: &Teammate, query: &str) -> Vec<String> {
+    let answer = teammate.list(query).await;
+    assert_eq!(answer.status, 200, "{query}: {:?}", answer.body);
+    ids(&answer.body)
+}
+
+fn set(ids: &[&String]) -> HashSet<String> {
+    ids.iter().map(|s| (*s).clone()).collect()
+}
+
+async fn search_finds_a_message_by_a_word_and_by_a_word_prefix(app: TestApp) {
+    let refund = app
+        .seed(Seed::at(
+            3_000,
+            "I would like a refund for my espresso grinder",
+        ))
+        .await;
+    let shipping = app
+        .seed(Seed::at(2_000, "When does shipping to Zürich start?"))
+        .await;
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(
+        listed(&teammate, "q=refund").await,
+        std::slice::from_ref(&refund)
+    );
+    assert_eq!(
+        listed(&teammate, "q=REFUND").await,
+        std::slice::from_ref(&refund)
+    );
+    assert_eq!(
+        listed(&teammate, "q=espr").await,
+        std::slice::from_ref(&refund)
+    );
+    assert_eq!(
+        listed(&teammate, "q=refund%20grind").await,
+        std::slice::from_ref(&refund)
+    );
+    assert_eq!(
+        listed(&teammate, "q=shipping").await,
+        std::slice::from_ref(&shipping)
+    );
+    assert!(listed(&teammate, "q=refund%20shipping").await.is_empty());
+    assert!(listed(&teammate, "q=teapot").await.is_empty());
+    // Only punctuation: nothing to search, so no text filter.
+    assert_eq!(listed(&teammate, "q=%2A%2A").await, [refund, shipping]);
+}
+
+async fn search_finds_a_conversation_by_the_clients_name_email_or_phone(app: TestApp) {
+    let ada = app
+        .seed(Seed::at(3_000, "hello").client(
+            "Ada Lovelace",
+            "ada@analytical.example",
+            Some("+44 20 7946 0018"),
+        ))
+        .await;
+    let _grace = app
+        .seed(Seed::at(2_000, "hello").client("Grace Hopper", "grace@navy.example", None))
+        .await;
+    let teammate = app.teammate(Role::Viewer).await;
+    for query in [
+        "q=lovelace",
+        "q=Ada%20Love",
+        "q=ANALYTICAL.example",
+        "q=%2B44%2020%207946",
+        "q=7946",
+    ] {
+        assert_eq!(
+            listed(&teammate, query).await,
+            std::slice::from_ref(&ada),
+            "{query}"
+        );
+    }
+}
+
+async fn search_finds_what_a_visitor_wrote_through_the_chat(app: TestApp) {
+    let (_, conversation) = app
+        .visitor_conversation("Ada Lovelace", "Do you ship decaffeinated beans?")
+        .await;
+    app.visitor_conversation("Grace Hopper", "What are your opening hours?")
+        .await;
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(listed(&teammate, "q=decaf").await, [conversation]);
+}
+
+async fn each_filter_narrows_the_list_and_filters_combine(app: TestApp) {
+    let assistant = app.assistant_id().await;
+    let sms_open = app
+        .seed(Seed {
+            channel: "sms",
+            intent: Some("billing".into()),
+            ..Seed::at(4_000, "invoice question")
+        })
+        .await;
+    let web_escalated = app
+        .seed(Seed {
+            status: "escalated",
+            intent: Some("support".into()),
+            assistant_id: Some(assistant.clone()),
+            ..Seed::at(3_000, "broken grinder")
+        })
+        .await;
+    let email_resolved = app
+        .seed(Seed {
+            channel: "email",
+            status: "resolved",
+            intent: Some("billing".into()),
+            assistant_id: Some(assistant.clone()),
+            ..Seed::at(2_000, "invoice copy please")
+        })
+        .await;
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(
+        listed(&teammate, "channel=sms").await,
+        std::slice::from_ref(&sms_open)
+    );
+    assert_eq!(
+        listed(&teammate, "status=escalated").await,
+        std::slice::from_ref(&web_escalated)
+    );
+    assert_eq!(
+        listed(&teammate, &format!("assistant={assistant}")).await,
+        [web_escalated.clone(), email_resolved.clone()]
+    );
+    assert_eq!(
+        listed(&teammate, "intent=billing").await,
+        [sms_open.clone(), email_resolved.clone()]
+    );
+    assert_eq!(
+        listed(&teammate, &format!("intent=billing&assistant={assistant}")).await,
+        std::slice::from_ref(&email_resolved)
+    );
+    assert_eq!(
+        listed(&teammate, "q=invoice&channel=email&status=resolved").await,
+        [email_resolved]
+    );
+    assert!(listed(&teammate, "q=invoice&status=escalated")
+        .await
+        .is_empty());
+    assert!(listed(&teammate, "channel=voice").await.is_empty());
+}
+
+async fn the_date_range_includes_from_and_excludes_to(app: TestApp) {
+    let early = app.seed(Seed::at(1_000, "a")).await;
+    let middle = app.seed(Seed::at(2_000, "b")).await;
+    let late = app.seed(Seed::at(3_000, "c")).await;
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(
+        listed(&teammate, "from=2000").await,
+        [late.clone(), middle.clone()]
+    );
+    assert_eq!(
+        listed(&teammate, "to=2000").await,
+        std::slice::from_ref(&early)
+    );
+    assert_eq!(
+        listed(&teammate, "from=1000&to=3000").await,
+        [middle, early]
+    );
+    assert!(listed(&teammate, "from=3001").await.is_empty());
+    assert_eq!(listed(&teammate, "from=3000&to=3000").await.len(), 0);
+    assert_eq!(listed(&teammate, "from=2500&to=4000").await, [late]);
+}
+
+async fn pages_walk_every_conversation_exactly_once_even_when_times_tie(app: TestApp) {
+    let mut seeded = HashSet::new();
+    // 23 conversations over 5 distinct times: most pages end in the middle of a tie.
+    for i in 0..23 {
+        seeded.insert(app.seed(Seed::at(1_000 * (i % 5), "tie")).await);
+    }
+    let teammate = app.teammate(Role::Agent).await;
+    let whole = listed(&teammate, "limit=100").await;
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("limit=4&q=tie&cursor={c}"),
+            None => "limit=4&q=tie".to_owned(),
+        };
+        let answer = teammate.list(&query).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        let page = ids(&answer.body);
+        assert!(page.len() <= 4);
+        walked.extend(page);
+        pages += 1;
+        match answer.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 6);
+    assert_eq!(walked, whole, "pages must follow the one-page order");
+    assert_eq!(walked.iter().collect::<HashSet<_>>().len(), 23);
+    assert_eq!(set(&walked.iter().collect::<Vec<_>>()), seeded);
+    let times: Vec<i64> = teammate.list("limit=100").await.body["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["lastMessageAt"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+}
+
+async fn a_malformed_cursor_limit_or_range_is_a_422_naming_the_field(app: TestApp) {
+    let teammate = app.teammate(Role::Agent).await;
+    for (query, field) in [
+        ("cursor=not-a-cursor", "cursor"),
+        ("cursor=3132", "cursor"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("from=2000&to=1000", "from"),
+    ] {
+        let answer = teammate.list(query).await;
+        assert_eq!(answer.status, 422, "{query}: {:?}", answer.body);
+        assert_eq!(answer.body["error"]["field"], field, "{query}");
+    }
+    assert_eq!(teammate.list("limit=1").await.status, 200);
+    assert_eq!(teammate.list("limit=100").await.status, 200);
+}
+
+async fn search_syntax_characters_in_q_never_cause_an_error(app: TestApp) {
+    let id = app
+        .seed(Seed::at(
+            1_000,
+            "my order (number 42) isn't here: help & thanks!",
+        ))
+        .await;
+    let teammate = app.teammate(Role::Agent).await;
+    for q in [
+        "\"",
+        "\"order",
+        "order\"",
+        "*",
+        "order*",
+        "AND",
+        "order AND",
+        "OR NOT",
+        "(",
+        ")",
+        "(order",
+        "order)",
+        ":",
+        "body:order",
+        "&",
+        "|",
+        "!",
+        "!order",
+        "order & here",
+        "a | b",
+        "'",
+        "o'brien",
+        "\\",
+        "NEAR(order here)",
+        "^order",
+        "-order",
+        "+order",
+        "%",
+        "_",
+        "order:*",
+        "{}",
+        "[]",
+        "~",
+        "<->",
+    ] {
+        let query = format!("q={}", urlencode(q));
+        let answer = teammate.list(&query).await;
+        assert_eq!(answer.status, 200, "{q:?}: {:?}", answer.body);
+    }
+    assert_eq!(
+        listed(&teammate, &format!("q={}", urlencode("(order"))).await,
+        std::slice::from_ref(&id)
+    );
+    assert_eq!(
+        listed(&teammate, &format!("q={}", urlencode("here: \"help"))).await,
+        [id]
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+async fn another_tenants_conversations_never_appear_in_search(app: TestApp) {
+    let other = create_tenant(&app.db, "https://other.example.com").await;
+    let ours = app
+        .seed(Seed::at(1_000, "secret espresso recipe").client(
+            "Ada Lovelace",
+            "ada@ours.example",
+            None,
+        ))
+        .await;
+    app.seed(Seed {
+        tenant_id: Some(other.id.clone()),
+        ..Seed::at(2_000, "secret espresso recipe").client(
+            "Ada Lovelace",
+            "ada@theirs.example",
+            None,
+        )
+    })
+    .await;
+    let teammate = app.teammate(Role::Admin).await;
+    for query in [
+        "",
+        "q=espresso",
+        "q=ada",
+        "q=theirs",
+        "channel=web",
+        "from=0",
+    ] {
+        let found = listed(&teammate, query).await;
+        assert!(found.iter().all(|id| *id == ours), "{query}: {found:?}");
+    }
+    assert!(listed(&teammate, "q=theirs").await.is_empty());
+    let theirs = app.teammate_of(&other.id, Role::Admin).await;
+    assert!(!listed(&theirs, "q=espresso").await.contains(&ours));
+}
