@@ -111,7 +111,7 @@ impl Application {
             config.limits.login_burst,
             config.limits.logins_per_minute,
         ));
-        let hub = Hub::start(db.clone(), &config.database.0);
+        let hub = Hub::start(&db, &config.database.0);
         let state = AppState {
             db,
             responder,

@@ -81,7 +81,7 @@ pub struct Hub {
 impl Hub {
     /// Starts the hub: it listens to this process's announcements and, on PostgreSQL, to other
     /// instances' notifications (`database_url` is used for that one listening connection).
-    pub fn start(db: Db, database_url: &str) -> Arc<Self> {
+    pub fn start(db: &Db, database_url: &str) -> Arc<Self> {
         let hub = Arc::new(Self {
             db: db.clone(),
             feeds: Mutex::new(HashMap::new()),
