@@ -123,7 +123,10 @@ test.describe("on a phone", () => {
   test("the panel fills the screen", async ({ page }) => {
     await page.goto("/");
     await openChat(page);
-    const box = await page.getByRole("dialog").boundingBox();
+    // The panel slides in: measure once it has settled.
+    const dialog = page.getByRole("dialog");
+    await expect.poll(async () => Math.round((await dialog.boundingBox())?.y ?? -1)).toBe(0);
+    const box = await dialog.boundingBox();
     expect(box).not.toBeNull();
     expect(Math.round(box!.width)).toBe(375);
     expect(Math.round(box!.height)).toBeGreaterThanOrEqual(660);
