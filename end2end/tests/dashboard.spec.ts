@@ -165,3 +165,62 @@ test("a visitor and an agent talk live: the agent takes over, replies, searches 
   await visitorContext.close();
   await agentContext.close();
 });
+
+test.describe("on a phone", () => {
+  test.use({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+
+  test("the list and a conversation take turns full screen, with a way back", async ({ browser, page }) => {
+    const visitorContext = await browser.newContext();
+    const visitor = await visitorContext.newPage();
+    const tag = `phone${Date.now().toString(36)}`;
+    await visitorSays(visitor, `Pia ${tag}`, `pia.${tag}@example.com`, `Hello from a phone ${tag}`);
+    await signIn(page);
+    const item = page.getByTestId("conversation-item").filter({ hasText: tag });
+    await expect(item).toBeVisible();
+    const itemBox = await item.boundingBox();
+    expect(Math.round(itemBox!.width)).toBeGreaterThan(300);
+    await item.click();
+    await expect(page.getByTestId("timeline").getByText(`Hello from a phone ${tag}`)).toBeVisible();
+    await expect(page.getByTestId("conversation-list")).toBeHidden();
+    await page.getByRole("button", { name: /conversations/i }).first().click();
+    await expect(page.getByTestId("conversation-list")).toBeVisible();
+    await visitorContext.close();
+  });
+});
+
+test("the inbox can be driven by keyboard alone", async ({ browser, page }) => {
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  const tag = `keys${Date.now().toString(36)}`;
+  await visitorSays(visitor, `Kai ${tag}`, `kai.${tag}@example.com`, `Typing only ${tag}`);
+  await page.goto(`${API_ORIGIN}/`);
+  // Sign in with the keyboard.
+  await page.locator("input[name=email]").focus();
+  await page.keyboard.type(ADMIN_EMAIL);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(ADMIN_PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("me")).toBeVisible();
+  // Search, then reach the conversation with Tab and open it with Enter.
+  await page.getByTestId("search").focus();
+  await page.keyboard.type(tag);
+  await expect(page.getByTestId("conversation-item")).toHaveCount(1);
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(
+      (t) => !!document.activeElement?.closest("[data-testid=conversation-item]")?.textContent?.includes(t),
+      tag,
+    );
+  }
+  expect(reached).toBe(true);
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("timeline").getByText(`Typing only ${tag}`)).toBeVisible();
+  // Reply with the keyboard: focus the reply box, type, Enter sends.
+  await page.getByTestId("reply-input").focus();
+  await page.keyboard.type(`Keyboard reply ${tag}`);
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("timeline").getByText(`Keyboard reply ${tag}`)).toBeVisible();
+  await expect(visitor.getByRole("log", { name: "Messages" }).getByText(`Keyboard reply ${tag}`)).toBeVisible();
+  await visitorContext.close();
+});
