@@ -70,54 +70,10 @@ impl Statement {
 /// must select from `conversations c`.
 pub fn conversations_statement(
     backend: Backend,
-    select: Statement,
-    tenant_id: &str,
-    filter: &Filter,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Statement {
-    let range = Range {
-        after,
-        down_to: None,
-    };
-    bounded_statement(
-        backend,
-        select,
-        tenant_id,
-        filter,
-        &range,
-        TextPlan::MatchSet,
-        limit,
-    )
-}
-
-/// How the text condition is evaluated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextPlan {
-    /// Collect every matching message first, then walk the conversations: cheap when the words
-    /// are rare, costly when they are in most messages.
-    MatchSet,
-    /// Check each conversation's own messages as the walk reaches it: cheap when the words are
-    /// common (the page fills after a few conversations), costly when they are rare.
-    PerConversation,
-}
-
-/// Which part of the keyset order a statement walks.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Range<'a> {
-    /// Strictly after this conversation.
-    pub after: Option<&'a Cursor>,
-    /// Down to this conversation, included.
-    pub down_to: Option<&'a Cursor>,
-}
-
-fn bounded_statement(
-    backend: Backend,
     mut select: Statement,
     tenant_id: &str,
     filter: &Filter,
-    range: &Range<'_>,
-    plan: TextPlan,
+    after: Option<&Cursor>,
     limit: i64,
 ) -> Statement {
     let tenant = select.arg(Arg::Text(tenant_id.to_owned()));
@@ -144,18 +100,13 @@ fn bounded_statement(
         let p = select.arg(Arg::Int(to));
         conditions.push(format!("c.last_message_at < {p}"));
     }
-    if let Some(cursor) = range.after {
+    if let Some(cursor) = after {
         let at = select.arg(Arg::Int(cursor.last_message_at));
         let id = select.arg(Arg::Text(cursor.id.clone()));
         conditions.push(format!("(c.last_message_at, c.id) < ({at}, {id})"));
     }
-    if let Some(cursor) = range.down_to {
-        let at = select.arg(Arg::Int(cursor.last_message_at));
-        let id = select.arg(Arg::Text(cursor.id.clone()));
-        conditions.push(format!("(c.last_message_at, c.id) >= ({at}, {id})"));
-    }
     if let Some(text) = &filter.text {
-        let condition = text_condition(backend, &mut select, &tenant, text, plan);
+        let condition = text_condition(backend, &mut select, &tenant, text);
         conditions.push(condition);
     }
     let limit = select.arg(Arg::Int(limit));
@@ -174,42 +125,33 @@ fn text_condition(
     statement: &mut Statement,
     tenant: &str,
     text: &TextSearch,
-    plan: TextPlan,
 ) -> String {
-    let matches = match backend {
+    let messages = match backend {
         Backend::Sqlite => {
             let q = statement.arg(Arg::Text(text.fts5_query()));
-            format!("messages_fts MATCH {q}")
+            format!(
+                "SELECT m.conversation_id FROM messages_fts
+                 JOIN messages m ON m.seq = messages_fts.rowid
+                 WHERE messages_fts MATCH {q} AND m.tenant_id = {tenant}"
+            )
         }
         Backend::Postgres => {
             let q = statement.arg(Arg::Text(text.tsquery()));
-            format!("to_tsvector('simple', m.body) @@ to_tsquery('simple', {q})")
+            format!(
+                "SELECT m.conversation_id FROM messages m
+                 WHERE to_tsvector('simple', m.body) @@ to_tsquery('simple', {q})
+                   AND m.tenant_id = {tenant}"
+            )
         }
     };
-    let from_messages = match backend {
-        Backend::Sqlite => "messages_fts JOIN messages m ON m.seq = messages_fts.rowid",
-        Backend::Postgres => "messages m",
-    };
     let like = statement.arg(Arg::Text(text.like_pattern()));
-    let client_matches = format!(
-        "(LOWER(cl2.name) LIKE {like} ESCAPE '\\'
-          OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
-          OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')"
-    );
-    match plan {
-        TextPlan::MatchSet => format!(
-            "(c.id IN (SELECT m.conversation_id FROM {from_messages}
-                       WHERE {matches} AND m.tenant_id = {tenant})
-              OR c.client_id IN (SELECT cl2.id FROM clients cl2
-                                 WHERE cl2.tenant_id = {tenant} AND {client_matches}))"
-        ),
-        TextPlan::PerConversation => format!(
-            "(EXISTS (SELECT 1 FROM {from_messages}
-                      WHERE m.conversation_id = c.id AND {matches})
-              OR EXISTS (SELECT 1 FROM clients cl2
-                         WHERE cl2.id = c.client_id AND {client_matches}))"
-        ),
-    }
+    format!(
+        "(c.id IN ({messages}) OR c.client_id IN (
+            SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
+              AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')))"
+    )
 }
 
 /// The cursor that continues after `row` (which selected `id` and `last_message_at`).
@@ -232,7 +174,16 @@ pub async fn list(
     // Read first: a socket opened after it then misses nothing the page does not show.
     let last_event_seq = events::last_seq(db, tenant_id).await?;
     let limit = i64::from(request.limit);
-    let mut rows = page_rows(db, tenant_id, user_id, &request, limit + 1).await?;
+    let select = Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(user_id.to_owned())]);
+    let statement = conversations_statement(
+        db.backend,
+        select,
+        tenant_id,
+        &request.filter,
+        request.after.as_ref(),
+        limit + 1,
+    );
+    let mut rows = statement.fetch_all(&db.pool).await?;
     let more = rows.len() > request.limit as usize;
     rows.truncate(request.limit as usize);
     let next_cursor = match rows.last() {
@@ -248,104 +199,4 @@ pub async fn list(
         next_cursor,
         last_event_seq,
     })
-}
-
-/// Conversations a text search walks one by one before it collects every match instead.
-const WALK: i64 = 1000;
-
-/// Up to `want` summary rows of the page, in order.
-///
-/// With a text search, the next [`WALK`] conversations in order are checked one by one first:
-/// when the words are common, the page fills within them and the costly collection of every
-/// matching message (most of the history) never runs. Only when the walk does not fill the page
-/// are the rest found by collecting the matches, which is then cheap: the words are rare.
-async fn page_rows(
-    db: &Db,
-    tenant_id: &str,
-    user_id: &str,
-    request: &PageRequest,
-    want: i64,
-) -> sqlx::Result<Vec<AnyRow>> {
-    let select = || Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(user_id.to_owned())]);
-    let after = request.after.as_ref();
-    let whole = Range {
-        after,
-        down_to: None,
-    };
-    if request.filter.text.is_none() {
-        return bounded_statement(
-            db.backend,
-            select(),
-            tenant_id,
-            &request.filter,
-            &whole,
-            TextPlan::MatchSet,
-            want,
-        )
-        .fetch_all(&db.pool)
-        .await;
-    }
-    // The last conversation the walk reaches: the WALK-th in order under the other filters.
-    let without_text = Filter {
-        text: None,
-        ..request.filter.clone()
-    };
-    let walk = bounded_statement(
-        db.backend,
-        Statement::new(
-            "SELECT c.id, c.last_message_at FROM conversations c",
-            Vec::new(),
-        ),
-        tenant_id,
-        &without_text,
-        &whole,
-        TextPlan::MatchSet,
-        WALK,
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    let boundary = match walk.last() {
-        Some(last) if walk.len() as i64 == WALK => Some(cursor_of(last)?),
-        // Fewer than WALK conversations are left: walking them all is the whole answer.
-        _ => None,
-    };
-    let walked = Range {
-        after,
-        down_to: boundary.as_ref(),
-    };
-    let mut rows = bounded_statement(
-        db.backend,
-        select(),
-        tenant_id,
-        &request.filter,
-        &walked,
-        TextPlan::PerConversation,
-        want,
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    let Some(boundary) = boundary else {
-        return Ok(rows);
-    };
-    let missing = want - rows.len() as i64;
-    if missing > 0 {
-        let beyond = Range {
-            after: Some(&boundary),
-            down_to: None,
-        };
-        rows.extend(
-            bounded_statement(
-                db.backend,
-                select(),
-                tenant_id,
-                &request.filter,
-                &beyond,
-                TextPlan::MatchSet,
-                missing,
-            )
-            .fetch_all(&db.pool)
-            .await?,
-        );
-    }
-    Ok(rows)
 }
