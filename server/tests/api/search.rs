@@ -17,6 +17,7 @@ on_both_backends!(
     each_filter_narrows_the_list_and_filters_combine,
     the_date_range_includes_from_and_excludes_to,
     pages_walk_every_conversation_exactly_once_even_when_times_tie,
+    a_search_finds_matches_both_near_the_top_and_deep_in_a_long_history,
     a_malformed_cursor_limit_or_range_is_a_422_naming_the_field,
     search_syntax_characters_in_q_never_cause_an_error,
     another_tenants_conversations_never_appear_in_search,
@@ -233,6 +234,49 @@ async fn pages_walk_every_conversation_exactly_once_even_when_times_tie(app: Tes
         .map(|c| c["lastMessageAt"].as_i64().unwrap())
         .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+}
+
+/// Matches near the top and deep in a history of more than a thousand conversations come back in
+/// one order, with no gaps and no repeats across page boundaries.
+async fn a_search_finds_matches_both_near_the_top_and_deep_in_a_long_history(app: TestApp) {
+    let mut expected = Vec::new();
+    // 1,040 conversations, newest first in time order 1040..1; "kiwi" in 3 recent ones and in
+    // 5 among the oldest (well past the first 1,000), one of them tied in time with a neighbour.
+    let kiwi_at = [1038, 1020, 1001, 30, 12, 11, 5, 5];
+    for at in (1..=1040_i64).rev() {
+        let hits = kiwi_at.iter().filter(|k| **k == at).count();
+        for _ in 0..hits.max(1) {
+            let text = if hits > 0 {
+                "do you sell kiwi jam"
+            } else {
+                "hello there"
+            };
+            let id = app.seed(Seed::at(at * 1_000, text)).await;
+            if hits > 0 {
+                expected.push((at, id));
+            }
+        }
+    }
+    // The expected order: newest first, ties by id descending.
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(listed(&teammate, "q=kiwi&limit=100").await, expected);
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("q=kiwi&limit=3&cursor={c}"),
+            None => "q=kiwi&limit=3".to_owned(),
+        };
+        let answer = teammate.list(&query).await;
+        walked.extend(ids(&answer.body));
+        match answer.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(walked, expected);
 }
 
 async fn a_malformed_cursor_limit_or_range_is_a_422_naming_the_field(app: TestApp) {
