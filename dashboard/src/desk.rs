@@ -313,6 +313,16 @@ impl Desk {
         }
         let mut effect = FrameEffect::Ignored;
         self.inbox.update(|i| effect = i.apply_frame(frame));
+        if matches!(effect, FrameEffect::Reset) {
+            self.refresh();
+            if let Some(id) = self
+                .inbox
+                .with_untracked(|i| i.open_id().map(str::to_owned))
+            {
+                self.open(id);
+            }
+            return;
+        }
         if let FrameEffect::Typing(typing) = effect {
             self.typing_generation.update_value(|g| *g += 1);
             self.visitor_typing.set(typing.active);

@@ -57,7 +57,7 @@ impl ResumePoint {
     pub fn observe(&mut self, frame: &SocketFrame) {
         let seen = match frame {
             SocketFrame::Event { envelope } => envelope.seq,
-            SocketFrame::CaughtUp { seq } => *seq,
+            SocketFrame::CaughtUp { seq } | SocketFrame::Reset { seq } => *seq,
             SocketFrame::Typing { .. } => return,
         };
         self.0 = self.0.max(seen);

@@ -46,6 +46,8 @@ pub enum FrameEffect {
     CaughtUp,
     /// The visitor of the open conversation is typing (or stopped).
     Typing(Typing),
+    /// The server no longer has what was missed: reload the list and the open conversation.
+    Reset,
 }
 
 /// Newest activity first, ties by id, as the server pages them.
@@ -168,6 +170,11 @@ impl Inbox {
             SocketFrame::CaughtUp { seq } => {
                 self.last_seq = self.last_seq.max(seq);
                 FrameEffect::CaughtUp
+            }
+            SocketFrame::Reset { seq } => {
+                // What is loaded is stale; live events go on after `seq`.
+                self.last_seq = seq;
+                FrameEffect::Reset
             }
             SocketFrame::Typing { typing } => {
                 if typing.author == Author::Visitor

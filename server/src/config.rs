@@ -30,6 +30,8 @@ pub struct Config {
     pub dashboard_dir: PathBuf,
     /// How long a dashboard login lasts.
     pub session_ttl: Duration,
+    /// How long the event log keeps events for dashboards that reconnect.
+    pub event_retention: Duration,
     /// The demo admin's password; a random one (kept in the data folder) when unset.
     pub demo_admin_password: Option<String>,
     /// Create the demo tenant, assistant and widget token on start.
@@ -168,6 +170,9 @@ impl Config {
                     .unwrap_or("dist/dashboard"),
             ),
             demo_admin_password: src.get("LIVECHAT_DEMO_ADMIN_PASSWORD").map(str::to_owned),
+            event_retention: Duration::from_secs(
+                3600 * opt::<u64>(src, "LIVECHAT_EVENT_RETENTION_HOURS")?.unwrap_or(72),
+            ),
             session_ttl: Duration::from_secs(
                 opt(src, "LIVECHAT_SESSION_TTL_SECS")?.unwrap_or(7 * 24 * 3600),
             ),

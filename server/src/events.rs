@@ -145,3 +145,61 @@ pub async fn last_seq(db: &Db, tenant_id: &str) -> sqlx::Result<i64> {
         .await?;
     Ok(seq.unwrap_or(0))
 }
+
+/// The tenant's oldest kept event number, `None` when none is kept.
+pub async fn oldest_seq(db: &Db, tenant_id: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// True when events after `after` were pruned: a client resuming there cannot be given exactly
+/// what it missed.
+pub async fn pruned_after(db: &Db, tenant_id: &str, after: i64) -> sqlx::Result<bool> {
+    let last = last_seq(db, tenant_id).await?;
+    if after >= last {
+        return Ok(false);
+    }
+    Ok(match oldest_seq(db, tenant_id).await? {
+        Some(oldest) => oldest > after + 1,
+        // Events were recorded after `after`, and none is left.
+        None => true,
+    })
+}
+
+/// Deletes events recorded before `before` (Unix ms), a batch at a time so no statement holds
+/// the store for long; answers how many.
+pub async fn prune(db: &Db, before: i64) -> sqlx::Result<u64> {
+    let mut total = 0;
+    loop {
+        let deleted = sqlx::query(
+            "DELETE FROM events WHERE (tenant_id, seq) IN
+               (SELECT tenant_id, seq FROM events WHERE created_at < $1 LIMIT 5000)",
+        )
+        .bind(before)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+        total += deleted;
+        if deleted < 5000 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Prunes events older than `retention` every ten minutes, for as long as the process runs.
+pub fn spawn_pruner(db: Db, retention: std::time::Duration) {
+    let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match prune(&db, now_ms().saturating_sub(retention_ms)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "pruned old events"),
+                Err(e) => tracing::warn!(error = %e, "pruning old events"),
+            }
+        }
+    });
+}

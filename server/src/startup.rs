@@ -23,7 +23,7 @@ use crate::error::{self, ApiError};
 use crate::ratelimit::RateLimiter;
 use crate::realtime::Hub;
 use crate::state::AppState;
-use crate::{dashboard_api, seed, widget_api};
+use crate::{dashboard_api, events, seed, widget_api};
 
 pub struct Application {
     api_listener: TcpListener,
@@ -112,6 +112,7 @@ impl Application {
             config.limits.logins_per_minute,
         ));
         let hub = Hub::start(&db, &config.database.0);
+        events::spawn_pruner(db.clone(), config.event_retention);
         let state = AppState {
             db,
             responder,

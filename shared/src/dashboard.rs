@@ -291,6 +291,12 @@ pub enum SocketFrame {
     Typing {
         typing: Typing,
     },
+    /// The events after the client's `after` are no longer kept (it was away longer than the
+    /// retention): reload the list and the open conversation; live events continue after `seq`.
+    #[serde(rename_all = "camelCase")]
+    Reset {
+        seq: i64,
+    },
 }
 
 #[cfg(test)]
@@ -327,6 +333,12 @@ mod tests {
             message_count: 0,
             unread: false,
         }
+    }
+
+    #[test]
+    fn a_reset_frame_carries_the_sequence_to_continue_after() {
+        let json = serde_json::to_value(SocketFrame::Reset { seq: 42 }).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "reset", "seq": 42}));
     }
 
     #[test]

@@ -329,6 +329,21 @@ fn caught_up_advances_the_last_seq() {
 }
 
 #[test]
+fn a_reset_asks_for_a_reload_and_continues_after_its_seq() {
+    let mut inbox = loaded(ConversationQuery::default());
+    assert_eq!(
+        inbox.apply_frame(SocketFrame::Reset { seq: 900 }),
+        FrameEffect::Reset
+    );
+    assert_eq!(inbox.last_seq, 900);
+    // Events the reload already reflects are not applied twice.
+    assert_eq!(
+        inbox.apply_frame(message_event(900, message("m1", "b", Author::Visitor), 400)),
+        FrameEffect::Ignored
+    );
+}
+
+#[test]
 fn messages_that_arrive_while_a_conversation_opens_are_not_lost() {
     let mut inbox = loaded(ConversationQuery::default());
     // The detail is requested; meanwhile the visitor writes (seq 11)...

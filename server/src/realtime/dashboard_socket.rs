@@ -95,6 +95,7 @@ impl Session {
     async fn run(mut self, socket: WebSocket, mut subscription: Subscription) {
         let (mut sink, mut stream) = socket.split();
         let result: std::result::Result<(), Stop> = async {
+            self.reset_if_pruned(&mut sink).await?;
             self.catch_up(&mut sink).await?;
             let mut ping = tokio::time::interval(PING_EVERY);
             ping.tick().await;
@@ -150,6 +151,26 @@ impl Session {
             }));
             let _ = timed(sink.send(close)).await;
         }
+    }
+
+    /// When the events after `last` are no longer kept, tells the client to reload and goes on
+    /// from the tenant's current last event.
+    async fn reset_if_pruned<S>(&mut self, sink: &mut S) -> std::result::Result<(), Stop>
+    where
+        S: futures::Sink<Message, Error = axum::Error> + Unpin,
+    {
+        let pruned = events::pruned_after(&self.db, &self.tenant_id, self.last)
+            .await
+            .map_err(|_| Stop::Gone)?;
+        if !pruned {
+            return Ok(());
+        }
+        let seq = events::last_seq(&self.db, &self.tenant_id)
+            .await
+            .map_err(|_| Stop::Gone)?;
+        self.last = seq;
+        let frame = serde_json::to_string(&SocketFrame::Reset { seq }).map_err(|_| Stop::Gone)?;
+        send(sink, frame.into()).await
     }
 
     /// Sends every stored event after `last`, then `caught_up`.

@@ -356,3 +356,48 @@ async fn two_instances_on_one_postgresql_share_events() {
     let frame = next_frame(&mut on_b).await;
     assert_eq!(frame["type"], "typing", "{frame}");
 }
+
+/// Events are kept for a while (`LIVECHAT_EVENT_RETENTION_HOURS`); a dashboard that was away
+/// longer is told to reload instead of being given a partial replay.
+mod retention {
+    use super::*;
+    use server::events;
+
+    async fn pruned(backend: Backend) {
+        let Some(app) = spawn_app(backend).await else {
+            return;
+        };
+        let (_, conversation) = app.visitor_conversation("Ada Visitor", "hello").await;
+        let agent = app.teammate(Role::Agent).await;
+        let mut socket = agent.socket(Some(0)).await;
+        let first = next_event(&mut socket).await;
+        assert_eq!(first["seq"], 1);
+        drop(socket);
+        // Everything recorded so far is older than the cut: pruned.
+        let cut = server::db::now_ms() + 1;
+        assert!(events::prune(&app.db, cut).await.unwrap() >= 3);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        agent.act(&conversation, "takeover").await;
+        let last = events::last_seq(&app.db, &app.tenant.id).await.unwrap();
+        let mut resumed = agent.socket(Some(1)).await;
+        let frame = next_frame(&mut resumed).await;
+        assert_eq!(frame["type"], "reset", "{frame}");
+        assert_eq!(frame["seq"], last);
+        let frame = next_frame(&mut resumed).await;
+        assert_eq!(frame["type"], "caught_up", "{frame}");
+        // A client that saw the last kept event resumes normally.
+        let mut current = agent.socket(Some(last - 1)).await;
+        let replayed = next_event(&mut current).await;
+        assert_eq!(replayed["seq"], last);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_socket_resuming_past_pruned_events_is_told_to_reload_sqlite() {
+        pruned(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_socket_resuming_past_pruned_events_is_told_to_reload_postgres() {
+        pruned(Backend::Postgres).await;
+    }
+}
