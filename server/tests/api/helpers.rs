@@ -6,9 +6,11 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 use server::config::{Config, Sources};
 use server::db::Db;
+use server::realtime::Hub;
 use server::startup::Application;
 use server::{ai, assistants, tenants};
 use sqlx::{Connection, Executor, PgConnection};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct TestApp {
     pub address: String,
     pub database_url: String,
     pub db: Db,
+    /// The app's live-update hub, to subscribe to directly.
+    pub hub: Arc<Hub>,
     pub tenant: TestTenant,
     pub http: reqwest::Client,
     _data_dir: tempfile::TempDir,
@@ -90,12 +94,13 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
         file: BTreeMap::new(),
     })
     .expect("test config");
-    let (address, db) = start(config).await;
+    let (address, db, hub) = start(config).await;
     let tenant = create_tenant(&db, "https://shop.example.com").await;
     Some(TestApp {
         address,
         database_url,
         db,
+        hub,
         tenant,
         http: reqwest::Client::new(),
         _data_dir: data_dir,
@@ -104,15 +109,16 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
 }
 
 /// Starts a server with `config` on a free port; answers its address and store.
-async fn start(config: Config) -> (String, Db) {
+async fn start(config: Config) -> (String, Db, Arc<Hub>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::with_listeners(config, listener, None)
         .await
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
+    let hub = app.state().hub.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    (address, db)
+    (address, db, hub)
 }
 
 impl TestApp {

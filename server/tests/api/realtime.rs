@@ -17,6 +17,7 @@ on_both_backends!(
     an_agent_reply_reaches_the_visitors_open_event_stream,
     the_widget_stream_resumes_from_last_event_id,
     a_visitor_typing_reaches_the_dashboard,
+    a_subscriber_that_falls_behind_is_told_so_and_the_store_replays_everything_in_order,
 );
 
 /// The first frame of a fresh socket is `caught_up`; answers its seq.
@@ -307,6 +308,51 @@ async fn a_visitor_typing_reaches_the_dashboard(app: TestApp) {
     assert_eq!(frame["typing"]["conversationId"], conversation.as_str());
     assert_eq!(frame["typing"]["author"], "visitor");
     assert_eq!(frame["typing"]["name"], "Ada Visitor");
+}
+
+async fn a_subscriber_that_falls_behind_is_told_so_and_the_store_replays_everything_in_order(
+    app: TestApp,
+) {
+    use server::{events, inbox};
+    use shared::dashboard::DashboardEvent;
+    use tokio::sync::broadcast::error::RecvError;
+
+    let (_, conversation) = app.visitor_conversation("Ada Visitor", "hello").await;
+    let start = events::last_seq(&app.db, &app.tenant.id).await.unwrap();
+    // A subscriber that never reads: the hub must not wait for it.
+    let mut stalled = app.hub.subscribe(&app.tenant.id).await.unwrap();
+    const N: i64 = 1_200; // more than the hub's buffer (1,024) and than two store pages (500)
+    for _ in 0..N {
+        let mut tx = app.db.begin_write().await.unwrap();
+        let conversation = inbox::event_summary(&mut tx, &app.tenant.id, &conversation)
+            .await
+            .unwrap();
+        let event = DashboardEvent::ConversationUpdated { conversation };
+        events::record(&mut tx, app.db.backend, &app.tenant.id, None, &event)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        app.db.announce(&app.tenant.id);
+    }
+    // Meanwhile a live socket got every one of them, in order.
+    let agent = app.teammate(Role::Agent).await;
+    let mut socket = agent.socket(Some(start)).await;
+    for expected in start + 1..=start + N {
+        assert_eq!(next_event(&mut socket).await["seq"], expected);
+    }
+    // The stalled subscriber is told it lagged (then it catches up from the store, as the
+    // socket's replay above did across pages).
+    let lagged = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), stalled.rx.recv())
+            .await
+            .expect("the hub delivers or reports the lag")
+        {
+            Err(RecvError::Lagged(n)) => break n,
+            Ok(_) => continue,
+            Err(RecvError::Closed) => panic!("the feed closed"),
+        }
+    };
+    assert!(lagged > 0);
 }
 
 /// Two server instances on one PostgreSQL: what happens on A reaches sockets on B.
