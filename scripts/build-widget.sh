@@ -1,101 +1,12 @@
 #!/usr/bin/env bash
 # Builds the chat widget into dist/widget/: web-widget.js (the loader), widget.js and
 # widget_bg.wasm (the panel), with .gz siblings the server sends precompressed.
-#
-# Needs the wasm32-unknown-unknown target and wasm-bindgen-cli 0.2.130 (installed by the setup
-# script, not here); uses wasm-opt when it is on PATH. Honours CARGO_TARGET_DIR.
+# The shared steps (and what they need) are in scripts/wasm-app.sh.
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/wasm-app.sh
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-
-want_bindgen="0.2.130"
-if ! command -v wasm-bindgen >/dev/null 2>&1; then
-  echo "error: wasm-bindgen not found; install it with: cargo install wasm-bindgen-cli --version $want_bindgen" >&2
-  exit 1
-fi
-have_bindgen="$(wasm-bindgen --version | awk '{print $2}')"
-if [[ "$have_bindgen" != "$want_bindgen" ]]; then
-  echo "error: wasm-bindgen $have_bindgen found, but the widget needs $want_bindgen (it must equal the wasm-bindgen crate)." >&2
-  echo "       install it with: cargo install wasm-bindgen-cli --version $want_bindgen --force" >&2
-  exit 1
-fi
-
-target_dir="${CARGO_TARGET_DIR:-target}"
-case "$target_dir" in
-  /*) ;;
-  *) target_dir="$root/$target_dir" ;;
-esac
-out="$root/dist/widget"
-
-have_wasm_opt=false
-if command -v wasm-opt >/dev/null 2>&1; then
-  have_wasm_opt=true
-fi
-
-echo "==> cargo build (wasm-release)"
-cargo build -p widget --target wasm32-unknown-unknown --profile wasm-release
-
-wasm="$target_dir/wasm32-unknown-unknown/wasm-release/widget.wasm"
-rm -rf "$out"
-mkdir -p "$out"
-
-echo "==> wasm-bindgen"
-# The profile strips the wasm (strip = true), so wasm-bindgen warns that it cannot see the
-# target_features section and emits glue without reference types. That is what we want:
-# Debian's binaryen 108 corrupts wasm-bindgen's externref table, and the output is smaller.
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name widget "$wasm" 2>&1 \
-  | { grep -v "target_features\` custom section is missing" || true; }
-
-# wasm-opt is kept only when its output is sound and smaller once gzipped (what the server
-# sends): -Oz shrinks the raw file but, on this code, often grows the gzip.
-if $have_wasm_opt; then
-  echo "==> wasm-opt -Oz ($(wasm-opt --version))"
-  wasm="$out/widget_bg.wasm"
-  opt="$out/widget_bg.opt.wasm"
-  # Features rustc enables by default for wasm32 that older binaryen releases need spelled out.
-  wasm-opt -Oz --strip-debug --strip-producers \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$wasm" -o "$opt"
-  # Binaryen 108 (Debian bookworm) exports the funcref table under wasm-bindgen's externref
-  # table name, and the module then fails to instantiate: check which table the export names.
-  sound=true
-  if command -v wasm-dis >/dev/null 2>&1; then
-    table="$(wasm-dis "$opt" | sed -n 's/^ *(export "__wbindgen_externrefs" (table \(\$[^)]*\)).*/\1/p')"
-    if [[ -n "$table" ]] && wasm-dis "$opt" | grep -F "(table $table " | grep -q funcref; then
-      sound=false
-    fi
-  fi
-  before=$(gzip -9c "$wasm" | wc -c)
-  after=$(gzip -9c "$opt" | wc -c)
-  if ! $sound; then
-    echo "    wasm-opt broke the externref table export (a binaryen bug); keeping the unoptimised wasm"
-    rm -f "$opt"
-  elif ((after < before)); then
-    echo "    gzip $before -> $after bytes: using the optimised wasm"
-    mv "$opt" "$wasm"
-  else
-    echo "    gzip $before -> $after bytes: no gain, keeping the unoptimised wasm"
-    rm -f "$opt"
-  fi
-fi
-
+out="$PWD/dist/widget"
+build_wasm_app widget "$out"
 cp widget/js/web-widget.js "$out/web-widget.js"
-
-for f in "$out"/*.js "$out"/*.wasm; do
-  gzip -9 -k -f "$f"
-done
-
-echo "==> $out"
-printf '%-18s %10s %10s\n' file raw gzip
-total_raw=0
-total_gz=0
-for f in "$out"/web-widget.js "$out"/widget.js "$out"/widget_bg.wasm; do
-  raw=$(wc -c <"$f")
-  gz=$(wc -c <"$f.gz")
-  total_raw=$((total_raw + raw))
-  total_gz=$((total_gz + gz))
-  printf '%-18s %10s %10s\n' "$(basename "$f")" "$raw" "$gz"
-done
-printf '%-18s %10s %10s\n' total "$total_raw" "$total_gz"
+gzip_and_report "$out" web-widget.js widget.js widget_bg.wasm
