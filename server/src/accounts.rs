@@ -15,7 +15,7 @@ use shared::{Email, PersonName};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::{is_unique_violation, new_id, now_ms, Db};
+use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -193,10 +193,7 @@ fn user_from_row(row: &AnyRow) -> sqlx::Result<User> {
         tenant_name: row.try_get("tenant_name")?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "role".to_owned(),
-            source: format!("unknown role {role:?}").into(),
-        })?,
+        role: Role::parse(&role).ok_or_else(|| decode_error("role", &role))?,
     })
 }
 

@@ -219,6 +219,23 @@ impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     }
 }
 
+/// A message text from the request's `field`, or the 422 naming it.
+pub fn message_text(field: &'static str, raw: &str) -> Result<shared::MessageText> {
+    shared::MessageText::parse(raw)
+        .map_err(|e| ApiError::invalid_field(field, "invalid_message", e.to_string()))
+}
+
+/// The request's `clientMessageId`, or the 422 naming it.
+pub fn client_message_id(raw: &str) -> Result<shared::ClientMessageId> {
+    shared::ClientMessageId::parse(raw).map_err(|e| {
+        ApiError::invalid_field(
+            "clientMessageId",
+            "invalid_client_message_id",
+            e.to_string(),
+        )
+    })
+}
+
 /// `Query` that answers bad query strings in the API's error format.
 pub struct AppQuery<T>(pub T);
 

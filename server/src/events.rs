@@ -102,15 +102,11 @@ pub async fn after(
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
     );
-    sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| from_row(r).map(Arc::new))
-        .collect()
+    read(
+        sqlx::query(&sql).bind(tenant_id).bind(after).bind(limit),
+        db,
+    )
+    .await
 }
 
 /// Up to `limit` events of one visitor session after `after`, in order.
@@ -125,11 +121,19 @@ pub async fn for_session_after(
         "SELECT {COLUMNS} FROM events WHERE session_id = $1 AND tenant_id = $2 AND seq > $3
          ORDER BY seq LIMIT $4"
     );
-    sqlx::query(&sql)
+    let query = sqlx::query(&sql)
         .bind(session_id)
         .bind(tenant_id)
         .bind(after)
-        .bind(limit)
+        .bind(limit);
+    read(query, db).await
+}
+
+async fn read<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    db: &Db,
+) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
+    query
         .fetch_all(&db.pool)
         .await?
         .iter()

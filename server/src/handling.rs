@@ -220,16 +220,24 @@ async fn stored_agent_message(
     Ok(inbox::timeline_message(&mut conn, &id).await?)
 }
 
-/// Marks the conversation read for the user up to its latest visitor message.
-pub async fn mark_read(db: &Db, user_id: &str, conversation_id: &str) -> sqlx::Result<()> {
-    sqlx::query(
+/// Marks the tenant's conversation read for the user up to its latest visitor message; false
+/// when the tenant has no such conversation.
+pub async fn mark_read(
+    db: &Db,
+    tenant_id: &str,
+    user_id: &str,
+    conversation_id: &str,
+) -> sqlx::Result<bool> {
+    let marked = sqlx::query(
         "INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
-         SELECT $1, id, last_visitor_seq FROM conversations WHERE id = $2
+         SELECT $1, id, last_visitor_seq FROM conversations WHERE id = $2 AND tenant_id = $3
          ON CONFLICT (user_id, conversation_id) DO UPDATE SET last_read_seq = excluded.last_read_seq",
     )
     .bind(user_id)
     .bind(conversation_id)
+    .bind(tenant_id)
     .execute(&db.pool)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(marked > 0)
 }

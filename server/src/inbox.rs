@@ -6,6 +6,8 @@ use shared::dashboard::{ClientBrief, ConversationSummary, TimelineMessage};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::db::decode_error;
+
 /// The summary's columns and joins; `$1` is the reading user's id (for `unread`; `''` for none).
 /// Callers add `WHERE`, `ORDER BY` and `LIMIT`.
 pub const SUMMARY_SELECT: &str = "SELECT c.id, c.channel, c.status, c.client_id,
@@ -126,13 +128,6 @@ pub async fn timeline_message(
         .fetch_one(&mut *conn)
         .await?;
     timeline_from_row(&row)
-}
-
-fn decode_error(column: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unknown value {value:?}").into(),
-    }
 }
 
 /// The first `PREVIEW_CHARS` characters, cut on a character boundary.

@@ -6,8 +6,7 @@ use shared::dashboard::DashboardEvent;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::decode_error;
-use crate::db::{is_unique_violation, new_id, now_ms, Backend, Db};
+use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Backend, Db};
 use crate::{events, inbox};
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use shared::dashboard::DashboardEvent;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::{new_id, now_ms, Db};
+use crate::db::{decode_error, new_id, now_ms, Db};
 use crate::{events, inbox};
 pub use messages::*;
 
@@ -35,13 +35,6 @@ fn conversation_from_row(row: &AnyRow) -> sqlx::Result<Conversation> {
         flagged: row.try_get::<i64, _>("flagged")? != 0,
         ai_paused: row.try_get::<i64, _>("ai_paused")? != 0,
     })
-}
-
-fn decode_error(column: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unknown value {value:?}").into(),
-    }
 }
 
 pub async fn create_session(db: &Db, tenant_id: &str) -> sqlx::Result<String> {

@@ -7,12 +7,11 @@ use shared::dashboard::{
     AgentReply, AssistantBrief, ConversationDetail, ConversationPage, ConversationQuery,
     ConversationSummary, TimelineMessage, Typing,
 };
-use shared::{ClientMessageId, MessageText};
 use sqlx::Row;
 use tracing::instrument;
 
 use super::DashboardUser;
-use crate::error::{ApiError, AppJson, AppQuery, Result};
+use crate::error::{self, ApiError, AppJson, AppQuery, Result};
 use crate::handling::{self, Action, HandlingError};
 use crate::realtime::TypingItem;
 use crate::search::{self, SearchError};
@@ -68,14 +67,10 @@ pub async fn detail(
     let tenant_id = user.tenant_id();
     // Read first: a socket opened after it then misses nothing of what follows.
     let last_event_seq = events::last_seq(&state.db, tenant_id).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    if inbox::summary(&mut conn, tenant_id, &id, &user.user.id)
-        .await?
-        .is_none()
-    {
+    if !handling::mark_read(&state.db, tenant_id, &user.user.id, &id).await? {
         return Err(not_found());
     }
-    handling::mark_read(&state.db, &user.user.id, &id).await?;
+    let mut conn = state.db.pool.acquire().await?;
     let conversation = inbox::summary(&mut conn, tenant_id, &id, &user.user.id)
         .await?
         .ok_or_else(not_found)?;
@@ -130,15 +125,8 @@ pub async fn reply(
     AppJson(request): AppJson<AgentReply>,
 ) -> Result<(StatusCode, AppJson<TimelineMessage>)> {
     user.require_agent()?;
-    let body = MessageText::parse(&request.body)
-        .map_err(|e| ApiError::invalid_field("body", "invalid_message", e.to_string()))?;
-    let client_message_id = ClientMessageId::parse(&request.client_message_id).map_err(|e| {
-        ApiError::invalid_field(
-            "clientMessageId",
-            "invalid_client_message_id",
-            e.to_string(),
-        )
-    })?;
+    let body = error::message_text("body", &request.body)?;
+    let client_message_id = error::client_message_id(&request.client_message_id)?;
     let message = handling::reply(
         &state.db,
         user.tenant_id(),

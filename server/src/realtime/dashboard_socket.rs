@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
@@ -23,7 +23,7 @@ use super::{FeedItem, Subscription, PAGE};
 use crate::accounts;
 use crate::dashboard_api::{check_same_origin, DashboardUser};
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{AppQuery, Result};
 use crate::events;
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ pub struct SocketQuery {
 pub async fn upgrade(
     State(state): State<AppState>,
     user: DashboardUser,
-    Query(query): Query<SocketQuery>,
+    AppQuery(query): AppQuery<SocketQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response> {

@@ -6,7 +6,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use tokio::sync::{broadcast, mpsc};
 use tracing::instrument;
 
 use super::{FeedItem, PAGE};
-use crate::error::Result;
+use crate::error::{AppQuery, Result};
 use crate::events::{self, StoredEvent};
 use crate::state::AppState;
 use crate::widget_api::{session_not_found, WidgetAuth};
@@ -40,7 +40,7 @@ pub async fn events(
     State(state): State<AppState>,
     auth: WidgetAuth,
     Path((_tenant, session_id)): Path<(String, String)>,
-    Query(query): Query<StreamQuery>,
+    AppQuery(query): AppQuery<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let tenant_id = auth.tenant.id;

@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use shared::api::{Author, ChatRequest, ChatResponse, ReplyMetadata};
-use shared::{ClientMessageId, MessageText};
 use tracing::instrument;
 
 use super::sessions::session_not_found;
@@ -11,7 +10,7 @@ use crate::ai::{ReplyRequest, Turn};
 use crate::assistants::{self, LoadedAssistant};
 use crate::contacts;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
-use crate::error::{ApiError, AppJson, Result};
+use crate::error::{self, ApiError, AppJson, Result};
 use crate::state::AppState;
 
 /// Messages of context the assistant sees.
@@ -23,15 +22,8 @@ pub async fn send(
     auth: WidgetAuth,
     AppJson(request): AppJson<ChatRequest>,
 ) -> Result<AppJson<ChatResponse>> {
-    let text = MessageText::parse(&request.message)
-        .map_err(|e| ApiError::invalid_field("message", "invalid_message", e.to_string()))?;
-    let client_message_id = ClientMessageId::parse(&request.client_message_id).map_err(|e| {
-        ApiError::invalid_field(
-            "clientMessageId",
-            "invalid_client_message_id",
-            e.to_string(),
-        )
-    })?;
+    let text = error::message_text("message", &request.message)?;
+    let client_message_id = error::client_message_id(&request.client_message_id)?;
     let tenant_id = auth.tenant.id.as_str();
     let session = conversations::find_session(&state.db, tenant_id, &request.session_id)
         .await?

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 use server::config::{Config, Sources};
-use server::db::Db;
+use server::db::{with_database_name, Db};
 use server::realtime::Hub;
 use server::startup::Application;
 use server::{ai, assistants, tenants};
@@ -75,7 +75,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
                 .execute(format!("CREATE DATABASE {name}").as_str())
                 .await
                 .expect("create test database");
-            (replace_database(&base, &name), Some((base, name)))
+            (with_database_name(&base, &name), Some((base, name)))
         }
     };
     let mut env: BTreeMap<String, String> = BTreeMap::from([
@@ -166,21 +166,6 @@ pub async fn create_tenant(db: &Db, origin: &str) -> TestTenant {
         id: tenant.id,
         token: token.token,
         origin: origin.to_owned(),
-    }
-}
-
-fn replace_database(url: &str, name: &str) -> String {
-    let (without_query, query) = url
-        .split_once('?')
-        .map_or((url, None), |(a, b)| (a, Some(b)));
-    let scheme_end = without_query.find("://").map_or(0, |i| i + 3);
-    let base = match without_query[scheme_end..].find('/') {
-        Some(slash) => &without_query[..scheme_end + slash],
-        None => without_query,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 

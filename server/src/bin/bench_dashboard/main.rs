@@ -86,21 +86,6 @@ fn postgres_base_url() -> Option<String> {
         .find(|u| u.starts_with("postgres"))
 }
 
-fn with_database(url: &str, name: &str) -> String {
-    let (without_query, query) = url
-        .split_once('?')
-        .map_or((url, None), |(a, b)| (a, Some(b)));
-    let scheme_end = without_query.find("://").map_or(0, |i| i + 3);
-    let base = match without_query[scheme_end..].find('/') {
-        Some(slash) => &without_query[..scheme_end + slash],
-        None => without_query,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
 /// Where one run's data lives, and how to clean it up.
 enum Store {
     Sqlite(PathBuf),
@@ -128,7 +113,7 @@ impl Store {
         admin
             .execute(format!("CREATE DATABASE {name}").as_str())
             .await?;
-        let url = with_database(&admin_url, &name);
+        let url = server::db::with_database_name(&admin_url, &name);
         Ok(Some((Self::Postgres { admin_url, name }, url)))
     }
 
