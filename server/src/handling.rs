@@ -1,13 +1,13 @@
 //! What teammates do to a conversation: take it over from the assistant, hand it back, resolve,
 //! reopen, and reply. Each change and its event commit together.
 
-use shared::api::{Author, ConversationStatus};
+use shared::api::{Author, Channel, ConversationStatus};
 use shared::dashboard::{ConversationSummary, DashboardEvent, TimelineMessage};
 use sqlx::AnyConnection;
 
 use crate::accounts::User;
 use crate::conversations::{self, Added};
-use crate::db::{is_unique_violation, new_id, now_ms, Db};
+use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db};
 use crate::{events, inbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub enum HandlingError {
 struct Current {
     status: ConversationStatus,
     session_id: Option<String>,
-    channel: String,
+    channel: Channel,
 }
 
 async fn current(
@@ -52,7 +52,7 @@ async fn current(
     Ok(Current {
         status: ConversationStatus::parse(&status).ok_or(HandlingError::NotFound)?,
         session_id,
-        channel,
+        channel: Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?,
     })
 }
 
@@ -168,7 +168,7 @@ pub async fn reply(
     .bind(conversation_id)
     .bind(&user.name)
     .bind(&user.id)
-    .bind(&current.channel)
+    .bind(current.channel.as_str())
     .bind(body)
     .bind(client_message_id)
     .bind(now)
@@ -195,11 +195,13 @@ pub async fn reply(
         message_id: &id,
         seq,
         author: Author::Agent,
+        author_name: Some(&user.name),
+        channel: current.channel,
         body,
+        client_message_id: Some(client_message_id),
         at: now,
     };
-    conversations::message_added(&mut tx, db.backend, &added).await?;
-    let message = inbox::timeline_message(&mut tx, &id).await?;
+    let message = conversations::message_added(&mut tx, db.backend, &added).await?;
     tx.commit().await?;
     db.announce(tenant_id);
     Ok(message)

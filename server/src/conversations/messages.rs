@@ -2,7 +2,7 @@
 //! and the list columns and event each one brings.
 
 use shared::api::{Author, Channel, MessageView};
-use shared::dashboard::DashboardEvent;
+use shared::dashboard::{DashboardEvent, TimelineMessage};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -90,7 +90,10 @@ pub async fn insert_visitor_message(
             message_id: &id,
             seq,
             author: Author::Visitor,
+            author_name: None,
+            channel: Channel::Web,
             body,
+            client_message_id: Some(client_message_id),
             at: now,
         };
         message_added(&mut tx, db.backend, &added).await?;
@@ -118,17 +121,38 @@ pub struct Added<'a> {
     pub message_id: &'a str,
     pub seq: i64,
     pub author: Author,
+    /// The teammate's or the assistant's name, shown with the message.
+    pub author_name: Option<&'a str>,
+    pub channel: Channel,
     pub body: &'a str,
+    pub client_message_id: Option<&'a str>,
     pub at: i64,
 }
 
+impl Added<'_> {
+    /// The message as the timeline shows it: everything is known, nothing to read back.
+    fn timeline(&self) -> TimelineMessage {
+        TimelineMessage {
+            id: self.message_id.to_owned(),
+            conversation_id: self.conversation_id.to_owned(),
+            author: self.author,
+            author_name: self.author_name.map(str::to_owned),
+            channel: self.channel,
+            body: self.body.to_owned(),
+            created_at: self.at,
+            client_message_id: self.client_message_id.map(str::to_owned),
+        }
+    }
+}
+
 /// Brings the conversation's list columns up to date with a message inserted in this
-/// transaction, then records the `message_created` event (with the conversation as it now is).
+/// transaction, then records the `message_created` event (with the conversation as it now is);
+/// answers the message as the timeline shows it.
 pub async fn message_added(
     conn: &mut AnyConnection,
     backend: Backend,
     added: &Added<'_>,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<TimelineMessage> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     sqlx::query(
         "UPDATE conversations SET
@@ -151,15 +175,14 @@ pub async fn message_added(
     .bind(added.conversation_id)
     .execute(&mut *conn)
     .await?;
-    let message = inbox::timeline_message(conn, added.message_id).await?;
     let conversation = inbox::event_summary(conn, added.tenant_id, added.conversation_id).await?;
     let event = DashboardEvent::MessageCreated {
         conversation_id: added.conversation_id.to_owned(),
-        message,
+        message: added.timeline(),
         conversation,
     };
     events::record(conn, backend, added.tenant_id, added.session_id, &event).await?;
-    Ok(())
+    Ok(added.timeline())
 }
 
 pub async fn find_by_client_message_id(
@@ -266,7 +289,10 @@ pub async fn insert_reply(
         message_id: &id,
         seq,
         author: reply.author,
+        author_name: reply.author_name,
+        channel: Channel::Web,
         body: reply.body,
+        client_message_id: None,
         at: now,
     };
     message_added(&mut tx, db.backend, &added).await?;
