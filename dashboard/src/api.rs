@@ -66,26 +66,16 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
     value.trim().parse().ok()
 }
 
-/// What a teammate can do to a conversation; each is `POST /conversations/{id}/{path}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    TakeOver,
-    HandBack,
-    Resolve,
-    Reopen,
+pub use shared::dashboard::ConversationAction as Action;
+
+/// How the dashboard shows an action.
+pub trait ActionView {
+    fn label(self) -> &'static str;
+    fn test_id(self) -> &'static str;
 }
 
-impl Action {
-    pub fn path(self) -> &'static str {
-        match self {
-            Self::TakeOver => "takeover",
-            Self::HandBack => "handback",
-            Self::Resolve => "resolve",
-            Self::Reopen => "reopen",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
+impl ActionView for Action {
+    fn label(self) -> &'static str {
         match self {
             Self::TakeOver => "Take over",
             Self::HandBack => "Hand back to AI",
@@ -94,22 +84,12 @@ impl Action {
         }
     }
 
-    pub fn test_id(self) -> &'static str {
+    fn test_id(self) -> &'static str {
         match self {
             Self::TakeOver => "action-takeover",
             Self::HandBack => "action-handback",
             Self::Resolve => "action-resolve",
             Self::Reopen => "action-reopen",
-        }
-    }
-
-    /// The actions that make sense for a conversation as it stands.
-    pub fn available(conversation: &shared::dashboard::ConversationSummary) -> &'static [Action] {
-        use shared::api::ConversationStatus::Resolved;
-        match (conversation.status, conversation.ai_paused) {
-            (Resolved, _) => &[Self::Reopen],
-            (_, false) => &[Self::TakeOver, Self::Resolve],
-            (_, true) => &[Self::HandBack, Self::Resolve],
         }
     }
 }

@@ -6,7 +6,8 @@
 //! - `GET /conversations?`[`ConversationQuery`] → [`ConversationPage`].
 //! - `GET /conversations/{id}` → [`ConversationDetail`] (and marks it read for the user).
 //! - `POST /conversations/{id}/messages` [`AgentReply`] → [`TimelineMessage`].
-//! - `POST /conversations/{id}/{takeover|handback|resolve|reopen}` → [`ConversationSummary`].
+//! - `POST /conversations/{id}/{takeover|handback|resolve|reopen}` ([`ConversationAction`]) →
+//!   [`ConversationSummary`].
 //! - `POST /conversations/{id}/typing` → 204.
 //! - `GET /assistants` → `Vec<`[`AssistantBrief`]`>` (for the filter).
 //! - `GET /export.csv?`[`ConversationQuery`]`&rows=conversations|messages` → CSV, streamed.
@@ -15,6 +16,41 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Author, Channel, ConversationStatus};
+
+/// What a teammate does to a conversation; each is `POST /conversations/{id}/{path}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationAction {
+    /// A teammate answers from now on; the assistant stops.
+    TakeOver,
+    /// The assistant answers again.
+    HandBack,
+    Resolve,
+    Reopen,
+}
+
+impl ConversationAction {
+    pub const ALL: [Self; 4] = [Self::TakeOver, Self::HandBack, Self::Resolve, Self::Reopen];
+
+    /// The last segment of the action's URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::TakeOver => "takeover",
+            Self::HandBack => "handback",
+            Self::Resolve => "resolve",
+            Self::Reopen => "reopen",
+        }
+    }
+
+    /// The actions that make sense for a conversation as it stands.
+    pub fn available(conversation: &ConversationSummary) -> &'static [Self] {
+        match (conversation.status, conversation.ai_paused) {
+            (ConversationStatus::Resolved, _) => &[Self::Reopen],
+            (_, false) => &[Self::TakeOver, Self::Resolve],
+            (_, true) => &[Self::HandBack, Self::Resolve],
+        }
+    }
+}
 
 /// What a teammate may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::dashboard::{ConversationSummary, TimelineMessage};
 
 use super::reply_box::ReplyBox;
-use crate::api::Action;
+use crate::api::{Action, ActionView};
 use crate::desk::Desk;
 use crate::format::{author_label, channel_label, client_name, status_label};
 use crate::route::Route;

@@ -1,5 +1,6 @@
 //! Visitor sessions and their conversations in the store; the messages are in [`messages`].
 
+pub mod actions;
 mod messages;
 
 use shared::api::{Channel, ConversationStatus};

@@ -11,8 +11,8 @@ use sqlx::Row;
 use tracing::instrument;
 
 use super::DashboardUser;
+use crate::conversations::actions::{self, Action, HandlingError};
 use crate::error::{self, ApiError, AppJson, AppQuery, Result};
-use crate::handling::{self, Action, HandlingError};
 use crate::realtime::TypingItem;
 use crate::search::{self, SearchError};
 use crate::state::AppState;
@@ -67,7 +67,7 @@ pub async fn detail(
     let tenant_id = user.tenant_id();
     // Read first: a socket opened after it then misses nothing of what follows.
     let last_event_seq = events::last_seq(&state.db, tenant_id).await?;
-    if !handling::mark_read(&state.db, tenant_id, &user.user.id, &id).await? {
+    if !actions::mark_read(&state.db, tenant_id, &user.user.id, &id).await? {
         return Err(not_found());
     }
     let mut conn = state.db.pool.acquire().await?;
@@ -127,7 +127,7 @@ pub async fn reply(
     user.require_agent()?;
     let body = error::message_text("body", &request.body)?;
     let client_message_id = error::client_message_id(&request.client_message_id)?;
-    let message = handling::reply(
+    let message = actions::reply(
         &state.db,
         user.tenant_id(),
         &id,
@@ -139,47 +139,17 @@ pub async fn reply(
     Ok((StatusCode::CREATED, AppJson(message)))
 }
 
-async fn act(
-    state: &AppState,
-    user: &DashboardUser,
-    id: &str,
+/// `POST /conversations/{id}/{action}`: applies a teammate's action and answers the
+/// conversation as it now stands.
+pub async fn act(
+    state: AppState,
+    user: DashboardUser,
+    id: String,
     action: Action,
 ) -> Result<AppJson<ConversationSummary>> {
     user.require_agent()?;
-    let summary = handling::apply(&state.db, user.tenant_id(), id, &user.user, action).await?;
+    let summary = actions::apply(&state.db, user.tenant_id(), &id, &user.user, action).await?;
     Ok(AppJson(summary))
-}
-
-pub async fn take_over(
-    State(state): State<AppState>,
-    user: DashboardUser,
-    Path(id): Path<String>,
-) -> Result<AppJson<ConversationSummary>> {
-    act(&state, &user, &id, Action::TakeOver).await
-}
-
-pub async fn hand_back(
-    State(state): State<AppState>,
-    user: DashboardUser,
-    Path(id): Path<String>,
-) -> Result<AppJson<ConversationSummary>> {
-    act(&state, &user, &id, Action::HandBack).await
-}
-
-pub async fn resolve(
-    State(state): State<AppState>,
-    user: DashboardUser,
-    Path(id): Path<String>,
-) -> Result<AppJson<ConversationSummary>> {
-    act(&state, &user, &id, Action::Resolve).await
-}
-
-pub async fn reopen(
-    State(state): State<AppState>,
-    user: DashboardUser,
-    Path(id): Path<String>,
-) -> Result<AppJson<ConversationSummary>> {
-    act(&state, &user, &id, Action::Reopen).await
 }
 
 /// A teammate is typing in the conversation: the visitor's widget and the other dashboards show

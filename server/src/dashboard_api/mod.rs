@@ -5,17 +5,31 @@
 mod conversations;
 mod export;
 mod session;
+mod socket;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, post};
 use axum::Router;
+use shared::dashboard::ConversationAction;
 
-use crate::realtime::dashboard_socket;
 use crate::state::AppState;
 pub use session::{check_same_origin, DashboardUser, COOKIE};
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    for action in ConversationAction::ALL {
+        router = router.route(
+            &format!("/api/dashboard/conversations/{{id}}/{}", action.path()),
+            post(
+                move |State(state): State<AppState>,
+                      user: DashboardUser,
+                      Path(id): Path<String>| {
+                    conversations::act(state, user, id, action)
+                },
+            ),
+        );
+    }
+    router
         .route("/api/dashboard/login", post(session::login))
         .route("/api/dashboard/logout", post(session::logout))
         .route("/api/dashboard/me", get(session::me))
@@ -30,26 +44,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(conversations::reply),
         )
         .route(
-            "/api/dashboard/conversations/{id}/takeover",
-            post(conversations::take_over),
-        )
-        .route(
-            "/api/dashboard/conversations/{id}/handback",
-            post(conversations::hand_back),
-        )
-        .route(
-            "/api/dashboard/conversations/{id}/resolve",
-            post(conversations::resolve),
-        )
-        .route(
-            "/api/dashboard/conversations/{id}/reopen",
-            post(conversations::reopen),
-        )
-        .route(
             "/api/dashboard/conversations/{id}/typing",
             post(conversations::typing),
         )
         .route("/api/dashboard/export.csv", get(export::csv))
-        .route("/api/dashboard/ws", get(dashboard_socket::upgrade))
+        .route("/api/dashboard/ws", get(socket::upgrade))
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
 }

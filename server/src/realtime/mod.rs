@@ -1,5 +1,5 @@
-//! Live updates: the dashboard's WebSocket and the widget's event stream, both fed by one
-//! [`Hub`].
+//! Live updates for the dashboard's WebSocket (`dashboard_api::socket`) and the widget's event
+//! stream (`widget_api::events`), both fed by one [`Hub`]. This module knows no HTTP API.
 //!
 //! The event log in the store is the source of truth ([`crate::events`]). For each tenant with
 //! someone listening, the hub runs one pump that, when woken, reads the log after the last event
@@ -8,9 +8,7 @@
 //! `LISTEN` (commits of other server instances). A subscriber that falls behind the bounded
 //! broadcast buffer is never waited for: it is told it lagged and catches up from the store.
 
-pub mod dashboard_socket;
 mod pg_listener;
-pub mod widget_stream;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};

@@ -8,7 +8,7 @@ use super::sessions::session_not_found;
 use super::WidgetAuth;
 use crate::ai::{ReplyRequest, Turn};
 use crate::assistants::{self, LoadedAssistant};
-use crate::contacts;
+use crate::clients;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{self, ApiError, AppJson, Result};
 use crate::state::AppState;
@@ -114,7 +114,7 @@ async fn answer(
         body: m.body,
     })
     .collect();
-    let visitor_name = contacts::find(&state.db, tenant_id, client_id)
+    let visitor_name = clients::find(&state.db, tenant_id, client_id)
         .await?
         .map(|c| c.name);
     let outcome = state

@@ -6,6 +6,7 @@
 
 mod auth;
 mod chat;
+mod events;
 mod gate;
 mod sessions;
 
@@ -14,7 +15,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put, MethodRouter};
 use axum::{middleware, Router};
 
-use crate::realtime::widget_stream;
 use crate::state::AppState;
 pub use auth::WidgetAuth;
 pub use sessions::session_not_found;
@@ -39,7 +39,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/api/widgets/{tenant_id}/sessions/{session_id}/events",
-            cors(get(widget_stream::events)),
+            cors(get(events::events)),
         )
         .route(
             "/api/widgets/{tenant_id}/sessions/{session_id}/typing",

@@ -11,7 +11,7 @@ use crate::error::{ApiError, AppJson, Result};
 use crate::events;
 use crate::realtime::TypingItem;
 use crate::state::AppState;
-use crate::{assistants, contacts, conversations};
+use crate::{assistants, clients, conversations};
 use shared::api::Author;
 use shared::dashboard::Typing;
 
@@ -66,7 +66,7 @@ pub async fn set_contact(
     let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
         .await?
         .ok_or_else(session_not_found)?;
-    let client = contacts::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?;
+    let client = clients::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?;
     conversations::link_client(&state.db, &auth.tenant.id, &session.id, &client.id).await?;
     Ok(AppJson(Contact {
         name: client.name,
@@ -84,7 +84,7 @@ pub async fn history(
         .await?
         .ok_or_else(session_not_found)?;
     let contact = match &session.client_id {
-        Some(id) => contacts::find(&state.db, &auth.tenant.id, id)
+        Some(id) => clients::find(&state.db, &auth.tenant.id, id)
             .await?
             .map(|c| Contact {
                 name: c.name,
@@ -127,7 +127,7 @@ pub async fn typing(
         return Ok(StatusCode::NO_CONTENT);
     };
     let name = match &session.client_id {
-        Some(id) => contacts::find(&state.db, &auth.tenant.id, id)
+        Some(id) => clients::find(&state.db, &auth.tenant.id, id)
             .await?
             .map(|c| c.name),
         None => None,

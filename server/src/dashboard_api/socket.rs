@@ -19,12 +19,12 @@ use shared::dashboard::SocketFrame;
 use tokio::sync::broadcast;
 use tracing::instrument;
 
-use super::{FeedItem, Subscription, PAGE};
+use super::{check_same_origin, DashboardUser};
 use crate::accounts;
-use crate::dashboard_api::{check_same_origin, DashboardUser};
 use crate::db::Db;
 use crate::error::{AppQuery, Result};
 use crate::events;
+use crate::realtime::{FeedItem, Subscription, PAGE};
 use crate::state::AppState;
 
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);

@@ -17,11 +17,11 @@ use shared::dashboard::DashboardEvent;
 use tokio::sync::{broadcast, mpsc};
 use tracing::instrument;
 
-use super::{FeedItem, PAGE};
+use super::{session_not_found, WidgetAuth};
 use crate::error::{AppQuery, Result};
 use crate::events::{self, StoredEvent};
+use crate::realtime::{FeedItem, PAGE};
 use crate::state::AppState;
-use crate::widget_api::{session_not_found, WidgetAuth};
 use crate::{conversations, db::Db};
 
 #[derive(Deserialize)]

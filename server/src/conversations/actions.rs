@@ -10,15 +10,7 @@ use crate::conversations::{self, Added};
 use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db};
 use crate::{events, inbox};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// A teammate answers from now on; the assistant stops.
-    TakeOver,
-    /// The assistant answers again.
-    HandBack,
-    Resolve,
-    Reopen,
-}
+pub use shared::dashboard::ConversationAction as Action;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlingError {
