@@ -1,5 +1,6 @@
 //! Assistants and their knowledge entries, as stored per tenant.
 
+use shared::dashboard::AssistantBrief;
 use sqlx::Row;
 
 use crate::ai::{Assistant, AssistantSeed, KnowledgeEntry};
@@ -92,4 +93,20 @@ pub async fn load_default(db: &Db, tenant_id: &str) -> sqlx::Result<Option<Loade
         assistant,
         knowledge,
     }))
+}
+
+/// The tenant's assistants by name, as the dashboard's filter lists them.
+pub async fn briefs(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<AssistantBrief>> {
+    sqlx::query("SELECT id, name FROM assistants WHERE tenant_id = $1 ORDER BY name")
+        .bind(tenant_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AssistantBrief {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
 }

@@ -6,9 +6,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use shared::dashboard::DashboardEvent;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::broadcast;
+
+use crate::events;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -99,11 +102,9 @@ impl Db {
             .context("running database migrations")
     }
 
-    /// Tells this process's realtime subscribers that `tenant_id` has new events. Call after
-    /// committing a transaction that recorded some.
-    pub fn announce(&self, tenant_id: &str) {
-        // No receiver just means nobody is listening yet.
-        let _ = self.announcements.send(tenant_id.to_owned());
+    /// Answers when the database does (the health check).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }
 
     pub fn announcements(&self) -> broadcast::Receiver<String> {
@@ -113,12 +114,73 @@ impl Db {
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads first and writes later can fail with "database is
     /// locked" under concurrency instead of waiting its turn.
-    pub async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Any>> {
+    pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
         let statement = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        self.pool.begin_with(statement).await
+        Ok(WriteTx {
+            tx: self.pool.begin_with(statement).await?,
+            backend: self.backend,
+            announcements: self.announcements.clone(),
+            recorded: Vec::new(),
+        })
+    }
+}
+
+/// A write transaction that appends to tenants' event logs with [`WriteTx::record_event`] and,
+/// once it commits, wakes this process's realtime subscribers of those tenants: announcing is
+/// done by construction, not remembered at each call site. Dropped without commit, it rolls
+/// back and announces nothing. Derefs to the connection for the transaction's own queries.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    announcements: broadcast::Sender<String>,
+    /// Tenants whose event log this transaction appended to.
+    recorded: Vec<String>,
+}
+
+impl WriteTx {
+    /// Appends `event` to the tenant's log inside this transaction and returns its number.
+    pub async fn record_event(
+        &mut self,
+        tenant_id: &str,
+        session_id: Option<&str>,
+        event: &DashboardEvent,
+    ) -> sqlx::Result<i64> {
+        let seq = events::append(&mut self.tx, self.backend, tenant_id, session_id, event).await?;
+        if !self.recorded.iter().any(|t| t == tenant_id) {
+            self.recorded.push(tenant_id.to_owned());
+        }
+        Ok(seq)
+    }
+
+    /// Commits, then announces every tenant that got events.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await?;
+        for tenant_id in self.recorded {
+            // No receiver just means nobody is listening yet.
+            let _ = self.announcements.send(tenant_id);
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
     }
 }
 

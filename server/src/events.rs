@@ -3,8 +3,9 @@
 //! change does. Numbers are dense per tenant (1, 2, 3...) and commit in order: taking the next
 //! number locks the tenant's row until commit. A reader that saw `n` resumes with `after = n`.
 //!
-//! After commit, [`crate::db::Db::announce`] wakes this process's subscribers; on PostgreSQL the
-//! `pg_notify` sent with the transaction wakes every other server instance as well.
+//! Events are appended through [`crate::db::WriteTx::record_event`], whose commit wakes this
+//! process's subscribers; on PostgreSQL the `pg_notify` sent with the transaction wakes every
+//! other server instance as well.
 
 use std::sync::Arc;
 
@@ -29,8 +30,9 @@ pub struct StoredEvent {
     pub frame: Utf8Bytes,
 }
 
-/// Appends an event inside the caller's transaction and returns its number.
-pub async fn record(
+/// Appends an event inside the caller's transaction and returns its number. Only
+/// [`crate::db::WriteTx::record_event`] calls this, so that every append is announced on commit.
+pub(crate) async fn append(
     conn: &mut AnyConnection,
     backend: Backend,
     tenant_id: &str,

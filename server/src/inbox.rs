@@ -130,6 +130,55 @@ pub async fn timeline_message(
     timeline_from_row(&row)
 }
 
+/// The newest `limit` messages of a conversation, oldest first.
+pub async fn timeline(
+    conn: &mut AnyConnection,
+    conversation_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<TimelineMessage>> {
+    let sql = format!(
+        "SELECT {TIMELINE_COLUMNS} FROM messages m WHERE m.conversation_id = $1
+         ORDER BY m.seq DESC LIMIT $2"
+    );
+    let mut messages = sqlx::query(&sql)
+        .bind(conversation_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(timeline_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    messages.reverse();
+    Ok(messages)
+}
+
+/// The client's other conversations (all but `except`), newest activity first, as `user_id`
+/// sees them.
+pub async fn client_conversations(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+    client_id: &str,
+    except: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ConversationSummary>> {
+    let sql = format!(
+        "{SUMMARY_SELECT} WHERE c.client_id = $2 AND c.tenant_id = $3 AND c.id <> $4
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT $5"
+    );
+    sqlx::query(&sql)
+        .bind(user_id)
+        .bind(client_id)
+        .bind(tenant_id)
+        .bind(except)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(summary_from_row)
+        .collect()
+}
+
 /// The first `PREVIEW_CHARS` characters, cut on a character boundary.
 pub fn preview(body: &str) -> &str {
     match body.char_indices().nth(PREVIEW_CHARS) {

@@ -224,7 +224,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+    match state.db.ping().await {
         Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use crate::accounts::User;
 use crate::conversations::{self, Added};
 use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db};
-use crate::{events, inbox};
+use crate::inbox;
 
 pub use shared::dashboard::ConversationAction as Action;
 
@@ -107,16 +107,9 @@ pub async fn apply(
     }
     let conversation = inbox::event_summary(&mut tx, tenant_id, conversation_id).await?;
     let event = DashboardEvent::ConversationUpdated { conversation };
-    events::record(
-        &mut tx,
-        db.backend,
-        tenant_id,
-        current.session_id.as_deref(),
-        &event,
-    )
-    .await?;
+    tx.record_event(tenant_id, current.session_id.as_deref(), &event)
+        .await?;
     tx.commit().await?;
-    db.announce(tenant_id);
     tracing::info!(conversation = %conversation_id, user = %user.id, ?action, "conversation handled");
     Ok(summary_for(db, tenant_id, conversation_id, user).await?)
 }
@@ -193,9 +186,8 @@ pub async fn reply(
         client_message_id: Some(client_message_id),
         at: now,
     };
-    let message = conversations::message_added(&mut tx, db.backend, &added).await?;
+    let message = conversations::message_added(&mut tx, &added).await?;
     tx.commit().await?;
-    db.announce(tenant_id);
     Ok(message)
 }
 

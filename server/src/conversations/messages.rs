@@ -4,10 +4,10 @@
 use shared::api::{Author, Channel, MessageView};
 use shared::dashboard::{DashboardEvent, TimelineMessage};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
-use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Backend, Db};
-use crate::{events, inbox};
+use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db, WriteTx};
+use crate::inbox;
 
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
@@ -96,7 +96,7 @@ pub async fn insert_visitor_message(
             client_message_id: Some(client_message_id),
             at: now,
         };
-        message_added(&mut tx, db.backend, &added).await?;
+        message_added(&mut tx, &added).await?;
         sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(session_id)
@@ -104,9 +104,6 @@ pub async fn insert_visitor_message(
             .await?;
     }
     tx.commit().await?;
-    if seq.is_some() {
-        db.announce(tenant_id);
-    }
     find_by_client_message_id(db, session_id, client_message_id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
@@ -148,11 +145,7 @@ impl Added<'_> {
 /// Brings the conversation's list columns up to date with a message inserted in this
 /// transaction, then records the `message_created` event (with the conversation as it now is);
 /// answers the message as the timeline shows it.
-pub async fn message_added(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    added: &Added<'_>,
-) -> sqlx::Result<TimelineMessage> {
+pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<TimelineMessage> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     sqlx::query(
         "UPDATE conversations SET
@@ -173,15 +166,16 @@ pub async fn message_added(
     .bind(added.body)
     .bind(added.seq)
     .bind(added.conversation_id)
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await?;
-    let conversation = inbox::event_summary(conn, added.tenant_id, added.conversation_id).await?;
+    let conversation = inbox::event_summary(tx, added.tenant_id, added.conversation_id).await?;
     let event = DashboardEvent::MessageCreated {
         conversation_id: added.conversation_id.to_owned(),
         message: added.timeline(),
         conversation,
     };
-    events::record(conn, backend, added.tenant_id, added.session_id, &event).await?;
+    tx.record_event(added.tenant_id, added.session_id, &event)
+        .await?;
     Ok(added.timeline())
 }
 
@@ -295,9 +289,8 @@ pub async fn insert_reply(
         client_message_id: None,
         at: now,
     };
-    message_added(&mut tx, db.backend, &added).await?;
+    message_added(&mut tx, &added).await?;
     tx.commit().await?;
-    db.announce(reply.tenant_id);
     find_reply(db, &reply.reply_to.id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)

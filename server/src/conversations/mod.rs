@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::{decode_error, new_id, now_ms, Db};
-use crate::{events, inbox};
+use crate::inbox;
 pub use messages::*;
 
 #[derive(Debug, Clone)]
@@ -106,10 +106,9 @@ pub async fn link_client(
     if let Some(conversation_id) = open {
         let conversation = inbox::event_summary(&mut tx, tenant_id, &conversation_id).await?;
         let event = DashboardEvent::ConversationUpdated { conversation };
-        events::record(&mut tx, db.backend, tenant_id, Some(session_id), &event).await?;
+        tx.record_event(tenant_id, Some(session_id), &event).await?;
     }
     tx.commit().await?;
-    db.announce(tenant_id);
     Ok(())
 }
 
@@ -152,12 +151,10 @@ pub async fn open_for_session(
     if inserted == 1 {
         let conversation = inbox::event_summary(&mut tx, tenant_id, &id).await?;
         let event = DashboardEvent::ConversationCreated { conversation };
-        events::record(&mut tx, db.backend, tenant_id, Some(&session.id), &event).await?;
+        tx.record_event(tenant_id, Some(&session.id), &event)
+            .await?;
     }
     tx.commit().await?;
-    if inserted == 1 {
-        db.announce(tenant_id);
-    }
     let row = sqlx::query(select)
         .bind(&session.id)
         .fetch_one(&db.pool)
@@ -183,4 +180,18 @@ pub async fn find_conversation(db: &Db, conversation_id: &str) -> sqlx::Result<C
         .fetch_one(&db.pool)
         .await?;
     conversation_from_row(&row)
+}
+
+/// The visitor session of a conversation of this tenant (`Some(None)`: a conversation with no
+/// session, such as another channel's); `None` when the tenant has no such conversation.
+pub async fn session_of(
+    db: &Db,
+    tenant_id: &str,
+    conversation_id: &str,
+) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar("SELECT session_id FROM conversations WHERE id = $1 AND tenant_id = $2")
+        .bind(conversation_id)
+        .bind(tenant_id)
+        .fetch_optional(&db.pool)
+        .await
 }

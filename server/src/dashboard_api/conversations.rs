@@ -7,7 +7,6 @@ use shared::dashboard::{
     AgentReply, AssistantBrief, ConversationDetail, ConversationPage, ConversationQuery,
     ConversationSummary, TimelineMessage, Typing,
 };
-use sqlx::Row;
 use tracing::instrument;
 
 use super::DashboardUser;
@@ -16,7 +15,7 @@ use crate::error::{self, ApiError, AppJson, AppQuery, Result};
 use crate::realtime::TypingItem;
 use crate::search::{self, SearchError};
 use crate::state::AppState;
-use crate::{events, inbox};
+use crate::{assistants, conversations, events, inbox};
 
 /// Messages a conversation view loads at most (the newest).
 const TIMELINE_LIMIT: i64 = 1000;
@@ -74,37 +73,18 @@ pub async fn detail(
     let conversation = inbox::summary(&mut conn, tenant_id, &id, &user.user.id)
         .await?
         .ok_or_else(not_found)?;
-    let sql = format!(
-        "SELECT {} FROM messages m WHERE m.conversation_id = $1 ORDER BY m.seq DESC LIMIT $2",
-        inbox::TIMELINE_COLUMNS
-    );
-    let mut messages = sqlx::query(&sql)
-        .bind(&id)
-        .bind(TIMELINE_LIMIT)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(inbox::timeline_from_row)
-        .collect::<sqlx::Result<Vec<TimelineMessage>>>()?;
-    messages.reverse();
+    let messages = inbox::timeline(&mut conn, &id, TIMELINE_LIMIT).await?;
     let other_conversations = match &conversation.client {
         Some(client) => {
-            let sql = format!(
-                "{} WHERE c.client_id = $2 AND c.tenant_id = $3 AND c.id <> $4
-                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT $5",
-                inbox::SUMMARY_SELECT
-            );
-            sqlx::query(&sql)
-                .bind(&user.user.id)
-                .bind(&client.id)
-                .bind(tenant_id)
-                .bind(&id)
-                .bind(OTHER_CONVERSATIONS)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(inbox::summary_from_row)
-                .collect::<sqlx::Result<Vec<_>>>()?
+            inbox::client_conversations(
+                &mut conn,
+                tenant_id,
+                &user.user.id,
+                &client.id,
+                &id,
+                OTHER_CONVERSATIONS,
+            )
+            .await?
         }
         None => Vec::new(),
     };
@@ -160,13 +140,9 @@ pub async fn typing(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     user.require_agent()?;
-    let session_id: Option<Option<String>> =
-        sqlx::query_scalar("SELECT session_id FROM conversations WHERE id = $1 AND tenant_id = $2")
-            .bind(&id)
-            .bind(user.tenant_id())
-            .fetch_optional(&state.db.pool)
-            .await?;
-    let session_id = session_id.ok_or_else(not_found)?;
+    let session_id = conversations::session_of(&state.db, user.tenant_id(), &id)
+        .await?
+        .ok_or_else(not_found)?;
     let item = TypingItem::new(
         session_id,
         Typing {
@@ -184,18 +160,6 @@ pub async fn assistants(
     State(state): State<AppState>,
     user: DashboardUser,
 ) -> Result<AppJson<Vec<AssistantBrief>>> {
-    let rows = sqlx::query("SELECT id, name FROM assistants WHERE tenant_id = $1 ORDER BY name")
-        .bind(user.tenant_id())
-        .fetch_all(&state.db.pool)
-        .await?;
-    let assistants = rows
-        .iter()
-        .map(|r| {
-            Ok(AssistantBrief {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-            })
-        })
-        .collect::<sqlx::Result<Vec<_>>>()?;
+    let assistants = assistants::briefs(&state.db, user.tenant_id()).await?;
     Ok(AppJson(assistants))
 }

@@ -4,7 +4,7 @@
 //! The event log in the store is the source of truth ([`crate::events`]). For each tenant with
 //! someone listening, the hub runs one pump that, when woken, reads the log after the last event
 //! it forwarded and broadcasts what it finds, in order, to every subscriber of this process.
-//! Wake-ups come from this process's commits ([`Db::announce`]) and, on PostgreSQL, from
+//! Wake-ups come from this process's commits ([`crate::db::WriteTx::commit`]) and, on PostgreSQL, from
 //! `LISTEN` (commits of other server instances). A subscriber that falls behind the bounded
 //! broadcast buffer is never waited for: it is told it lagged and catches up from the store.
 

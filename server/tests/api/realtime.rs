@@ -328,11 +328,8 @@ async fn a_subscriber_that_falls_behind_is_told_so_and_the_store_replays_everyth
             .await
             .unwrap();
         let event = DashboardEvent::ConversationUpdated { conversation };
-        events::record(&mut tx, app.db.backend, &app.tenant.id, None, &event)
-            .await
-            .unwrap();
+        tx.record_event(&app.tenant.id, None, &event).await.unwrap();
         tx.commit().await.unwrap();
-        app.db.announce(&app.tenant.id);
     }
     // Meanwhile a live socket got every one of them, in order.
     let agent = app.teammate(Role::Agent).await;
