@@ -9,125 +9,25 @@
 //! message's event. Then it measures the server's resident memory with `--sockets` and with
 //! `--idle` idle sockets open. Client and server share the machine's cores.
 
+mod support;
+
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use support::{mib, Latencies, ServerProcess};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-const ADMIN_PASSWORD: &str = "bench-admin-password";
+const USAGE: &str = "[--sockets 1000] [--idle 10000] [--rate 20] [--secs 10]";
 
 struct Args {
     sockets: usize,
     idle: usize,
     rate: u64,
     secs: u64,
-}
-
-fn args() -> Args {
-    let mut args = Args {
-        sockets: 1000,
-        idle: 10_000,
-        rate: 20,
-        secs: 10,
-    };
-    let list: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < list.len() {
-        let value = list.get(i + 1).and_then(|v| v.parse::<u64>().ok());
-        match (list[i].as_str(), value) {
-            ("--sockets", Some(v)) => args.sockets = v as usize,
-            ("--idle", Some(v)) => args.idle = v as usize,
-            ("--rate", Some(v)) => args.rate = v.max(1),
-            ("--secs", Some(v)) => args.secs = v.max(1),
-            _ => {
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
-    args
-}
-
-struct Server {
-    child: Child,
-    address: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    }
-}
-
-async fn start_server() -> Server {
-    let data = tempfile::tempdir().expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("LIVECHAT_LISTEN", format!("127.0.0.1:{port}"))
-        .env("LIVECHAT_DEMO_LISTEN", "off")
-        .env("LIVECHAT_SEED_DEMO", "true")
-        .env("LIVECHAT_DEMO_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("LIVECHAT_DATA_DIR", data.path())
-        .env("LIVECHAT_MESSAGES_PER_MINUTE", "100000")
-        .env("LIVECHAT_MESSAGE_BURST", "100000")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start the server binary");
-    let address = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http
-            .get(format!("{address}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Server {
-        child,
-        address,
-        _data: data,
-    }
-}
-
-async fn sign_in(http: &reqwest::Client, address: &str) -> String {
-    let response = http
-        .post(format!("{address}/api/dashboard/login"))
-        .json(&json!({"email": "admin@northwind.example", "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert!(response.status().is_success(), "login failed");
-    let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
-    cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
 type Socket =
@@ -158,29 +58,25 @@ async fn open_many(address: &str, cookie: &str, n: usize) -> Vec<Socket> {
     sockets
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 #[tokio::main]
-async fn main() {
-    let args = args();
-    let server = start_server().await;
+async fn main() -> anyhow::Result<()> {
+    let flags = support::Flags::parse(USAGE)?;
+    let args = Args {
+        sockets: flags.get("--sockets", 1000)?,
+        idle: flags.get("--idle", 10_000)?,
+        rate: flags.get("--rate", 20_u64)?.max(1),
+        secs: flags.get("--secs", 10_u64)?.max(1),
+    };
+    let server = ServerProcess::start(None, &[]).await?;
     let http = reqwest::Client::new();
-    let cookie = sign_in(&http, &server.address).await;
-    let credentials: Value = serde_json::from_str(
-        &std::fs::read_to_string(server._data.path().join("demo-credentials.json"))
-            .expect("demo credentials"),
+    let cookie = support::sign_in(
+        &http,
+        &server.address,
+        "admin@northwind.example",
+        support::DEMO_ADMIN_PASSWORD,
     )
-    .expect("credentials JSON");
-    let token = credentials["widgetToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    .await?;
+    let token = server.widget_token()?;
     let rss_start = server.rss_kib();
 
     // --- Delivery latency with `sockets` dashboards open.
@@ -193,8 +89,8 @@ async fn main() {
     for mut socket in sockets {
         let sent_at = sent_at.clone();
         readers.push(tokio::spawn(async move {
-            let mut delays = Vec::with_capacity(total);
-            while delays.len() < total {
+            let mut delays = Latencies::default();
+            while (delays.len() as usize) < total {
                 let Ok(Some(Ok(message))) =
                     tokio::time::timeout(Duration::from_secs(30), socket.next()).await
                 else {
@@ -220,7 +116,7 @@ async fn main() {
                     .to_owned();
                 let sent = sent_at.lock().expect("lock").get(&key).copied();
                 if let Some(sent) = sent {
-                    delays.push(received.duration_since(sent).as_secs_f64() * 1000.0);
+                    delays.record(received.duration_since(sent));
                 }
             }
             let _ = socket.close(None).await;
@@ -273,16 +169,15 @@ async fn main() {
         }
     }
     let send_secs = started.elapsed().as_secs_f64();
-    let mut delays = Vec::new();
+    let mut delays = Latencies::default();
     let mut incomplete = 0;
     for reader in readers {
         let got = reader.await.unwrap_or_default();
-        if got.len() < total {
+        if (got.len() as usize) < total {
             incomplete += 1;
         }
-        delays.extend(got);
+        delays.add(&got);
     }
-    delays.sort_by(f64::total_cmp);
     let expected = args.sockets * total;
 
     // --- Memory with idle sockets.
@@ -316,37 +211,32 @@ async fn main() {
     );
     println!(
         "| delivery latency p50 | {:.1} ms |",
-        percentile(&delays, 50.0)
+        delays.percentile_ms(50.0)
     );
     println!(
         "| delivery latency p99 | {:.1} ms |",
-        percentile(&delays, 99.0)
+        delays.percentile_ms(99.0)
     );
-    println!(
-        "| delivery latency max | {:.1} ms |",
-        percentile(&delays, 100.0)
-    );
-    println!(
-        "| server RSS at start | {:.1} MiB |",
-        rss_start as f64 / 1024.0
-    );
+    println!("| delivery latency max | {:.1} ms |", delays.max_ms());
+    println!("| server RSS at start | {:.1} MiB |", mib(rss_start));
     println!(
         "| server RSS, {} sockets open, before traffic | {:.1} MiB |",
         args.sockets,
-        rss_busy_open as f64 / 1024.0
+        mib(rss_busy_open)
     );
     println!(
         "| server RSS after the traffic, sockets closed | {:.1} MiB |",
-        rss_after_busy as f64 / 1024.0
+        mib(rss_after_busy)
     );
     println!(
         "| server RSS, {} idle sockets | {:.1} MiB |",
         args.sockets,
-        rss_idle_small as f64 / 1024.0
+        mib(rss_idle_small)
     );
     println!(
         "| server RSS, {} idle sockets | {:.1} MiB |",
         args.idle.max(args.sockets),
-        rss_idle_big as f64 / 1024.0
+        mib(rss_idle_big)
     );
+    Ok(())
 }

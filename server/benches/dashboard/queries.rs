@@ -13,11 +13,12 @@ use shared::dashboard::ConversationQuery;
 use sqlx::Row;
 
 use crate::seed::{Vocabulary, FIRST_NAMES, INTENTS, LAST_NAMES};
+use crate::support::Latencies;
 
 /// One kind of query and its measured latencies.
 pub struct Kind {
     pub name: &'static str,
-    pub latencies: Vec<Duration>,
+    pub latencies: Latencies,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -111,11 +112,12 @@ pub async fn measure(
     let mut kinds: Vec<Kind> = Vec::new();
     let mut record =
         |name: &'static str, took: Duration| match kinds.iter_mut().find(|k| k.name == name) {
-            Some(kind) => kind.latencies.push(took),
-            None => kinds.push(Kind {
-                name,
-                latencies: vec![took],
-            }),
+            Some(kind) => kind.latencies.record(took),
+            None => {
+                let mut latencies = Latencies::default();
+                latencies.record(took);
+                kinds.push(Kind { name, latencies });
+            }
         };
     for (name, query) in mix {
         let start = Instant::now();

@@ -1,14 +1,15 @@
 //! Load benchmark: the real widget chat flow (embedded AI, SQLite) against a bare axum handler
 //! doing one SQLite INSERT per request, both in-process on real sockets. Prints figures only.
 //!
-//! `cargo run --release -p server --bin bench -- --sessions 1,50,500 --messages 20 --db-connections 8`
+//! `cargo bench -p server --bench chat -- --sessions 1,50,500 --messages 20 --db-connections 8`
+
+mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,11 +18,11 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use server::config::{Config, Sources};
 use server::startup::Application;
-use server::{ai, assistants, tenants};
 use shared::api::ChatRequest;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use support::{temp_dir, Latencies};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Barrier};
 
@@ -57,38 +58,15 @@ struct Args {
     db_connections: u32,
 }
 
+const USAGE: &str = "[--sessions 1,50,500] [--messages 20] [--db-connections 8]";
+
 fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        sessions: vec![1, 50, 500],
-        messages: 20,
-        db_connections: 8,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--sessions" => {
-                args.sessions = value()?
-                    .split(',')
-                    .map(|s| {
-                        s.trim()
-                            .parse()
-                            .context("--sessions: comma-separated counts")
-                    })
-                    .collect::<anyhow::Result<_>>()?;
-            }
-            "--messages" => args.messages = value()?.parse().context("--messages")?,
-            "--db-connections" => {
-                args.db_connections = value()?.parse().context("--db-connections")?
-            }
-            "-h" | "--help" => {
-                println!("bench [--sessions 1,50,500] [--messages 20] [--db-connections 8]");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other} (try --help)"),
-        }
-    }
-    Ok(args)
+    let flags = support::Flags::parse(USAGE)?;
+    Ok(Args {
+        sessions: flags.list("--sessions", &[1, 50, 500])?,
+        messages: flags.get("--messages", 20)?,
+        db_connections: flags.get("--db-connections", 8)?,
+    })
 }
 
 /// Where a session sends its messages.
@@ -102,7 +80,7 @@ enum Target {
 
 #[derive(Default)]
 struct Outcome {
-    latencies: Vec<Duration>,
+    latencies: Latencies,
     errors: usize,
     setup_errors: usize,
     first_error: Option<String>,
@@ -119,7 +97,7 @@ impl Outcome {
     }
 
     fn merge(&mut self, other: Self) {
-        self.latencies.extend(other.latencies);
+        self.latencies.add(&other.latencies);
         self.errors += other.errors;
         self.setup_errors += other.setup_errors;
         self.emfile |= other.emfile;
@@ -215,7 +193,7 @@ async fn run_session(
         };
         let started = Instant::now();
         match call(request.json(&body)).await {
-            Ok(_) => out.latencies.push(started.elapsed()),
+            Ok(_) => out.latencies.record(started.elapsed()),
             Err(e) => {
                 out.errors += 1;
                 out.fail(e);
@@ -256,17 +234,6 @@ async fn drive(
     total
 }
 
-/// A fresh, empty folder under the system temp dir.
-fn temp_dir(label: &str) -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "livechat-bench-{}-{label}-{:016x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
-}
-
 async fn bench_real(
     http: &reqwest::Client,
     args: &Args,
@@ -302,21 +269,10 @@ async fn bench_real(
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    let tenant = tenants::create_tenant(
-        &db,
-        &tenants::NewTenant {
-            id: None,
-            name: "Bench shop".into(),
-            company_name: "Northwind Coffee Roasters".into(),
-            primary_color: "#6b3e26".into(),
-            allowed_origins: vec!["*".into()],
-        },
-    )
-    .await?;
-    assistants::create(&db, &tenant.id, &ai::demo_assistant(), true).await?;
-    let token = tenants::issue_widget_token(&db, &tenant.id, "bench", None).await?;
+    let (tenant_id, _) = support::new_tenant(&db, "Northwind Coffee Roasters", 1).await?;
+    let token = server::tenants::issue_widget_token(&db, &tenant_id, "bench", None).await?;
     let target = Target::Real {
-        api: format!("{base}/api/widgets/{}", tenant.id),
+        api: format!("{base}/api/widgets/{tenant_id}"),
         token: token.token.into(),
     };
     let outcome = drive(http, &target, "real", sessions, args.messages).await;
@@ -395,16 +351,6 @@ async fn bench_ceiling(
     Ok(outcome)
 }
 
-/// Nearest-rank percentile of sorted latencies, in milliseconds.
-fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    // Rank is in 1..=len; the float-to-int cast saturates and the clamp keeps it in range.
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1].as_secs_f64() * 1000.0
-}
-
 struct Row {
     scenario: &'static str,
     sessions: usize,
@@ -412,8 +358,7 @@ struct Row {
 }
 
 impl Row {
-    fn new(scenario: &'static str, sessions: usize, mut outcome: Outcome) -> Self {
-        outcome.latencies.sort_unstable();
+    fn new(scenario: &'static str, sessions: usize, outcome: Outcome) -> Self {
         Self {
             scenario,
             sessions,
@@ -436,18 +381,18 @@ impl Row {
 
     fn print(&self) {
         let o = &self.outcome;
-        let sent = o.latencies.len() + o.errors;
-        let p = |q| percentile_ms(&o.latencies, q);
+        let sent = o.latencies.len() as usize + o.errors;
+        let p = |q| o.latencies.percentile_ms(q);
         let line = format!(
             "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
             self.scenario,
             self.sessions,
             sent,
             o.errors,
-            p(0.50),
-            p(0.90),
-            p(0.99),
-            p(1.0)
+            p(50.0),
+            p(90.0),
+            p(99.0),
+            p(100.0)
         );
         println!("{line} {:.0} |", self.throughput());
     }
@@ -463,13 +408,9 @@ fn open_files_limit() -> Option<u64> {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let cpus = support::cpus();
     let max_sessions = args.sessions.iter().copied().max().unwrap_or(0);
-    let build = if cfg!(debug_assertions) {
-        "DEBUG (numbers not meaningful; use --release)"
-    } else {
-        "release"
-    };
+    let build = support::build_kind();
     println!(
         "# livechat bench
 - CPUs (available_parallelism): {cpus}; build: {build}; tokio multi-thread runtime, client and servers in one process
@@ -522,7 +463,7 @@ async fn main() -> anyhow::Result<()> {
     println!("|---:|---:|---:|---:|---:|");
     for pair in rows.chunks(2) {
         if let [real, ceiling] = pair {
-            let p50 = |r: &Row| percentile_ms(&r.outcome.latencies, 0.5);
+            let p50 = |r: &Row| r.outcome.latencies.percentile_ms(50.0);
             println!(
                 "| {} | {:.0} | {:.0} | {:.1}% | {:.1}x |{}",
                 real.sessions,

@@ -3,12 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
-use serde_json::json;
+use anyhow::bail;
 use server::accounts::{self, Password};
 use server::db::Db;
 use shared::dashboard::Role;
 use shared::{Email, PersonName};
+
+use crate::support::status_kib;
 
 pub struct ExportFigures {
     pub rows: u64,
@@ -18,25 +19,12 @@ pub struct ExportFigures {
     pub peak_rss_kib: u64,
 }
 
-/// A `kB` line of `/proc/self/status`.
-pub fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Resets VmHWM to the current RSS (Linux `clear_refs` 5), so the peak is the export's own.
 fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-/// Signs in an admin of `tenant_id` and answers the session cookie.
+/// Creates an admin of `tenant_id`, signs in and answers the session cookie.
 pub async fn sign_in(
     http: &reqwest::Client,
     base: &str,
@@ -55,21 +43,7 @@ pub async fn sign_in(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let response = http
-        .post(format!("{base}/api/dashboard/login"))
-        .header("Origin", base)
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await?;
-    if !response.status().is_success() {
-        bail!("login answered {}", response.status());
-    }
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .context("no session cookie")?;
-    Ok(cookie.split(';').next().unwrap_or_default().to_owned())
+    crate::support::sign_in(http, base, &email, password).await
 }
 
 /// Downloads `export.csv?{query}`, counting rows (lines after the header) and bytes.
@@ -80,7 +54,7 @@ pub async fn run(
     query: &str,
 ) -> anyhow::Result<ExportFigures> {
     let peak_reset = reset_peak_rss();
-    let rss_before_kib = status_kib("VmRSS:");
+    let rss_before_kib = status_kib("self", "VmRSS:");
     let start = Instant::now();
     let mut response = http
         .get(format!("{base}/api/dashboard/export.csv?{query}"))
@@ -97,7 +71,11 @@ pub async fn run(
         lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
     }
     let took = start.elapsed();
-    let peak_rss_kib = if peak_reset { status_kib("VmHWM:") } else { 0 };
+    let peak_rss_kib = if peak_reset {
+        status_kib("self", "VmHWM:")
+    } else {
+        0
+    };
     Ok(ExportFigures {
         rows: lines.saturating_sub(1),
         bytes,

@@ -3,24 +3,27 @@
 //! seeded history, on SQLite and, when `TEST_DATABASE_URL`/`DATABASE_URL` points at one,
 //! PostgreSQL. Prints figures only; asserts nothing.
 //!
-//! `cargo run --release -p server --bin bench_dashboard -- --messages 100000,1000000`
+//! `cargo bench -p server --bench dashboard -- --messages 100000,1000000`
 //! Flags: `--backend sqlite|postgres|both`, `--per-kind 30`, `--no-export`, `--no-plans`.
+//! Figures of earlier runs are in `dashboard/RESULTS.md`.
 
+mod support;
+
+#[path = "dashboard/export.rs"]
 mod export;
+#[path = "dashboard/queries.rs"]
 mod queries;
+#[path = "dashboard/seed.rs"]
 mod seed;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use server::config::{Config, Sources};
-use server::db::Db;
 use server::startup::Application;
-use server::{ai, assistants, tenants};
 use shared::dashboard::ConversationQuery;
-use sqlx::{Connection, Executor, PgConnection};
+use support::{Latencies, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -32,146 +35,33 @@ struct Args {
     plans: bool,
 }
 
+const USAGE: &str = "[--messages 100000,1000000] [--backend sqlite|postgres|both] [--per-kind 30] [--no-export] [--no-plans]";
+
 fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        messages: vec![100_000],
-        backends: vec!["sqlite", "postgres"],
-        per_kind: 30,
-        export: true,
-        plans: true,
+    let flags = support::Flags::parse(USAGE)?;
+    let backends = match flags.text("--backend", "both").as_str() {
+        "sqlite" => vec!["sqlite"],
+        "postgres" => vec!["postgres"],
+        "both" => vec!["sqlite", "postgres"],
+        other => bail!("--backend sqlite|postgres|both, not {other}"),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--messages" => {
-                args.messages = value()?
-                    .split(',')
-                    .map(|s| {
-                        s.trim()
-                            .replace('_', "")
-                            .parse()
-                            .context("--messages: counts")
-                    })
-                    .collect::<anyhow::Result<_>>()?;
-            }
-            "--backend" => {
-                args.backends = match value()?.as_str() {
-                    "sqlite" => vec!["sqlite"],
-                    "postgres" => vec!["postgres"],
-                    "both" => vec!["sqlite", "postgres"],
-                    other => bail!("--backend sqlite|postgres|both, not {other}"),
-                }
-            }
-            "--per-kind" => args.per_kind = value()?.parse().context("--per-kind")?,
-            "--no-export" => args.export = false,
-            "--no-plans" => args.plans = false,
-            "-h" | "--help" => {
-                println!(
-                    "bench_dashboard [--messages 100000,1000000] [--backend sqlite|postgres|both] \
-                     [--per-kind 30] [--no-export] [--no-plans]"
-                );
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other} (try --help)"),
-        }
-    }
-    Ok(args)
-}
-
-fn postgres_base_url() -> Option<String> {
-    ["TEST_DATABASE_URL", "DATABASE_URL"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .find(|u| u.starts_with("postgres"))
-}
-
-/// Where one run's data lives, and how to clean it up.
-enum Store {
-    Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Store {
-    async fn create(
-        backend: &str,
-        data_dir: &std::path::Path,
-    ) -> anyhow::Result<Option<(Self, String)>> {
-        if backend == "sqlite" {
-            let path = data_dir.join("bench.db");
-            return Ok(Some((
-                Self::Sqlite(path.clone()),
-                format!("sqlite://{}", path.display()),
-            )));
-        }
-        let Some(admin_url) = postgres_base_url() else {
-            println!("\n(PostgreSQL skipped: set TEST_DATABASE_URL=postgres://...)");
-            return Ok(None);
-        };
-        let name = format!("lc_bench_{:016x}", rand::random::<u64>());
-        let mut admin = PgConnection::connect(&admin_url).await?;
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await?;
-        let url = server::db::with_database_name(&admin_url, &name);
-        Ok(Some((Self::Postgres { admin_url, name }, url)))
-    }
-
-    async fn drop(self) {
-        match self {
-            Self::Sqlite(path) => {
-                let _ = path.parent().map(std::fs::remove_dir_all);
-            }
-            Self::Postgres { admin_url, name } => {
-                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
-                    let _ = admin
-                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                        .await;
-                }
-            }
-        }
-    }
-}
-
-/// Nearest-rank percentile in milliseconds.
-fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1].as_secs_f64() * 1000.0
-}
-
-async fn new_tenant(db: &Db, name: &str) -> anyhow::Result<(String, Vec<String>)> {
-    let tenant = tenants::create_tenant(
-        db,
-        &tenants::NewTenant {
-            id: None,
-            name: name.into(),
-            company_name: name.into(),
-            primary_color: "#6b3e26".into(),
-            allowed_origins: vec!["*".into()],
-        },
-    )
-    .await?;
-    let mut assistant_ids = Vec::new();
-    for i in 0..3 {
-        let assistant = assistants::create(db, &tenant.id, &ai::demo_assistant(), i == 0).await?;
-        assistant_ids.push(assistant);
-    }
-    Ok((tenant.id, assistant_ids))
+    Ok(Args {
+        messages: flags.list("--messages", &[100_000])?,
+        backends,
+        per_kind: flags.get("--per-kind", 30)?,
+        export: !flags.switch("--no-export"),
+        plans: !flags.switch("--no-plans"),
+    })
 }
 
 async fn run(backend: &str, messages: usize, args: &Args) -> anyhow::Result<()> {
-    let data_dir =
-        std::env::temp_dir().join(format!("lc-bench-dashboard-{:016x}", rand::random::<u64>()));
-    std::fs::create_dir_all(&data_dir)?;
-    let Some((store, url)) = Store::create(backend, &data_dir).await? else {
+    let data_dir = support::temp_dir("dashboard")?;
+    let Some((store, url)) = Store::create(backend).await? else {
         let _ = std::fs::remove_dir_all(&data_dir);
         return Ok(());
     };
     let outcome = run_on(backend, &url, &data_dir, messages, args).await;
-    store.drop().await;
+    store.drop_now().await;
     let _ = std::fs::remove_dir_all(&data_dir);
     outcome
 }
@@ -205,8 +95,8 @@ async fn run_on(
     }));
 
     println!("\n## {backend}, {messages} messages\n");
-    let (tenant_id, assistant_ids) = new_tenant(&db, "Bench shop").await?;
-    let (other_id, other_assistants) = new_tenant(&db, "Other shop").await?;
+    let (tenant_id, assistant_ids) = support::new_tenant(&db, "Bench shop", 3).await?;
+    let (other_id, other_assistants) = support::new_tenant(&db, "Other shop", 3).await?;
     let start = Instant::now();
     seed::seed(
         &db,
@@ -258,28 +148,26 @@ async fn run_on(
     let kinds = queries::measure(&db, &tenant_id, &mix).await?;
     println!("\n| query ({backend}, {messages} msgs) | n | p50 ms | p95 ms | max ms |");
     println!("|---|---|---|---|---|");
-    let mut all = Vec::new();
-    for mut kind in kinds {
-        kind.latencies.sort_unstable();
-        let p = |x| percentile_ms(&kind.latencies, x);
+    let mut all = Latencies::default();
+    for kind in kinds {
+        let p = |x| kind.latencies.percentile_ms(x);
         println!(
             "| {} | {} | {:.2} | {:.2} | {:.2} |",
             kind.name,
             kind.latencies.len(),
-            p(0.5),
-            p(0.95),
-            p(1.0)
+            p(50.0),
+            p(95.0),
+            p(100.0)
         );
-        all.extend(kind.latencies);
+        all.add(&kind.latencies);
     }
-    all.sort_unstable();
-    let p = |x| percentile_ms(&all, x);
+    let p = |x| all.percentile_ms(x);
     println!(
         "| **all** | {} | {:.2} | {:.2} | {:.2} |",
         all.len(),
-        p(0.5),
-        p(0.95),
-        p(1.0)
+        p(50.0),
+        p(95.0),
+        p(100.0)
     );
 
     if args.export {
@@ -316,12 +204,8 @@ fn q(text: &str) -> ConversationQuery {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let build = if cfg!(debug_assertions) {
-        "DEBUG build: figures not meaningful, use --release"
-    } else {
-        "release build"
-    };
-    let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let build = support::build_kind();
+    let cpus = support::cpus();
     println!("# Dashboard search and export benchmark\n\n{build}, {cpus} CPUs, query mix of {} per kind.", args.per_kind);
     for &messages in &args.messages {
         for backend in &args.backends {
