@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use crate::ai::{AiConfig, ProviderKind};
+use crate::client_addr::TrustedProxies;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -38,6 +39,8 @@ pub struct Config {
     pub seed_demo: bool,
     pub ai: AiConfig,
     pub limits: Limits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see [`crate::client_addr`]).
+    pub trusted_proxies: TrustedProxies,
     pub log_json: bool,
 }
 
@@ -49,10 +52,26 @@ pub struct Limits {
     pub messages_per_minute: u32,
     /// Messages a visitor session may send in a quick burst.
     pub message_burst: u32,
+    /// Messages one client address may send per minute, sustained, over all its sessions.
+    pub address_messages_per_minute: u32,
+    pub address_message_burst: u32,
+    /// Messages a tenant's widget may receive per minute, sustained: a flood guard.
+    pub tenant_messages_per_minute: u32,
+    pub tenant_message_burst: u32,
+    /// Visitor sessions one client address may start per minute, sustained.
+    pub sessions_per_minute: u32,
+    pub session_burst: u32,
+    /// Visitor sessions a tenant's widget may start per minute, sustained: a flood guard.
+    pub tenant_sessions_per_minute: u32,
+    pub tenant_session_burst: u32,
     /// Dashboard login attempts per minute, sustained, per address and per email.
     pub logins_per_minute: u32,
     /// Dashboard login attempts in a quick burst.
     pub login_burst: u32,
+    /// Widget event streams one visitor session may hold open.
+    pub streams_per_session: usize,
+    /// Widget event streams one tenant may hold open on this server.
+    pub streams_per_tenant: usize,
 }
 
 impl Default for Limits {
@@ -61,8 +80,21 @@ impl Default for Limits {
             max_body_bytes: 32 * 1024,
             messages_per_minute: 30,
             message_burst: 10,
+            // An office or a mobile carrier puts many visitors behind one address: these allow
+            // a few dozen people there chatting at once, and stop one script opening endless
+            // sessions to escape the per-session limit.
+            address_messages_per_minute: 60,
+            address_message_burst: 40,
+            tenant_messages_per_minute: 1200,
+            tenant_message_burst: 2000,
+            sessions_per_minute: 2,
+            session_burst: 30,
+            tenant_sessions_per_minute: 600,
+            tenant_session_burst: 1000,
             logins_per_minute: 5,
             login_burst: 5,
+            streams_per_session: 3,
+            streams_per_tenant: 1000,
         }
     }
 }
@@ -137,18 +169,7 @@ impl Config {
         if ai.provider == ProviderKind::OpenAi && ai.api_key.is_none() {
             tracing::warn!("LIVECHAT_AI_PROVIDER=openai without OPENAI_API_KEY: fine for local servers such as Ollama, not for OpenAI");
         }
-        let default_limits = Limits::default();
-        let limits = Limits {
-            max_body_bytes: opt(src, "LIVECHAT_MAX_BODY_BYTES")?
-                .unwrap_or(default_limits.max_body_bytes),
-            messages_per_minute: opt(src, "LIVECHAT_MESSAGES_PER_MINUTE")?
-                .unwrap_or(default_limits.messages_per_minute),
-            message_burst: opt(src, "LIVECHAT_MESSAGE_BURST")?
-                .unwrap_or(default_limits.message_burst),
-            logins_per_minute: opt(src, "LIVECHAT_LOGINS_PER_MINUTE")?
-                .unwrap_or(default_limits.logins_per_minute),
-            login_burst: opt(src, "LIVECHAT_LOGIN_BURST")?.unwrap_or(default_limits.login_burst),
-        };
+        let limits = limits(src)?;
         Ok(Self {
             listen: parse(
                 src.get("LIVECHAT_LISTEN").unwrap_or("127.0.0.1:8080"),
@@ -180,9 +201,57 @@ impl Config {
             seed_demo: opt::<bool>(src, "LIVECHAT_SEED_DEMO")?.unwrap_or(false),
             ai,
             limits,
+            trusted_proxies: match src.get("LIVECHAT_TRUSTED_PROXIES") {
+                Some(list) => TrustedProxies::parse(list)
+                    .map_err(|e| anyhow::anyhow!("LIVECHAT_TRUSTED_PROXIES: {e}"))?,
+                None => TrustedProxies::default(),
+            },
             log_json: src.get("LIVECHAT_LOG_FORMAT") == Some("json"),
         })
     }
+}
+
+/// The rate limits and caps; every count must be at least 1.
+fn limits(src: &Sources) -> anyhow::Result<Limits> {
+    let d = Limits::default();
+    let count = |key: &str, default: u32| -> anyhow::Result<u32> {
+        match opt::<u32>(src, key)? {
+            Some(0) => bail!("{key} must be at least 1"),
+            value => Ok(value.unwrap_or(default)),
+        }
+    };
+    let cap = |key: &str, default: usize| -> anyhow::Result<usize> {
+        match opt::<usize>(src, key)? {
+            Some(0) => bail!("{key} must be at least 1"),
+            value => Ok(value.unwrap_or(default)),
+        }
+    };
+    Ok(Limits {
+        max_body_bytes: opt(src, "LIVECHAT_MAX_BODY_BYTES")?.unwrap_or(d.max_body_bytes),
+        messages_per_minute: count("LIVECHAT_MESSAGES_PER_MINUTE", d.messages_per_minute)?,
+        message_burst: count("LIVECHAT_MESSAGE_BURST", d.message_burst)?,
+        address_messages_per_minute: count(
+            "LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE",
+            d.address_messages_per_minute,
+        )?,
+        address_message_burst: count("LIVECHAT_ADDRESS_MESSAGE_BURST", d.address_message_burst)?,
+        tenant_messages_per_minute: count(
+            "LIVECHAT_TENANT_MESSAGES_PER_MINUTE",
+            d.tenant_messages_per_minute,
+        )?,
+        tenant_message_burst: count("LIVECHAT_TENANT_MESSAGE_BURST", d.tenant_message_burst)?,
+        sessions_per_minute: count("LIVECHAT_SESSIONS_PER_MINUTE", d.sessions_per_minute)?,
+        session_burst: count("LIVECHAT_SESSION_BURST", d.session_burst)?,
+        tenant_sessions_per_minute: count(
+            "LIVECHAT_TENANT_SESSIONS_PER_MINUTE",
+            d.tenant_sessions_per_minute,
+        )?,
+        tenant_session_burst: count("LIVECHAT_TENANT_SESSION_BURST", d.tenant_session_burst)?,
+        logins_per_minute: count("LIVECHAT_LOGINS_PER_MINUTE", d.logins_per_minute)?,
+        login_burst: count("LIVECHAT_LOGIN_BURST", d.login_burst)?,
+        streams_per_session: cap("LIVECHAT_STREAMS_PER_SESSION", d.streams_per_session)?,
+        streams_per_tenant: cap("LIVECHAT_STREAMS_PER_TENANT", d.streams_per_tenant)?,
+    })
 }
 
 /// Where settings come from: the environment first, then the file.
@@ -283,6 +352,32 @@ mod tests {
         let err =
             Config::from_sources(&sources(&[("LIVECHAT_AI_PROVIDER", "skynet")], &[])).unwrap_err();
         assert!(err.to_string().contains("skynet"), "{err}");
+    }
+
+    #[test]
+    fn limits_and_trusted_proxies_are_read_and_checked() {
+        let config = Config::from_sources(&sources(
+            &[
+                ("LIVECHAT_SESSIONS_PER_MINUTE", "7"),
+                ("LIVECHAT_STREAMS_PER_TENANT", "50"),
+                ("LIVECHAT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+            ],
+            &[],
+        ))
+        .unwrap();
+        assert_eq!(config.limits.sessions_per_minute, 7);
+        assert_eq!(config.limits.streams_per_tenant, 50);
+        assert!(config.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        let zero = Config::from_sources(&sources(&[("LIVECHAT_SESSION_BURST", "0")], &[]));
+        assert!(zero
+            .unwrap_err()
+            .to_string()
+            .contains("LIVECHAT_SESSION_BURST"));
+        let bad = Config::from_sources(&sources(&[("LIVECHAT_TRUSTED_PROXIES", "proxy")], &[]));
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("LIVECHAT_TRUSTED_PROXIES"));
     }
 
     #[test]

@@ -20,9 +20,11 @@ use crate::assets::{self, DemoSite};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{self, ApiError};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::Limiters;
 use crate::realtime::Hub;
+use crate::single_flight::SingleFlight;
 use crate::state::AppState;
+use crate::widget_api::StreamCaps;
 use crate::{dashboard_api, events, seed, widget_api};
 
 pub struct Application {
@@ -103,21 +105,17 @@ impl Application {
                 None
             }
         };
-        let message_limiter = Arc::new(RateLimiter::new(
-            config.limits.message_burst,
-            config.limits.messages_per_minute,
-        ));
-        let login_limiter = Arc::new(RateLimiter::new(
-            config.limits.login_burst,
-            config.limits.logins_per_minute,
-        ));
         let hub = Hub::start(&db, &config.database.0);
         events::spawn_pruner(db.clone(), config.event_retention);
         let state = AppState {
             db,
             responder,
-            message_limiter,
-            login_limiter,
+            limiters: Arc::new(Limiters::new(&config.limits)),
+            replies: SingleFlight::new(),
+            streams: StreamCaps::new(
+                config.limits.streams_per_session,
+                config.limits.streams_per_tenant,
+            ),
             hub,
             config: Arc::new(config),
         };
@@ -169,7 +167,7 @@ impl Application {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        // The peer address keys the login rate limit.
+        // The peer address keys the rate limits (see `client_addr`).
         let api = axum::serve(
             self.api_listener,
             router(self.state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -5,17 +5,21 @@ use std::sync::Arc;
 use crate::ai::Responder;
 use crate::config::Config;
 use crate::db::Db;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::Limiters;
 use crate::realtime::Hub;
+use crate::single_flight::SingleFlight;
+use crate::widget_api::{ReplyResult, StreamCaps};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub responder: Arc<Responder>,
-    /// Messages per visitor session.
-    pub message_limiter: Arc<RateLimiter>,
-    /// Dashboard sign-in attempts per address and per email.
-    pub login_limiter: Arc<RateLimiter>,
+    /// Messages, new sessions and sign-in attempts, per session, address, tenant and email.
+    pub limiters: Arc<Limiters>,
+    /// Replies being produced, one per visitor message (retries wait for the same reply).
+    pub replies: Arc<SingleFlight<ReplyResult>>,
+    /// Open widget event streams per session and per tenant.
+    pub streams: Arc<StreamCaps>,
     /// Live updates for dashboards and widgets.
     pub hub: Arc<Hub>,
     pub config: Arc<Config>,

@@ -6,9 +6,7 @@
 //! Requests that change something must also come from the dashboard's own origin when the browser
 //! says where it comes from (`Origin`), a second guard against cross-site requests.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +14,7 @@ use shared::dashboard::{LoginRequest, Me};
 use tracing::instrument;
 
 use crate::accounts::{self, User};
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppJson, Result};
 use crate::state::AppState;
 
@@ -138,18 +137,12 @@ fn cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
 #[instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    from: ClientAddr,
     headers: HeaderMap,
     AppJson(request): AppJson<LoginRequest>,
 ) -> Result<Response> {
     check_same_origin(&headers, &state)?;
-    // Both limits apply: one address guessing many accounts, many addresses guessing one.
-    let email_key = format!("email:{}", request.email.trim().to_lowercase());
-    state
-        .login_limiter
-        .check(&format!("ip:{}", peer.ip()))
-        .and_then(|()| state.login_limiter.check(&email_key))
-        .map_err(ApiError::too_many_attempts)?;
+    state.limiters.login(from, &request.email)?;
     let user = accounts::authenticate(&state.db, &request.email, &request.password)
         .await?
         .ok_or_else(|| {

@@ -53,6 +53,8 @@ impl TypingItem {
 
 /// How many items a subscriber may be behind before it must catch up from the store.
 const BUFFER: usize = 1024;
+/// How many of its own items a visitor session's stream may be behind.
+const SESSION_BUFFER: usize = 64;
 /// Events read from the store per query.
 pub const PAGE: i64 = 500;
 const PAGE_LEN: usize = 500;
@@ -61,14 +63,70 @@ const PAGE_LEN: usize = 500;
 const SAFETY_POLL: Duration = Duration::from_secs(5);
 
 struct TenantFeed {
+    /// Dashboards: every item of the tenant.
     tx: broadcast::Sender<FeedItem>,
     wake: Notify,
+    /// Widget streams, by visitor session: each hears only its own session's items, so a busy
+    /// tenant costs a stream nothing for other visitors' conversations.
+    sessions: std::sync::Mutex<HashMap<String, broadcast::Sender<FeedItem>>>,
+}
+
+impl TenantFeed {
+    fn new() -> Self {
+        Self {
+            tx: broadcast::channel(BUFFER).0,
+            wake: Notify::new(),
+            sessions: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, broadcast::Sender<FeedItem>>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// To the dashboards, and to the streams of the item's session only.
+    fn deliver(&self, item: FeedItem) {
+        let session_id = match &item {
+            FeedItem::Event(event) => event.session_id.as_deref(),
+            FeedItem::Typing(typing) => typing.session_id.as_deref(),
+        };
+        if let Some(session) = session_id.and_then(|id| self.sessions().get(id).cloned()) {
+            let _ = session.send(item.clone());
+        }
+        let _ = self.tx.send(item);
+    }
+
+    fn unused(&self) -> bool {
+        self.tx.receiver_count() == 0 && self.sessions().is_empty()
+    }
 }
 
 /// What one subscriber holds: keep it alive as long as you listen.
 pub struct Subscription {
     pub rx: broadcast::Receiver<FeedItem>,
     _feed: Arc<TenantFeed>,
+}
+
+/// What one visitor session's stream holds: only that session's items reach `rx`.
+pub struct SessionSubscription {
+    pub rx: broadcast::Receiver<FeedItem>,
+    feed: Arc<TenantFeed>,
+    session_id: String,
+}
+
+impl Drop for SessionSubscription {
+    fn drop(&mut self) {
+        let mut sessions = self.feed.sessions();
+        // `rx` is still alive here: one receiver left means it was the last.
+        if sessions
+            .get(&self.session_id)
+            .is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            sessions.remove(&self.session_id);
+        }
+    }
 }
 
 pub struct Hub {
@@ -112,20 +170,47 @@ impl Hub {
     /// up from the store).
     pub async fn subscribe(self: &Arc<Self>, tenant_id: &str) -> sqlx::Result<Subscription> {
         let mut feeds = self.feeds.lock().await;
+        let feed = self.feed(&mut feeds, tenant_id).await?;
+        Ok(Subscription {
+            rx: feed.tx.subscribe(),
+            _feed: feed,
+        })
+    }
+
+    /// Subscribes to one visitor session's live items, with the same promise as
+    /// [`Hub::subscribe`]; other sessions' items never reach it.
+    pub async fn subscribe_session(
+        self: &Arc<Self>,
+        tenant_id: &str,
+        session_id: &str,
+    ) -> sqlx::Result<SessionSubscription> {
+        let mut feeds = self.feeds.lock().await;
+        let feed = self.feed(&mut feeds, tenant_id).await?;
+        let rx = feed
+            .sessions()
+            .entry(session_id.to_owned())
+            .or_insert_with(|| broadcast::channel(SESSION_BUFFER).0)
+            .subscribe();
+        Ok(SessionSubscription {
+            rx,
+            feed,
+            session_id: session_id.to_owned(),
+        })
+    }
+
+    /// The tenant's feed, started if nobody listened yet.
+    async fn feed(
+        self: &Arc<Self>,
+        feeds: &mut HashMap<String, Arc<TenantFeed>>,
+        tenant_id: &str,
+    ) -> sqlx::Result<Arc<TenantFeed>> {
         if let Some(feed) = feeds.get(tenant_id) {
-            return Ok(Subscription {
-                rx: feed.tx.subscribe(),
-                _feed: feed.clone(),
-            });
+            return Ok(feed.clone());
         }
         // The pump starts after the tenant's current last event: earlier ones are in the store
         // for the subscriber's own catch-up read, which it makes after subscribing.
         let cursor = events::last_seq(&self.db, tenant_id).await?;
-        let (tx, rx) = broadcast::channel(BUFFER);
-        let feed = Arc::new(TenantFeed {
-            tx,
-            wake: Notify::new(),
-        });
+        let feed = Arc::new(TenantFeed::new());
         feeds.insert(tenant_id.to_owned(), feed.clone());
         tokio::spawn(pump(
             Arc::downgrade(self),
@@ -133,7 +218,7 @@ impl Hub {
             feed.clone(),
             cursor,
         ));
-        Ok(Subscription { rx, _feed: feed })
+        Ok(feed)
     }
 
     /// The tenant has new events in the store.
@@ -152,7 +237,7 @@ impl Hub {
     /// Sends a typing indicator to this process's subscribers of the tenant.
     pub async fn deliver_typing(&self, tenant_id: &str, item: Arc<TypingItem>) {
         if let Some(feed) = self.feeds.lock().await.get(tenant_id) {
-            let _ = feed.tx.send(FeedItem::Typing(item));
+            feed.deliver(FeedItem::Typing(item));
         }
     }
 
@@ -171,7 +256,7 @@ impl Hub {
     async fn retire_if_unused(&self, tenant_id: &str) -> bool {
         let mut feeds = self.feeds.lock().await;
         match feeds.get(tenant_id) {
-            Some(feed) if feed.tx.receiver_count() == 0 => {
+            Some(feed) if feed.unused() => {
                 feeds.remove(tenant_id);
                 true
             }
@@ -186,7 +271,7 @@ async fn pump(hub: Weak<Hub>, tenant_id: String, feed: Arc<TenantFeed>, mut curs
     loop {
         let _ = tokio::time::timeout(SAFETY_POLL, feed.wake.notified()).await;
         let Some(hub) = hub.upgrade() else { return };
-        if feed.tx.receiver_count() == 0 && hub.retire_if_unused(&tenant_id).await {
+        if feed.unused() && hub.retire_if_unused(&tenant_id).await {
             return;
         }
         loop {
@@ -200,7 +285,7 @@ async fn pump(hub: Weak<Hub>, tenant_id: String, feed: Arc<TenantFeed>, mut curs
             let full = batch.len() == PAGE_LEN;
             for event in batch {
                 cursor = event.seq;
-                let _ = feed.tx.send(FeedItem::Event(event));
+                feed.deliver(FeedItem::Event(event));
             }
             if !full {
                 break;

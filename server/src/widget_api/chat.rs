@@ -1,5 +1,7 @@
 //! `POST /chat`: store the visitor's message first, then answer it.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use shared::api::{Author, ChatRequest, ChatResponse, ReplyMetadata};
 use tracing::instrument;
@@ -8,6 +10,7 @@ use super::sessions::session_not_found;
 use super::WidgetAuth;
 use crate::ai::{ReplyRequest, Turn};
 use crate::assistants::{self, LoadedAssistant};
+use crate::client_addr::ClientAddr;
 use crate::clients;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{self, ApiError, AppJson, Result};
@@ -20,6 +23,7 @@ const HISTORY_FOR_AI: i64 = 20;
 pub async fn send(
     State(state): State<AppState>,
     auth: WidgetAuth,
+    from: ClientAddr,
     AppJson(request): AppJson<ChatRequest>,
 ) -> Result<AppJson<ChatResponse>> {
     let text = error::message_text("message", &request.message)?;
@@ -54,15 +58,12 @@ pub async fn send(
             return Ok(AppJson(response(&stored, None, conversation.status, false)));
         }
         let loaded = default_assistant(&state, tenant_id).await?;
-        return answer(&state, tenant_id, &session.id, client_id, &loaded, &stored)
+        return answer_once(&state, tenant_id, &session.id, client_id, loaded, stored)
             .await
             .map(AppJson);
     }
 
-    state
-        .message_limiter
-        .check(&session.id)
-        .map_err(ApiError::rate_limited)?;
+    state.limiters.message(&session.id, from, tenant_id)?;
     let loaded = default_assistant(&state, tenant_id).await?;
     let conversation =
         conversations::open_for_session(&state.db, tenant_id, &session, &loaded.assistant.id)
@@ -81,9 +82,87 @@ pub async fn send(
         // A teammate has it: their reply reaches the widget on the session's event stream.
         return Ok(AppJson(response(&stored, None, conversation.status, false)));
     }
-    answer(&state, tenant_id, &session.id, client_id, &loaded, &stored)
+    answer_once(&state, tenant_id, &session.id, client_id, loaded, stored)
         .await
         .map(AppJson)
+}
+
+/// What one reply's work ends with, shared by every copy of the request waiting for it.
+pub type ReplyResult = std::result::Result<ChatResponse, Arc<ApiError>>;
+
+/// [`answer`], once per visitor message in this process: copies of a request (a client's
+/// retries, a double click) wait for the reply already being produced instead of paying the
+/// provider again. The work runs on its own, so the reply is stored even if every requester
+/// disconnects. Across processes the unique reply per message keeps one stored reply.
+async fn answer_once(
+    state: &AppState,
+    tenant_id: &str,
+    session_id: &str,
+    client_id: &str,
+    loaded: LoadedAssistant,
+    visitor: StoredMessage,
+) -> Result<ChatResponse> {
+    let key = visitor.id.clone();
+    let (state, tenant_id, session_id, client_id) = (
+        state.clone(),
+        tenant_id.to_owned(),
+        session_id.to_owned(),
+        client_id.to_owned(),
+    );
+    let replies = state.replies.clone();
+    let shared = replies
+        .run(&key, move || async move {
+            // The work that just ended may have stored it after the caller looked.
+            let stored = conversations::find_reply(&state.db, &visitor.id).await;
+            match stored.map_err(|e| Arc::new(e.into()))? {
+                Some(reply) => {
+                    let conversation =
+                        conversations::find_conversation(&state.db, &visitor.conversation_id)
+                            .await
+                            .map_err(|e| Arc::new(e.into()))?;
+                    Ok(response(&visitor, Some(&reply), conversation.status, false))
+                }
+                None => answer(
+                    &state,
+                    &tenant_id,
+                    &session_id,
+                    &client_id,
+                    &loaded,
+                    &visitor,
+                )
+                .await
+                .map_err(Arc::new),
+            }
+        })
+        .await;
+    match shared {
+        Some(Ok(reply)) => Ok(reply),
+        Some(Err(e)) => Err(copy_error(&e)),
+        None => Err(anyhow::anyhow!("the reply task panicked").into()),
+    }
+}
+
+/// The same error for every waiter (the original's cause stays in the log, once per waiter).
+fn copy_error(error: &ApiError) -> ApiError {
+    match error {
+        ApiError::Client {
+            status,
+            code,
+            message,
+            field,
+            retry_after_secs,
+        } => ApiError::Client {
+            status: *status,
+            code,
+            message: message.clone(),
+            field: *field,
+            retry_after_secs: *retry_after_secs,
+        },
+        ApiError::Database(sqlx::Error::PoolTimedOut) => {
+            ApiError::Database(sqlx::Error::PoolTimedOut)
+        }
+        other => ApiError::Internal(anyhow::anyhow!("{other:#}")),
+    }
 }
 
 async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAssistant> {

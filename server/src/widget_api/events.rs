@@ -47,11 +47,13 @@ pub async fn events(
     let session = conversations::find_session(&state.db, &tenant_id, &session_id)
         .await?
         .ok_or_else(session_not_found)?;
+    // Held by the stream's task: the slot is freed when the stream ends.
+    let slot = state.streams.open(&tenant_id, &session.id)?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let subscription = state.hub.subscribe(&tenant_id).await?;
+    let subscription = state.hub.subscribe_session(&tenant_id, &session.id).await?;
     let after = match last_event_id.or(query.after) {
         Some(after) => after,
         None => events::last_seq(&state.db, &tenant_id).await?,
@@ -59,6 +61,7 @@ pub async fn events(
     let (tx, rx) = mpsc::channel::<Event>(QUEUE);
     let db = state.db.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         let mut subscription = subscription;
         let mut stream = SessionStream {
             db,
@@ -71,7 +74,12 @@ pub async fn events(
             return;
         }
         loop {
-            let sent = match subscription.rx.recv().await {
+            let item = tokio::select! {
+                item = subscription.rx.recv() => item,
+                // The visitor left: free the slot now, not at the next event of this session.
+                () = stream.tx.closed() => return,
+            };
+            let sent = match item {
                 Ok(FeedItem::Event(event)) => stream.forward(&event).await,
                 Ok(FeedItem::Typing(item)) => {
                     if item.session_id.as_deref() != Some(stream.session_id.as_str())

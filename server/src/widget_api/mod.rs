@@ -9,6 +9,7 @@ mod chat;
 mod events;
 mod gate;
 mod sessions;
+mod stream_caps;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -17,7 +18,9 @@ use axum::{middleware, Router};
 
 use crate::state::AppState;
 pub use auth::WidgetAuth;
+pub use chat::ReplyResult;
 pub use sessions::session_not_found;
+pub use stream_caps::{StreamCaps, StreamSlot};
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()

@@ -7,6 +7,7 @@ use shared::{Email, PersonName};
 use tracing::instrument;
 
 use super::WidgetAuth;
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppJson, Result};
 use crate::events;
 use crate::realtime::TypingItem;
@@ -46,7 +47,10 @@ pub async fn config(
 pub async fn create(
     State(state): State<AppState>,
     auth: WidgetAuth,
+    from: ClientAddr,
 ) -> Result<(StatusCode, AppJson<SessionCreated>)> {
+    // New sessions are limited too, or opening more would escape the per-session limits.
+    state.limiters.session(from, &auth.tenant.id)?;
     let session_id = conversations::create_session(&state.db, &auth.tenant.id).await?;
     Ok((StatusCode::CREATED, AppJson(SessionCreated { session_id })))
 }

@@ -4,6 +4,7 @@
 mod helpers;
 mod teammates;
 
+mod abuse;
 mod access;
 mod ai_fallback;
 mod chat;

@@ -157,20 +157,25 @@ async fn a_socket_handshake_from_another_origin_is_refused(app: TestApp) {
 }
 
 /// A reader of a widget event stream.
-struct EventStream {
+pub struct EventStream {
     body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buffer: String,
 }
 
 /// One server-sent event.
 #[derive(Debug)]
-struct Sse {
-    id: Option<String>,
-    data: Value,
+pub struct Sse {
+    pub id: Option<String>,
+    pub data: Value,
 }
 
 impl EventStream {
-    async fn open(app: &TestApp, session: &str, query: &str, last_event_id: Option<&str>) -> Self {
+    pub async fn open(
+        app: &TestApp,
+        session: &str,
+        query: &str,
+        last_event_id: Option<&str>,
+    ) -> Self {
         let url = app.url(&format!(
             "/api/widgets/{}/sessions/{session}/events?token={}{query}",
             app.tenant.id, app.tenant.token
@@ -224,7 +229,7 @@ impl EventStream {
     }
 
     /// The next `message` event.
-    async fn next_message(&mut self) -> Sse {
+    pub async fn next_message(&mut self) -> Sse {
         loop {
             let event = self.next().await;
             if event.data["type"] == "message" {
