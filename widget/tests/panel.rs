@@ -144,6 +144,7 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
             contact: Some(Contact {
                 name: "Jane".into(),
                 email: "jane@example.com".into(),
+                user_hash: None,
             }),
             conversation_id: Some("c-1".into()),
             messages: vec![
@@ -474,6 +475,7 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
             contact: Some(Contact {
                 name: "Jane".into(),
                 email: "jane@example.com".into(),
+                user_hash: None,
             }),
             conversation_id: Some("c-1".into()),
             messages: vec![],
