@@ -73,14 +73,13 @@ pub fn Conversation(
     let earlier = move || {
         chat.earlier.with(|messages| {
             (!messages.is_empty()).then(|| {
-                let mut items = vec![notice(chat, "Your earlier conversations")];
-                items.extend(
-                    messages
-                        .iter()
-                        .map(|m| message_item(chat, Entry::Stored(m.clone()))),
-                );
-                items.push(notice(chat, "This conversation"));
+                let mut items = vec![notice("Your earlier conversations")];
+                items.extend(messages.iter().cloned().map(Entry::Stored));
+                items.push(notice("This conversation"));
                 items
+                    .into_iter()
+                    .map(|entry| message_item(chat, entry))
+                    .collect::<Vec<_>>()
             })
         })
     };
@@ -155,18 +154,15 @@ fn focus_composer(ev: &leptos::ev::MouseEvent) {
 }
 
 /// A centred line between messages, drawn like a system message.
-fn notice(chat: Chat, text: &str) -> impl IntoView {
-    message_item(
-        chat,
-        Entry::Stored(MessageView {
-            id: String::new(),
-            author: Author::System,
-            body: text.to_owned(),
-            created_at: 0,
-            client_message_id: None,
-            author_name: None,
-        }),
-    )
+fn notice(text: &str) -> Entry {
+    Entry::Stored(MessageView {
+        id: String::new(),
+        author: Author::System,
+        body: text.to_owned(),
+        created_at: 0,
+        client_message_id: None,
+        author_name: None,
+    })
 }
 
 /// One line of the list. Bodies are text nodes: whatever a message holds, it is never markup.
