@@ -11,11 +11,13 @@ use sha2::Sha256;
 use shared::Email;
 use sqlx::Row;
 
-use crate::db::{now_ms, Db};
+use crate::db::{new_id, now_ms, Db};
 
 /// A workspace's identity secret. `Debug` never prints it.
 #[derive(Debug, Clone)]
 pub struct IdentitySecret {
+    /// New with each rotation: sessions remember which secret verified them.
+    pub id: String,
     secret: SecretString,
     pub created_at: i64,
 }
@@ -57,20 +59,23 @@ pub async fn rotate(db: &Db, tenant_id: &str, user_id: &str) -> sqlx::Result<Ide
         rand::random::<u128>()
     );
     let now = now_ms();
+    let id = new_id("ids");
     sqlx::query(
-        "INSERT INTO identity_secrets (tenant_id, secret, created_at, created_by)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO identity_secrets (tenant_id, id, secret, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (tenant_id) DO UPDATE
-         SET secret = excluded.secret, created_at = excluded.created_at,
+         SET id = excluded.id, secret = excluded.secret, created_at = excluded.created_at,
              created_by = excluded.created_by",
     )
     .bind(tenant_id)
+    .bind(&id)
     .bind(&secret)
     .bind(now)
     .bind(user_id)
     .execute(&db.pool)
     .await?;
     Ok(IdentitySecret {
+        id,
         secret: secret.into(),
         created_at: now,
     })
@@ -78,12 +83,14 @@ pub async fn rotate(db: &Db, tenant_id: &str, user_id: &str) -> sqlx::Result<Ide
 
 /// The tenant's current secret, if it has one.
 pub async fn find(db: &Db, tenant_id: &str) -> sqlx::Result<Option<IdentitySecret>> {
-    let row = sqlx::query("SELECT secret, created_at FROM identity_secrets WHERE tenant_id = $1")
-        .bind(tenant_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, secret, created_at FROM identity_secrets WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&db.pool)
+            .await?;
     row.map(|r| {
         Ok(IdentitySecret {
+            id: r.try_get("id")?,
             secret: r.try_get::<String, _>("secret")?.into(),
             created_at: r.try_get("created_at")?,
         })
@@ -97,6 +104,7 @@ mod tests {
 
     fn secret(s: &str) -> IdentitySecret {
         IdentitySecret {
+            id: "ids_test".into(),
             secret: s.to_owned().into(),
             created_at: 0,
         }

@@ -20,7 +20,7 @@ pub struct Session {
     /// The name and email the visitor gave in this session, as given.
     pub visitor_name: Option<String>,
     pub visitor_email: Option<String>,
-    /// The visitor proved the email with a valid `userHash`.
+    /// The visitor proved the email with a valid `userHash` of the workspace's current secret.
     pub verified: bool,
 }
 
@@ -31,7 +31,8 @@ pub struct Identity<'a> {
     pub client_id: &'a str,
     pub name: &'a str,
     pub email: &'a str,
-    pub verified: bool,
+    /// The identity secret whose `userHash` proved the email; `None`: only a claim.
+    pub verified_by: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,9 +75,13 @@ pub async fn find_session(
     tenant_id: &str,
     session_id: &str,
 ) -> sqlx::Result<Option<Session>> {
+    // Verified only while the secret that verified it is current: rotating it ends that.
     let row = sqlx::query(
-        "SELECT id, client_id, visitor_name, visitor_email, verified FROM visitor_sessions
-         WHERE id = $1 AND tenant_id = $2",
+        "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email,
+           CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified
+         FROM visitor_sessions s
+         LEFT JOIN identity_secrets i ON i.tenant_id = s.tenant_id
+         WHERE s.id = $1 AND s.tenant_id = $2",
     )
     .bind(session_id)
     .bind(tenant_id)
@@ -103,17 +108,17 @@ pub async fn link_client(
     identity: &Identity<'_>,
 ) -> sqlx::Result<()> {
     let now = now_ms();
-    let verified = i64::from(identity.verified);
+    let verified = i64::from(identity.verified_by.is_some());
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE visitor_sessions SET client_id = $1, visitor_name = $2, visitor_email = $3,
-           verified = $4, last_seen_at = $5
+           verified_secret_id = $4, last_seen_at = $5
          WHERE id = $6",
     )
     .bind(identity.client_id)
     .bind(identity.name)
     .bind(identity.email)
-    .bind(verified)
+    .bind(identity.verified_by)
     .bind(now)
     .bind(session_id)
     .execute(&mut *tx)

@@ -71,13 +71,11 @@ pub async fn set_contact(
         .await?
         .ok_or_else(session_not_found)?;
     let user_hash = contact.user_hash.as_deref().map(str::trim);
-    let verified = match user_hash.filter(|h| !h.is_empty()) {
-        Some(hash) => {
-            check_user_hash(&state, &auth.tenant.id, &email, hash).await?;
-            true
-        }
-        None => false,
+    let verified_by = match user_hash.filter(|h| !h.is_empty()) {
+        Some(hash) => Some(check_user_hash(&state, &auth.tenant.id, &email, hash).await?),
+        None => None,
     };
+    let verified = verified_by.is_some();
     let client = if verified {
         clients::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?
     } else {
@@ -87,7 +85,7 @@ pub async fn set_contact(
         client_id: &client.id,
         name: name.as_str(),
         email: email.as_str(),
-        verified,
+        verified_by: verified_by.as_deref(),
     };
     conversations::link_client(&state.db, &auth.tenant.id, &session.id, &identity).await?;
     Ok(AppJson(if verified {
@@ -105,13 +103,14 @@ pub async fn set_contact(
     }))
 }
 
-/// A `userHash` must be the tenant's HMAC of this email; anything else stores nothing.
+/// A `userHash` must be the tenant's HMAC of this email; anything else stores nothing. Answers
+/// the id of the secret that verified it.
 async fn check_user_hash(
     state: &AppState,
     tenant_id: &str,
     email: &Email,
     hash: &str,
-) -> Result<()> {
+) -> Result<String> {
     let Some(secret) = identity::find(&state.db, tenant_id).await? else {
         return Err(user_hash_error(
             "identity_verification_off",
@@ -120,7 +119,7 @@ async fn check_user_hash(
         ));
     };
     if secret.verifies(email, hash) {
-        Ok(())
+        Ok(secret.id)
     } else {
         Err(user_hash_error(
             "invalid_user_hash",

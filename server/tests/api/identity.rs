@@ -307,6 +307,12 @@ async fn rotating_the_secret_stops_the_old_one_verifying_at_once(app: TestApp) {
         )
         .await;
     assert_eq!(fresh.status, 200, "{:?}", fresh.body);
+    assert_eq!(app.history(&session).await.body["verified"], true);
+    // A session verified by a secret is verified no longer once that secret is rotated out.
+    admin.rotate_secret().await;
+    let history = app.history(&session).await;
+    assert_eq!(history.body["verified"], false);
+    assert_eq!(history.body["contact"]["name"], "Jane");
 
     let status = admin.get("/api/dashboard/settings/identity-secret").await;
     assert_eq!(status.body["configured"], true);
