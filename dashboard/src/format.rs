@@ -48,14 +48,24 @@ pub fn channel_tag(channel: Channel) -> &'static str {
     }
 }
 
-/// The client's name, or what to call someone who gave none.
+/// The client's name, or what to call someone who gave none. An unverified claim shows the name
+/// the visitor gave, not the stored client's: who they are is not proven.
 pub fn client_name(conversation: &ConversationSummary) -> String {
+    let given = conversation.visitor_name.as_deref().map(str::trim);
     conversation
         .client
         .as_ref()
-        .map(|c| c.name.trim())
+        .map(|c| match given {
+            Some(given) if !c.verified && !given.is_empty() => given,
+            _ => c.name.trim(),
+        })
         .filter(|n| !n.is_empty())
         .map_or_else(|| "Anonymous visitor".to_owned(), str::to_owned)
+}
+
+/// The visitor only claimed the client's email: the link is not proven.
+pub fn is_unverified_claim(conversation: &ConversationSummary) -> bool {
+    conversation.client.as_ref().is_some_and(|c| !c.verified)
 }
 
 /// Who wrote a message, in words.
@@ -91,6 +101,28 @@ mod tests {
         assert_eq!(relative_time(now, now - 3 * HOUR), "3 h");
         assert_eq!(relative_time(now, now - 2 * DAY), "2 d");
         assert_eq!(relative_time(now, now - 9 * DAY), "1 w");
+    }
+
+    #[test]
+    fn an_unverified_claim_shows_the_name_the_visitor_gave() {
+        let json = serde_json::json!({
+            "id": "c", "channel": "web", "status": "open",
+            "client": {"id": "cl", "name": "Jane Doe", "email": "jane@example.com",
+                       "phone": null, "verified": false},
+            "visitorName": "Mallory",
+            "assistantId": null, "assistantName": null, "intent": null, "assigneeId": null,
+            "assigneeName": null, "aiPaused": false, "flagged": false, "flagReason": null,
+            "lastMessage": null, "lastMessageAuthor": null, "lastMessageAt": 0, "createdAt": 0,
+            "messageCount": 0, "unread": false
+        });
+        let mut c: ConversationSummary = serde_json::from_value(json).unwrap();
+        assert_eq!(client_name(&c), "Mallory");
+        assert!(is_unverified_claim(&c));
+        if let Some(client) = c.client.as_mut() {
+            client.verified = true;
+        }
+        assert_eq!(client_name(&c), "Jane Doe");
+        assert!(!is_unverified_claim(&c));
     }
 
     #[test]

@@ -224,3 +224,26 @@ test("the inbox can be driven by keyboard alone", async ({ browser, page }) => {
   await expect(visitor.getByRole("log", { name: "Messages" }).getByText(`Keyboard reply ${tag}`)).toBeVisible();
   await visitorContext.close();
 });
+
+test("a visitor who only claims a known client's email is marked unverified", async ({ browser, page }) => {
+  const tag = `claim${Date.now().toString(36)}`;
+  const email = `jane.${tag}@example.com`;
+  const owner = await browser.newContext();
+  await visitorSays(await owner.newPage(), `Jane ${tag}`, email, `My order ${tag}`);
+  const stranger = await browser.newContext();
+  const strangerPage = await stranger.newPage();
+  await visitorSays(strangerPage, `Mallory ${tag}`, email, `Pretending ${tag}`);
+  // The widget shows the stranger only what they typed.
+  await expect(chat(strangerPage)).not.toContainText(`Jane ${tag}`);
+
+  await signIn(page);
+  const claim = page.getByTestId("conversation-item").filter({ hasText: `Mallory ${tag}` });
+  await expect(claim.getByTestId("unverified")).toBeVisible();
+  const owners = page.getByTestId("conversation-item").filter({ hasText: `My order ${tag}` });
+  await expect(owners).toBeVisible();
+  await claim.click();
+  await expect(page.getByTestId("unverified-claim")).toContainText(`Mallory ${tag}`);
+  await expect(page.getByTestId("client-panel")).toContainText(email);
+  await owner.close();
+  await stranger.close();
+});

@@ -1,5 +1,7 @@
 //! Clients: the people behind conversations. One client per normalised email per tenant; a
 //! visitor who gives the same address again is linked to the existing record, not duplicated.
+//! Only a verified visitor may change an existing record ([`upsert_by_email`]); anyone else's
+//! details create a record for a new address at most ([`find_or_create_by_email`]).
 
 use shared::{Email, PersonName};
 use sqlx::Row;
@@ -13,16 +15,14 @@ pub struct Client {
     pub email: Option<String>,
 }
 
-/// Creates the client for this email, or returns the existing one. A longer name (the visitor
-/// now gives "Jane Doe" where we knew "Jane") replaces the shorter one; known data is never
-/// erased.
-pub async fn upsert_by_email(
+/// The client with this email, created (with `name`) when there is none. An existing record is
+/// returned as it is: this is what an unverified visitor's claim may do.
+pub async fn find_or_create_by_email(
     db: &Db,
     tenant_id: &str,
     name: &PersonName,
     email: &Email,
 ) -> sqlx::Result<Client> {
-    let now = now_ms();
     // ON CONFLICT DO NOTHING + SELECT is race-free: two first visits with one address both end
     // on the row that won.
     sqlx::query(
@@ -35,7 +35,7 @@ pub async fn upsert_by_email(
     .bind(name.as_str())
     .bind(email.as_str())
     .bind(email.normalized())
-    .bind(now)
+    .bind(now_ms())
     .execute(&db.pool)
     .await?;
     let row = sqlx::query(
@@ -45,15 +45,27 @@ pub async fn upsert_by_email(
     .bind(email.normalized())
     .fetch_one(&db.pool)
     .await?;
-    let mut client = Client {
+    Ok(Client {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         email: row.try_get("email")?,
-    };
+    })
+}
+
+/// For a verified visitor: creates the client for this email, or returns the existing one. A
+/// longer name (the visitor now gives "Jane Doe" where we knew "Jane") replaces the shorter one;
+/// known data is never erased.
+pub async fn upsert_by_email(
+    db: &Db,
+    tenant_id: &str,
+    name: &PersonName,
+    email: &Email,
+) -> sqlx::Result<Client> {
+    let mut client = find_or_create_by_email(db, tenant_id, name, email).await?;
     if name.as_str().chars().count() > client.name.chars().count() {
         sqlx::query("UPDATE clients SET name = $1, updated_at = $2 WHERE id = $3")
             .bind(name.as_str())
-            .bind(now)
+            .bind(now_ms())
             .bind(&client.id)
             .execute(&db.pool)
             .await?;

@@ -15,7 +15,7 @@ pub const SUMMARY_SELECT: &str = "SELECT c.id, c.channel, c.status, c.client_id,
         c.assistant_id, a.name AS assistant_name, c.intent, c.assignee_id,
         u.name AS assignee_name, c.ai_paused, c.flagged, c.flag_reason,
         c.last_message_preview, c.last_message_author, c.last_message_at, c.created_at,
-        c.message_count,
+        c.message_count, c.client_verified, c.visitor_name,
         CAST(CASE WHEN c.last_visitor_seq > COALESCE(r.last_read_seq, 0) THEN 1 ELSE 0 END
              AS BIGINT) AS unread
     FROM conversations c
@@ -40,6 +40,7 @@ pub fn summary_from_row(row: &AnyRow) -> sqlx::Result<ConversationSummary> {
                 .unwrap_or_default(),
             email: row.try_get("client_email")?,
             phone: row.try_get("client_phone")?,
+            verified: row.try_get::<i64, _>("client_verified")? != 0,
         }),
         None => None,
     };
@@ -49,6 +50,7 @@ pub fn summary_from_row(row: &AnyRow) -> sqlx::Result<ConversationSummary> {
         status: ConversationStatus::parse(&status)
             .ok_or_else(|| decode_error("status", &status))?,
         client,
+        visitor_name: row.try_get("visitor_name")?,
         assistant_id: row.try_get("assistant_id")?,
         assistant_name: row.try_get("assistant_name")?,
         intent: row.try_get("intent")?,

@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod identity;
 pub mod inbox;
 pub mod ratelimit;
 pub mod realtime;

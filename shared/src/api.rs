@@ -124,6 +124,10 @@ pub struct SessionCreated {
 pub struct Contact {
     pub name: String,
     pub email: String,
+    /// Sent only: the site's proof of the email, hex `HMAC-SHA256(workspace secret, lowercase
+    /// email)`. A valid one makes the session verified; answers never carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
 }
 
 /// `POST /api/widgets/{tenantId}/chat` body.
@@ -197,6 +201,13 @@ pub struct SessionHistory {
     /// The tenant's event sequence when this was read: open the event stream after it.
     #[serde(default)]
     pub last_event_seq: i64,
+    /// The visitor proved their email (`userHash`): `contact` is then the client's record.
+    #[serde(default)]
+    pub verified: bool,
+    /// Verified sessions only: the newest messages of the client's earlier web conversations,
+    /// oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_messages: Vec<MessageView>,
 }
 
 /// What the widget's event stream (`GET /api/widgets/{tenantId}/sessions/{sessionId}/events`,

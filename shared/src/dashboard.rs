@@ -116,6 +116,9 @@ pub struct ClientBrief {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// False when the web visitor only claimed this client's email (no valid `userHash`): the
+    /// link is unproven, and the conversation's `visitor_name` is what they called themselves.
+    pub verified: bool,
 }
 
 /// One row of the conversation list; also the payload of conversation events.
@@ -126,6 +129,10 @@ pub struct ConversationSummary {
     pub channel: Channel,
     pub status: ConversationStatus,
     pub client: Option<ClientBrief>,
+    /// The name the web visitor gave in this conversation's session (may differ from the
+    /// client's stored name when the link is an unverified claim).
+    #[serde(default)]
+    pub visitor_name: Option<String>,
     pub assistant_id: Option<String>,
     pub assistant_name: Option<String>,
     /// The detected intent (`sales`, `support`, `billing`, `technical`, `general`), once known.
@@ -335,6 +342,35 @@ pub enum SocketFrame {
     },
 }
 
+/// `GET /api/dashboard/settings/identity-secret`: whether the workspace has an identity
+/// secret, and since when. Never the secret itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySecretStatus {
+    pub configured: bool,
+    /// Unix milliseconds.
+    pub created_at: Option<i64>,
+}
+
+/// `POST /api/dashboard/settings/identity-secret` answer: a new secret, shown this once; the
+/// previous one stopped verifying. `Debug` does not print it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySecretIssued {
+    pub secret: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for IdentitySecretIssued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentitySecretIssued")
+            .field("secret", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +390,7 @@ mod tests {
             channel: Channel::Web,
             status: ConversationStatus::Open,
             client: None,
+            visitor_name: None,
             assistant_id: None,
             assistant_name: None,
             intent: None,

@@ -6,6 +6,9 @@
 //   import { renderWebWidget } from "https://chat.example.com/widget/web-widget.js";
 //   const chat = renderWebWidget({ tenantId, apiUrl, token, primaryColor, companyName, position });
 //
+// For a signed-in customer, pass `userHash`: hex HMAC-SHA256(identity secret, lowercase email),
+// computed by the site's backend. It goes with the contact details and proves the email.
+//
 // From a classic script: load this file with <script type="module" src=...> and call
 // window.LiveChatWidget.renderWebWidget(...) once the DOM is ready (module scripts run before
 // DOMContentLoaded).
@@ -128,6 +131,7 @@ export function renderWebWidget(options) {
     companyName,
     primaryColor: color,
     greeting: typeof opts.greeting === "string" ? opts.greeting : undefined,
+    userHash: typeof opts.userHash === "string" ? opts.userHash : undefined,
   };
 
   function showLoadError(show) {

@@ -150,6 +150,7 @@ impl FromJson for Contact {
         Some(Self {
             name: string(v, "name")?,
             email: string(v, "email")?,
+            user_hash: None,
         })
     }
 }
@@ -159,6 +160,7 @@ impl ToJson for Contact {
         Writer::new()
             .set("name", self.name.as_str())
             .set("email", self.email.as_str())
+            .set_opt("userHash", self.user_hash.as_deref())
             .done()
     }
 }
@@ -197,6 +199,8 @@ impl FromJson for SessionHistory {
             messages: list(v, "messages")?,
             // Absent from older servers: 0 lets the event stream start from its own position.
             last_event_seq: optional(v, "lastEventSeq", JsValue::as_f64)?.unwrap_or(0.0) as i64,
+            verified: field(v, "verified").as_bool().unwrap_or(false),
+            earlier_messages: list(v, "earlierMessages")?,
         })
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Author, ChatRequest, Contact, ConversationStatus, WidgetEvent};
+use shared::api::{Author, ChatRequest, Contact, ConversationStatus, MessageView, WidgetEvent};
 use shared::{Email, MessageText, PersonName};
 
 use crate::api::{Api, ApiError};
@@ -47,6 +47,8 @@ pub struct Chat {
     api: StoredValue<Api>,
     pub session: RwSignal<Option<SessionState>>,
     pub transcript: RwSignal<Transcript>,
+    /// A verified visitor's earlier conversations, shown above this one; not cached.
+    pub earlier: RwSignal<Vec<MessageView>>,
     pub status: RwSignal<Option<ConversationStatus>>,
     /// The company name shown in the header: the embedder's, else the tenant config's.
     pub company: RwSignal<String>,
@@ -94,6 +96,7 @@ impl Chat {
             api: StoredValue::new(Api::new(&options)),
             session: RwSignal::new(session),
             transcript: RwSignal::new(transcript),
+            earlier: RwSignal::new(Vec::new()),
             status: RwSignal::new(None),
             company: RwSignal::new(options.company_name.clone()),
             assistant_name: RwSignal::new(None),
@@ -242,6 +245,7 @@ impl Chat {
                         }
                     });
                     self.status.set(history.conversation_status);
+                    self.earlier.set(history.earlier_messages);
                     self.transcript.update(|t| t.merge(history.messages));
                 }
                 Err(e) if e.status() == Some(404) => self.forget_session(),
@@ -257,7 +261,9 @@ impl Chat {
         let contact = Contact {
             name: name.as_str().to_owned(),
             email: email.as_str().to_owned(),
+            user_hash: self.options.with_value(|o| o.user_hash.clone()),
         };
+        let verifying = contact.user_hash.is_some();
         // One retry with a fresh session if the server forgot the stored one.
         for _ in 0..2 {
             let session_id = match self.session_id() {
@@ -288,6 +294,10 @@ impl Chat {
                     self.synced.set(true);
                     self.form_notice.set(None);
                     self.pump();
+                    if verifying {
+                        // A verified visitor's earlier conversations come with the history.
+                        self.refresh();
+                    }
                     return Ok(());
                 }
                 Err(e) if e.status() == Some(404) => {
@@ -549,6 +559,14 @@ fn form_error(e: &ApiError) -> ContactError {
 fn contact_error(e: &ApiError) -> ContactError {
     let message = e.user_message();
     match e {
+        // The site proved a signed-in visitor's email: another address can't be used.
+        ApiError::Status {
+            status: 403,
+            detail: Some(d),
+            ..
+        } if d.field.as_deref() == Some("userHash") => ContactError::Email(
+            "Please use the email address you are signed in with on this site.".to_owned(),
+        ),
         ApiError::Status {
             status: 422,
             detail: Some(d),

@@ -17,6 +17,9 @@ pub struct WidgetOptions {
     /// A CSS colour safe to paste into a `style` attribute.
     pub primary_color: String,
     pub greeting: Option<String>,
+    /// The site's proof of the signed-in visitor's email (`userHash`), sent with the contact
+    /// details.
+    pub user_hash: Option<String>,
 }
 
 /// The token is a credential: it stays out of logs and panic messages.
@@ -29,6 +32,7 @@ impl std::fmt::Debug for WidgetOptions {
             .field("company_name", &self.company_name)
             .field("primary_color", &self.primary_color)
             .field("greeting", &self.greeting)
+            .field("user_hash", &self.user_hash.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }
@@ -69,6 +73,7 @@ impl WidgetOptions {
                 .and_then(safe_css_color)
                 .unwrap_or_else(|| DEFAULT_PRIMARY_COLOR.to_owned()),
             greeting: non_empty(greeting),
+            user_hash: None,
         })
     }
 
@@ -82,14 +87,16 @@ impl WidgetOptions {
         let tenant_id = get("tenantId").unwrap_or_default();
         let api_url = get("apiUrl").unwrap_or_default();
         let token = get("token").unwrap_or_default();
-        Self::new(
+        let mut options = Self::new(
             &tenant_id,
             &api_url,
             &token,
             get("companyName").as_deref(),
             get("primaryColor").as_deref(),
             get("greeting").as_deref(),
-        )
+        )?;
+        options.user_hash = get("userHash").filter(|h| !h.trim().is_empty());
+        Ok(options)
     }
 }
 

@@ -144,6 +144,7 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
             contact: Some(Contact {
                 name: "Jane".into(),
                 email: "jane@example.com".into(),
+                user_hash: None,
             }),
             conversation_id: Some("c-1".into()),
             messages: vec![
@@ -474,6 +475,7 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
             contact: Some(Contact {
                 name: "Jane".into(),
                 email: "jane@example.com".into(),
+                user_hash: None,
             }),
             conversation_id: Some("c-1".into()),
             messages: vec![],
@@ -601,4 +603,74 @@ fn chat_calls_ids() -> Vec<String> {
                 .unwrap()
         })
         .collect()
+}
+
+/// A site that proves its signed-in customer: the contact answer is the client's record, and the
+/// history has their earlier conversations. A hash for another email is refused.
+const VERIFIED_STUB: &str = r##"
+    const path = new URL(url).pathname;
+    const body = init && init.body ? JSON.parse(init.body) : null;
+    const json = (status, value) => Promise.resolve(new Response(JSON.stringify(value),
+        { status, headers: { "Content-Type": "application/json" } }));
+    if (path.endsWith("/config")) return json(200, { tenantId: "t", companyName: "Acme Coffee",
+        primaryColor: "#6b3e26", greeting: "Hi!", assistantName: "Ava" });
+    if (path.endsWith("/sessions") && init.method === "POST") return json(201, { sessionId: "s-v" });
+    if (path.endsWith("/contact")) {
+        window.__lcContact = body;
+        if (body.email !== "jane@example.com") return json(403, { error: { code: "invalid_user_hash",
+            message: "The userHash does not match this email.", field: "userHash" } });
+        return json(200, { name: "Jane Doe", email: "jane@example.com" });
+    }
+    if (path.endsWith("/sessions/s-v")) return json(200, { sessionId: "s-v",
+        contact: { name: "Jane Doe", email: "jane@example.com" }, conversationId: null,
+        conversationStatus: null, messages: [], lastEventSeq: 0, verified: true,
+        earlierMessages: [{ id: "old-1", author: "visitor", body: "My grinder broke", createdAt: 1 },
+                          { id: "old-2", author: "assistant", body: "Sorry to hear that!", createdAt: 2 }] });
+    return json(404, { error: { code: "not_found", message: "Not found." } });
+"##;
+
+#[wasm_bindgen_test]
+async fn a_verified_visitor_sends_the_user_hash_and_sees_earlier_conversations() {
+    let tenant = "tenant-verified";
+    storage::clear(tenant);
+    let _stub = FetchStub::new(VERIFIED_STUB);
+    let m = Mounted::with_options(
+        tenant,
+        "https://api.example.test",
+        &[(
+            "userHash",
+            "c56360d283a3038ea6f01b2e9a62a155ad9416491464597ff600ec1fdd85d1ca",
+        )],
+    );
+    m.panel.set_open(true);
+
+    // Another address than the one the site proved: the visitor is told which one to use.
+    type_into(&m, "#lc-name", "Jane");
+    type_into(&m, "#lc-email", "someone@else.test");
+    submit(&m, "form.lc-prechat");
+    wait_for("the email error", || {
+        m.text("#lc-email-error").contains("signed in with")
+    })
+    .await;
+
+    type_into(&m, "#lc-email", "jane@example.com");
+    submit(&m, "form.lc-prechat");
+    wait_for("the earlier conversation", || {
+        m.text(".lc-messages").contains("My grinder broke")
+    })
+    .await;
+    let sent = global("__lcContact");
+    assert_eq!(
+        js_sys::Reflect::get(&sent, &"userHash".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("c56360d283a3038ea6f01b2e9a62a155ad9416491464597ff600ec1fdd85d1ca")
+    );
+    let text = m.text(".lc-messages");
+    let earlier = text.find("Your earlier conversations").expect("a heading");
+    let old = text.find("My grinder broke").unwrap();
+    let now = text.find("This conversation").expect("a divider");
+    assert!(earlier < old && old < now, "{text}");
+    storage::clear(tenant);
 }

@@ -42,6 +42,7 @@ fn a_stored_session_round_trips_through_local_storage() {
         contact: Some(Contact {
             name: "Jane Doe".into(),
             email: "jane@example.com".into(),
+            user_hash: None,
         }),
         conversation_id: Some("conv-9".into()),
         messages: vec![
@@ -152,9 +153,24 @@ fn the_codec_reads_what_the_server_writes() {
             message("m2", Author::System, "Sam joined.", None),
         ],
         last_event_seq: 9_007_199_254,
+        verified: false,
+        earlier_messages: Vec::new(),
     };
     let json = serde_json::to_string(&history).unwrap();
-    assert_eq!(decode::<SessionHistory>(&json), Some(history));
+    assert_eq!(decode::<SessionHistory>(&json), Some(history.clone()));
+    // A verified visitor's history also carries their earlier conversations.
+    let verified = SessionHistory {
+        contact: Some(Contact {
+            name: "Jane Doe".into(),
+            email: "jane@example.com".into(),
+            user_hash: None,
+        }),
+        verified: true,
+        earlier_messages: vec![message("m0", Author::Visitor, "Last week's question", None)],
+        ..history
+    };
+    let json = serde_json::to_string(&verified).unwrap();
+    assert_eq!(decode::<SessionHistory>(&json), Some(verified));
     // An older server sends no sequence: the stream then starts where the server is.
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
     value.as_object_mut().unwrap().remove("lastEventSeq");
@@ -248,7 +264,15 @@ fn the_codec_writes_what_the_server_reads() {
     let contact = Contact {
         name: "José Ñúñez".into(),
         email: "jose@example.es".into(),
+        user_hash: None,
     };
     let back: Contact = serde_json::from_str(&encode(&contact)).unwrap();
     assert_eq!(back, contact);
+    // The site's userHash goes with the contact details when the page gave one.
+    let proven = Contact {
+        user_hash: Some("c56360d283a3038ea6f01b2e9a62a155ad9416491464597ff600ec1fdd85d1ca".into()),
+        ..contact
+    };
+    let back: Contact = serde_json::from_str(&encode(&proven)).unwrap();
+    assert_eq!(back, proven);
 }

@@ -27,6 +27,15 @@ pub fn ClientPanel(
                 .unwrap_or_default()
         })
     });
+    // The visitor only claimed this client's email: say so, with the name they gave.
+    let claim = Memo::new(move |_| {
+        desk.inbox.with(|i| {
+            i.open
+                .as_ref()
+                .filter(|d| d.client.as_ref().is_some_and(|c| !c.verified))
+                .map(|d| d.conversation.visitor_name.clone().unwrap_or_default())
+        })
+    });
     let is_open = Memo::new(move |_| desk.inbox.with(|i| i.open.is_some()));
     let text = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
 
@@ -35,6 +44,16 @@ pub fn ClientPanel(
             view! {
                 <aside class="client-panel" data-testid="client-panel" aria-labelledby="client-title">
                     <h2 id="client-title">"Client"</h2>
+                    {move || claim.get().map(|given| view! {
+                        <p class="unverified-claim" data-testid="unverified-claim" role="note">
+                            <span class="unverified">"unverified"</span>
+                            {format!(
+                                " This visitor{} gave this client's email but did not prove it: \
+                                 it may not be them.",
+                                if given.trim().is_empty() { String::new() } else { format!(" (\"{}\")", given.trim()) },
+                            )}
+                        </p>
+                    })}
                     {move || match client.get() {
                         Some(c) => view! {
                             <dl class="client-details">

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 
 use super::{conversation_href, open_on_click};
 use crate::desk::Desk;
-use crate::format::{channel_label, channel_tag, client_name, relative_time, status_label};
+use crate::format::{
+    channel_label, channel_tag, client_name, is_unverified_claim, relative_time, status_label,
+};
 
 #[component]
 pub fn ConversationList(
@@ -92,6 +94,7 @@ fn ConversationRow(
                 .unwrap_or_default()
         })
     };
+    let unverified = move || row.with(|r| r.as_ref().is_some_and(is_unverified_claim));
     let assignee = move || row.with(|r| r.as_ref().and_then(|r| r.assignee_name.clone()));
 
     view! {
@@ -102,6 +105,10 @@ fn ConversationRow(
                 aria-current=move || selected.get().then_some("page")>
                 <span class="row-top">
                     <span class="client-name">{field(client_name)}</span>
+                    {move || unverified().then(|| view! {
+                        <span class="unverified" data-testid="unverified"
+                            title="Gave a known client's email without proving it">"unverified"</span>
+                    })}
                     {move || unread.get().then(|| view! {
                         <span class="unread-dot" data-testid="unread" title="Unread">
                             <span class="visually-hidden">"Unread"</span>

@@ -12,6 +12,7 @@ fn summary(id: &str, last_message_at: i64) -> ConversationSummary {
         channel: Channel::Web,
         status: ConversationStatus::Open,
         client: None,
+        visitor_name: None,
         assistant_id: None,
         assistant_name: None,
         intent: None,

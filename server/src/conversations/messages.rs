@@ -319,3 +319,34 @@ pub async fn recent_messages(
     messages.reverse();
     Ok(messages)
 }
+
+/// The newest `limit` messages of the client's other web conversations (oldest first): only
+/// conversations whose visitor proved to be this client, never a stranger's unverified claim.
+pub async fn earlier_web_messages(
+    db: &Db,
+    tenant_id: &str,
+    client_id: &str,
+    except_conversation_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<StoredMessage>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id IN (
+           SELECT id FROM conversations
+           WHERE tenant_id = $1 AND client_id = $2 AND client_verified = 1 AND channel = $3
+             AND id <> $4)
+         ORDER BY seq DESC LIMIT $5"
+    );
+    let mut messages = sqlx::query(&sql)
+        .bind(tenant_id)
+        .bind(client_id)
+        .bind(Channel::Web.as_str())
+        .bind(except_conversation_id.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(message_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    messages.reverse();
+    Ok(messages)
+}

@@ -15,7 +15,24 @@ pub use messages::*;
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
+    /// The client whose email the visitor gave: a proven identity when `verified`, else a claim.
     pub client_id: Option<String>,
+    /// The name and email the visitor gave in this session, as given.
+    pub visitor_name: Option<String>,
+    pub visitor_email: Option<String>,
+    /// The visitor proved the email with a valid `userHash` of the workspace's current secret.
+    pub verified: bool,
+}
+
+/// Who the visitor of a session says (or proved) they are.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    /// The client with the visitor's email.
+    pub client_id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    /// The identity secret whose `userHash` proved the email; `None`: only a claim.
+    pub verified_by: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,41 +75,62 @@ pub async fn find_session(
     tenant_id: &str,
     session_id: &str,
 ) -> sqlx::Result<Option<Session>> {
-    let row =
-        sqlx::query("SELECT id, client_id FROM visitor_sessions WHERE id = $1 AND tenant_id = $2")
-            .bind(session_id)
-            .bind(tenant_id)
-            .fetch_optional(&db.pool)
-            .await?;
+    // Verified only while the secret that verified it is current: rotating it ends that.
+    let row = sqlx::query(
+        "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email,
+           CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified
+         FROM visitor_sessions s
+         LEFT JOIN identity_secrets i ON i.tenant_id = s.tenant_id
+         WHERE s.id = $1 AND s.tenant_id = $2",
+    )
+    .bind(session_id)
+    .bind(tenant_id)
+    .fetch_optional(&db.pool)
+    .await?;
     row.map(|r| {
         Ok(Session {
             id: r.try_get("id")?,
             client_id: r.try_get("client_id")?,
+            visitor_name: r.try_get("visitor_name")?,
+            visitor_email: r.try_get("visitor_email")?,
+            verified: r.try_get::<i64, _>("verified")? != 0,
         })
     })
     .transpose()
 }
 
-/// Links the session, and its unresolved conversation, to a client, in one transaction.
+/// Records who the session's visitor is and links the session, and its unresolved conversation,
+/// to the client (as a claim unless verified), in one transaction.
 pub async fn link_client(
     db: &Db,
     tenant_id: &str,
     session_id: &str,
-    client_id: &str,
+    identity: &Identity<'_>,
 ) -> sqlx::Result<()> {
     let now = now_ms();
+    let verified = i64::from(identity.verified_by.is_some());
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE visitor_sessions SET client_id = $1, last_seen_at = $2 WHERE id = $3")
-        .bind(client_id)
-        .bind(now)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
-        "UPDATE conversations SET client_id = $1, updated_at = $2
-         WHERE session_id = $3 AND status <> 'resolved'",
+        "UPDATE visitor_sessions SET client_id = $1, visitor_name = $2, visitor_email = $3,
+           verified_secret_id = $4, last_seen_at = $5
+         WHERE id = $6",
     )
-    .bind(client_id)
+    .bind(identity.client_id)
+    .bind(identity.name)
+    .bind(identity.email)
+    .bind(identity.verified_by)
+    .bind(now)
+    .bind(session_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE conversations SET client_id = $1, client_verified = $2, visitor_name = $3,
+           updated_at = $4
+         WHERE session_id = $5 AND status <> 'resolved'",
+    )
+    .bind(identity.client_id)
+    .bind(verified)
+    .bind(identity.name)
     .bind(now)
     .bind(session_id)
     .execute(&mut *tx)
@@ -134,14 +172,17 @@ pub async fn open_for_session(
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO conversations
-           (id, tenant_id, session_id, client_id, assistant_id, channel, status, created_at, updated_at, last_message_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7, $7)
+           (id, tenant_id, session_id, client_id, client_verified, visitor_name, assistant_id,
+            channel, status, created_at, updated_at, last_message_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $9)
          ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(tenant_id)
     .bind(&session.id)
     .bind(&session.client_id)
+    .bind(i64::from(session.verified))
+    .bind(&session.visitor_name)
     .bind(assistant_id)
     .bind(Channel::Web.as_str())
     .bind(now)
@@ -160,6 +201,25 @@ pub async fn open_for_session(
         .fetch_one(&db.pool)
         .await?;
     conversation_from_row(&row)
+}
+
+/// The name the assistant may call the session's visitor: the client's when the visitor proved
+/// who they are, else only the name given in this session (never a stored client's).
+pub async fn name_to_address(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+    client_id: &str,
+) -> sqlx::Result<Option<String>> {
+    let Some(session) = find_session(db, tenant_id, session_id).await? else {
+        return Ok(None);
+    };
+    if session.verified {
+        if let Some(client) = crate::clients::find(db, tenant_id, client_id).await? {
+            return Ok(Some(client.name));
+        }
+    }
+    Ok(session.visitor_name)
 }
 
 /// The session's most recent conversation, resolved or not.

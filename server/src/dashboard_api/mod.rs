@@ -5,6 +5,7 @@
 mod conversations;
 mod export;
 mod session;
+mod settings;
 mod socket;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -48,6 +49,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(conversations::typing),
         )
         .route("/api/dashboard/export.csv", get(export::csv))
+        .route(
+            "/api/dashboard/settings/identity-secret",
+            get(settings::identity_secret).post(settings::rotate_identity_secret),
+        )
         .route("/api/dashboard/ws", get(socket::upgrade))
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
 }

@@ -10,7 +10,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use shared::dashboard::{LoginRequest, Me};
+use shared::dashboard::{LoginRequest, Me, Role};
 use tracing::instrument;
 
 use crate::accounts::{self, User};
@@ -41,6 +41,18 @@ impl DashboardUser {
             Err(ApiError::forbidden(
                 "read_only",
                 "Your role (viewer) can read conversations but not change them.",
+            ))
+        }
+    }
+
+    /// Settings are for admins only.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.user.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "admin_only",
+                "Only an admin can see or change the workspace's settings.",
             ))
         }
     }

@@ -11,7 +11,6 @@ use super::WidgetAuth;
 use crate::ai::{ReplyRequest, Turn};
 use crate::assistants::{self, LoadedAssistant};
 use crate::client_addr::ClientAddr;
-use crate::clients;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{self, ApiError, AppJson, Result};
 use crate::state::AppState;
@@ -193,9 +192,9 @@ async fn answer(
         body: m.body,
     })
     .collect();
-    let visitor_name = clients::find(&state.db, tenant_id, client_id)
-        .await?
-        .map(|c| c.name);
+    // Only what this visitor said, or proved: a claimed email never lends a stored name.
+    let visitor_name =
+        conversations::name_to_address(&state.db, tenant_id, session_id, client_id).await?;
     let outcome = state
         .responder
         .reply(&ReplyRequest {

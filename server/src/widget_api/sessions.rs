@@ -12,7 +12,7 @@ use crate::error::{ApiError, AppJson, Result};
 use crate::events;
 use crate::realtime::TypingItem;
 use crate::state::AppState;
-use crate::{assistants, clients, conversations};
+use crate::{assistants, clients, conversations, identity};
 use shared::api::Author;
 use shared::dashboard::Typing;
 
@@ -55,6 +55,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, AppJson(SessionCreated { session_id })))
 }
 
+/// Records the visitor's name and email on the session. Without a valid `userHash` this is only
+/// a claim: the conversation is linked to the client with that email as unverified, an existing
+/// client is never changed, and the answer is what the visitor sent. With one, the session is
+/// verified, the client may be updated, and the answer is the client's record.
 #[instrument(skip_all, fields(tenant = %auth.tenant.id))]
 pub async fn set_contact(
     State(state): State<AppState>,
@@ -70,14 +74,77 @@ pub async fn set_contact(
     let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
         .await?
         .ok_or_else(session_not_found)?;
-    let client = clients::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?;
-    conversations::link_client(&state.db, &auth.tenant.id, &session.id, &client.id).await?;
-    Ok(AppJson(Contact {
-        name: client.name,
-        email: client.email.unwrap_or_else(|| email.as_str().to_owned()),
+    let user_hash = contact.user_hash.as_deref().map(str::trim);
+    let verified_by = match user_hash.filter(|h| !h.is_empty()) {
+        Some(hash) => Some(check_user_hash(&state, &auth.tenant.id, &email, hash).await?),
+        None => None,
+    };
+    let verified = verified_by.is_some();
+    let client = if verified {
+        clients::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?
+    } else {
+        clients::find_or_create_by_email(&state.db, &auth.tenant.id, &name, &email).await?
+    };
+    let identity = conversations::Identity {
+        client_id: &client.id,
+        name: name.as_str(),
+        email: email.as_str(),
+        verified_by: verified_by.as_deref(),
+    };
+    conversations::link_client(&state.db, &auth.tenant.id, &session.id, &identity).await?;
+    Ok(AppJson(if verified {
+        Contact {
+            name: client.name,
+            email: client.email.unwrap_or_else(|| email.as_str().to_owned()),
+            user_hash: None,
+        }
+    } else {
+        Contact {
+            name: name.as_str().to_owned(),
+            email: email.as_str().to_owned(),
+            user_hash: None,
+        }
     }))
 }
 
+/// A `userHash` must be the tenant's HMAC of this email; anything else stores nothing. Answers
+/// the id of the secret that verified it.
+async fn check_user_hash(
+    state: &AppState,
+    tenant_id: &str,
+    email: &Email,
+    hash: &str,
+) -> Result<String> {
+    let Some(secret) = identity::find(&state.db, tenant_id).await? else {
+        return Err(user_hash_error(
+            "identity_verification_off",
+            "This site sent a userHash, but identity verification is not set up for this \
+             workspace: an admin must create the identity secret first.",
+        ));
+    };
+    if secret.verifies(email, hash) {
+        Ok(secret.id)
+    } else {
+        Err(user_hash_error(
+            "invalid_user_hash",
+            "The userHash does not match this email: the site must compute it as \
+             HMAC-SHA256(identity secret, lowercase email) in hex.",
+        ))
+    }
+}
+
+fn user_hash_error(code: &'static str, message: &str) -> ApiError {
+    ApiError::Client {
+        status: StatusCode::FORBIDDEN,
+        code,
+        message: message.to_owned(),
+        field: Some("userHash"),
+        retry_after_secs: None,
+    }
+}
+
+/// What a returning visitor sees: the details they gave and this session's conversation; a
+/// verified visitor also gets the client's record and their earlier web conversations.
 #[instrument(skip_all, fields(tenant = %auth.tenant.id))]
 pub async fn history(
     State(state): State<AppState>,
@@ -87,20 +154,45 @@ pub async fn history(
     let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
         .await?
         .ok_or_else(session_not_found)?;
-    let contact = match &session.client_id {
-        Some(id) => clients::find(&state.db, &auth.tenant.id, id)
-            .await?
-            .map(|c| Contact {
-                name: c.name,
-                email: c.email.unwrap_or_default(),
-            }),
-        None => None,
+    let verified_client = match (&session.client_id, session.verified) {
+        (Some(id), true) => clients::find(&state.db, &auth.tenant.id, id).await?,
+        _ => None,
+    };
+    let contact = match (
+        &verified_client,
+        &session.visitor_name,
+        &session.visitor_email,
+    ) {
+        (Some(client), _, _) => Some(Contact {
+            name: client.name.clone(),
+            email: client.email.clone().unwrap_or_default(),
+            user_hash: None,
+        }),
+        (None, Some(name), Some(email)) => Some(Contact {
+            name: name.clone(),
+            email: email.clone(),
+            user_hash: None,
+        }),
+        _ => None,
     };
     // Read before the messages: the event stream opened after it then misses nothing.
     let last_event_seq = events::last_seq(&state.db, &auth.tenant.id).await?;
     let conversation = conversations::latest_for_session(&state.db, &session.id).await?;
     let messages = match &conversation {
         Some(c) => conversations::recent_messages(&state.db, &c.id, None, HISTORY_LIMIT).await?,
+        None => Vec::new(),
+    };
+    let earlier = match &verified_client {
+        Some(client) => {
+            conversations::earlier_web_messages(
+                &state.db,
+                &auth.tenant.id,
+                &client.id,
+                conversation.as_ref().map(|c| c.id.as_str()),
+                HISTORY_LIMIT,
+            )
+            .await?
+        }
         None => Vec::new(),
     };
     Ok(AppJson(SessionHistory {
@@ -113,6 +205,11 @@ pub async fn history(
             .map(conversations::StoredMessage::view)
             .collect(),
         last_event_seq,
+        verified: verified_client.is_some(),
+        earlier_messages: earlier
+            .iter()
+            .map(conversations::StoredMessage::view)
+            .collect(),
     }))
 }
 
@@ -130,12 +227,8 @@ pub async fn typing(
     else {
         return Ok(StatusCode::NO_CONTENT);
     };
-    let name = match &session.client_id {
-        Some(id) => clients::find(&state.db, &auth.tenant.id, id)
-            .await?
-            .map(|c| c.name),
-        None => None,
-    };
+    // The name given in this session: a claim never shows a stored client's name.
+    let name = session.visitor_name;
     let item = TypingItem::new(
         Some(session.id),
         Typing {

@@ -13,6 +13,7 @@ mod contact;
 mod dashboard;
 mod errors;
 mod export;
+mod identity;
 mod realtime;
 mod search;
 mod seeding;

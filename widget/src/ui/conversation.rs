@@ -69,9 +69,25 @@ pub fn Conversation(
         })
     };
 
+    // A verified visitor's earlier conversations, set apart from this one by two notices.
+    let earlier = move || {
+        chat.earlier.with(|messages| {
+            (!messages.is_empty()).then(|| {
+                let mut items = vec![notice("Your earlier conversations")];
+                items.extend(messages.iter().cloned().map(Entry::Stored));
+                items.push(notice("This conversation"));
+                items
+                    .into_iter()
+                    .map(|entry| message_item(chat, entry))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+
     view! {
         <div class="lc-conversation">
             <ol class="lc-messages" role="log" aria-live="polite" aria-label="Messages" node_ref=list_ref>
+                {earlier}
                 {greeting}
                 <For each=move || entries.get() key=Entry::key children=move |entry| message_item(chat, entry)/>
                 {move || typing.get().then(|| view! {
@@ -135,6 +151,18 @@ fn focus_composer(ev: &leptos::ev::MouseEvent) {
     if let Some(composer) = composer {
         let _ = composer.focus();
     }
+}
+
+/// A centred line between messages, drawn like a system message.
+fn notice(text: &str) -> Entry {
+    Entry::Stored(MessageView {
+        id: String::new(),
+        author: Author::System,
+        body: text.to_owned(),
+        created_at: 0,
+        client_message_id: None,
+        author_name: None,
+    })
 }
 
 /// One line of the list. Bodies are text nodes: whatever a message holds, it is never markup.

@@ -41,6 +41,11 @@ pub struct Mounted {
 
 impl Mounted {
     pub fn new(tenant_id: &str, api_url: &str) -> Self {
+        Self::with_options(tenant_id, api_url, &[])
+    }
+
+    /// A panel given `extra` options besides the usual ones (e.g. `userHash`).
+    pub fn with_options(tenant_id: &str, api_url: &str, extra: &[(&str, &str)]) -> Self {
         let document = window().document().unwrap();
         let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
         document.body().unwrap().append_child(&host).unwrap();
@@ -56,8 +61,11 @@ impl Mounted {
             ("token", "test-token"),
             ("companyName", "Acme Coffee"),
             ("primaryColor", "#6b3e26"),
-        ] {
-            Reflect::set(&options, &key.into(), &value.into()).unwrap();
+        ]
+        .iter()
+        .chain(extra)
+        {
+            Reflect::set(&options, &(*key).into(), &(*value).into()).unwrap();
         }
         let panel =
             widget::mount_panel(container, &options.into(), Function::new_no_args("")).unwrap();
