@@ -94,6 +94,13 @@ async fn start_server() -> Server {
         .env("LIVECHAT_DATA_DIR", data.path())
         .env("LIVECHAT_MESSAGES_PER_MINUTE", "100000")
         .env("LIVECHAT_MESSAGE_BURST", "100000")
+        // One address, one tenant: those limits are off too.
+        .env("LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE", "100000")
+        .env("LIVECHAT_ADDRESS_MESSAGE_BURST", "100000")
+        .env("LIVECHAT_TENANT_MESSAGES_PER_MINUTE", "100000")
+        .env("LIVECHAT_TENANT_MESSAGE_BURST", "100000")
+        .env("LIVECHAT_SESSIONS_PER_MINUTE", "100000")
+        .env("LIVECHAT_SESSION_BURST", "100000")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .spawn()
