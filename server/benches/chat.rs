@@ -253,6 +253,18 @@ async fn bench_real(
         ),
         ("LIVECHAT_MESSAGE_BURST", RATE_LIMIT_OFF.into()),
         ("LIVECHAT_MESSAGES_PER_MINUTE", RATE_LIMIT_OFF.into()),
+        // Every bench session comes from 127.0.0.1: the per-address and per-tenant limits too.
+        ("LIVECHAT_ADDRESS_MESSAGE_BURST", RATE_LIMIT_OFF.into()),
+        (
+            "LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE",
+            RATE_LIMIT_OFF.into(),
+        ),
+        ("LIVECHAT_TENANT_MESSAGE_BURST", RATE_LIMIT_OFF.into()),
+        ("LIVECHAT_TENANT_MESSAGES_PER_MINUTE", RATE_LIMIT_OFF.into()),
+        ("LIVECHAT_SESSION_BURST", RATE_LIMIT_OFF.into()),
+        ("LIVECHAT_SESSIONS_PER_MINUTE", RATE_LIMIT_OFF.into()),
+        ("LIVECHAT_TENANT_SESSION_BURST", RATE_LIMIT_OFF.into()),
+        ("LIVECHAT_TENANT_SESSIONS_PER_MINUTE", RATE_LIMIT_OFF.into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -415,7 +427,7 @@ async fn main() -> anyhow::Result<()> {
         "# livechat bench
 - CPUs (available_parallelism): {cpus}; build: {build}; tokio multi-thread runtime, client and servers in one process
 - sessions: {:?}; messages per session: {}; SQLite pool max connections: {} (both scenarios)
-- rate limiter effectively off: LIVECHAT_MESSAGE_BURST = LIVECHAT_MESSAGES_PER_MINUTE = {RATE_LIMIT_OFF}
+- rate limits effectively off: every LIVECHAT_*_BURST and LIVECHAT_*_PER_MINUTE of messages and sessions = {RATE_LIMIT_OFF}
 - real: POST /sessions + PUT contact (untimed), then the timed chats via POST /chat, embedded AI, SQLite via sqlx Any
 - ceiling: bare axum POST doing one INSERT (sqlx sqlite, WAL, synchronous=NORMAL), small JSON reply
 - msg/s = successful chats / wall clock of the chat phase (which starts once every session is set up)",

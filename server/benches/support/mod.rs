@@ -271,6 +271,15 @@ impl ServerProcess {
             .env("LIVECHAT_DATA_DIR", data.path())
             .env("LIVECHAT_MESSAGES_PER_MINUTE", "100000")
             .env("LIVECHAT_MESSAGE_BURST", "100000")
+            // Every bench client is 127.0.0.1 of one tenant: those limits are off too.
+            .env("LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE", "100000")
+            .env("LIVECHAT_ADDRESS_MESSAGE_BURST", "100000")
+            .env("LIVECHAT_TENANT_MESSAGES_PER_MINUTE", "100000")
+            .env("LIVECHAT_TENANT_MESSAGE_BURST", "100000")
+            .env("LIVECHAT_SESSIONS_PER_MINUTE", "100000")
+            .env("LIVECHAT_SESSION_BURST", "100000")
+            .env("LIVECHAT_TENANT_SESSIONS_PER_MINUTE", "100000")
+            .env("LIVECHAT_TENANT_SESSION_BURST", "100000")
             .env("RUST_LOG", "error")
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null());

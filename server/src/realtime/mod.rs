@@ -7,6 +7,10 @@
 //! Wake-ups come from this process's commits ([`crate::db::WriteTx::commit`]) and, on PostgreSQL, from
 //! `LISTEN` (commits of other server instances). A subscriber that falls behind the bounded
 //! broadcast buffer is never waited for: it is told it lagged and catches up from the store.
+//!
+//! Dashboards hear every item of their tenant; a widget stream hears only its own visitor
+//! session's items ([`Hub::subscribe_session`]), routed by the pump, so it is never woken (nor
+//! made to lag) by other visitors' conversations.
 
 mod pg_listener;
 

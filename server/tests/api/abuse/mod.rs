@@ -1,0 +1,42 @@
+//! Abuse and AI cost: limits on new sessions and messages per client address and per tenant,
+//! the client address behind trusted proxies (and not otherwise) and the sign-in limit per
+//! forwarded address ([`limits`]); one provider call per visitor message however often it is
+//! sent ([`replies`]); caps on open widget event streams, each of which hears only its own
+//! session ([`streams`]).
+
+mod limits;
+mod replies;
+mod streams;
+
+use crate::helpers::Answer;
+
+/// Declares each listed `async fn(Backend)` as a module with a `sqlite` and a `postgres` test.
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            use crate::helpers::Backend;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$case(Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$case(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+use on_both;
+
+/// The `Retry-After` of an answer, in seconds (0 when absent).
+pub fn seconds(answer: &Answer) -> u64 {
+    answer
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
