@@ -19,6 +19,10 @@ use crate::state::AppState;
 pub use auth::WidgetAuth;
 pub use sessions::session_not_found;
 
+/// The event stream: the one route that takes the widget token as `?token=` (an `EventSource`
+/// cannot set headers).
+const EVENTS_ROUTE: &str = "/api/widgets/{tenant_id}/sessions/{session_id}/events";
+
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
@@ -37,10 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/widgets/{tenant_id}/sessions/{session_id}/contact",
             cors(put(sessions::set_contact)),
         )
-        .route(
-            "/api/widgets/{tenant_id}/sessions/{session_id}/events",
-            cors(get(events::events)),
-        )
+        .route(EVENTS_ROUTE, cors(get(events::events)))
         .route(
             "/api/widgets/{tenant_id}/sessions/{session_id}/typing",
             cors(post(sessions::typing)),

@@ -12,6 +12,8 @@ mod contact;
 mod dashboard;
 mod errors;
 mod export;
+mod odd_requests;
 mod realtime;
 mod search;
 mod seeding;
+mod static_files;
