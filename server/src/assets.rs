@@ -1,5 +1,7 @@
-//! Static files: the built widget at `/widget/` (loadable from any origin), and the demo host
-//! site, served on its own origin so the demo is a real cross-origin embed.
+//! Static files: the built widget at `/widget/` (loadable from any origin), the dashboard (under
+//! its Content-Security-Policy), and the demo host site, served on its own origin so the demo is
+//! a real cross-origin embed. Paths too long for a file name are 404s before the file system
+//! sees them ([`request_guard`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,9 +10,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{middleware, Router};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::{request_guard, security_headers};
 
 /// The widget's module, glue and `.wasm`, with `.gz` siblings served when the browser accepts
 /// gzip. Any site may load them: access is controlled by the API, not by the files.
@@ -51,6 +55,10 @@ pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) 
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(security_headers::DASHBOARD_CSP),
+        ))
 }
 
 /// What the demo page needs to embed the widget.
@@ -79,6 +87,8 @@ pub fn demo_router(site: DemoSite) -> Router {
         .route("/", get(demo_page))
         .route("/index.html", get(demo_page))
         .fallback_service(files)
+        .layer(middleware::from_fn(request_guard::guard_paths))
+        .layer(middleware::from_fn(security_headers::set_security_headers))
         .with_state(Arc::new(site))
 }
 

@@ -1,4 +1,7 @@
 //! Assistants and their knowledge entries, as stored per tenant.
+//!
+//! A tenant that has a default assistant always keeps one (migration 0005's triggers): the
+//! default is changed by [`set_default`] on another assistant, never unset or deleted.
 
 use shared::dashboard::AssistantBrief;
 use sqlx::Row;
@@ -11,6 +14,69 @@ use crate::db::{new_id, now_ms, Db};
 pub struct LoadedAssistant {
     pub assistant: Assistant,
     pub knowledge: Vec<KnowledgeEntry>,
+}
+
+/// Why an assistant could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AssistantError {
+    #[error("no such assistant")]
+    NotFound,
+    /// The tenant's default assistant: make another one the default first.
+    #[error("the tenant's default assistant cannot be removed")]
+    DefaultRequired,
+    /// Conversations were answered by it.
+    #[error("the assistant has conversations")]
+    InUse,
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for AssistantError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            // Raised by the store's triggers (migration 0005).
+            sqlx::Error::Database(db) if db.message().contains("default_assistant_required") => {
+                Self::DefaultRequired
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::InUse,
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// Makes the assistant the tenant's default; the previous default stops being it in the same
+/// statement, so the tenant is never without one.
+pub async fn set_default(
+    db: &Db,
+    tenant_id: &str,
+    assistant_id: &str,
+) -> Result<(), AssistantError> {
+    let updated =
+        sqlx::query("UPDATE assistants SET is_default = 1 WHERE id = $1 AND tenant_id = $2")
+            .bind(assistant_id)
+            .bind(tenant_id)
+            .execute(&db.pool)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        return Err(AssistantError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deletes an assistant and its knowledge; refuses the tenant's default and one that answered
+/// conversations.
+pub async fn delete(db: &Db, tenant_id: &str, assistant_id: &str) -> Result<(), AssistantError> {
+    let deleted = sqlx::query("DELETE FROM assistants WHERE id = $1 AND tenant_id = $2")
+        .bind(assistant_id)
+        .bind(tenant_id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(AssistantError::NotFound);
+    }
+    Ok(())
 }
 
 /// Stores an assistant and its knowledge entries in one transaction.

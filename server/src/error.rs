@@ -2,6 +2,9 @@
 //! what was wrong with the caller's input; internal details go to the log (by the
 //! [`log_server_errors`] middleware, at the edge), never into the response.
 
+use std::borrow::Cow;
+
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -20,7 +23,7 @@ pub enum ApiError {
         status: StatusCode,
         code: &'static str,
         message: String,
-        field: Option<&'static str>,
+        field: Option<Cow<'static, str>>,
         retry_after_secs: Option<u64>,
     },
     #[error("database error: {0}")]
@@ -54,7 +57,7 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code,
             message: message.into(),
-            field: Some(field),
+            field: Some(Cow::Borrowed(field)),
             retry_after_secs: None,
         }
     }
@@ -82,6 +85,11 @@ impl ApiError {
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::client(StatusCode::CONFLICT, code, message)
+    }
+
+    /// The request is fine but the tenant is not set up to answer it yet.
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::SERVICE_UNAVAILABLE, code, message)
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
@@ -133,7 +141,7 @@ impl IntoResponse for ApiError {
                 field,
                 retry_after_secs,
                 ..
-            } => (*code, message.clone(), *field, *retry_after_secs),
+            } => (*code, message.clone(), field.clone(), *retry_after_secs),
             Self::Database(sqlx::Error::PoolTimedOut) => (
                 "busy",
                 "The server is busy. Please try again in a moment.".to_owned(),
@@ -151,7 +159,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message,
-                field: field.map(str::to_owned),
+                field: field.map(Cow::into_owned),
             },
         };
         let mut response = (status, Json(body)).into_response();
@@ -197,19 +205,89 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-/// `Json` that answers malformed bodies in the API's error format.
+/// `Json` that answers malformed bodies in the API's error format, and refuses a NUL character
+/// in any string of the body with a 422 naming its field: SQLite would store it and PostgreSQL
+/// refuse it, so neither gets it.
 pub struct AppJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for AppJson<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
+        if !is_json(req.headers()) {
+            return Err(Self::Rejection::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with `Content-Type: application/json`.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::client(
+                    status,
+                    "payload_too_large",
+                    format!("The request body is too large ({}).", e.body_text()),
+                )
+            } else {
+                ApiError::client(status, "invalid_body", e.body_text())
+            }
+        })?;
+        let Json(value) = Json::<T>::from_bytes(&bytes)?;
+        // JSON can only spell NUL as an escape; look closer only when one may be there.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                if let Some(field) = field_with_nul(&body, None) {
+                    return Err(ApiError::Client {
+                        status: StatusCode::UNPROCESSABLE_ENTITY,
+                        code: "invalid_character",
+                        message: format!("`{field}` contains a NUL character."),
+                        field: Some(Cow::Owned(field)),
+                        retry_after_secs: None,
+                    });
+                }
+            }
+        }
         Ok(Self(value))
+    }
+}
+
+/// `application/json` or a `+json` type, as axum's `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The key of the first string holding NUL (the body itself is `body`).
+fn field_with_nul(value: &serde_json::Value, key: Option<&str>) -> Option<String> {
+    let name = || key.unwrap_or("body").to_owned();
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(name()),
+        serde_json::Value::Array(items) => items.iter().find_map(|v| field_with_nul(v, key)),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(name())
+            } else {
+                field_with_nul(v, Some(k))
+            }
+        }),
+        _ => None,
     }
 }
 

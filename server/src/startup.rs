@@ -25,7 +25,7 @@ use crate::realtime::Hub;
 use crate::single_flight::SingleFlight;
 use crate::state::AppState;
 use crate::widget_api::StreamCaps;
-use crate::{dashboard_api, events, seed, widget_api};
+use crate::{dashboard_api, events, request_guard, security_headers, seed, widget_api};
 
 pub struct Application {
     api_listener: TcpListener,
@@ -107,7 +107,11 @@ impl Application {
         };
         let hub = Hub::start(&db, &config.database.0);
         events::spawn_pruner(db.clone(), config.event_retention);
+        let dashboard_origins =
+            dashboard_api::own_origins(config.public_url.as_deref(), api_listener.local_addr()?)
+                .into();
         let state = AppState {
+            dashboard_origins,
             db,
             responder,
             limiters: Arc::new(Limiters::new(&config.limits)),
@@ -204,6 +208,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::dashboard_router(&state.config.dashboard_dir))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn(request_guard::guard_paths))
         .layer(middleware::from_fn(error::log_server_errors))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -218,6 +223,7 @@ pub fn router(state: AppState) -> Router {
             tracing::error!("a request handler panicked");
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
+        .layer(middleware::from_fn(security_headers::set_security_headers))
         .with_state(state)
 }
 

@@ -23,4 +23,6 @@ pub struct AppState {
     /// Live updates for dashboards and widgets.
     pub hub: Arc<Hub>,
     pub config: Arc<Config>,
+    /// The origins the dashboard is served from (`Origin` must be one of them on changes).
+    pub dashboard_origins: Arc<[String]>,
 }

@@ -19,6 +19,8 @@ pub struct Email(String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmailError {
     Empty,
+    /// NUL or another invisible control character.
+    ControlCharacter,
     TooLong,
     MissingAt,
     MoreThanOneAt,
@@ -32,6 +34,7 @@ impl fmt::Display for EmailError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Empty => "Please enter your email address.",
+            Self::ControlCharacter => "Your email address contains an invisible control character.",
             Self::TooLong => "That email address is too long.",
             Self::MissingAt => "An email address needs an @, like jane@example.com.",
             Self::MoreThanOneAt => "An email address has only one @.",
@@ -54,6 +57,9 @@ impl Email {
         let s = input.trim();
         if s.is_empty() {
             return Err(EmailError::Empty);
+        }
+        if s.chars().any(char::is_control) {
+            return Err(EmailError::ControlCharacter);
         }
         if s.len() > MAX_EMAIL_LEN {
             return Err(EmailError::TooLong);
@@ -264,6 +270,8 @@ mod tests {
             ("jane@example..com", EmailError::InvalidDomain),
             ("jane@exa_mple.com", EmailError::InvalidDomain),
             ("jane@example.123", EmailError::InvalidDomain),
+            ("ja\0ne@example.com", EmailError::ControlCharacter),
+            ("jane@example.com\0", EmailError::ControlCharacter),
         ];
         for (input, want) in cases {
             assert_eq!(Email::parse(input), Err(want), "{input:?}");
@@ -321,6 +329,14 @@ mod tests {
         assert_eq!(
             PersonName::parse("jane@example.com"),
             Err(NameError::LooksLikeEmail)
+        );
+        assert_eq!(
+            PersonName::parse("Ja\0ne"),
+            Err(NameError::ForbiddenCharacter('\0'))
+        );
+        assert_eq!(
+            NameError::ForbiddenCharacter('\0').to_string(),
+            "Your name contains an invisible control character."
         );
         assert_eq!(
             PersonName::parse("Ja\u{202E}ne"),

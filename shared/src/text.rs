@@ -7,14 +7,20 @@ use std::fmt;
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 pub const MAX_CLIENT_MESSAGE_ID_LEN: usize = 64;
 
-/// The text of a chat message: trimmed, not empty, at most [`MAX_MESSAGE_CHARS`] characters.
+/// The text of a chat message: trimmed, not empty, at most [`MAX_MESSAGE_CHARS`] characters, no
+/// control characters but line breaks and tabs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageText(String);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageTextError {
     Empty,
-    TooLong { chars: usize },
+    TooLong {
+        chars: usize,
+    },
+    /// NUL and the other invisible control characters: no one types them, PostgreSQL refuses
+    /// NUL in text, and they hide what a message says.
+    ControlCharacter,
 }
 
 impl fmt::Display for MessageTextError {
@@ -25,6 +31,9 @@ impl fmt::Display for MessageTextError {
                 f,
                 "The message is {chars} characters long; the limit is {MAX_MESSAGE_CHARS}."
             ),
+            Self::ControlCharacter => {
+                f.write_str("The message contains an invisible control character.")
+            }
         }
     }
 }
@@ -41,6 +50,9 @@ impl MessageText {
         if chars > MAX_MESSAGE_CHARS {
             return Err(MessageTextError::TooLong { chars });
         }
+        if s.chars().any(is_forbidden_control) {
+            return Err(MessageTextError::ControlCharacter);
+        }
         Ok(Self(s.to_owned()))
     }
 
@@ -51,6 +63,11 @@ impl MessageText {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// A control character a text may not hold: all of them but line breaks and tabs.
+pub fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
 }
 
 /// The id a client picks for a message it sends, so that a retried send is recognised and
@@ -119,6 +136,19 @@ mod tests {
     }
 
     #[test]
+    fn message_text_refuses_nul_and_control_characters_but_keeps_line_breaks() {
+        for bad in ["a\0b", "bell\u{7}", "esc\u{1b}[31m", "a\u{85}b"] {
+            assert_eq!(
+                MessageText::parse(bad),
+                Err(MessageTextError::ControlCharacter),
+                "{bad:?}"
+            );
+        }
+        let kept = MessageText::parse("line one\r\nline\ttwo").unwrap();
+        assert_eq!(kept.as_str(), "line one\r\nline\ttwo");
+    }
+
+    #[test]
     fn client_message_ids_accept_uuids_only_safe_characters() {
         assert!(ClientMessageId::parse("3f2b8c1e-9a4d-4e7b-8c2a-1d5e6f7a8b9c").is_ok());
         assert_eq!(ClientMessageId::parse(""), Err(ClientMessageIdError::Empty));
@@ -134,10 +164,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parsed_message_text_is_never_empty_or_padded(s in "\\PC{0,50}") {
+        fn parsed_message_text_is_never_empty_padded_or_controlled(s in "\\PC{0,40}[\\x00-\\x1f]?\\PC{0,10}") {
             if let Ok(t) = MessageText::parse(&s) {
                 prop_assert!(!t.as_str().is_empty());
                 prop_assert_eq!(t.as_str().trim(), t.as_str());
+                prop_assert!(!t.as_str().chars().any(is_forbidden_control));
             }
         }
     }

@@ -60,6 +60,10 @@ impl ApiError {
         match self {
             Self::Network => UNREACHABLE.to_owned(),
             Self::Unexpected => UNEXPECTED.to_owned(),
+            // The tenant can't answer chats yet: the server's sentence says so.
+            Self::Status {
+                detail: Some(d), ..
+            } if d.code == "assistant_unavailable" => d.message.clone(),
             Self::Status { status, .. } if *status >= 500 => UNREACHABLE.to_owned(),
             Self::Status {
                 status: 429,
@@ -308,6 +312,19 @@ mod tests {
         assert_eq!(
             status(503, None, Some("db down")).user_message(),
             UNREACHABLE
+        );
+        let unavailable = ApiError::Status {
+            status: 503,
+            retry_after: None,
+            detail: Some(ErrorDetail {
+                code: "assistant_unavailable".into(),
+                message: "Chat isn't available right now. Please try again later.".into(),
+                field: None,
+            }),
+        };
+        assert_eq!(
+            unavailable.user_message(),
+            "Chat isn't available right now. Please try again later."
         );
         assert_eq!(
             status(429, Some(30), None).user_message(),

@@ -126,7 +126,8 @@ async fn summary_for(
         .ok_or(sqlx::Error::RowNotFound)
 }
 
-/// Stores a teammate's reply once per client message id (a retry returns the stored one). A
+/// Stores a teammate's reply once per (conversation, client message id): a retry returns the
+/// stored one. A
 /// reply takes the conversation over: the assistant must not talk over a person.
 pub async fn reply(
     db: &Db,
@@ -162,7 +163,7 @@ pub async fn reply(
     let Some(seq) = seq else {
         // A retry: the first attempt is stored.
         tx.rollback().await?;
-        return stored_agent_message(db, user, client_message_id).await;
+        return stored_agent_message(db, conversation_id, user, client_message_id).await;
     };
     sqlx::query(
         "UPDATE conversations SET ai_paused = 1, assignee_id = COALESCE(assignee_id, $1),
@@ -191,17 +192,22 @@ pub async fn reply(
     Ok(message)
 }
 
+/// The reply a retry repeats: idempotency is per (conversation, teammate, client message id).
 async fn stored_agent_message(
     db: &Db,
+    conversation_id: &str,
     user: &User,
     client_message_id: &str,
 ) -> Result<TimelineMessage, HandlingError> {
-    let id: String =
-        sqlx::query_scalar("SELECT id FROM messages WHERE user_id = $1 AND client_message_id = $2")
-            .bind(&user.id)
-            .bind(client_message_id)
-            .fetch_one(&db.pool)
-            .await?;
+    let id: String = sqlx::query_scalar(
+        "SELECT id FROM messages
+         WHERE conversation_id = $1 AND user_id = $2 AND client_message_id = $3",
+    )
+    .bind(conversation_id)
+    .bind(&user.id)
+    .bind(client_message_id)
+    .fetch_one(&db.pool)
+    .await?;
     let mut conn = db.pool.acquire().await?;
     Ok(inbox::timeline_message(&mut conn, &id).await?)
 }

@@ -14,7 +14,7 @@ use axum::Router;
 use shared::dashboard::ConversationAction;
 
 use crate::state::AppState;
-pub use session::{check_same_origin, DashboardUser, COOKIE};
+pub use session::{check_same_origin, own_origins, DashboardUser, COOKIE};
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();

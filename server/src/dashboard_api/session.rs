@@ -6,6 +6,8 @@
 //! Requests that change something must also come from the dashboard's own origin when the browser
 //! says where it comes from (`Origin`), a second guard against cross-site requests.
 
+use std::net::SocketAddr;
+
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -101,28 +103,47 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The origins the dashboard is served from: the configured public URL, or else the `Host`
-/// the request was sent to.
-fn own_origins(headers: &HeaderMap, state: &AppState) -> Vec<String> {
-    if let Some(url) = &state.config.public_url {
-        return vec![url.trim_end_matches('/').to_owned()];
+/// The origins the dashboard is served from: `LIVECHAT_PUBLIC_URL`'s origin when set, else the
+/// address the API listens on (with `localhost` and `127.0.0.1` for its port). Never the `Host`
+/// header: the caller writes that, and a forged one would name whatever `Origin` it sends.
+pub fn own_origins(public_url: Option<&str>, listening: SocketAddr) -> Vec<String> {
+    if let Some(url) = public_url {
+        return vec![origin_of(url)];
     }
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => vec![format!("http://{host}"), format!("https://{host}")],
-        None => Vec::new(),
+    let port = listening.port();
+    let mut origins = vec![
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+        format!("http://[::1]:{port}"),
+    ];
+    let listen = format!("http://{listening}");
+    if !listening.ip().is_unspecified() && !origins.contains(&listen) {
+        origins.push(listen);
     }
+    origins
+}
+
+/// `scheme://host[:port]` of a URL: what a browser sends as `Origin`.
+fn origin_of(url: &str) -> String {
+    let url = url.trim();
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_ascii_lowercase()
 }
 
 /// A browser's request must come from the dashboard's own origin (no `Origin`: not a browser's
 /// cross-site request, since browsers send it on every cross-origin request and on WebSocket
 /// handshakes).
 pub fn check_same_origin(headers: &HeaderMap, state: &AppState) -> Result<()> {
-    let own = own_origins(headers, state);
     // Every `Origin` given must be ours (more than one is already suspicious).
-    let foreign = headers
-        .get_all(header::ORIGIN)
-        .iter()
-        .any(|origin| !own.iter().any(|o| o.as_bytes() == origin.as_bytes()));
+    let foreign = headers.get_all(header::ORIGIN).iter().any(|origin| {
+        !state
+            .dashboard_origins
+            .iter()
+            .any(|o| o.as_bytes() == origin.as_bytes())
+    });
     if !foreign {
         Ok(())
     } else {
@@ -181,4 +202,37 @@ pub async fn logout(State(state): State<AppState>, user: DashboardUser) -> Resul
 
 pub async fn me(user: DashboardUser) -> AppJson<Me> {
     AppJson(user.me())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_origins;
+
+    #[test]
+    fn the_public_url_alone_is_the_origin_when_set() {
+        let listen = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(
+            own_origins(Some("https://Chat.Example.com/app/"), listen),
+            ["https://chat.example.com"]
+        );
+        assert_eq!(
+            own_origins(Some("http://chat.example.com:8443"), listen),
+            ["http://chat.example.com:8443"]
+        );
+    }
+
+    #[test]
+    fn without_a_public_url_the_listen_address_and_loopback_names_are() {
+        let any = own_origins(None, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(
+            any,
+            [
+                "http://localhost:8080",
+                "http://127.0.0.1:8080",
+                "http://[::1]:8080"
+            ]
+        );
+        let lan = own_origins(None, "192.168.1.5:9000".parse().unwrap());
+        assert!(lan.contains(&"http://192.168.1.5:9000".to_owned()));
+    }
 }

@@ -35,7 +35,7 @@ impl Cursor {
         let text = String::from_utf8(hex::decode(s).ok()?).ok()?;
         let (at, id) = text.split_once(':')?;
         let last_message_at = at.parse().ok()?;
-        if id.is_empty() || id.len() > 100 {
+        if id.is_empty() || id.len() > 100 || id.chars().any(char::is_control) {
             return None;
         }
         Some(Self {
@@ -141,8 +141,23 @@ fn non_empty(value: Option<&String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Refuses a value holding NUL or another control character: PostgreSQL cannot even compare
+/// text with NUL, so both backends answer the same 422 instead of one storing and one failing.
+fn printable(field: &'static str, value: Option<&String>) -> Result<(), SearchError> {
+    match value {
+        Some(v) if v.chars().any(char::is_control) => Err(SearchError::Invalid(
+            field,
+            format!("`{field}` contains an invisible control character."),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl Filter {
     pub fn parse(query: &ConversationQuery) -> Result<Self, SearchError> {
+        printable("q", query.q.as_ref())?;
+        printable("assistant", query.assistant.as_ref())?;
+        printable("intent", query.intent.as_ref())?;
         if let (Some(from), Some(to)) = (query.from, query.to) {
             if from > to {
                 return Err(SearchError::Invalid(
@@ -234,6 +249,40 @@ mod tests {
     fn like_wildcards_in_q_are_escaped() {
         let text = TextSearch::parse("50%_off").unwrap();
         assert_eq!(text.like_pattern(), r"%50\%\_off%");
+    }
+
+    #[test]
+    fn control_characters_in_q_and_filter_values_are_refused_naming_the_field() {
+        let nul = Some("refund\0".to_owned());
+        for (query, field) in [
+            (
+                ConversationQuery {
+                    q: nul.clone(),
+                    ..Default::default()
+                },
+                "q",
+            ),
+            (
+                ConversationQuery {
+                    assistant: nul.clone(),
+                    ..Default::default()
+                },
+                "assistant",
+            ),
+            (
+                ConversationQuery {
+                    intent: nul,
+                    ..Default::default()
+                },
+                "intent",
+            ),
+        ] {
+            assert!(
+                matches!(PageRequest::parse(&query), Err(SearchError::Invalid(f, _)) if f == field),
+                "{field}"
+            );
+        }
+        assert_eq!(Cursor::decode(&hex::encode("12:cv_\0")), None);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! `Authorization: Bearer <widget token>`, checked against the tenant in the path. A browser's
-//! `EventSource` cannot set headers, so `?token=<widget token>` is accepted instead when the
-//! header is absent (the widget token is public: it sits in the embed snippet).
+//! `EventSource` cannot set headers, so on the event stream alone `?token=<widget token>` is
+//! accepted instead when the header is absent (the widget token is public: it sits in the embed
+//! snippet, but a token in a URL also lands in logs and histories, so nowhere it isn't needed).
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, MatchedPath, Query};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::Deserialize;
 
+use super::EVENTS_ROUTE;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tenants::{self, Tenant};
@@ -30,8 +32,13 @@ impl FromRequestParts<AppState> for WidgetAuth {
             .get::<Tenant>()
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("widget route reached without the tenant gate"))?;
-        let from_query = Query::<TokenQuery>::try_from_uri(&parts.uri)
-            .ok()
+        let on_event_stream = parts
+            .extensions
+            .get::<MatchedPath>()
+            .is_some_and(|p| p.as_str() == EVENTS_ROUTE);
+        let from_query = on_event_stream
+            .then(|| Query::<TokenQuery>::try_from_uri(&parts.uri).ok())
+            .flatten()
             .and_then(|q| q.0.token);
         let token = parts
             .headers
@@ -41,7 +48,8 @@ impl FromRequestParts<AppState> for WidgetAuth {
             .map(str::to_owned)
             .or(from_query)
             .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
+            // A token never holds control characters; PostgreSQL could not even compare NUL.
+            .filter(|t| !t.is_empty() && !t.chars().any(char::is_control))
             .ok_or_else(|| {
                 ApiError::unauthorized("Send the widget token as `Authorization: Bearer <token>`.")
             })?;

@@ -154,7 +154,7 @@ fn copy_error(error: &ApiError) -> ApiError {
             status: *status,
             code,
             message: message.clone(),
-            field: *field,
+            field: field.clone(),
             retry_after_secs: *retry_after_secs,
         },
         ApiError::Database(sqlx::Error::PoolTimedOut) => {
@@ -164,10 +164,18 @@ fn copy_error(error: &ApiError) -> ApiError {
     }
 }
 
+/// The assistant that answers; a tenant without one is a setup gap the visitor can be told
+/// about (a 503 the widget shows), not a server failure.
 async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAssistant> {
     assistants::load_default(&state.db, tenant_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} has no default assistant").into())
+        .ok_or_else(|| {
+            tracing::warn!(tenant = %tenant_id, "chat refused: the tenant has no default assistant");
+            ApiError::unavailable(
+                "assistant_unavailable",
+                "Chat isn't available right now. Please try again later.",
+            )
+        })
 }
 
 /// Produces, stores and returns the reply to a stored visitor message.

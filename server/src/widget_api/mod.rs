@@ -22,6 +22,10 @@ pub use chat::ReplyResult;
 pub use sessions::session_not_found;
 pub use stream_caps::{StreamCaps, StreamSlot};
 
+/// The event stream: the one route that takes the widget token as `?token=` (an `EventSource`
+/// cannot set headers).
+const EVENTS_ROUTE: &str = "/api/widgets/{tenant_id}/sessions/{session_id}/events";
+
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
@@ -40,10 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/widgets/{tenant_id}/sessions/{session_id}/contact",
             cors(put(sessions::set_contact)),
         )
-        .route(
-            "/api/widgets/{tenant_id}/sessions/{session_id}/events",
-            cors(get(events::events)),
-        )
+        .route(EVENTS_ROUTE, cors(get(events::events)))
         .route(
             "/api/widgets/{tenant_id}/sessions/{session_id}/typing",
             cors(post(sessions::typing)),

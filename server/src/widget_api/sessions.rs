@@ -138,7 +138,7 @@ fn user_hash_error(code: &'static str, message: &str) -> ApiError {
         status: StatusCode::FORBIDDEN,
         code,
         message: message.to_owned(),
-        field: Some("userHash"),
+        field: Some("userHash".into()),
         retry_after_secs: None,
     }
 }

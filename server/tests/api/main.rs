@@ -14,6 +14,8 @@ mod dashboard;
 mod errors;
 mod export;
 mod identity;
+mod odd_requests;
 mod realtime;
 mod search;
 mod seeding;
+mod static_files;
