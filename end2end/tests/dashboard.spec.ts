@@ -248,3 +248,29 @@ test("a visitor who only claims a known client's email is marked unverified", as
   await owner.close();
   await stranger.close();
 });
+
+test("the dashboard runs under its Content-Security-Policy without a violation", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  const response = await page.goto(`${API_ORIGIN}/`);
+  const csp = response?.headers()["content-security-policy"] ?? "";
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain("unsafe-inline");
+  await page.evaluate(() => {
+    (window as unknown as { seen: string[] }).seen = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      (window as unknown as { seen: string[] }).seen.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
+  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
+  await page.locator("button[type=submit]").click();
+  await expect(page.getByTestId("me")).toBeVisible();
+  // The WebSocket is allowed by connect-src 'self'.
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+  expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual([]);
+  expect(violations).toEqual([]);
+});

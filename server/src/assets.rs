@@ -86,6 +86,7 @@ pub fn demo_router(site: DemoSite) -> Router {
     Router::new()
         .route("/", get(demo_page))
         .route("/index.html", get(demo_page))
+        .route("/strict-csp.html", get(strict_csp_page))
         .fallback_service(files)
         .layer(middleware::from_fn(request_guard::guard_paths))
         .layer(middleware::from_fn(security_headers::set_security_headers))
@@ -93,17 +94,41 @@ pub fn demo_router(site: DemoSite) -> Router {
 }
 
 async fn demo_page(State(site): State<Arc<DemoSite>>) -> Response {
-    let path = site.public_dir.join("index.html");
+    templated_page(&site, "index.html", None).await
+}
+
+/// The demo shop as a customer with a strict Content-Security-Policy runs it: the API's origin
+/// is the only source of scripts, connections and styles, nothing is `'unsafe-inline'`, and the
+/// page's own snippet runs by nonce. The README lists this policy as what a customer must allow.
+async fn strict_csp_page(State(site): State<Arc<DemoSite>>) -> Response {
+    let nonce = hex::encode(rand::random::<[u8; 16]>());
+    let api = site.api_url.trim_end_matches('/');
+    let csp = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}' {api} 'wasm-unsafe-eval'; \
+         connect-src {api}; style-src {api}; img-src 'none'; base-uri 'none'; object-src 'none'"
+    );
+    templated_page(&site, "strict-csp.html", Some((nonce, csp))).await
+}
+
+/// A page of the demo site with the tenant's details filled in, and `{{NONCE}}` with the nonce
+/// of its Content-Security-Policy when it has one.
+async fn templated_page(site: &DemoSite, name: &str, csp: Option<(String, String)>) -> Response {
+    let path = site.public_dir.join(name);
     match tokio::fs::read_to_string(&path).await {
         Ok(template) => {
-            let page = template
+            let mut page = template
                 .replace("{{API_URL}}", &site.api_url)
                 .replace("{{TENANT_ID}}", &site.tenant_id)
                 .replace("{{WIDGET_TOKEN}}", &site.widget_token);
+            if let Some((nonce, _)) = &csp {
+                page = page.replace("{{NONCE}}", nonce);
+            }
             let mut response = Html(page).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Some(policy) = csp.and_then(|(_, p)| HeaderValue::from_str(&p).ok()) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+            }
             response
         }
         Err(e) => {

@@ -99,8 +99,12 @@ export function renderWebWidget(options) {
   host.style.setProperty("--lc-on-primary", textOn(color));
   const root = host.attachShadow({ mode: "open" });
 
-  const style = document.createElement("style");
-  style.textContent = LAUNCHER_CSS;
+  // Constructed, not a <style>: a host CSP without 'unsafe-inline' blocks only the latter.
+  if (root.adoptedStyleSheets) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(LAUNCHER_CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else root.append(Object.assign(document.createElement("style"), { textContent: LAUNCHER_CSS }));
   const container = document.createElement("div");
   container.className = "lc-root";
   const launcher = document.createElement("button");
@@ -109,7 +113,7 @@ export function renderWebWidget(options) {
   launcher.setAttribute("aria-label", companyName ? `Open chat with ${companyName}` : "Open chat");
   launcher.setAttribute("aria-expanded", "false");
   launcher.innerHTML = ICONS;
-  root.append(style, container, launcher);
+  root.append(container, launcher);
   (document.body || document.documentElement).append(host);
 
   let isOpen = false;

@@ -59,6 +59,8 @@ pub fn mount_panel(
     on_close: js_sys::Function,
 ) -> Result<WidgetPanel, JsError> {
     let options = WidgetOptions::from_js(options).map_err(|e| JsError::new(&e))?;
+    ui::adopt_stylesheet(&container)
+        .map_err(|e| JsError::new(&format!("the panel's stylesheet: {e:?}")))?;
     let open = Rc::new(Cell::new(None));
     let open_out = Rc::clone(&open);
     let on_close: Rc<dyn Fn()> = Rc::new(move || {

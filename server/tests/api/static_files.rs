@@ -34,6 +34,11 @@ async fn app_with_files(backend: Backend) -> Option<(TestApp, tempfile::TempDir)
             "<!doctype html><title>{{TENANT_ID}}</title>",
         ),
         ("public", "shop.css", "body { margin: 0 }"),
+        (
+            "public",
+            "strict-csp.html",
+            "<script nonce=\"{{NONCE}}\">import '{{API_URL}}/widget/web-widget.js';</script>",
+        ),
     ] {
         let folder = files.path().join(dir);
         std::fs::create_dir_all(&folder).expect("folder");
@@ -176,6 +181,39 @@ async fn nosniff_everywhere(backend: Backend) {
     assert_hardened(&demo_page, "the demo page");
 }
 
+async fn strict_demo_page(backend: Backend) {
+    let Some((app, files)) = app_with_files(backend).await else {
+        return;
+    };
+    let demo = serve_demo(&app, &files).await;
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let page = get(&app, &format!("{demo}/strict-csp.html")).await;
+        assert_eq!(page.status(), 200);
+        let csp = page
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let api = &app.address;
+        assert!(csp.contains(&format!("{api} 'wasm-unsafe-eval'")), "{csp}");
+        assert!(csp.contains(&format!("connect-src {api};")), "{csp}");
+        assert!(csp.contains(&format!("style-src {api};")), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce")
+            .to_owned();
+        let html = page.text().await.expect("page");
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a nonce is used once");
+}
+
 macro_rules! on_both_with_files {
     ($($name:ident => $case:ident),* $(,)?) => {$(
         mod $name {
@@ -197,6 +235,7 @@ on_both_with_files!(
         long_file_names,
     the_dashboard_page_has_a_strict_content_security_policy => dashboard_page_csp,
     every_response_says_nosniff_and_a_referrer_policy => nosniff_everywhere,
+    the_strict_csp_demo_page_carries_its_policy_with_a_fresh_nonce => strict_demo_page,
 );
 
 on_both_backends!(personal_data_is_never_cached);

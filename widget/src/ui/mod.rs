@@ -8,14 +8,44 @@ use std::rc::Rc;
 use leptos::either::Either;
 use leptos::prelude::*;
 use shared::api::ConversationStatus;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::controller::Chat;
 use conversation::Conversation;
 use prechat::PreChatForm;
 
-/// The panel's stylesheet, rendered inside the shadow root (it never reaches the host page).
+/// The panel's stylesheet, adopted by the shadow root (it never reaches the host page).
 const CSS: &str = include_str!("../../../style/widget.css");
+
+/// Gives the panel's stylesheet to the shadow root (or document) `container` sits in. A
+/// constructed stylesheet is not inline style, so a host page whose CSP has no `'unsafe-inline'`
+/// in `style-src` still applies it, where a `<style>` element would be blocked. Browsers without
+/// constructable stylesheets get a `<style>` element beside the container.
+pub fn adopt_stylesheet(container: &web_sys::HtmlElement) -> Result<(), JsValue> {
+    let root = container.get_root_node();
+    let adopted = web_sys::CssStyleSheet::new().and_then(|sheet| {
+        sheet.replace_sync(CSS)?;
+        if let Some(shadow) = root.dyn_ref::<web_sys::ShadowRoot>() {
+            let sheets = shadow.adopted_style_sheets();
+            sheets.push(&sheet);
+            shadow.set_adopted_style_sheets(&sheets);
+            Ok(())
+        } else if let Some(document) = root.dyn_ref::<web_sys::Document>() {
+            let sheets = document.adopted_style_sheets();
+            sheets.push(&sheet);
+            document.set_adopted_style_sheets(&sheets);
+            Ok(())
+        } else {
+            Err(JsValue::from_str("the container is not attached"))
+        }
+    });
+    if adopted.is_ok() {
+        return Ok(());
+    }
+    let style = document().create_element("style")?;
+    style.set_text_content(Some(CSS));
+    container.before_with_node_1(&style)
+}
 
 /// The chat panel, hidden while closed so its state survives closing.
 #[component]
@@ -28,8 +58,10 @@ pub fn Panel(
     let panel_ref = NodeRef::<leptos::html::Section>::new();
     let has_contact = Memo::new(move |_| chat.has_contact());
     let color = chat.options.with_value(|o| o.primary_color.clone());
-    // The loader also sets --lc-on-primary (black or white, for contrast) on the host.
-    let style = format!("--lc-primary:{color}");
+    // The loader also sets --lc-on-primary (black or white, for contrast) on the host. Set
+    // through the CSSOM (`style.setProperty`): a `style` attribute is inline style, which a
+    // strict host CSP blocks.
+    let primary = ("--lc-primary", color);
 
     // Opening: fetch the tenant's settings once, catch up on replies, focus the first field.
     Effect::new(move |was_open: Option<bool>| {
@@ -74,13 +106,12 @@ pub fn Panel(
     };
 
     view! {
-        <style>{CSS}</style>
         <section
             class="lc-panel"
             role="dialog"
             aria-label=label
             hidden=move || !chat.open.get()
-            style=style
+            style=primary
             node_ref=panel_ref
         >
             <header class="lc-header">
