@@ -3,6 +3,12 @@ use server::config::Config;
 use server::startup::Application;
 use server::telemetry;
 
+/// glibc's malloc keeps freed blocks of a few MiB in per-thread arenas for good (its mmap
+/// threshold rises to the largest block freed), so a burst of requests left the process tens to
+/// hundreds of MiB larger for ever; mimalloc hands freed memory back to the OS.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
