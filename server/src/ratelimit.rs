@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
 
 use crate::client_addr::ClientAddr;
 use crate::config::Limits;
@@ -242,7 +243,12 @@ impl Limiters {
     /// (`too_many_attempts`).
     pub fn login(&self, from: ClientAddr, email: &str) -> Result<()> {
         let address = format!("ip:{}", from.rate_key());
-        let email = format!("email:{}", email.trim().to_lowercase());
+        // A digest, not the address itself: a request may carry a 32 KB "email", and the key
+        // is kept for minutes.
+        let email = format!(
+            "email:{}",
+            hex::encode(Sha256::digest(email.trim().to_lowercase()))
+        );
         take_all(&[(&self.logins, &address), (&self.logins, &email)])
             .map_err(|(_, wait)| ApiError::too_many_attempts(wait))
     }
