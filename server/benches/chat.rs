@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,13 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use server::config::{Config, Sources};
-use server::startup::Application;
 use shared::api::ChatRequest;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use support::{temp_dir, Latencies};
+use support::{temp_dir, InProcess, Latencies};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Barrier};
 
@@ -49,7 +46,6 @@ const QUESTIONS: &[&str] = &[
     "Do you sell decaf?",
     "Thanks, that's all!",
 ];
-const RATE_LIMIT_OFF: &str = "1000000000";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 struct Args {
@@ -240,7 +236,7 @@ async fn bench_real(
     sessions: usize,
 ) -> anyhow::Result<Outcome> {
     let dir = temp_dir("real")?;
-    let env: BTreeMap<String, String> = [
+    let app = InProcess::start(&[
         (
             "DATABASE_URL",
             format!("sqlite://{}", dir.join("livechat.db").display()),
@@ -251,36 +247,9 @@ async fn bench_real(
             "LIVECHAT_DB_MAX_CONNECTIONS",
             args.db_connections.to_string(),
         ),
-        ("LIVECHAT_MESSAGE_BURST", RATE_LIMIT_OFF.into()),
-        ("LIVECHAT_MESSAGES_PER_MINUTE", RATE_LIMIT_OFF.into()),
-        // Every bench session comes from 127.0.0.1: the per-address and per-tenant limits too.
-        ("LIVECHAT_ADDRESS_MESSAGE_BURST", RATE_LIMIT_OFF.into()),
-        (
-            "LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE",
-            RATE_LIMIT_OFF.into(),
-        ),
-        ("LIVECHAT_TENANT_MESSAGE_BURST", RATE_LIMIT_OFF.into()),
-        ("LIVECHAT_TENANT_MESSAGES_PER_MINUTE", RATE_LIMIT_OFF.into()),
-        ("LIVECHAT_SESSION_BURST", RATE_LIMIT_OFF.into()),
-        ("LIVECHAT_SESSIONS_PER_MINUTE", RATE_LIMIT_OFF.into()),
-        ("LIVECHAT_TENANT_SESSION_BURST", RATE_LIMIT_OFF.into()),
-        ("LIVECHAT_TENANT_SESSIONS_PER_MINUTE", RATE_LIMIT_OFF.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let config = Config::from_sources(&Sources {
-        env,
-        file: BTreeMap::new(),
-    })?;
-    let app =
-        Application::with_listeners(config, TcpListener::bind("127.0.0.1:0").await?, None).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let db = app.state().db.clone();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    ])
+    .await?;
+    let (base, db) = (app.base.clone(), app.db.clone());
     let (tenant_id, _) = support::new_tenant(&db, "Northwind Coffee Roasters", 1).await?;
     let token = server::tenants::issue_widget_token(&db, &tenant_id, "bench", None).await?;
     let target = Target::Real {
@@ -288,9 +257,7 @@ async fn bench_real(
         token: token.token.into(),
     };
     let outcome = drive(http, &target, "real", sessions, args.messages).await;
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
-    db.pool.close().await;
+    app.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(outcome)
 }
@@ -427,11 +394,11 @@ async fn main() -> anyhow::Result<()> {
         "# livechat bench
 - CPUs (available_parallelism): {cpus}; build: {build}; tokio multi-thread runtime, client and servers in one process
 - sessions: {:?}; messages per session: {}; SQLite pool max connections: {} (both scenarios)
-- rate limits effectively off: every LIVECHAT_*_BURST and LIVECHAT_*_PER_MINUTE of messages and sessions = {RATE_LIMIT_OFF}
+- rate limits effectively off: every LIVECHAT_*_BURST and LIVECHAT_*_PER_MINUTE of messages and sessions = {}
 - real: POST /sessions + PUT contact (untimed), then the timed chats via POST /chat, embedded AI, SQLite via sqlx Any
 - ceiling: bare axum POST doing one INSERT (sqlx sqlite, WAL, synchronous=NORMAL), small JSON reply
 - msg/s = successful chats / wall clock of the chat phase (which starts once every session is set up)",
-        args.sessions, args.messages, args.db_connections
+        args.sessions, args.messages, args.db_connections, support::LIMITS_OFF[0].1
     );
     match open_files_limit() {
         // Each session holds a client and a server socket in this one process.

@@ -16,16 +16,10 @@ mod queries;
 #[path = "dashboard/seed.rs"]
 mod seed;
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::bail;
-use server::config::{Config, Sources};
-use server::startup::Application;
 use shared::dashboard::ConversationQuery;
-use support::{Latencies, Store};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use support::{InProcess, Latencies, Store};
 
 struct Args {
     messages: Vec<usize>,
@@ -39,12 +33,7 @@ const USAGE: &str = "[--messages 100000,1000000] [--backend sqlite|postgres|both
 
 fn parse_args() -> anyhow::Result<Args> {
     let flags = support::Flags::parse(USAGE)?;
-    let backends = match flags.text("--backend", "both").as_str() {
-        "sqlite" => vec!["sqlite"],
-        "postgres" => vec!["postgres"],
-        "both" => vec!["sqlite", "postgres"],
-        other => bail!("--backend sqlite|postgres|both, not {other}"),
-    };
+    let backends = flags.backends()?;
     Ok(Args {
         messages: flags.list("--messages", &[100_000])?,
         backends,
@@ -73,26 +62,13 @@ async fn run_on(
     messages: usize,
     args: &Args,
 ) -> anyhow::Result<()> {
-    let env: BTreeMap<String, String> = [
+    let app = InProcess::start(&[
         ("DATABASE_URL", url.to_owned()),
         ("LIVECHAT_DATA_DIR", data_dir.display().to_string()),
         ("LIVECHAT_DB_MAX_CONNECTIONS", "8".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let config = Config::from_sources(&Sources {
-        env,
-        file: BTreeMap::new(),
-    })?;
-    let app =
-        Application::with_listeners(config, TcpListener::bind("127.0.0.1:0").await?, None).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let db = app.state().db.clone();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    ])
+    .await?;
+    let (base, db) = (app.base.clone(), app.db.clone());
 
     println!("\n## {backend}, {messages} messages\n");
     let (tenant_id, assistant_ids) = support::new_tenant(&db, "Bench shop", 3).await?;
@@ -188,9 +164,7 @@ async fn run_on(
             );
         }
     }
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
-    db.pool.close().await;
+    app.stop().await;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ mod battery;
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use support::{mib, ServerProcess, Store};
@@ -38,12 +38,7 @@ struct Args {
 
 fn parse_args() -> anyhow::Result<Args> {
     let flags = support::Flags::parse(USAGE)?;
-    let backends = match flags.text("--backend", "both").as_str() {
-        "sqlite" => vec!["sqlite"],
-        "postgres" => vec!["postgres"],
-        "both" => vec!["sqlite", "postgres"],
-        other => bail!("--backend sqlite|postgres|both, not {other}"),
-    };
+    let backends = flags.backends()?;
     let env = flags
         .text("--env", "")
         .split(',')

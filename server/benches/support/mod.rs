@@ -14,7 +14,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use hdrhistogram::Histogram;
 use serde_json::json;
+use server::config::{Config, Sources};
 use server::db::Db;
+use server::startup::Application;
 use server::{ai, assistants, tenants};
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -93,6 +95,16 @@ impl Flags {
             .get(name)
             .cloned()
             .unwrap_or_else(|| default.to_owned())
+    }
+
+    /// `--backend sqlite|postgres|both` (default both).
+    pub fn backends(&self) -> anyhow::Result<Vec<&'static str>> {
+        Ok(match self.text("--backend", "both").as_str() {
+            "sqlite" => vec!["sqlite"],
+            "postgres" => vec!["postgres"],
+            "both" => vec!["sqlite", "postgres"],
+            other => bail!("--backend sqlite|postgres|both, not {other}"),
+        })
     }
 
     pub fn switch(&self, name: &str) -> bool {
@@ -236,6 +248,66 @@ pub fn temp_dir(label: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// The demo admin's password in every benchmark that starts the server process.
+/// Every visitor rate limit lifted: all bench clients are 127.0.0.1 of one tenant. (The
+/// sign-in limits stay.)
+pub const LIMITS_OFF: &[(&str, &str)] = &[
+    ("LIVECHAT_MESSAGES_PER_MINUTE", "1000000000"),
+    ("LIVECHAT_MESSAGE_BURST", "1000000000"),
+    ("LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE", "1000000000"),
+    ("LIVECHAT_ADDRESS_MESSAGE_BURST", "1000000000"),
+    ("LIVECHAT_TENANT_MESSAGES_PER_MINUTE", "1000000000"),
+    ("LIVECHAT_TENANT_MESSAGE_BURST", "1000000000"),
+    ("LIVECHAT_SESSIONS_PER_MINUTE", "1000000000"),
+    ("LIVECHAT_SESSION_BURST", "1000000000"),
+    ("LIVECHAT_TENANT_SESSIONS_PER_MINUTE", "1000000000"),
+    ("LIVECHAT_TENANT_SESSION_BURST", "1000000000"),
+];
+
+/// The server inside the benchmark's process on a free port, for benchmarks that also reach into
+/// its store.
+pub struct InProcess {
+    pub base: String,
+    pub db: Db,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcess {
+    /// Starts it with `env` (on top of [`LIMITS_OFF`]) as its whole configuration.
+    pub async fn start(env: &[(&str, String)]) -> anyhow::Result<Self> {
+        let env: BTreeMap<String, String> = LIMITS_OFF
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain(env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))
+            .collect();
+        let config = Config::from_sources(&Sources {
+            env,
+            file: BTreeMap::new(),
+        })?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let app = Application::with_listeners(config, listener, None).await?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state().db.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            base,
+            db,
+            stop,
+            server,
+        })
+    }
+
+    /// Lets in-flight requests finish (up to 10 s), then closes the store.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.server).await;
+        self.db.pool.close().await;
+    }
+}
+
 pub const DEMO_ADMIN_PASSWORD: &str = "bench-admin-password";
 
 /// The release server binary (Cargo builds it for benchmarks) running as its own process with
@@ -269,20 +341,10 @@ impl ServerProcess {
             .env("LIVECHAT_SEED_DEMO", "true")
             .env("LIVECHAT_DEMO_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD)
             .env("LIVECHAT_DATA_DIR", data.path())
-            .env("LIVECHAT_MESSAGES_PER_MINUTE", "100000")
-            .env("LIVECHAT_MESSAGE_BURST", "100000")
-            // Every bench client is 127.0.0.1 of one tenant: those limits are off too.
-            .env("LIVECHAT_ADDRESS_MESSAGES_PER_MINUTE", "100000")
-            .env("LIVECHAT_ADDRESS_MESSAGE_BURST", "100000")
-            .env("LIVECHAT_TENANT_MESSAGES_PER_MINUTE", "100000")
-            .env("LIVECHAT_TENANT_MESSAGE_BURST", "100000")
-            .env("LIVECHAT_SESSIONS_PER_MINUTE", "100000")
-            .env("LIVECHAT_SESSION_BURST", "100000")
-            .env("LIVECHAT_TENANT_SESSIONS_PER_MINUTE", "100000")
-            .env("LIVECHAT_TENANT_SESSION_BURST", "100000")
             .env("RUST_LOG", "error")
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null());
+        command.envs(LIMITS_OFF.iter().copied());
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
