@@ -643,6 +643,13 @@ async fn a_verified_visitor_sends_the_user_hash_and_sees_earlier_conversations()
         )],
     );
     m.panel.set_open(true);
+    // Typing before the opened panel has settled races its focus handling.
+    wait_for("the name field to take the focus", || {
+        m.shadow
+            .active_element()
+            .is_some_and(|e| e.id() == "lc-name")
+    })
+    .await;
 
     // Another address than the one the site proved: the visitor is told which one to use.
     type_into(&m, "#lc-name", "Jane");
