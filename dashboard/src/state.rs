@@ -217,6 +217,8 @@ impl Inbox {
                 self.add_message(message);
                 self.update_conversation(conversation);
             }
+            // The settings pages follow these (see `live`); the inbox has nothing to change.
+            DashboardEvent::SettingsChanged { .. } => {}
         }
         true
     }

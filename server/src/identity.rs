@@ -8,9 +8,11 @@
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
+use shared::dashboard::SettingsArea;
 use shared::Email;
 use sqlx::Row;
 
+use crate::audit::{self, Actor};
 use crate::db::{new_id, now_ms, Db};
 
 /// A workspace's identity secret. `Debug` never prints it.
@@ -52,7 +54,7 @@ impl IdentitySecret {
 }
 
 /// Creates a new random secret for the tenant, replacing any earlier one at once.
-pub async fn rotate(db: &Db, tenant_id: &str, user_id: &str) -> sqlx::Result<IdentitySecret> {
+pub async fn rotate(db: &Db, tenant_id: &str, actor: Actor<'_>) -> sqlx::Result<IdentitySecret> {
     let secret = format!(
         "{:032x}{:032x}",
         rand::random::<u128>(),
@@ -60,6 +62,12 @@ pub async fn rotate(db: &Db, tenant_id: &str, user_id: &str) -> sqlx::Result<Ide
     );
     let now = now_ms();
     let id = new_id("ids");
+    let mut tx = db.begin_write().await?;
+    let had_one: Option<i64> =
+        sqlx::query_scalar("SELECT created_at FROM identity_secrets WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     sqlx::query(
         "INSERT INTO identity_secrets (tenant_id, id, secret, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5)
@@ -71,9 +79,23 @@ pub async fn rotate(db: &Db, tenant_id: &str, user_id: &str) -> sqlx::Result<Ide
     .bind(&id)
     .bind(&secret)
     .bind(now)
-    .bind(user_id)
-    .execute(&db.pool)
+    .bind(actor.user_id.unwrap_or(actor.name))
+    .execute(&mut *tx)
     .await?;
+    // The log says that and when, never the secret.
+    let change = audit::Change {
+        area: SettingsArea::Identity,
+        action: if had_one.is_some() {
+            "identity_secret.rotated"
+        } else {
+            "identity_secret.created"
+        },
+        target: "identity secret",
+        before: had_one.map(|at| serde_json::json!({ "createdAt": at })),
+        after: Some(serde_json::json!({ "createdAt": now })),
+    };
+    audit::record(&mut tx, tenant_id, actor, change).await?;
+    tx.commit().await?;
     Ok(IdentitySecret {
         id,
         secret: secret.into(),

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod ai;
 pub mod assets;
 pub mod assistants;
+pub mod audit;
 pub mod cli;
 pub mod client_addr;
 pub mod clients;

@@ -119,7 +119,7 @@ async fn ensure_demo_admin(
     let parsed = Password::parse(&password).map_err(anyhow::Error::msg)?;
     let email = Email::parse(DEMO_ADMIN_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
     let name = PersonName::parse("Demo Admin").map_err(|e| anyhow::anyhow!("{e}"))?;
-    match accounts::create_user(db, DEMO_TENANT_ID, &email, &name, Role::Admin, &parsed).await {
+    match accounts::create_user(db, DEMO_TENANT_ID, &email, &name, Role::Owner, &parsed).await {
         Ok(_) => {}
         Err(CreateUserError::EmailTaken) => {
             accounts::set_password(db, DEMO_ADMIN_EMAIL, &parsed).await?;

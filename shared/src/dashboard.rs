@@ -56,7 +56,9 @@ impl ConversationAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Everything an agent can, plus users and settings.
+    /// Everything an admin can, plus managing the other owners. A workspace always keeps one.
+    Owner,
+    /// Everything an agent can, plus teammates and settings.
     Admin,
     /// Reads, replies, takes over, resolves.
     Agent,
@@ -67,6 +69,7 @@ pub enum Role {
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Owner => "owner",
             Self::Admin => "admin",
             Self::Agent => "agent",
             Self::Viewer => "viewer",
@@ -75,6 +78,7 @@ impl Role {
 
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
+            "owner" => Self::Owner,
             "admin" => Self::Admin,
             "agent" => Self::Agent,
             "viewer" => Self::Viewer,
@@ -84,8 +88,16 @@ impl Role {
 
     /// May reply to and change conversations.
     pub fn can_act(self) -> bool {
-        matches!(self, Self::Admin | Self::Agent)
+        matches!(self, Self::Owner | Self::Admin | Self::Agent)
     }
+
+    /// May read and change the workspace's settings and teammates.
+    pub fn can_manage_settings(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+
+    /// Every role, most powerful first.
+    pub const ALL: [Self; 4] = [Self::Owner, Self::Admin, Self::Agent, Self::Viewer];
 }
 
 /// `POST /api/dashboard/login` body.
@@ -262,25 +274,32 @@ pub enum DashboardEvent {
         message: TimelineMessage,
         conversation: ConversationSummary,
     },
+    /// An admin changed a setting: open settings pages of that area reload it, and every server
+    /// instance drops what it cached of it. The audit log holds what changed.
+    SettingsChanged {
+        area: SettingsArea,
+    },
 }
 
 impl DashboardEvent {
-    pub fn conversation_id(&self) -> &str {
+    pub fn conversation_id(&self) -> Option<&str> {
         match self {
             Self::ConversationCreated { conversation }
-            | Self::ConversationUpdated { conversation } => &conversation.id,
+            | Self::ConversationUpdated { conversation } => Some(&conversation.id),
             Self::MessageCreated {
                 conversation_id, ..
-            } => conversation_id,
+            } => Some(conversation_id),
+            Self::SettingsChanged { .. } => None,
         }
     }
 
-    /// The conversation as it stands after the event.
-    pub fn conversation(&self) -> &ConversationSummary {
+    /// The conversation as it stands after the event, for conversation events.
+    pub fn conversation(&self) -> Option<&ConversationSummary> {
         match self {
             Self::ConversationCreated { conversation }
             | Self::ConversationUpdated { conversation }
-            | Self::MessageCreated { conversation, .. } => conversation,
+            | Self::MessageCreated { conversation, .. } => Some(conversation),
+            Self::SettingsChanged { .. } => None,
         }
     }
 
@@ -289,6 +308,64 @@ impl DashboardEvent {
             Self::ConversationCreated { .. } => "conversation_created",
             Self::ConversationUpdated { .. } => "conversation_updated",
             Self::MessageCreated { .. } => "message_created",
+            Self::SettingsChanged { .. } => "settings_changed",
+        }
+    }
+}
+
+/// One entry of the audit log (`GET /api/dashboard/audit`, admins only), newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Orders entries; pass the last one's as `before` for the next page.
+    pub seq: i64,
+    /// The teammate who made the change; `None` for the command line or first-run set-up.
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    /// A [`SettingsArea`] name.
+    pub area: String,
+    /// What was done, e.g. `token.issued`.
+    pub action: String,
+    /// What it was done to.
+    pub target: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// A page of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// `before` for the next (older) page; `None` at the end.
+    pub next_before: Option<i64>,
+}
+
+/// The parts of a workspace's settings, as the settings pages group them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsArea {
+    Workspace,
+    Widget,
+    Domains,
+    Tokens,
+    Identity,
+    Assistants,
+    Teammates,
+}
+
+impl SettingsArea {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Workspace => "workspace",
+            Self::Widget => "widget",
+            Self::Domains => "domains",
+            Self::Tokens => "tokens",
+            Self::Identity => "identity",
+            Self::Assistants => "assistants",
+            Self::Teammates => "teammates",
         }
     }
 }
@@ -433,9 +510,9 @@ mod tests {
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["type"], "message_created");
         assert_eq!(json["conversationId"], "cv_1");
-        assert_eq!(event.conversation_id(), "cv_1");
+        assert_eq!(event.conversation_id(), Some("cv_1"));
         assert_eq!(event.kind(), "message_created");
-        assert_eq!(event.conversation().id, "cv_1");
+        assert_eq!(event.conversation().map(|c| c.id.as_str()), Some("cv_1"));
     }
 
     #[test]
@@ -446,10 +523,13 @@ mod tests {
 
     #[test]
     fn only_admins_and_agents_act() {
+        assert!(Role::Owner.can_act());
         assert!(Role::Admin.can_act());
         assert!(Role::Agent.can_act());
         assert!(!Role::Viewer.can_act());
-        for r in [Role::Admin, Role::Agent, Role::Viewer] {
+        assert!(Role::Owner.can_manage_settings() && Role::Admin.can_manage_settings());
+        assert!(!Role::Agent.can_manage_settings() && !Role::Viewer.can_manage_settings());
+        for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
     }

@@ -72,6 +72,55 @@ pub async fn assistants() -> Result<Vec<AssistantBrief>, ApiError> {
     json(Request::get(&format!("{BASE}/assistants")), None).await
 }
 
+/// `GET path` (a path from the site's root, e.g. `/api/dashboard/settings/widget`), read as JSON.
+pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    json(Request::get(path), None).await
+}
+
+/// `POST path` with `body` as JSON, the answer read as JSON.
+pub async fn post_json<B: serde::Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    json(Request::post(path), Some(encode(body))).await
+}
+
+/// `PUT path` with `body` as JSON, the answer read as JSON.
+pub async fn put_json<B: serde::Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    json(Request::put(path), Some(encode(body))).await
+}
+
+/// `PATCH path` with `body` as JSON, the answer read as JSON.
+pub async fn patch_json<B: serde::Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    json(Request::patch(path), Some(encode(body))).await
+}
+
+/// `POST path` with no body; the answer's body is ignored.
+pub async fn post_empty(path: &str) -> Result<(), ApiError> {
+    send(Request::post(path), None).await.map(drop)
+}
+
+/// `DELETE path`; the answer's body is ignored.
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    send(Request::delete(path), None).await.map(drop)
+}
+
+/// `POST path` with a raw body of `content_type` (a file upload), the answer read as JSON.
+pub async fn post_raw<T: DeserializeOwned>(
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> Result<T, ApiError> {
+    let text = send_with(Request::post(path), Some((body, content_type))).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+}
+
 fn encode<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -86,15 +135,21 @@ async fn json<T: DeserializeOwned>(
 
 /// Sends one request and answers the body of a 2xx. Not generic, so the fetch code is in the
 /// binary once.
-#[inline(never)]
 async fn send(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    send_with(request, body.map(|b| (b, "application/json"))).await
+}
+
+/// [`send`] with a body of any content type.
+#[inline(never)]
+async fn send_with(
+    request: RequestBuilder,
+    body: Option<(String, &str)>,
+) -> Result<String, ApiError> {
     let request = request
         .credentials(RequestCredentials::SameOrigin)
         .header("Accept", "application/json");
     let request = match body {
-        Some(body) => request
-            .header("Content-Type", "application/json")
-            .body(body),
+        Some((body, content_type)) => request.header("Content-Type", content_type).body(body),
         None => request.build(),
     }
     .map_err(|_| ApiError::Network)?;

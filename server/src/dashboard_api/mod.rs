@@ -2,6 +2,7 @@
 //! [`DashboardUser`] (the session cookie) and reads or changes only that user's tenant: another
 //! tenant's ids answer 404, never data. Viewers read; changes need an admin or agent.
 
+mod audit;
 mod conversations;
 mod export;
 mod session;
@@ -53,6 +54,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/dashboard/settings/identity-secret",
             get(settings::identity_secret).post(settings::rotate_identity_secret),
         )
+        .route("/api/dashboard/audit", get(audit::list))
         .route("/api/dashboard/ws", get(socket::upgrade))
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
 }

@@ -47,15 +47,35 @@ impl DashboardUser {
         }
     }
 
-    /// Settings are for admins only.
+    /// Settings and teammates are for admins (and owners) only.
     pub fn require_admin(&self) -> Result<()> {
-        if self.user.role == Role::Admin {
+        if self.user.role.can_manage_settings() {
             Ok(())
         } else {
             Err(ApiError::forbidden(
                 "admin_only",
                 "Only an admin can see or change the workspace's settings.",
             ))
+        }
+    }
+
+    /// Managing owners (making, demoting, deactivating one) is for owners only.
+    pub fn require_owner(&self) -> Result<()> {
+        if self.user.role == Role::Owner {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "owner_only",
+                "Only an owner can change another owner or make someone an owner.",
+            ))
+        }
+    }
+
+    /// Who did it, for the audit log.
+    pub fn actor(&self) -> crate::audit::Actor<'_> {
+        crate::audit::Actor {
+            user_id: Some(&self.user.id),
+            name: &self.user.name,
         }
     }
 

@@ -32,7 +32,7 @@ pub async fn rotate_identity_secret(
     user: DashboardUser,
 ) -> Result<(StatusCode, AppJson<IdentitySecretIssued>)> {
     user.require_admin()?;
-    let secret = identity::rotate(&state.db, user.tenant_id(), &user.user.id).await?;
+    let secret = identity::rotate(&state.db, user.tenant_id(), user.actor()).await?;
     tracing::info!(user = %user.user.id, "identity secret rotated");
     Ok((
         StatusCode::CREATED,

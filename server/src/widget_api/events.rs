@@ -196,5 +196,6 @@ fn widget_event(event: &DashboardEvent) -> Option<WidgetEvent> {
             status: conversation.status,
             human: conversation.ai_paused,
         }),
+        DashboardEvent::SettingsChanged { .. } => None,
     }
 }
