@@ -3,12 +3,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-// The server under test: API (and the widget's files) on one origin, the demo host page on
-// another, a fresh SQLite database per run. Built by scripts/test.sh before this runs.
+// The servers under test: API (and the widget's files) on one origin, the demo host page on
+// another, a fresh SQLite database per run; and a second one with no workspace at all. Built by scripts/test.sh before this runs.
 const root = resolve(__dirname, "..");
 const apiPort = Number(process.env.E2E_API_PORT ?? 18180);
 const demoPort = Number(process.env.E2E_DEMO_PORT ?? 18181);
+const emptyPort = Number(process.env.E2E_EMPTY_PORT ?? 18182);
 const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
+// A second server with an empty data directory and no demo: a business's first run.
+const emptyDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-empty-"));
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 
 export const API_ORIGIN = `http://127.0.0.1:${apiPort}`;
@@ -42,7 +45,7 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
-  webServer: {
+  webServer: [{
     command: `${join(targetDir, "debug", "server")}`,
     url: `${API_ORIGIN}/health`,
     reuseExistingServer: false,
@@ -59,5 +62,20 @@ export default defineConfig({
       LIVECHAT_PUBLIC_DIR: join(root, "public"),
       RUST_LOG: "warn",
     },
-  },
+  }, {
+    command: `${join(targetDir, "debug", "server")}`,
+    url: `http://127.0.0.1:${emptyPort}/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LIVECHAT_LISTEN: `127.0.0.1:${emptyPort}`,
+      LIVECHAT_DATA_DIR: emptyDataDir,
+      LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
+      LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
+      LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      RUST_LOG: "warn",
+    },
+  }],
 });

@@ -103,7 +103,7 @@ impl TestApp {
 }
 
 impl Teammate {
-    async fn rotate_secret(&self) -> String {
+    pub async fn rotate_secret(&self) -> String {
         let answer = self
             .post("/api/dashboard/settings/identity-secret", json!({}))
             .await;

@@ -6,6 +6,7 @@ mod teammates;
 
 mod abuse;
 mod access;
+mod audit;
 mod ai_fallback;
 mod chat;
 mod cli;
