@@ -29,5 +29,7 @@ pub mod single_flight;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod teammates;
 pub mod tenants;
 pub mod widget_api;
+pub mod workspaces;

@@ -19,3 +19,5 @@ mod realtime;
 mod search;
 mod seeding;
 mod static_files;
+mod invitations;
+mod workspaces;
