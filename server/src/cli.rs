@@ -103,8 +103,7 @@ fn origin(s: &str) -> Result<String, String> {
 
 /// Runs the command in `args` (the arguments after the program name).
 pub async fn run(config: Config, args: &[String]) -> anyhow::Result<()> {
-    let cli = match Cli::try_parse_from(std::iter::once("server".to_owned()).chain(args.to_vec()))
-    {
+    let cli = match Cli::try_parse_from(std::iter::once("server".to_owned()).chain(args.to_vec())) {
         Ok(cli) => cli,
         // `--help` and `--version` are answers, not failures.
         Err(e) if !e.use_stderr() => {
@@ -178,9 +177,8 @@ async fn create_workspace(
     println!("tenant: {}", owner.tenant_id);
     println!("owner: {} ({})", owner.id, owner.email);
     if token {
-        let expires_at = now_ms().saturating_add(
-            i64::try_from(TOKEN_TTL.as_millis()).unwrap_or(i64::MAX),
-        );
+        let expires_at =
+            now_ms().saturating_add(i64::try_from(TOKEN_TTL.as_millis()).unwrap_or(i64::MAX));
         let issued =
             tenants::issue_widget_token(&db, &owner.tenant_id, "command line", Some(expires_at))
                 .await?;

@@ -356,7 +356,11 @@ mod tests {
 
     #[test]
     fn signup_is_closed_unless_opened() {
-        assert!(!Config::from_sources(&sources(&[], &[])).unwrap().signup_open);
+        assert!(
+            !Config::from_sources(&sources(&[], &[]))
+                .unwrap()
+                .signup_open
+        );
         let open = Config::from_sources(&sources(&[("LIVECHAT_SIGNUP", "open")], &[])).unwrap();
         assert!(open.signup_open);
         let err = Config::from_sources(&sources(&[("LIVECHAT_SIGNUP", "yes")], &[])).unwrap_err();

@@ -9,14 +9,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use shared::workspace::{
-    AcceptInvitation, CompanyName, CreateWorkspace, InvitationInfo, NewPassword,
-    PasswordResetInfo, SetupStatus,
+    AcceptInvitation, CompanyName, CreateWorkspace, InvitationInfo, NewPassword, PasswordResetInfo,
+    SetupStatus,
 };
 use shared::{Email, PersonName};
 use tracing::instrument;
 
-use super::session::sign_in;
 use super::check_same_origin;
+use super::session::sign_in;
 use crate::accounts::Password;
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppJson, Result};
@@ -66,7 +66,12 @@ fn link_error(e: LinkError, kind: &'static str) -> ApiError {
             "invitation_used",
             "invitation",
         ),
-        _ => ("reset_not_found", "reset_expired", "reset_used", "reset link"),
+        _ => (
+            "reset_not_found",
+            "reset_expired",
+            "reset_used",
+            "reset link",
+        ),
     };
     match e {
         LinkError::NotFound => ApiError::not_found(
@@ -77,10 +82,7 @@ fn link_error(e: LinkError, kind: &'static str) -> ApiError {
             expired,
             format!("This {what} has expired. Ask an admin for a new one."),
         ),
-        LinkError::Used => ApiError::gone(
-            used,
-            format!("This {what} was already used."),
-        ),
+        LinkError::Used => ApiError::gone(used, format!("This {what} was already used.")),
         LinkError::EmailTaken => email_taken(),
         LinkError::Hash(m) => ApiError::Internal(anyhow::anyhow!(m)),
         LinkError::Database(e) => ApiError::Database(e),

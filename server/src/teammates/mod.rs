@@ -124,10 +124,7 @@ async fn member_in(
 }
 
 /// Invitations neither accepted nor expired, newest first.
-pub async fn pending_invitations(
-    db: &Db,
-    tenant_id: &str,
-) -> sqlx::Result<Vec<PendingInvitation>> {
+pub async fn pending_invitations(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<PendingInvitation>> {
     let rows = sqlx::query(
         "SELECT id, email, role, created_at, expires_at FROM invitations
          WHERE tenant_id = $1 AND accepted_at IS NULL AND expires_at > $2

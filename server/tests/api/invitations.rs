@@ -31,7 +31,10 @@ async fn an_invitation_is_accepted_once_and_signs_the_new_teammate_in(app: TestA
     assert_eq!(invited.body["email"], "New.Agent@Example.com");
     let link = invited.body["link"].as_str().unwrap();
     assert!(link.starts_with("http://"), "{link}");
-    assert!(link.contains(&format!(":{}/invitations/inv_", port(&app))), "{link}");
+    assert!(
+        link.contains(&format!(":{}/invitations/inv_", port(&app))),
+        "{link}"
+    );
     let token = token_of(&invited.body["link"]);
     // The token is not stored, only its hash.
     assert_eq!(
@@ -43,7 +46,10 @@ async fn an_invitation_is_accepted_once_and_signs_the_new_teammate_in(app: TestA
     );
 
     let team = admin.get("/api/dashboard/teammates").await;
-    assert_eq!(team.body["invitations"][0]["email"], "New.Agent@Example.com");
+    assert_eq!(
+        team.body["invitations"][0]["email"],
+        "New.Agent@Example.com"
+    );
     assert_eq!(team.body["invitations"][0]["id"], invited.body["id"]);
 
     let info = app.public_get(&format!("/api/invitations/{token}")).await;
@@ -82,7 +88,9 @@ async fn an_invitation_is_accepted_once_and_signs_the_new_teammate_in(app: TestA
     let team = admin.get("/api/dashboard/teammates").await;
     assert_eq!(team.body["invitations"], json!([]));
     let members = team.body["members"].as_array().unwrap();
-    assert!(members.iter().any(|m| m["name"] == "Nia Agent" && m["active"] == true));
+    assert!(members
+        .iter()
+        .any(|m| m["name"] == "Nia Agent" && m["active"] == true));
     let actions = app.audit_actions(&app.tenant.id).await;
     assert_eq!(actions, ["teammate.invited", "teammate.joined"]);
 }
@@ -253,7 +261,9 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session(app: TestA
     let late = format!("/api/password-resets/{}", token_of(&second.body["link"]));
     assert_eq!(app.public_get(&late).await.code(), "reset_expired");
     assert_eq!(
-        app.public_get("/api/password-resets/pwr_nonsense").await.status,
+        app.public_get("/api/password-resets/pwr_nonsense")
+            .await
+            .status,
         404
     );
     let actions = app.audit_actions(&app.tenant.id).await;

@@ -76,10 +76,7 @@ async fn first_run_creates_the_workspace_its_owner_and_assistant_and_signs_in(ap
     // No allowed origins and no widget token yet: the settings pages add them.
     assert_eq!(app.count("SELECT COUNT(*) FROM allowed_origins").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM widget_tokens").await, 0);
-    assert_eq!(
-        app.audit_actions(&tenant_id).await,
-        ["workspace.created"]
-    );
+    assert_eq!(app.audit_actions(&tenant_id).await, ["workspace.created"]);
 
     let after = app.public_get("/api/setup").await;
     assert_eq!(after.body["needsWorkspace"], false);
@@ -88,7 +85,10 @@ async fn first_run_creates_the_workspace_its_owner_and_assistant_and_signs_in(ap
 async fn a_second_workspace_is_refused_while_signup_is_closed(app: TestApp) {
     let before = app.count("SELECT COUNT(*) FROM tenants").await;
     let refused = app
-        .public_post("/api/setup/workspace", workspace("Other Co", "bob@other.example"))
+        .public_post(
+            "/api/setup/workspace",
+            workspace("Other Co", "bob@other.example"),
+        )
         .await;
     assert_eq!(refused.status, 403, "{:?}", refused.body);
     assert_eq!(refused.code(), "signup_closed");
@@ -104,7 +104,10 @@ async fn open_signup_lets_anyone_create_a_workspace_but_not_with_a_taken_email(a
         json!({ "needsWorkspace": false, "signupOpen": true })
     );
     let created = app
-        .public_post("/api/setup/workspace", workspace("Other Co", "bob@other.example"))
+        .public_post(
+            "/api/setup/workspace",
+            workspace("Other Co", "bob@other.example"),
+        )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_ne!(created.body["tenantId"], app.tenant.id.as_str());
@@ -112,7 +115,10 @@ async fn open_signup_lets_anyone_create_a_workspace_but_not_with_a_taken_email(a
 
     // Emails are unique across the server, whatever the workspace.
     let taken = app
-        .public_post("/api/setup/workspace", workspace("Third Co", "BOB@other.example"))
+        .public_post(
+            "/api/setup/workspace",
+            workspace("Third Co", "BOB@other.example"),
+        )
         .await;
     assert_eq!(taken.status, 409, "{:?}", taken.body);
     assert_eq!(taken.code(), "email_taken");
@@ -150,8 +156,14 @@ async fn bad_first_run_input_is_a_422_naming_the_field_and_creates_nothing(app: 
 async fn two_racing_first_runs_make_one_workspace(app: TestApp) {
     app.without_workspaces().await;
     let (a, b) = tokio::join!(
-        app.public_post("/api/setup/workspace", workspace("First", "a@first.example")),
-        app.public_post("/api/setup/workspace", workspace("Second", "b@second.example")),
+        app.public_post(
+            "/api/setup/workspace",
+            workspace("First", "a@first.example")
+        ),
+        app.public_post(
+            "/api/setup/workspace",
+            workspace("Second", "b@second.example")
+        ),
     );
     let mut statuses = [a.status, b.status];
     statuses.sort_unstable();
@@ -204,7 +216,10 @@ async fn create_workspace_on_the_command_line_prints_ids_and_the_owner_can_sign_
     let tenant_id = printed(&stdout, "tenant: ").to_owned();
     let owner_id = printed(&stdout, "owner: ").to_owned();
     let token = printed(&stdout, "widget token: ").to_owned();
-    assert!(tenant_id.starts_with("tn_") && owner_id.starts_with("usr_"), "{stdout}");
+    assert!(
+        tenant_id.starts_with("tn_") && owner_id.starts_with("usr_"),
+        "{stdout}"
+    );
 
     let signed_in = app.sign_in("ann@acme.example", PASSWORD).await;
     assert_eq!(signed_in.status, 200, "{:?}", signed_in.body);
@@ -226,7 +241,15 @@ async fn create_workspace_on_the_command_line_prints_ids_and_the_owner_can_sign_
     // Bad input is refused, naming the flag, and creates nothing.
     let bad = cli(
         &app,
-        &["create-workspace", "--company", "X", "--name", "Y Z", "--email", "nope"],
+        &[
+            "create-workspace",
+            "--company",
+            "X",
+            "--name",
+            "Y Z",
+            "--email",
+            "nope",
+        ],
     );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--email"));

@@ -56,7 +56,11 @@ async fn agents_and_viewers_get_403_on_every_teammates_endpoint(app: TestApp) {
             let answer = user
                 .send(user.request(method.clone(), &path).json(&body))
                 .await;
-            assert_eq!(answer.status, 403, "{role:?} {method} {path}: {:?}", answer.body);
+            assert_eq!(
+                answer.status, 403,
+                "{role:?} {method} {path}: {:?}",
+                answer.body
+            );
             assert_eq!(answer.code(), "admin_only");
         }
     }
@@ -70,7 +74,9 @@ async fn admins_manage_teammates_but_only_owners_manage_owners(app: TestApp) {
     let agent = app.teammate(Role::Agent).await;
     let path = |t: &Teammate| format!("/api/dashboard/teammates/{}", t.id);
 
-    let viewer = admin.patch(&path(&agent), json!({ "role": "viewer" })).await;
+    let viewer = admin
+        .patch(&path(&agent), json!({ "role": "viewer" }))
+        .await;
     assert_eq!(viewer.status, 200, "{:?}", viewer.body);
     assert_eq!(viewer.body["role"], "viewer");
     assert_eq!(viewer.body["email"], agent.email.as_str());
@@ -81,8 +87,12 @@ async fn admins_manage_teammates_but_only_owners_manage_owners(app: TestApp) {
     for answer in [
         admin.patch(&path(&agent), json!({ "role": "owner" })).await,
         admin.patch(&path(&owner), json!({ "role": "admin" })).await,
-        admin.post_empty(&format!("{}/deactivate", path(&owner))).await,
-        admin.post_empty(&format!("{}/password-reset", path(&owner))).await,
+        admin
+            .post_empty(&format!("{}/deactivate", path(&owner)))
+            .await,
+        admin
+            .post_empty(&format!("{}/password-reset", path(&owner)))
+            .await,
     ] {
         assert_eq!(answer.status, 403, "{:?}", answer.body);
         assert_eq!(answer.code(), "owner_only");
@@ -90,7 +100,9 @@ async fn admins_manage_teammates_but_only_owners_manage_owners(app: TestApp) {
     let own = admin.patch(&path(&admin), json!({ "role": "agent" })).await;
     assert_eq!(own.status, 403);
     assert_eq!(own.code(), "own_account");
-    let own = owner.post_empty(&format!("{}/deactivate", path(&owner))).await;
+    let own = owner
+        .post_empty(&format!("{}/deactivate", path(&owner)))
+        .await;
     assert_eq!(own.code(), "own_account");
 
     let promoted = owner.patch(&path(&agent), json!({ "role": "owner" })).await;
@@ -98,7 +110,10 @@ async fn admins_manage_teammates_but_only_owners_manage_owners(app: TestApp) {
     let team = owner.get("/api/dashboard/teammates").await;
     let members = team.body["members"].as_array().unwrap();
     assert_eq!(members.len(), 3);
-    assert!(members[..2].iter().all(|m| m["role"] == "owner"), "owners first");
+    assert!(
+        members[..2].iter().all(|m| m["role"] == "owner"),
+        "owners first"
+    );
 
     let entry: (String, String, String) = sqlx::query_as(
         "SELECT target, before, after FROM audit_log
@@ -154,9 +169,15 @@ async fn the_last_owner_can_be_neither_demoted_nor_deactivated(app: TestApp) {
     };
     let stale = user_of(&app, former, Role::Owner);
     let demote = teammates::change_role(&app.db, &stale, &survivor.id, Role::Admin).await;
-    assert!(matches!(demote, Err(TeammateError::LastOwner)), "{demote:?}");
+    assert!(
+        matches!(demote, Err(TeammateError::LastOwner)),
+        "{demote:?}"
+    );
     let deactivate = teammates::deactivate(&app.db, &stale, &survivor.id).await;
-    assert!(matches!(deactivate, Err(TeammateError::LastOwner)), "{deactivate:?}");
+    assert!(
+        matches!(deactivate, Err(TeammateError::LastOwner)),
+        "{deactivate:?}"
+    );
     assert_eq!(app.count(owners).await, 1);
     // An owner makes another owner.
     let back = survivor
