@@ -5,8 +5,8 @@ use serde::de::IgnoredAny;
 use shared::dashboard::{Me, Role};
 use shared::workspace::{
     AcceptInvitation, ChangePassword, ChangeRole, CreateWorkspace, InvitationInfo,
-    InvitationIssued, InviteTeammate, Member, NewPassword, PasswordResetInfo,
-    PasswordResetIssued, SetupStatus, TeammatesPage,
+    InvitationIssued, InviteTeammate, Member, NewPassword, PasswordResetInfo, PasswordResetIssued,
+    SetupStatus, TeammatesPage,
 };
 
 use super::{delete, get_json, patch_json, post_empty, post_json, ApiError};

@@ -20,7 +20,10 @@ pub fn InvitationPage() -> impl IntoView {
     let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
     let session = expect_context::<Session>();
     let token = StoredValue::new(token);
-    let info = LocalResource::new(move || workspace::invitation(&token.get_value()));
+    let info = LocalResource::new(move || {
+        let token = token.get_value();
+        async move { workspace::invitation(&token).await }
+    });
     let name = NodeRef::<Input>::new();
     let password = NodeRef::<Input>::new();
     let error = RwSignal::new(None::<ApiError>);
@@ -64,7 +67,7 @@ pub fn InvitationPage() -> impl IntoView {
                         <h1>"Join " {invitation.workspace_name.clone()}</h1>
                         <p data-testid="invitation-email">
                             "You were invited as " <strong>{invitation.role.as_str()}</strong>
-                            " with " <strong>{invitation.email.clone()}</strong> "."
+                            " with " <strong>{invitation.email}</strong> "."
                         </p>
                         <form novalidate on:submit=submit data-testid="invitation-form">
                             <label for="invite-name">"Your name"</label>

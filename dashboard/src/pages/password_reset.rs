@@ -18,7 +18,10 @@ pub fn PasswordResetPage() -> impl IntoView {
     // The token at the end of the link.
     let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
     let token = StoredValue::new(token);
-    let info = LocalResource::new(move || workspace::password_reset(&token.get_value()));
+    let info = LocalResource::new(move || {
+        let token = token.get_value();
+        async move { workspace::password_reset(&token).await }
+    });
     let password = NodeRef::<Input>::new();
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
@@ -69,7 +72,7 @@ pub fn PasswordResetPage() -> impl IntoView {
                         <p>"For " <strong data-testid="reset-email">{reset.email.clone()}</strong></p>
                         <form novalidate on:submit=submit data-testid="reset-form">
                             <input type="email" autocomplete="username" hidden
-                                prop:value=reset.email.clone()/>
+                                prop:value=reset.email/>
                             <label for="reset-password">"New password"</label>
                             <input id="reset-password" name="password" type="password"
                                 autocomplete="new-password" required minlength="10" autofocus

@@ -164,6 +164,8 @@ pub fn TeammatesPage() -> impl IntoView {
         }
     };
 
+    // The view macro moves each attribute's value: the email is used twice, cloned once.
+    #[allow(clippy::redundant_clone)]
     let invitation_row = move |invitation: PendingInvitation| {
         let id = StoredValue::new(invitation.id.clone());
         let revoke = move |_| {
@@ -291,8 +293,8 @@ fn LinkBox(
     view! {
         <div class="link-box" role="status" data-testid="shown-link">
             <p>{shown.what.clone()} " (valid until " {when(shown.expires_at)} "). Copy it and send it; it is shown only now."</p>
-            <input readonly prop:value=shown.link.clone() data-testid="shown-link-value"
-                on:focus=move |ev| { let _ = event_target::<web_sys::HtmlInputElement>(&ev).select(); }/>
+            <input readonly prop:value=shown.link data-testid="shown-link-value"
+                on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select(); }/>
             <button type="button" class="secondary" data-testid="copy-link" on:click=copy>
                 {move || if copied.get() { "Copied" } else { "Copy" }}
             </button>
