@@ -98,6 +98,9 @@ impl ActionView for Action {
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::*;
+/// Workspaces, invitations, teammates and the user's own account.
+#[cfg(target_arch = "wasm32")]
+pub mod workspace;
 
 #[cfg(test)]
 mod tests {

@@ -13,8 +13,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::api;
 use crate::pages::inbox::InboxPage;
+use crate::pages::invitation::InvitationPage;
 use crate::pages::login::LoginPage;
+use crate::pages::password_reset::PasswordResetPage;
 use crate::pages::settings::SettingsRoutes;
+use crate::pages::setup::{needs_workspace, SetupPage};
 use crate::route::Route as InboxRoute;
 
 /// Mounts the dashboard into `<body>`. Called by `boot.js` once the module is initialised.
@@ -169,6 +172,9 @@ fn Shell() -> impl IntoView {
     view! {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/login") view=LoginRoute/>
+            <Route path=path!("/setup") view=SetupPage/>
+            <Route path=path!("/invitations/:token") view=InvitationPage/>
+            <Route path=path!("/reset-password/:token") view=PasswordResetPage/>
             <SettingsRoutes/>
             // One inbox for `/` and `/conversations/:id`: opening a conversation must not
             // remount it (the list, the filters and the socket stay).
@@ -220,6 +226,14 @@ fn LoginRoute() -> impl IntoView {
         let now = state.get();
         if now == 2 && previous.is_none_or(|p| p == 0) {
             session.replace("/");
+        }
+        // A server without a workspace has nobody to sign in: create it instead.
+        if now == 1 && previous != Some(1) {
+            spawn_local(async move {
+                if needs_workspace().await {
+                    session.replace("/setup");
+                }
+            });
         }
         now
     });

@@ -167,6 +167,74 @@ pub async fn create_user(
     }
 }
 
+/// Hashes a password on a blocking thread (see [`off_the_runtime`]): do it before opening the
+/// write transaction that stores it, so the transaction stays short.
+pub async fn hash_off_the_runtime(password: &Password) -> Result<String, String> {
+    let password = Password(password.0.clone());
+    off_the_runtime(move || hash_password(&password)).await?
+}
+
+/// Inserts a user inside the caller's transaction and answers their id; a unique violation
+/// (the email has an account) is the caller's to answer.
+pub async fn insert_user(
+    conn: &mut sqlx::AnyConnection,
+    tenant_id: &str,
+    email: &Email,
+    name: &PersonName,
+    role: Role,
+    password_hash: &str,
+) -> sqlx::Result<String> {
+    let id = new_id("usr");
+    sqlx::query(
+        "INSERT INTO users (id, tenant_id, email, email_normalized, name, role, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(email.as_str())
+    .bind(email.normalized())
+    .bind(name.as_str())
+    .bind(role.as_str())
+    .bind(password_hash)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// True when `password` is the user's current one (any time the user exists).
+pub async fn password_matches(db: &Db, user_id: &str, password: &str) -> sqlx::Result<bool> {
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+    let password = password.to_owned();
+    Ok(off_the_runtime(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false))
+}
+
+/// Ends the user's live sessions inside the caller's transaction, but the one whose token is
+/// `keep` (the session asking, when it stays signed in).
+pub async fn revoke_sessions(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+) -> sqlx::Result<u64> {
+    let kept = keep.map(token_hash).unwrap_or_default();
+    let done = sqlx::query(
+        "UPDATE user_sessions SET revoked_at = $1
+         WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .bind(kept)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Replaces a user's password and ends their sessions.
 pub async fn set_password(db: &Db, email: &str, password: &Password) -> anyhow::Result<()> {
     let normalized = Email::parse(email)
@@ -244,7 +312,8 @@ pub async fn authenticate(db: &Db, email: &str, password: &str) -> sqlx::Result<
     }
 }
 
-fn token_hash(token: &str) -> String {
+/// The SHA-256 (hex) a token is stored as.
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -262,6 +331,12 @@ pub async fn start_session(db: &Db, user_id: &str, ttl: Duration) -> sqlx::Resul
     .bind(now.saturating_add(ttl_ms))
     .execute(&db.pool)
     .await?;
+    // For the teammates page; not worth a transaction with the session.
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
     Ok(token)
 }
 

@@ -1,61 +1,155 @@
-//! Server subcommands: `server create-user --tenant <id> --email <email> --name <name>
-//! --role <admin|agent|viewer>`. The password comes from `LIVECHAT_USER_PASSWORD` or, when that
-//! is unset, the first line of standard input (so it never sits in the shell history or `ps`).
+//! Server subcommands for scripted installs:
+//!
+//! - `server create-workspace --company <name> --name <owner name> --email <owner email>
+//!   [--origin <url>]... [--token]`: a workspace, its owner and default assistant (the same code
+//!   path as the dashboard's first run); prints the ids and, with `--token`, a widget token.
+//! - `server create-user --tenant <id> --email <email> --name <name> --role <role>`.
+//!
+//! Passwords come from `LIVECHAT_USER_PASSWORD` or, when that is unset, the first line of
+//! standard input (so they never sit in the shell history or `ps`).
 
-use std::collections::HashMap;
 use std::io::BufRead;
+use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
+use clap::{Parser, Subcommand};
 use shared::dashboard::Role;
+use shared::workspace::CompanyName;
 use shared::{Email, PersonName};
 
 use crate::accounts::{self, Password};
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{now_ms, Db};
+use crate::tenants;
+use crate::workspaces::{self, NewWorkspace, Signup};
 
-const USAGE: &str = "usage: server create-user --tenant <id> --email <email> --name <name> --role <admin|agent|viewer>
-       (password from LIVECHAT_USER_PASSWORD, or the first line of standard input)";
+/// How long a widget token from `create-workspace --token` lasts.
+const TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
+#[derive(Debug, Parser)]
+#[command(
+    name = "server",
+    about = "The live chat server. Without a command it serves; with one it runs that and exits.",
+    after_help = "Passwords come from LIVECHAT_USER_PASSWORD, or the first line of standard input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Creates a workspace with its owner and default assistant; prints their ids.
+    CreateWorkspace {
+        /// The company's name, as the widget and the dashboard show it.
+        #[arg(long, value_parser = company)]
+        company: CompanyName,
+        /// The owner's name.
+        #[arg(long, value_parser = person_name)]
+        name: PersonName,
+        /// The owner's email (their sign-in).
+        #[arg(long, value_parser = email)]
+        email: Email,
+        /// A site allowed to embed the widget, like https://shop.example.com (repeatable).
+        #[arg(long = "origin", value_parser = origin)]
+        origins: Vec<String>,
+        /// Also issue a widget token (valid 30 days) and print it.
+        #[arg(long)]
+        token: bool,
+    },
+    /// Adds a teammate to a workspace.
+    CreateUser {
+        /// The workspace (tenant) id.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_parser = email)]
+        email: Email,
+        #[arg(long, value_parser = person_name)]
+        name: PersonName,
+        /// owner, admin, agent or viewer.
+        #[arg(long, value_parser = role)]
+        role: Role,
+    },
+}
+
+fn company(s: &str) -> Result<CompanyName, String> {
+    CompanyName::parse(s).map_err(|e| e.to_string())
+}
+
+fn person_name(s: &str) -> Result<PersonName, String> {
+    PersonName::parse(s).map_err(|e| e.to_string())
+}
+
+fn email(s: &str) -> Result<Email, String> {
+    Email::parse(s).map_err(|e| e.to_string())
+}
+
+fn role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "the role must be owner, admin, agent or viewer".to_owned())
+}
+
+/// `scheme://host[:port]`, as a browser sends `Origin`.
+fn origin(s: &str) -> Result<String, String> {
+    let normalized = tenants::normalize_origin(s);
+    let rest = normalized
+        .strip_prefix("https://")
+        .or_else(|| normalized.strip_prefix("http://"))
+        .ok_or("an origin starts with https:// or http://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err("an origin is scheme://host[:port], with no path".to_owned());
+    }
+    Ok(normalized)
+}
+
+/// Runs the command in `args` (the arguments after the program name).
 pub async fn run(config: Config, args: &[String]) -> anyhow::Result<()> {
-    match args.first().map(String::as_str) {
-        Some("create-user") => create_user(config, &args[1..]).await,
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
+    let cli = match Cli::try_parse_from(std::iter::once("server".to_owned()).chain(args.to_vec())) {
+        Ok(cli) => cli,
+        // `--help` and `--version` are answers, not failures.
+        Err(e) if !e.use_stderr() => {
+            print!("{e}");
+            return Ok(());
+        }
+        Err(e) => bail!("{e}"),
+    };
+    match cli.command {
+        Command::CreateWorkspace {
+            company,
+            name,
+            email,
+            origins,
+            token,
+        } => {
+            let new = NewWorkspace {
+                company,
+                owner_name: name,
+                owner_email: email,
+                password: read_password()?,
+            };
+            create_workspace(config, new, &origins, token).await
+        }
+        Command::CreateUser {
+            tenant,
+            email,
+            name,
+            role,
+        } => {
+            let password = read_password()?;
+            let db = Db::connect(&config.database.0, 2).await?;
+            let user = accounts::create_user(&db, &tenant, &email, &name, role, &password).await?;
+            println!(
+                "created {} ({}) in tenant {} as {}",
+                user.email,
+                user.id,
+                user.tenant_id,
+                role.as_str()
+            );
             Ok(())
         }
-        Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
-        None => bail!("{USAGE}"),
     }
 }
 
-fn flags(args: &[String]) -> anyhow::Result<HashMap<&str, &str>> {
-    let mut flags = HashMap::new();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let Some(name) = flag.strip_prefix("--") else {
-            bail!("unexpected argument `{flag}`\n{USAGE}");
-        };
-        let value = it
-            .next()
-            .with_context(|| format!("--{name} needs a value\n{USAGE}"))?;
-        flags.insert(name, value.as_str());
-    }
-    Ok(flags)
-}
-
-async fn create_user(config: Config, args: &[String]) -> anyhow::Result<()> {
-    let flags = flags(args)?;
-    let get = |name: &str| {
-        flags
-            .get(name)
-            .copied()
-            .with_context(|| format!("--{name} is required\n{USAGE}"))
-    };
-    let tenant = get("tenant")?;
-    let email = Email::parse(get("email")?).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    let name = PersonName::parse(get("name")?).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
-    let role = Role::parse(get("role")?)
-        .with_context(|| "--role must be admin, agent or viewer".to_owned())?;
+fn read_password() -> anyhow::Result<Password> {
     let password = match std::env::var("LIVECHAT_USER_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -65,15 +159,30 @@ async fn create_user(config: Config, args: &[String]) -> anyhow::Result<()> {
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let password = Password::parse(&password).map_err(anyhow::Error::msg)?;
+    Password::parse(&password).map_err(anyhow::Error::msg)
+}
+
+async fn create_workspace(
+    config: Config,
+    new: NewWorkspace,
+    origins: &[String],
+    token: bool,
+) -> anyhow::Result<()> {
     let db = Db::connect(&config.database.0, 2).await?;
-    let user = accounts::create_user(&db, tenant, &email, &name, role, &password).await?;
-    println!(
-        "created {} ({}) in tenant {} as {}",
-        user.email,
-        user.id,
-        user.tenant_id,
-        role.as_str()
-    );
+    // The operator at the command line may always add a workspace.
+    let owner = workspaces::create(&db, &new, Signup::Open).await?;
+    for origin in origins {
+        tenants::allow_origin(&db, &owner.tenant_id, origin).await?;
+    }
+    println!("tenant: {}", owner.tenant_id);
+    println!("owner: {} ({})", owner.id, owner.email);
+    if token {
+        let expires_at =
+            now_ms().saturating_add(i64::try_from(TOKEN_TTL.as_millis()).unwrap_or(i64::MAX));
+        let issued =
+            tenants::issue_widget_token(&db, &owner.tenant_id, "command line", Some(expires_at))
+                .await?;
+        println!("widget token: {}", issued.token);
+    }
     Ok(())
 }

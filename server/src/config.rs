@@ -37,6 +37,10 @@ pub struct Config {
     pub demo_admin_password: Option<String>,
     /// Create the demo tenant, assistant and widget token on start.
     pub seed_demo: bool,
+    /// `LIVECHAT_SIGNUP=open`: anyone may create a new workspace from the dashboard (a hosted
+    /// service). `closed` (the default): only the first workspace is created that way; owners
+    /// invite everyone else.
+    pub signup_open: bool,
     pub ai: AiConfig,
     pub limits: Limits,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see [`crate::client_addr`]).
@@ -199,6 +203,11 @@ impl Config {
             ),
             data_dir,
             seed_demo: opt::<bool>(src, "LIVECHAT_SEED_DEMO")?.unwrap_or(false),
+            signup_open: match src.get("LIVECHAT_SIGNUP").map(str::trim) {
+                None | Some("closed") => false,
+                Some("open") => true,
+                Some(other) => bail!("LIVECHAT_SIGNUP must be `open` or `closed`, not `{other}`"),
+            },
             ai,
             limits,
             trusted_proxies: match src.get("LIVECHAT_TRUSTED_PROXIES") {
@@ -343,6 +352,19 @@ mod tests {
         .unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.limits.messages_per_minute, 99);
+    }
+
+    #[test]
+    fn signup_is_closed_unless_opened() {
+        assert!(
+            !Config::from_sources(&sources(&[], &[]))
+                .unwrap()
+                .signup_open
+        );
+        let open = Config::from_sources(&sources(&[("LIVECHAT_SIGNUP", "open")], &[])).unwrap();
+        assert!(open.signup_open);
+        let err = Config::from_sources(&sources(&[("LIVECHAT_SIGNUP", "yes")], &[])).unwrap_err();
+        assert!(err.to_string().contains("LIVECHAT_SIGNUP"), "{err}");
     }
 
     #[test]

@@ -87,6 +87,11 @@ impl ApiError {
         Self::client(StatusCode::CONFLICT, code, message)
     }
 
+    /// What the request names existed but is no more (an expired or used link).
+    pub fn gone(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::GONE, code, message)
+    }
+
     /// The request is fine but the tenant is not set up to answer it yet.
     pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
         Self::client(StatusCode::SERVICE_UNAVAILABLE, code, message)

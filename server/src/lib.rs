@@ -28,6 +28,8 @@ pub mod seed;
 pub mod single_flight;
 pub mod startup;
 pub mod state;
+pub mod teammates;
 pub mod telemetry;
 pub mod tenants;
 pub mod widget_api;
+pub mod workspaces;

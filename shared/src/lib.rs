@@ -6,6 +6,7 @@ pub mod api;
 pub mod contact;
 pub mod dashboard;
 pub mod text;
+pub mod workspace;
 
 pub use contact::{Email, EmailError, NameError, PersonName};
 pub use text::{ClientMessageId, ClientMessageIdError, MessageText, MessageTextError};

@@ -7,7 +7,9 @@ mod conversations;
 mod export;
 mod session;
 mod settings;
+mod setup;
 mod socket;
+mod teammates;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, post};
@@ -56,5 +58,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/api/dashboard/audit", get(audit::list))
         .route("/api/dashboard/ws", get(socket::upgrade))
+        .merge(teammates::router())
+        .merge(setup::router())
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
 }

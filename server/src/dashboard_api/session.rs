@@ -174,7 +174,8 @@ pub fn check_same_origin(headers: &HeaderMap, state: &AppState) -> Result<()> {
     }
 }
 
-fn cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
+/// The `Set-Cookie` value of a session token (an empty value with age 0 clears it).
+pub(super) fn cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
     let secure = state
         .config
         .public_url
@@ -204,11 +205,17 @@ pub async fn login(
                 "The email or the password is not right.",
             )
         })?;
+    Ok(sign_in(&state, user, StatusCode::OK).await?.into_response())
+}
+
+/// Starts a session for `user` and answers `status` with [`Me`] and the session cookie: the
+/// end of a sign-in, a first-run set-up and an accepted invitation alike.
+pub(super) async fn sign_in(state: &AppState, user: User, status: StatusCode) -> Result<Response> {
     let token = accounts::start_session(&state.db, &user.id, state.config.session_ttl).await?;
     tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
-    let set_cookie = cookie(&state, &token, state.config.session_ttl.as_secs());
+    let set_cookie = cookie(state, &token, state.config.session_ttl.as_secs());
     let me = DashboardUser { user, token }.me();
-    Ok(([(header::SET_COOKIE, set_cookie)], AppJson(me)).into_response())
+    Ok((status, [(header::SET_COOKIE, set_cookie)], AppJson(me)).into_response())
 }
 
 pub async fn logout(State(state): State<AppState>, user: DashboardUser) -> Result<Response> {

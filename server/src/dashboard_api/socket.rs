@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
-use shared::dashboard::SocketFrame;
+use shared::dashboard::{DashboardEvent, SettingsArea, SocketFrame};
 use tokio::sync::broadcast;
 use tracing::instrument;
 
@@ -118,6 +118,11 @@ impl Session {
                             }
                             send(&mut sink, event.frame.clone()).await?;
                             self.last = event.seq;
+                            if touches_teammates(&event.envelope.event) {
+                                // Someone was deactivated or signed out everywhere: this very
+                                // socket may be theirs. Checked now, on every instance.
+                                self.check_session().await?;
+                            }
                         }
                         Ok(FeedItem::Typing(item)) => send(&mut sink, item.frame.clone()).await?,
                         Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up(&mut sink).await?,
@@ -133,13 +138,7 @@ impl Session {
                         }
                         timed(sink.send(Message::Ping(Default::default()))).await?;
                     }
-                    _ = session_check.tick() => {
-                        match accounts::user_of_session(&self.db, &self.token).await {
-                            Ok(Some(_)) => {}
-                            Ok(None) => return Err(Stop::SessionEnded),
-                            Err(e) => tracing::warn!(error = %e, "re-checking a socket's login"),
-                        }
-                    }
+                    _ = session_check.tick() => self.check_session().await?,
                 }
             }
         }
@@ -150,6 +149,18 @@ impl Session {
                 reason: Utf8Bytes::from_static("session ended"),
             }));
             let _ = timed(sink.send(close)).await;
+        }
+    }
+
+    /// Ends the socket when its login no longer holds (logout, expiry, deactivation).
+    async fn check_session(&self) -> std::result::Result<(), Stop> {
+        match accounts::user_of_session(&self.db, &self.token).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(Stop::SessionEnded),
+            Err(e) => {
+                tracing::warn!(error = %e, "re-checking a socket's login");
+                Ok(())
+            }
         }
     }
 
@@ -178,6 +189,7 @@ impl Session {
     where
         S: futures::Sink<Message, Error = axum::Error> + Unpin,
     {
+        let mut recheck = false;
         loop {
             let batch = events::after(&self.db, &self.tenant_id, self.last, PAGE)
                 .await
@@ -189,15 +201,29 @@ impl Session {
             for event in batch {
                 send(sink, event.frame.clone()).await?;
                 self.last = event.seq;
+                recheck |= touches_teammates(&event.envelope.event);
             }
             if i64::try_from(n).unwrap_or(0) < PAGE {
                 break;
             }
         }
+        if recheck {
+            self.check_session().await?;
+        }
         let frame = serde_json::to_string(&SocketFrame::CaughtUp { seq: self.last })
             .map_err(|_| Stop::Gone)?;
         send(sink, frame.into()).await
     }
+}
+
+/// A change to teammates or sessions, after which sockets re-check their login.
+fn touches_teammates(event: &DashboardEvent) -> bool {
+    matches!(
+        event,
+        DashboardEvent::SettingsChanged {
+            area: SettingsArea::Teammates
+        }
+    )
 }
 
 async fn send<S>(sink: &mut S, text: Utf8Bytes) -> std::result::Result<(), Stop>

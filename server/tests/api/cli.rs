@@ -77,9 +77,9 @@ async fn create_user_refuses_a_bad_role_or_a_short_password_and_creates_nothing(
         "--name",
         "X Y",
     ];
-    let bad_role = create_user(&app, &[&base[..], &["--role", "owner"]].concat(), PASSWORD);
+    let bad_role = create_user(&app, &[&base[..], &["--role", "boss"]].concat(), PASSWORD);
     assert!(!bad_role.status.success());
-    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("admin, agent or viewer"));
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("owner, admin, agent or viewer"));
     let short = create_user(&app, &[&base[..], &["--role", "agent"]].concat(), "short");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));

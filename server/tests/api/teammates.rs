@@ -216,3 +216,166 @@ pub async fn next_event(socket: &mut Socket) -> Value {
         }
     }
 }
+
+// Workspaces, invitations, teammates management and the user's own account. Their tests make
+// many sign-ins (and first runs, accepts, resets, all limited like sign-ins) from one address.
+mod account;
+mod roles;
+
+/// Test settings that let one test sign in many times from 127.0.0.1.
+pub const MANY_SIGN_INS: &[(&str, &str)] = &[
+    ("LIVECHAT_LOGIN_BURST", "100"),
+    ("LIVECHAT_LOGINS_PER_MINUTE", "100"),
+];
+
+/// Like `on_both_backends!`, with `MANY_SIGN_INS` (and any settings given before the `;`).
+#[macro_export]
+macro_rules! team_tests {
+    ($settings:expr; $($case:ident),* $(,)?) => {$(
+        mod $case {
+            use $crate::helpers::{spawn_app_with, Backend};
+
+            fn settings() -> Vec<(&'static str, &'static str)> {
+                let extra: &[(&'static str, &'static str)] = $settings;
+                [$crate::teammates::MANY_SIGN_INS, extra].concat()
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = spawn_app_with(Backend::Sqlite, &settings()).await.expect("sqlite app");
+                super::$case(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = spawn_app_with(Backend::Postgres, &settings()).await {
+                    super::$case(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// The `name=value` of a response's session cookie.
+pub fn session_cookie(answer: &Answer) -> String {
+    answer
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+impl TestApp {
+    /// A public request from the dashboard's own page (no cookie).
+    pub fn public(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header("Origin", &self.address)
+    }
+
+    pub async fn public_get(&self, path: &str) -> Answer {
+        self.send(self.public(Method::GET, path)).await
+    }
+
+    pub async fn public_post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.public(Method::POST, path).json(&body)).await
+    }
+
+    /// The signed-in teammate an answer with a session cookie (and `Me`) stands for.
+    pub fn signed_in(&self, answer: &Answer, email: &str) -> Teammate {
+        Teammate {
+            id: answer.body["userId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            email: email.to_owned(),
+            address: self.address.clone(),
+            cookie: session_cookie(answer),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Another sign-in of an existing teammate (a second browser).
+    pub async fn sign_in_again(&self, teammate: &Teammate, password: &str) -> Teammate {
+        let answer = self.sign_in(&teammate.email, password).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        self.signed_in(&answer, &teammate.email)
+    }
+
+    /// Removes every workspace: the server as it is on its very first start.
+    pub async fn without_workspaces(&self) {
+        sqlx::query("DELETE FROM tenants")
+            .execute(&self.db.pool)
+            .await
+            .expect("delete tenants");
+    }
+
+    /// The actions of the tenant's audit entries, oldest first.
+    pub async fn audit_actions(&self, tenant_id: &str) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE tenant_id = $1 ORDER BY seq")
+            .bind(tenant_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .expect("audit actions")
+    }
+}
+
+impl Teammate {
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::PATCH, path).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    /// A POST without a body.
+    pub async fn post_empty(&self, path: &str) -> Answer {
+        self.send(self.request(Method::POST, path)).await
+    }
+
+    /// `GET /api/dashboard/me`: 200 while the session lives, 401 after.
+    pub async fn me(&self) -> Answer {
+        self.get("/api/dashboard/me").await
+    }
+
+    /// Invites `email` as `role`: the answer of `POST /teammates/invitations`.
+    pub async fn invite(&self, email: &str, role: &str) -> Answer {
+        self.post(
+            "/api/dashboard/teammates/invitations",
+            json!({ "email": email, "role": role }),
+        )
+        .await
+    }
+}
+
+/// The token at the end of a link (`…/invitations/<token>`).
+pub fn token_of(link: &Value) -> String {
+    link.as_str()
+        .and_then(|l| l.rsplit('/').next())
+        .expect("a link")
+        .to_owned()
+}
+
+/// Waits (at most 5 s) for the socket to be closed by the server; answers the close code.
+pub async fn close_code(socket: &mut Socket) -> Option<u16> {
+    let deadline = std::time::Duration::from_secs(5);
+    tokio::time::timeout(deadline, async {
+        while let Some(message) = socket.next().await {
+            match message {
+                Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+                Ok(Message::Ping(data)) => {
+                    let _ = socket.send(Message::Pong(data)).await;
+                }
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket closes within 5 s")
+}

@@ -5,7 +5,9 @@
 //! reads [`SettingsEvents::version`] of its area, so a change made in another tab or by another
 //! admin reloads it at once.
 
+pub mod account;
 pub mod audit;
+pub mod teammates;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route};
@@ -26,11 +28,23 @@ struct NavItem {
 }
 
 /// The nav, in the order shown. A page is added here and in [`SettingsRoutes`].
-const NAV: &[NavItem] = &[NavItem {
-    path: "/settings/audit",
-    label: "Audit log",
-    admin: true,
-}];
+const NAV: &[NavItem] = &[
+    NavItem {
+        path: "/settings/teammates",
+        label: "Teammates",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/audit",
+        label: "Audit log",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/account",
+        label: "Your account",
+        admin: false,
+    },
+];
 
 /// Every settings route, under the settings layout.
 #[component(transparent)]
@@ -39,6 +53,8 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
         <ParentRoute path=path!("/settings") view=|| view! { <SignedIn><SettingsLayout/></SignedIn> }>
             <Route path=path!("") view=SettingsHome/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
+            <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
+            <Route path=path!("account") view=account::AccountPage/>
         </ParentRoute>
     }
     .into_inner()
