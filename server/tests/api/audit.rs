@@ -32,9 +32,9 @@ async fn a_settings_change_is_logged_with_its_author_and_reaches_open_dashboards
 
     let log = admin.get("/api/dashboard/audit").await;
     assert_eq!(log.status, 200, "{:?}", log.body);
-    let entries = entries(&log.body);
-    assert_eq!(entries.len(), 1);
-    let entry = &entries[0];
+    let first = entries(&log.body);
+    assert_eq!(first.len(), 1);
+    let entry = &first[0];
     assert_eq!(entry["action"], "identity_secret.created");
     assert_eq!(entry["area"], "identity");
     assert_eq!(entry["actorId"], admin.id.as_str());
@@ -45,10 +45,10 @@ async fn a_settings_change_is_logged_with_its_author_and_reaches_open_dashboards
 
     admin.rotate_secret().await;
     let log = admin.get("/api/dashboard/audit").await;
-    let entries = entries(&log.body);
-    assert_eq!(entries.len(), 2);
-    assert_eq!(entries[0]["action"], "identity_secret.rotated");
-    assert_eq!(entries[0]["before"]["createdAt"], entries[1]["after"]["createdAt"]);
+    let both = entries(&log.body);
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[0]["action"], "identity_secret.rotated");
+    assert_eq!(both[0]["before"]["createdAt"], both[1]["after"]["createdAt"]);
 }
 
 async fn only_owners_and_admins_read_the_audit_log(app: TestApp) {
