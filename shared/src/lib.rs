@@ -5,7 +5,9 @@
 pub mod api;
 pub mod contact;
 pub mod dashboard;
+pub mod origin;
 pub mod text;
+pub mod widget_settings;
 
 pub use contact::{Email, EmailError, NameError, PersonName};
 pub use text::{ClientMessageId, ClientMessageIdError, MessageText, MessageTextError};
