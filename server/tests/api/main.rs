@@ -19,3 +19,4 @@ mod realtime;
 mod search;
 mod seeding;
 mod static_files;
+mod widget_settings;
