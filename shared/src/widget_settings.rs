@@ -433,7 +433,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(&str, fn(&mut WidgetSettings)); 10] = [
+        type Change = fn(&mut WidgetSettings);
+        let cases: [(&str, Change); 10] = [
             ("companyName", |s| s.company_name = "  ".into()),
             ("companyName", |s| s.company_name = "a\nb".into()),
             ("primaryColor", |s| s.primary_color = "red".into()),
