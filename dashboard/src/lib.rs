@@ -11,6 +11,7 @@ pub mod ids;
 pub mod live;
 pub mod query;
 pub mod route;
+pub mod snippets;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

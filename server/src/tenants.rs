@@ -1,12 +1,19 @@
-//! Tenants (the businesses that embed the widget), their allowed origins and their widget tokens.
-//!
-//! A widget token is public (it sits in the embed snippet) but scoped: one tenant, revocable,
-//! optionally expiring. Only its SHA-256 is stored, so a leaked database leaks no usable token.
+//! Tenants (the businesses that embed the widget) and their widget's branding. Allowed origins
+//! live in [`crate::origins`], widget tokens in [`crate::widget_tokens`]; the names re-exported
+//! here keep the older call sites (seed, tests, benches) working.
 
-use sha2::{Digest, Sha256};
+use serde_json::Value;
+use shared::dashboard::SettingsArea;
+use shared::widget_settings::{Branding, Position, Theme};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{self, Actor};
 use crate::db::{new_id, now_ms, Db};
+pub use crate::origins::{allow_origin, allowed_origins, normalize_origin, origin_allowed};
+pub use crate::widget_tokens::{
+    issue_widget_token, revoke_widget_token, tenant_of_token, IssuedToken,
+};
 
 #[derive(Debug, Clone)]
 pub struct Tenant {
@@ -14,6 +21,29 @@ pub struct Tenant {
     pub name: String,
     pub company_name: String,
     pub primary_color: String,
+    pub position: Position,
+    pub theme: Theme,
+    /// Empty: the default assistant's greeting.
+    pub greeting: String,
+    pub avatar_url: Option<String>,
+    pub header_logo_url: Option<String>,
+    pub wordmark_url: Option<String>,
+}
+
+impl Tenant {
+    /// The widget's branding as the settings page edits it.
+    pub fn branding(&self) -> Branding {
+        Branding {
+            company_name: self.company_name.clone(),
+            primary_color: self.primary_color.clone(),
+            position: self.position,
+            theme: self.theme,
+            greeting: self.greeting.clone(),
+            avatar_url: self.avatar_url.clone(),
+            header_logo_url: self.header_logo_url.clone(),
+            wordmark_url: self.wordmark_url.clone(),
+        }
+    }
 }
 
 /// What it takes to create a tenant.
@@ -24,7 +54,7 @@ pub struct NewTenant {
     pub name: String,
     pub company_name: String,
     pub primary_color: String,
-    /// Origins (`scheme://host[:port]`) allowed to call the widget API; `*` allows any.
+    /// Origins allowed to call the widget API (see [`shared::origin`] for the rules).
     pub allowed_origins: Vec<String>,
 }
 
@@ -34,6 +64,12 @@ pub async fn create_tenant(db: &Db, new: &NewTenant) -> sqlx::Result<Tenant> {
         name: new.name.clone(),
         company_name: new.company_name.clone(),
         primary_color: new.primary_color.clone(),
+        position: Position::default(),
+        theme: Theme::default(),
+        greeting: String::new(),
+        avatar_url: None,
+        header_logo_url: None,
+        wordmark_url: None,
     };
     let mut tx = db.begin_write().await?;
     sqlx::query(
@@ -58,147 +94,80 @@ pub async fn create_tenant(db: &Db, new: &NewTenant) -> sqlx::Result<Tenant> {
     Ok(tenant)
 }
 
+const COLUMNS: &str = "id, name, company_name, primary_color, position, theme, greeting, \
+                       avatar_url, header_logo_url, wordmark_url";
+
 pub async fn find_tenant(db: &Db, id: &str) -> sqlx::Result<Option<Tenant>> {
-    let row =
-        sqlx::query("SELECT id, name, company_name, primary_color FROM tenants WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&db.pool)
-            .await?;
-    row.map(|r| {
-        Ok(Tenant {
-            id: r.try_get("id")?,
-            name: r.try_get("name")?,
-            company_name: r.try_get("company_name")?,
-            primary_color: r.try_get("primary_color")?,
-        })
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(tenant_from_row).transpose()
+}
+
+fn tenant_from_row(r: &AnyRow) -> sqlx::Result<Tenant> {
+    let position: String = r.try_get("position")?;
+    let theme: String = r.try_get("theme")?;
+    Ok(Tenant {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        company_name: r.try_get("company_name")?,
+        primary_color: r.try_get("primary_color")?,
+        // Stored values were checked on the way in; an unknown one falls back to the default.
+        position: Position::parse(&position).unwrap_or_default(),
+        theme: Theme::parse(&theme).unwrap_or_default(),
+        greeting: r.try_get("greeting")?,
+        avatar_url: r.try_get("avatar_url")?,
+        header_logo_url: r.try_get("header_logo_url")?,
+        wordmark_url: r.try_get("wordmark_url")?,
     })
-    .transpose()
 }
 
-pub async fn allowed_origins(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT origin FROM allowed_origins WHERE tenant_id = $1")
-        .bind(tenant_id)
-        .fetch_all(&db.pool)
-        .await
-}
-
-/// Adds an origin to a tenant's list (no-op when present).
-pub async fn allow_origin(db: &Db, tenant_id: &str, origin: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO allowed_origins (tenant_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant_id)
-    .bind(normalize_origin(origin))
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
-/// Browsers send `Origin` as `scheme://host[:port]`, lower-case, without a trailing slash.
-pub fn normalize_origin(origin: &str) -> String {
-    origin.trim().trim_end_matches('/').to_ascii_lowercase()
-}
-
-pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
-    let origin = normalize_origin(origin);
-    allowed.iter().any(|a| a == "*" || *a == origin)
-}
-
-/// A freshly issued token: the plain text is shown once, to whoever asked for it.
-#[derive(Clone)]
-pub struct IssuedToken {
-    pub id: String,
-    pub token: String,
-}
-
-impl std::fmt::Debug for IssuedToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("id", &self.id)
-            .field("token", &"[redacted]")
-            .finish()
-    }
-}
-
-pub async fn issue_widget_token(
+/// Replaces the tenant's branding and logs the change (nothing is written when nothing
+/// changed). Answers the stored branding, or `None` for an unknown tenant.
+pub async fn update_branding(
     db: &Db,
     tenant_id: &str,
-    label: &str,
-    expires_at_ms: Option<i64>,
-) -> sqlx::Result<IssuedToken> {
-    let token = format!(
-        "wt_{:032x}{:032x}",
-        rand::random::<u128>(),
-        rand::random::<u128>()
-    );
-    let id = new_id("tok");
+    branding: &Branding,
+    actor: Actor<'_>,
+) -> sqlx::Result<Option<Branding>> {
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"))
+        .bind(tenant_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(before) = row.as_ref().map(tenant_from_row).transpose()? else {
+        return Ok(None);
+    };
+    let before = before.branding();
+    if before == *branding {
+        return Ok(Some(before));
+    }
     sqlx::query(
-        "INSERT INTO widget_tokens (id, tenant_id, token_hash, label, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "UPDATE tenants SET company_name = $1, primary_color = $2, position = $3, theme = $4,
+                greeting = $5, avatar_url = $6, header_logo_url = $7, wordmark_url = $8
+          WHERE id = $9",
     )
-    .bind(&id)
+    .bind(&branding.company_name)
+    .bind(&branding.primary_color)
+    .bind(branding.position.as_str())
+    .bind(branding.theme.as_str())
+    .bind(&branding.greeting)
+    .bind(branding.avatar_url.as_deref())
+    .bind(branding.header_logo_url.as_deref())
+    .bind(branding.wordmark_url.as_deref())
     .bind(tenant_id)
-    .bind(hash_token(&token))
-    .bind(label)
-    .bind(now_ms())
-    .bind(expires_at_ms)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(IssuedToken { id, token })
-}
-
-pub async fn revoke_widget_token(db: &Db, tenant_id: &str, token_id: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE widget_tokens SET revoked_at = $1
-         WHERE id = $2 AND tenant_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(now_ms())
-    .bind(token_id)
-    .bind(tenant_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The tenant a token belongs to, if the token is known, not revoked and not expired.
-pub async fn tenant_of_token(db: &Db, token: &str) -> sqlx::Result<Option<String>> {
-    let row = sqlx::query(
-        "SELECT tenant_id, expires_at, revoked_at FROM widget_tokens WHERE token_hash = $1",
-    )
-    .bind(hash_token(token))
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let expires_at: Option<i64> = row.try_get("expires_at")?;
-    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
-    let live = revoked_at.is_none() && expires_at.is_none_or(|t| t > now_ms());
-    live.then(|| row.try_get("tenant_id")).transpose()
-}
-
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_match_exactly_after_normalising_or_by_wildcard() {
-        let allowed = vec!["https://shop.example.com".to_owned()];
-        assert!(origin_allowed(&allowed, "https://SHOP.example.com/"));
-        assert!(!origin_allowed(&allowed, "https://evil.example.com"));
-        assert!(!origin_allowed(&allowed, "http://shop.example.com"));
-        assert!(!origin_allowed(&allowed, "https://shop.example.com:8443"));
-        assert!(origin_allowed(&["*".to_owned()], "https://anything.test"));
-    }
-
-    #[test]
-    fn issued_tokens_do_not_debug_print_their_secret() {
-        let t = IssuedToken {
-            id: "tok_1".into(),
-            token: "wt_secret".into(),
-        };
-        assert!(!format!("{t:?}").contains("wt_secret"));
-    }
+    let json = |b: &Branding| -> Option<Value> { audit::json(&b.to_settings()) };
+    let change = audit::Change {
+        area: SettingsArea::Widget,
+        action: "widget.updated",
+        target: "chat widget",
+        before: json(&before),
+        after: json(branding),
+    };
+    audit::record(&mut tx, tenant_id, actor, change).await?;
+    tx.commit().await?;
+    Ok(Some(branding.clone()))
 }

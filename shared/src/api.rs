@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::widget_settings::{Position, Theme};
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +111,19 @@ pub struct WidgetConfig {
     pub primary_color: String,
     pub greeting: String,
     pub assistant_name: String,
+    /// The corner the widget sits in. Older servers send none: bottom-right.
+    #[serde(default)]
+    pub position: Position,
+    #[serde(default)]
+    pub theme: Theme,
+    /// Shown beside the assistant's messages and in the header; absolute http(s) URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_logo_url: Option<String>,
+    /// A logo with the company's name drawn in, shown instead of the name in the header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wordmark_url: Option<String>,
 }
 
 /// `POST /api/widgets/{tenantId}/sessions` answer.

@@ -5,8 +5,10 @@
 pub mod api;
 pub mod contact;
 pub mod dashboard;
+pub mod origin;
 pub mod text;
 pub mod workspace;
+pub mod widget_settings;
 
 pub use contact::{Email, EmailError, NameError, PersonName};
 pub use text::{ClientMessageId, ClientMessageIdError, MessageText, MessageTextError};

@@ -133,7 +133,10 @@ export function renderWebWidget(options) {
     apiUrl: opts.apiUrl,
     token: opts.token,
     companyName,
-    primaryColor: color,
+    // Only what the embedder chose: the rest comes from the tenant's settings (/config).
+    primaryColor: opts.primaryColor == null ? undefined : color,
+    position: opts.position == null ? undefined : position,
+    theme: opts.theme == null ? undefined : theme,
     greeting: typeof opts.greeting === "string" ? opts.greeting : undefined,
     userHash: typeof opts.userHash === "string" ? opts.userHash : undefined,
   };

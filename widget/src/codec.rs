@@ -9,7 +9,7 @@
 use js_sys::{Array, Object, Reflect, JSON};
 use shared::api::{
     Author, ChatRequest, ChatResponse, Contact, ConversationStatus, ErrorDetail, MessageView,
-    ReplyMetadata, SessionCreated, SessionHistory, WidgetConfig, WidgetEvent,
+    Position, ReplyMetadata, SessionCreated, SessionHistory, Theme, WidgetConfig, WidgetEvent,
 };
 use wasm_bindgen::JsValue;
 
@@ -177,6 +177,18 @@ impl FromJson for WidgetConfig {
             primary_color: string(v, "primaryColor")?,
             greeting: string(v, "greeting")?,
             assistant_name: string(v, "assistantName")?,
+            // Absent from older servers: the defaults.
+            position: field(v, "position")
+                .as_string()
+                .and_then(|p| Position::parse(&p))
+                .unwrap_or_default(),
+            theme: field(v, "theme")
+                .as_string()
+                .and_then(|t| Theme::parse(&t))
+                .unwrap_or_default(),
+            avatar_url: field(v, "avatarUrl").as_string(),
+            header_logo_url: field(v, "headerLogoUrl").as_string(),
+            wordmark_url: field(v, "wordmarkUrl").as_string(),
         })
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Author, ChatRequest, Contact, ConversationStatus, MessageView, WidgetEvent};
+use shared::api::{
+    Author, ChatRequest, Contact, ConversationStatus, MessageView, WidgetConfig, WidgetEvent,
+};
 use shared::{Email, MessageText, PersonName};
 
 use crate::api::{Api, ApiError};
@@ -63,6 +65,11 @@ pub struct Chat {
     teammate_typing_timer: StoredValue<Option<TimeoutHandle>>,
     visitor_typing_sent_at: StoredValue<f64>,
     config_requested: RwSignal<bool>,
+    /// The tenant's branding from `/config` (the embedder's options win where given).
+    pub config: RwSignal<Option<WidgetConfig>>,
+    /// The server refused this widget (token revoked, expired or unknown; origin not allowed):
+    /// the panel says so and nothing is requested any more.
+    pub unavailable: RwSignal<bool>,
     refreshing: RwSignal<bool>,
     /// True once the session's history was loaded (or could not be), or the session is new:
     /// the event stream may open then without missing anything in between.
@@ -107,6 +114,8 @@ impl Chat {
             teammate_typing_timer: StoredValue::new(None),
             visitor_typing_sent_at: StoredValue::new(f64::NEG_INFINITY),
             config_requested: RwSignal::new(false),
+            config: RwSignal::new(None),
+            unavailable: RwSignal::new(false),
             refreshing: RwSignal::new(false),
             synced: RwSignal::new(false),
             last_event_seq: StoredValue::new(None),
@@ -182,6 +191,23 @@ impl Chat {
         });
     }
 
+    /// True when `e` says this widget may not be used at all (401: token revoked, expired or
+    /// unknown; 403 `origin_not_allowed`; 404 `tenant_not_found`): the panel then shows the
+    /// unavailable state, the event stream closes and is not reopened, nothing is retried.
+    pub fn note_refusal(self, e: &ApiError) -> bool {
+        let refused = match e.status() {
+            Some(401) => true,
+            Some(403) => e.code() == Some("origin_not_allowed"),
+            Some(404) => e.code() == Some("tenant_not_found"),
+            _ => false,
+        };
+        if refused {
+            self.unavailable.set(true);
+            self.close_live();
+        }
+        refused
+    }
+
     /// Fetches the tenant's public settings once (greeting, names), when the panel first opens.
     pub fn load_config(self) {
         if self.config_requested.get_untracked() {
@@ -190,12 +216,19 @@ impl Chat {
         self.config_requested.set(true);
         let api = self.api();
         spawn_local(async move {
-            let Ok(config) = api.config().await else {
-                return;
+            let config = match api.config().await {
+                Ok(config) => config,
+                Err(e) => {
+                    if self.alive() {
+                        self.note_refusal(&e);
+                    }
+                    return;
+                }
             };
             if !self.alive() {
                 return;
             }
+            self.config.set(Some(config.clone()));
             if self.company.with_untracked(String::is_empty) {
                 self.company.set(config.company_name);
             }
@@ -248,6 +281,7 @@ impl Chat {
                     self.earlier.set(history.earlier_messages);
                     self.transcript.update(|t| t.merge(history.messages));
                 }
+                Err(e) if self.note_refusal(&e) => {}
                 Err(e) if e.status() == Some(404) => self.forget_session(),
                 // Offline or a server hiccup: the cached messages stay on screen.
                 Err(_) => {}
@@ -269,7 +303,15 @@ impl Chat {
             let session_id = match self.session_id() {
                 Some(id) => id,
                 None => {
-                    let created = api.create_session().await.map_err(|e| form_error(&e))?;
+                    let created = match api.create_session().await {
+                        Ok(created) => created,
+                        Err(e) => {
+                            if self.alive() {
+                                self.note_refusal(&e);
+                            }
+                            return Err(form_error(&e));
+                        }
+                    };
                     if !self.alive() {
                         return Ok(());
                     }
@@ -306,7 +348,12 @@ impl Chat {
                     }
                     self.forget_session();
                 }
-                Err(e) => return Err(contact_error(&e)),
+                Err(e) => {
+                    if self.alive() {
+                        self.note_refusal(&e);
+                    }
+                    return Err(contact_error(&e));
+                }
             }
         }
         Err(ContactError::Form(ApiError::Network.user_message()))
@@ -341,6 +388,9 @@ impl Chat {
 
     /// Sends the next queued message, one request at a time.
     fn pump(self) {
+        if self.unavailable.get_untracked() {
+            return;
+        }
         let Some(session) = self.session.get_untracked() else {
             return;
         };
@@ -378,6 +428,9 @@ impl Chat {
                     });
                     self.pump();
                 }
+                Err(e) if self.note_refusal(&e) => {
+                    self.transcript.update(|t| t.requeue(&client_message_id));
+                }
                 Err(e) if e.code() == Some("contact_required") => {
                     // The server lost the details (or never had them): ask again, keep the message.
                     self.transcript.update(|t| t.requeue(&client_message_id));
@@ -413,7 +466,7 @@ impl Chat {
                 .filter(|s| s.contact.is_some())
                 .map(|s| s.session_id.clone())
         });
-        let target = session_id.filter(|_| want && self.synced.get());
+        let target = session_id.filter(|_| want && self.synced.get() && !self.unavailable.get());
         let current = self
             .live
             .try_with_value(|live| live.as_ref().map(|(id, _)| id.clone()))

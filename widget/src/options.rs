@@ -20,6 +20,17 @@ pub struct WidgetOptions {
     /// The site's proof of the signed-in visitor's email (`userHash`), sent with the contact
     /// details.
     pub user_hash: Option<String>,
+    /// What the embedder chose explicitly; where they chose nothing, the tenant's settings
+    /// (`/config`) apply.
+    pub explicit: Explicit,
+}
+
+/// Which branding options the embedder passed to `renderWebWidget`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Explicit {
+    pub primary_color: bool,
+    pub position: bool,
+    pub theme: bool,
 }
 
 /// The token is a credential: it stays out of logs and panic messages.
@@ -33,6 +44,7 @@ impl std::fmt::Debug for WidgetOptions {
             .field("primary_color", &self.primary_color)
             .field("greeting", &self.greeting)
             .field("user_hash", &self.user_hash.as_ref().map(|_| "[redacted]"))
+            .field("explicit", &self.explicit)
             .finish()
     }
 }
@@ -74,6 +86,11 @@ impl WidgetOptions {
                 .unwrap_or_else(|| DEFAULT_PRIMARY_COLOR.to_owned()),
             greeting: non_empty(greeting),
             user_hash: None,
+            explicit: Explicit {
+                primary_color: primary_color.and_then(safe_css_color).is_some(),
+                position: false,
+                theme: false,
+            },
         })
     }
 
@@ -96,6 +113,9 @@ impl WidgetOptions {
             get("greeting").as_deref(),
         )?;
         options.user_hash = get("userHash").filter(|h| !h.trim().is_empty());
+        // The loader passes these only when the embedder gave them.
+        options.explicit.position = get("position").is_some();
+        options.explicit.theme = get("theme").is_some();
         Ok(options)
     }
 }

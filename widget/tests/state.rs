@@ -185,11 +185,21 @@ fn the_codec_reads_what_the_server_writes() {
         primary_color: "#6b3e26".into(),
         greeting: "Hi!".into(),
         assistant_name: "Ava".into(),
+        position: shared::api::Position::TopLeft,
+        theme: shared::api::Theme::Auto,
+        avatar_url: Some("https://cdn.example.com/a.png".into()),
+        header_logo_url: None,
+        wordmark_url: Some("https://cdn.example.com/w.svg".into()),
     };
     assert_eq!(
         decode::<WidgetConfig>(&serde_json::to_string(&config).unwrap()),
         Some(config)
     );
+    // An older server's config (no branding fields) still decodes, with the defaults.
+    let old = r##"{"tenantId":"t","companyName":"N","primaryColor":"#000000","greeting":"Hi","assistantName":"A"}"##;
+    let decoded = decode::<WidgetConfig>(old).expect("old config");
+    assert_eq!(decoded.position, shared::api::Position::BottomRight);
+    assert_eq!(decoded.theme, shared::api::Theme::Light);
 
     let error = ErrorBody {
         error: ErrorDetail {

@@ -10,11 +10,13 @@ mod settings;
 mod setup;
 mod socket;
 mod teammates;
+mod widget_settings;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, post};
 use axum::Router;
 use shared::dashboard::ConversationAction;
+use widget_settings as widget;
 
 use crate::state::AppState;
 pub use session::{check_same_origin, own_origins, DashboardUser, COOKIE};
@@ -55,6 +57,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/identity-secret",
             get(settings::identity_secret).post(settings::rotate_identity_secret),
+        )
+        .route(
+            "/api/dashboard/settings/widget",
+            get(widget::get_widget).put(widget::put_widget),
+        )
+        .route(
+            "/api/dashboard/settings/domains",
+            get(widget::list_domains)
+                .post(widget::add_domain)
+                .delete(widget::remove_domain),
+        )
+        .route(
+            "/api/dashboard/settings/tokens",
+            get(widget::list_tokens).post(widget::issue_token),
+        )
+        .route(
+            "/api/dashboard/settings/tokens/{id}/revoke",
+            post(widget::revoke_token),
         )
         .route("/api/dashboard/audit", get(audit::list))
         .route("/api/dashboard/ws", get(socket::upgrade))

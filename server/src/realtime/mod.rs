@@ -19,7 +19,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use shared::dashboard::{SocketFrame, Typing};
+use shared::dashboard::{DashboardEvent, SettingsArea, SocketFrame, Typing};
 use tokio::sync::{broadcast, Mutex, Notify};
 
 use crate::db::{Backend, Db};
@@ -90,7 +90,9 @@ impl TenantFeed {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// To the dashboards, and to the streams of the item's session only.
+    /// To the dashboards, and to the streams of the item's session only; a change of the
+    /// widget's access (tokens, allowed domains) to every widget stream, which then checks it
+    /// may stay open.
     fn deliver(&self, item: FeedItem) {
         let session_id = match &item {
             FeedItem::Event(event) => event.session_id.as_deref(),
@@ -98,6 +100,11 @@ impl TenantFeed {
         };
         if let Some(session) = session_id.and_then(|id| self.sessions().get(id).cloned()) {
             let _ = session.send(item.clone());
+        } else if matches!(&item, FeedItem::Event(e) if changes_widget_access(&e.envelope.event)) {
+            let sessions: Vec<_> = self.sessions().values().cloned().collect();
+            for session in sessions {
+                let _ = session.send(item.clone());
+            }
         }
         let _ = self.tx.send(item);
     }
@@ -105,6 +112,16 @@ impl TenantFeed {
     fn unused(&self) -> bool {
         self.tx.receiver_count() == 0 && self.sessions().is_empty()
     }
+}
+
+/// Settings changes that may end an open widget stream: its token revoked, its origin removed.
+pub fn changes_widget_access(event: &DashboardEvent) -> bool {
+    matches!(
+        event,
+        DashboardEvent::SettingsChanged {
+            area: SettingsArea::Tokens | SettingsArea::Domains
+        }
+    )
 }
 
 /// What one subscriber holds: keep it alive as long as you listen.

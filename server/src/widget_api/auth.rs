@@ -11,11 +11,14 @@ use serde::Deserialize;
 use super::EVENTS_ROUTE;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tenants::{self, Tenant};
+use crate::tenants::Tenant;
+use crate::widget_tokens;
 
 /// Proof that the request carries a live widget token of the tenant it addresses.
 pub struct WidgetAuth {
     pub tenant: Tenant,
+    /// The token's id, so a long-lived request (the event stream) can check it again later.
+    pub token_id: String,
 }
 
 #[derive(Deserialize)]
@@ -53,8 +56,17 @@ impl FromRequestParts<AppState> for WidgetAuth {
             .ok_or_else(|| {
                 ApiError::unauthorized("Send the widget token as `Authorization: Bearer <token>`.")
             })?;
-        match tenants::tenant_of_token(&state.db, &token).await? {
-            Some(owner) if owner == tenant.id => Ok(Self { tenant }),
+        match widget_tokens::live_token(&state.db, &token).await? {
+            Some(live) if live.tenant_id == tenant.id => {
+                // Bookkeeping only: a failed write must not refuse the visitor.
+                if let Err(e) = widget_tokens::record_use(&state.db, &live).await {
+                    tracing::warn!(error = %e, "recording a widget token's use");
+                }
+                Ok(Self {
+                    tenant,
+                    token_id: live.id,
+                })
+            }
             _ => Err(ApiError::unauthorized(
                 "The widget token is not valid for this tenant (unknown, revoked or expired).",
             )),

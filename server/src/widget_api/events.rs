@@ -2,6 +2,9 @@
 //! server-sent events. A teammate's reply, a status change or a teammate typing reaches the open
 //! widget at once. Stored events carry their sequence number as the SSE `id`, so a browser's
 //! `EventSource` that reconnects sends `Last-Event-ID` and receives what it missed first.
+//!
+//! The stream ends when its widget token is revoked or its origin removed from the allowed
+//! domains: on each change of the tenant's tokens or domains it checks both again.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -20,9 +23,9 @@ use tracing::instrument;
 use super::{session_not_found, WidgetAuth};
 use crate::error::{AppQuery, Result};
 use crate::events::{self, StoredEvent};
-use crate::realtime::{FeedItem, PAGE};
+use crate::realtime::{changes_widget_access, FeedItem, PAGE};
 use crate::state::AppState;
-use crate::{conversations, db::Db};
+use crate::{conversations, db::Db, origins, widget_tokens};
 
 #[derive(Deserialize)]
 pub struct StreamQuery {
@@ -44,6 +47,10 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response> {
     let tenant_id = auth.tenant.id;
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let session = conversations::find_session(&state.db, &tenant_id, &session_id)
         .await?
         .ok_or_else(session_not_found)?;
@@ -69,8 +76,13 @@ pub async fn events(
             session_id: session.id,
             last: after,
             tx,
+            access: Access {
+                token_id: auth.token_id,
+                origin,
+            },
         };
-        if stream.catch_up().await.is_err() {
+        // A revocation between the token check and the subscription would go unheard.
+        if !stream.still_allowed().await || stream.catch_up().await.is_err() {
             return;
         }
         loop {
@@ -80,6 +92,12 @@ pub async fn events(
                 () = stream.tx.closed() => return,
             };
             let sent = match item {
+                Ok(FeedItem::Event(event)) if changes_widget_access(&event.envelope.event) => {
+                    if stream.still_allowed().await {
+                        continue;
+                    }
+                    return; // revoked or no longer allowed: the widget's reconnect gets a 401/403
+                }
                 Ok(FeedItem::Event(event)) => stream.forward(&event).await,
                 Ok(FeedItem::Typing(item)) => {
                     if item.session_id.as_deref() != Some(stream.session_id.as_str())
@@ -93,7 +111,12 @@ pub async fn events(
                     };
                     stream.send(None, &event).await
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => stream.catch_up().await,
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if !stream.still_allowed().await {
+                        return;
+                    }
+                    stream.catch_up().await
+                }
                 Err(broadcast::error::RecvError::Closed) => return,
             };
             if sent.is_err() {
@@ -117,11 +140,34 @@ struct SessionStream {
     session_id: String,
     last: i64,
     tx: mpsc::Sender<Event>,
+    access: Access,
+}
+
+/// What let the stream open, checked again when the tenant's tokens or domains change.
+struct Access {
+    token_id: String,
+    /// The browser's `Origin`, if it sent one.
+    origin: Option<String>,
 }
 
 struct Gone;
 
 impl SessionStream {
+    /// The token is still live and the origin still allowed (a store error counts as no: the
+    /// widget reconnects and is checked afresh).
+    async fn still_allowed(&self) -> bool {
+        let token = widget_tokens::live_by_id(&self.db, &self.tenant_id, &self.access.token_id);
+        if !token.await.unwrap_or(false) {
+            return false;
+        }
+        let Some(origin) = &self.access.origin else {
+            return true;
+        };
+        origins::allowed_origins(&self.db, &self.tenant_id)
+            .await
+            .is_ok_and(|allowed| origins::origin_allowed(&allowed, origin))
+    }
+
     /// Sends the session's stored events after `last`, from the store.
     async fn catch_up(&mut self) -> Result<(), Gone> {
         loop {

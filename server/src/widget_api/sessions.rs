@@ -25,21 +25,33 @@ pub async fn config(
     auth: WidgetAuth,
 ) -> Result<AppJson<WidgetConfig>> {
     let assistant = assistants::load_default(&state.db, &auth.tenant.id).await?;
-    let (greeting, assistant_name) = assistant.map_or_else(
+    let tenant = auth.tenant;
+    let (default_greeting, assistant_name) = assistant.map_or_else(
         || {
             (
-                format!("Hi! How can {} help?", auth.tenant.company_name),
-                auth.tenant.company_name.clone(),
+                format!("Hi! How can {} help?", tenant.company_name),
+                tenant.company_name.clone(),
             )
         },
         |a| (a.assistant.greeting, a.assistant.name),
     );
+    // The widget settings' greeting wins; empty means the default assistant's.
+    let greeting = if tenant.greeting.is_empty() {
+        default_greeting
+    } else {
+        tenant.greeting
+    };
     Ok(AppJson(WidgetConfig {
-        tenant_id: auth.tenant.id,
-        company_name: auth.tenant.company_name,
-        primary_color: auth.tenant.primary_color,
+        tenant_id: tenant.id,
+        company_name: tenant.company_name,
+        primary_color: tenant.primary_color,
         greeting,
         assistant_name,
+        position: tenant.position,
+        theme: tenant.theme,
+        avatar_url: tenant.avatar_url,
+        header_logo_url: tenant.header_logo_url,
+        wordmark_url: tenant.wordmark_url,
     }))
 }
 

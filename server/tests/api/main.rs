@@ -22,3 +22,4 @@ mod search;
 mod seeding;
 mod static_files;
 mod workspaces;
+mod widget_settings;

@@ -5,12 +5,13 @@ mod prechat;
 
 use std::rc::Rc;
 
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use shared::api::ConversationStatus;
+use shared::api::{ConversationStatus, WidgetConfig};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::controller::Chat;
+use crate::options::Explicit;
 use conversation::Conversation;
 use prechat::PreChatForm;
 
@@ -63,6 +64,13 @@ pub fn Panel(
     // strict host CSP blocks.
     let primary = ("--lc-primary", color);
 
+    // The tenant's branding, where the embedder chose nothing, once `/config` answers.
+    Effect::new(move |_| {
+        if let Some(config) = chat.config.get() {
+            let explicit = chat.options.with_value(|o| o.explicit);
+            apply_branding(panel_ref, &config, explicit);
+        }
+    });
     // Opening: fetch the tenant's settings once, catch up on replies, focus the first field.
     Effect::new(move |was_open: Option<bool>| {
         let open = chat.open.get();
@@ -115,8 +123,13 @@ pub fn Panel(
             node_ref=panel_ref
         >
             <header class="lc-header">
+                {move || header_image(chat, |c| c.header_logo_url.clone(), "lc-logo")}
+                {move || header_image(chat, |c| c.avatar_url.clone(), "lc-avatar")}
                 <div class="lc-heading">
-                    <h2 class="lc-title">{title}</h2>
+                    <h2 class="lc-title">{move || match chat.config.with(|c| c.as_ref().and_then(|c| c.wordmark_url.clone())) {
+                        Some(src) => Either::Left(view! { <img class="lc-wordmark" src=src alt=title/> }),
+                        None => Either::Right(title),
+                    }}</h2>
                     <p class="lc-subtitle">{subtitle}</p>
                 </div>
                 <button type="button" class="lc-close" aria-label="Close chat" on:click=move |_| on_close()>
@@ -125,10 +138,17 @@ pub fn Panel(
                     </svg>
                 </button>
             </header>
-            {move || if has_contact.get() {
-                Either::Left(view! { <Conversation chat/> })
+            {move || if chat.unavailable.get() {
+                EitherOf3::A(view! {
+                    <div class="lc-unavailable" role="status" data-testid="widget-unavailable">
+                        <p class="lc-unavailable-title">"Chat is unavailable right now."</p>
+                        <p>"Please try again later."</p>
+                    </div>
+                })
+            } else if has_contact.get() {
+                EitherOf3::B(view! { <Conversation chat/> })
             } else {
-                Either::Right(view! { <PreChatForm chat/> })
+                EitherOf3::C(view! { <PreChatForm chat/> })
             }}
         </section>
     }
@@ -144,5 +164,71 @@ fn focus_first_field(panel_ref: NodeRef<leptos::html::Section>) {
         if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
             let _ = field.focus();
         }
+    }
+}
+
+/// An image of the header from the tenant's config (logo or avatar), if it set one.
+fn header_image(
+    chat: Chat,
+    url: fn(&WidgetConfig) -> Option<String>,
+    class: &'static str,
+) -> Option<impl IntoView> {
+    let src = chat.config.with(|c| c.as_ref().and_then(url))?;
+    Some(view! { <img class=class src=src alt="" aria-hidden="true"/> })
+}
+
+/// Puts the tenant's colour, corner and theme on the widget's host element (the launcher
+/// reads them there too) and its colour on the panel, unless the embedder chose them. Through
+/// the CSSOM and attributes: a strict host CSP allows both.
+fn apply_branding(
+    panel_ref: NodeRef<leptos::html::Section>,
+    config: &WidgetConfig,
+    explicit: Explicit,
+) {
+    let Some(panel) = panel_ref.get_untracked() else {
+        return;
+    };
+    let host = panel
+        .get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
+        .ok()
+        .and_then(|root| root.host().dyn_into::<web_sys::HtmlElement>().ok());
+    if !explicit.primary_color {
+        if let Some(color) = crate::options::safe_css_color(&config.primary_color) {
+            let on = text_on(&color);
+            let _ = panel.style().set_property("--lc-primary", &color);
+            if let Some(host) = &host {
+                let _ = host.style().set_property("--lc-primary", &color);
+                let _ = host.style().set_property("--lc-on-primary", on);
+            }
+        }
+    }
+    let Some(host) = host else { return };
+    if !explicit.position {
+        let _ = host.set_attribute("data-position", config.position.as_str());
+    }
+    if !explicit.theme {
+        let _ = host.set_attribute("data-theme", config.theme.as_str());
+    }
+}
+
+/// Black or white text, whichever reads better on a `#rrggbb` colour (the loader's rule).
+fn text_on(color: &str) -> &'static str {
+    let hex = color.trim_start_matches('#');
+    if hex.len() != 6 {
+        return "#fff";
+    }
+    let lin = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    if 0.2126 * lin(0) + 0.7152 * lin(2) + 0.0722 * lin(4) > 0.179 {
+        "#111"
+    } else {
+        "#fff"
     }
 }
