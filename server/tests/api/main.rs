@@ -6,6 +6,7 @@ mod teammates;
 
 mod abuse;
 mod access;
+mod assistants;
 mod ai_fallback;
 mod chat;
 mod cli;
