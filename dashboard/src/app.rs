@@ -1,15 +1,21 @@
-//! The app shell: who is signed in, which page the address bar names, and the switch between the
-//! login page and the inbox.
+//! The app shell: who is signed in, and which page the address bar names (`leptos_router`:
+//! every page has a real URL, so reload, links and back/forward work).
+
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::{path, NavigateOptions};
 use shared::dashboard::Me;
 use wasm_bindgen::prelude::*;
 
 use crate::api;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
-use crate::route::Route;
+use crate::pages::settings::SettingsRoutes;
+use crate::route::Route as InboxRoute;
 
 /// Mounts the dashboard into `<body>`. Called by `boot.js` once the module is initialised.
 #[wasm_bindgen]
@@ -26,21 +32,32 @@ pub enum Auth {
     SignedIn(Me),
 }
 
+type Navigate = Rc<dyn Fn(&str, NavigateOptions)>;
+
 /// The signed-in teammate and the current page; provided as context to every page.
 #[derive(Clone, Copy)]
 pub struct Session {
     pub auth: RwSignal<Auth>,
-    pub route: RwSignal<Route>,
-    /// The page to return to after signing in.
-    return_to: StoredValue<Option<Route>>,
+    /// The inbox's reading of the address bar (which conversation is open).
+    pub route: Memo<InboxRoute>,
+    /// The path to return to after signing in.
+    return_to: StoredValue<Option<String>>,
+    navigate: StoredValue<Navigate, LocalStorage>,
+    pathname: Memo<String>,
 }
 
 impl Session {
+    /// Inside the `<Router>`: follows its location.
     fn new() -> Self {
+        let location = use_location();
+        let pathname = location.pathname;
+        let navigate = use_navigate();
         Self {
             auth: RwSignal::new(Auth::Checking),
-            route: RwSignal::new(Route::parse(&current_path())),
+            route: Memo::new(move |_| pathname.with(|p| InboxRoute::parse(p))),
             return_to: StoredValue::new(None),
+            navigate: StoredValue::new_local(Rc::new(navigate) as Navigate),
+            pathname,
         }
     }
 
@@ -57,87 +74,168 @@ impl Session {
             .with(|a| matches!(a, Auth::SignedIn(me) if me.role.can_act()))
     }
 
-    /// Goes to `route`, adding a history entry.
-    pub fn navigate(self, route: Route) {
-        if self.route.with_untracked(|r| *r == route) {
+    /// May see and change the workspace's settings (owners and admins).
+    pub fn can_manage_settings(self) -> bool {
+        self.auth
+            .with(|a| matches!(a, Auth::SignedIn(me) if me.role.can_manage_settings()))
+    }
+
+    /// Goes to an inbox page, adding a history entry.
+    pub fn navigate(self, route: &InboxRoute) {
+        if self.route.with_untracked(|r| r == route) {
             return;
         }
-        if let Ok(history) = window().history() {
-            let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&route.path()));
-        }
-        self.route.set(route);
+        self.go(&route.path());
     }
 
-    /// Goes to `route` in place of the current history entry.
-    fn replace(self, route: Route) {
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&route.path()));
-        }
-        self.route.set(route);
+    /// Goes to `path` (from the site's root), adding a history entry.
+    pub fn go(self, path: &str) {
+        let navigate = self.navigate.get_value();
+        navigate(path, NavigateOptions::default());
     }
 
+    /// Goes to `path` in place of the current history entry.
+    pub fn replace(self, path: &str) {
+        let navigate = self.navigate.get_value();
+        navigate(
+            path,
+            NavigateOptions {
+                replace: true,
+                ..NavigateOptions::default()
+            },
+        );
+    }
+
+    /// Signed in (login page, first run, accepted invitation): back to where the teammate was
+    /// going, or the inbox.
     pub fn signed_in(self, me: Me) {
         self.auth.set(Auth::SignedIn(me));
         let back = self
             .return_to
             .try_update_value(Option::take)
             .flatten()
-            .unwrap_or(Route::Inbox { open: None });
-        self.replace(back);
+            .unwrap_or_else(|| "/".to_owned());
+        self.replace(&back);
     }
 
-    /// The session is over (401, logout, socket closed with 4001): show the login page.
+    /// The session is over (401, logout, socket closed with 4001): show the login page, and
+    /// come back here after signing in.
     pub fn signed_out(self) {
         if self.auth.with_untracked(|a| *a == Auth::SignedOut) {
             return;
         }
-        let here = self.route.get_untracked();
-        if here != Route::Login {
+        let here = self.pathname.get_untracked();
+        if here != "/login" {
             self.return_to.set_value(Some(here));
         }
         self.auth.set(Auth::SignedOut);
-        self.replace(Route::Login);
+        self.replace("/login");
     }
-}
 
-fn current_path() -> String {
-    window().location().pathname().unwrap_or_default()
+    /// Remembers where to come back to after signing in, without leaving (the sign-in gate).
+    fn remember_here(self) {
+        let here = self.pathname.get_untracked();
+        if here != "/login" {
+            self.return_to.set_value(Some(here));
+        }
+    }
 }
 
 /// The whole dashboard.
 #[component]
 pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <Shell/>
+        </Router>
+    }
+}
+
+/// Asks who is signed in once, then shows the page of the address bar. Routes are matched in
+/// the order written: the inbox's catch-all comes last.
+#[component]
+fn Shell() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
 
-    // Back and forward buttons.
-    let _ = window_event_listener(leptos::ev::popstate, move |_| {
-        session.route.set(Route::parse(&current_path()));
-    });
-
     spawn_local(async move {
         match api::me().await {
-            Ok(me) => {
-                session.auth.set(Auth::SignedIn(me));
-                if session.route.get_untracked() == Route::Login {
-                    session.replace(Route::Inbox { open: None });
-                }
-            }
+            Ok(me) => session.auth.set(Auth::SignedIn(me)),
             // Signed out or unreachable alike: the login page says what went wrong on submit.
-            Err(_) => session.signed_out(),
+            Err(_) => session.auth.set(Auth::SignedOut),
         }
     });
 
-    let page = Memo::new(move |_| {
+    view! {
+        <Routes fallback=|| view! { <NotFound/> }>
+            <Route path=path!("/login") view=LoginRoute/>
+            <SettingsRoutes/>
+            // One inbox for `/` and `/conversations/:id`: opening a conversation must not
+            // remount it (the list, the filters and the socket stay).
+            <ParentRoute path=path!("") view=|| view! { <SignedIn><InboxPage/></SignedIn> }>
+                <Route path=path!("") view=|| ()/>
+                <Route path=path!("conversations/:id") view=|| ()/>
+            </ParentRoute>
+        </Routes>
+    }
+}
+
+/// Shows `children` once signed in; sends a signed-out visitor to the login page (and back
+/// here afterwards).
+#[component]
+pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let state = Memo::new(move |_| {
         session.auth.with(|a| match a {
             Auth::Checking => 0,
             Auth::SignedOut => 1,
             Auth::SignedIn(_) => 2,
         })
     });
-    move || match page.get() {
-        0 => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
+    Effect::new(move |_| {
+        if state.get() == 1 {
+            session.remember_here();
+            session.replace("/login");
+        }
+    });
+    move || match state.get() {
+        2 => children().into_any(),
+        _ => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
+    }
+}
+
+/// The login page; a teammate already signed in goes to the inbox.
+#[component]
+fn LoginRoute() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let state = Memo::new(move |_| {
+        session.auth.with(|a| match a {
+            Auth::Checking => 0,
+            Auth::SignedOut => 1,
+            Auth::SignedIn(_) => 2,
+        })
+    });
+    // Only when the page opened signed in: a sign-in from the form goes where `signed_in` says.
+    Effect::new(move |previous: Option<u8>| {
+        let now = state.get();
+        if now == 2 && previous.is_none_or(|p| p == 0) {
+            session.replace("/");
+        }
+        now
+    });
+    move || match state.get() {
         1 => view! { <LoginPage/> }.into_any(),
-        _ => view! { <InboxPage/> }.into_any(),
+        _ => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <main class="not-found" data-testid="not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is no dashboard page at this address."</p>
+            <p><a href="/">"Go to the inbox"</a></p>
+        </main>
     }
 }

@@ -39,17 +39,23 @@ impl Connection {
     }
 }
 
-/// The last event the tab has seen: a new connection asks for everything after it.
+/// The last event the tab has seen: a new connection asks for everything after it. `None`
+/// until the first frame when the page only wants what happens from now on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResumePoint(i64);
+pub struct ResumePoint(Option<i64>);
 
 impl ResumePoint {
     /// Starts after `seq`: the `lastEventSeq` of the first page loaded.
     pub fn after(seq: i64) -> Self {
-        Self(seq)
+        Self(Some(seq))
     }
 
-    pub fn seq(self) -> i64 {
+    /// Starts with whatever happens from now on (the server's `caught_up` says where that is).
+    pub fn now() -> Self {
+        Self(None)
+    }
+
+    pub fn seq(self) -> Option<i64> {
         self.0
     }
 
@@ -60,13 +66,17 @@ impl ResumePoint {
             SocketFrame::CaughtUp { seq } | SocketFrame::Reset { seq } => *seq,
             SocketFrame::Typing { .. } => return,
         };
-        self.0 = self.0.max(seen);
+        self.0 = Some(self.0.map_or(seen, |s| s.max(seen)));
     }
 
-    /// `ws(s)://<host>/api/dashboard/ws?after=<seq>` for a page served at `protocol//host`.
+    /// `ws(s)://<host>/api/dashboard/ws?after=<seq>` for a page served at `protocol//host`
+    /// (without `after` before anything was seen from a [`ResumePoint::now`]).
     pub fn url(self, protocol: &str, host: &str) -> String {
         let scheme = if protocol == "https:" { "wss:" } else { "ws:" };
-        format!("{scheme}//{host}/api/dashboard/ws?after={}", self.0)
+        match self.0 {
+            Some(seq) => format!("{scheme}//{host}/api/dashboard/ws?after={seq}"),
+            None => format!("{scheme}//{host}/api/dashboard/ws"),
+        }
     }
 }
 
@@ -148,9 +158,23 @@ mod tests {
     fn the_resume_point_never_goes_back() {
         let mut resume = ResumePoint::after(10);
         resume.observe(&event(4));
-        assert_eq!(resume.seq(), 10);
+        assert_eq!(resume.seq(), Some(10));
         resume.observe(&SocketFrame::CaughtUp { seq: 12 });
-        assert_eq!(resume.seq(), 12);
+        assert_eq!(resume.seq(), Some(12));
+    }
+
+    #[test]
+    fn a_page_that_starts_from_now_asks_for_no_past_then_resumes_after_caught_up() {
+        let mut resume = ResumePoint::now();
+        assert_eq!(
+            resume.url("http:", "localhost:3000"),
+            "ws://localhost:3000/api/dashboard/ws"
+        );
+        resume.observe(&SocketFrame::CaughtUp { seq: 7 });
+        assert_eq!(
+            resume.url("http:", "localhost:3000"),
+            "ws://localhost:3000/api/dashboard/ws?after=7"
+        );
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub fn widget_router<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Rou
 }
 
 /// The dashboard: its files at `/dashboard/`, and its page (`index.html`) at the paths the app
-/// routes itself (`/`, `/login`, `/conversations/{id}`), so a reload or a shared link works.
+/// routes itself (`/`, `/login`, `/conversations/{id}`, `/settings/…`, `/setup`,
+/// `/invitations/{token}`, `/reset-password/{token}`), so a reload or a shared link works.
 pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) -> Router<S> {
     let files = ServeDir::new(dashboard_dir).precompressed_gzip();
     let page = tower_http::services::ServeFile::new(dashboard_dir.join("index.html"));
@@ -46,7 +47,12 @@ pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) 
         .nest_service("/dashboard", files)
         .route_service("/", page.clone())
         .route_service("/login", page.clone())
-        .route_service("/conversations/{id}", page)
+        .route_service("/conversations/{id}", page.clone())
+        .route_service("/settings", page.clone())
+        .route_service("/settings/{*page}", page.clone())
+        .route_service("/setup", page.clone())
+        .route_service("/invitations/{token}", page.clone())
+        .route_service("/reset-password/{token}", page)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

@@ -22,7 +22,7 @@ pub fn ConversationView(
     });
     let open_id = Memo::new(move |_| desk.inbox.with(|i| i.open_id().map(str::to_owned)));
 
-    let back = move |_| desk.session.navigate(Route::Inbox { open: None });
+    let back = move |_| desk.session.navigate(&Route::Inbox { open: None });
 
     move || {
         let Some(id) = open_id.get() else {

@@ -17,7 +17,7 @@ pub fn open_on_click(session: Session, id: String) -> impl Fn(leptos::ev::MouseE
             return;
         }
         ev.prevent_default();
-        session.navigate(Route::Inbox {
+        session.navigate(&Route::Inbox {
             open: Some(id.clone()),
         });
     }

@@ -45,9 +45,14 @@ struct Connected {
 impl Live {
     /// Connects asking for the events after `after`.
     pub fn start(after: i64, handlers: LiveHandlers) -> Self {
+        Self::start_at(ResumePoint::after(after), handlers)
+    }
+
+    /// Connects from `resume` ([`ResumePoint::now`]: only what happens from now on).
+    pub fn start_at(resume: ResumePoint, handlers: LiveHandlers) -> Self {
         let live = Self {
             inner: Rc::new(Inner {
-                resume: Cell::new(ResumePoint::after(after)),
+                resume: Cell::new(resume),
                 backoff: RefCell::new(Backoff::default()),
                 socket: RefCell::new(None),
                 retry_timer: Cell::new(None),

@@ -1,0 +1,155 @@
+// Dashboard weight and speed, measured in headless Chromium against the real server. Prints
+// figures; asserts nothing. Run through ../../scripts/bench-dashboard.sh (which builds first).
+//
+// What it reports:
+//  - raw and gzip bytes of each dashboard file as built (dist/dashboard), and their total: what
+//    the inbox needs (the budget is 300 KB gzip for it);
+//  - bytes transferred (as served, gzip) until the inbox shows its first rows;
+//  - time from navigation to the inbox's first conversation row, signed in, on the seeded demo
+//    workspace (a fresh data dir with a few demo conversations).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { chromium } from "@playwright/test";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const runs = Number(process.env.RUNS ?? 15);
+const apiPort = 18380;
+const demoPort = 18381;
+const api = `http://127.0.0.1:${apiPort}`;
+const password = "bench-admin-password";
+const serverBin = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "server");
+const dashboardDir = join(root, "dist", "dashboard");
+
+const kb = (n) => (n / 1024).toFixed(1);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+const p90 = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] : NaN;
+};
+
+function fileTable() {
+  console.log("\n## Dashboard files as built (dist/dashboard)\n");
+  console.log("| file | raw KB | gzip -9 KB |");
+  console.log("|---|---:|---:|");
+  let raw = 0;
+  let gz = 0;
+  for (const f of readdirSync(dashboardDir).filter((f) => /\.(js|wasm|css|html)$/.test(f)).sort()) {
+    const bytes = readFileSync(join(dashboardDir, f));
+    const g = gzipSync(bytes, { level: 9 }).length;
+    raw += statSync(join(dashboardDir, f)).size;
+    gz += g;
+    console.log(`| ${f} | ${kb(bytes.length)} | ${kb(g)} |`);
+  }
+  console.log(`| **total** (everything the inbox loads) | ${kb(raw)} | ${kb(gz)} |`);
+}
+
+async function waitFor(url, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not answer ${url}`);
+}
+
+/** Signs in once through the API and returns the session cookie for new contexts. */
+async function sessionCookie() {
+  const response = await fetch(`${api}/api/dashboard/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: api },
+    body: JSON.stringify({ email: "admin@northwind.example", password }),
+  });
+  if (!response.ok) throw new Error(`login: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.get("set-cookie").split(";")[0];
+  const [name, value] = cookie.split("=");
+  return { name, value, domain: "127.0.0.1", path: "/", httpOnly: true, sameSite: "Strict" };
+}
+
+/** Starts a few conversations on the demo workspace so the inbox has rows to show. */
+async function seedConversations() {
+  const demo = `http://localhost:${demoPort}`;
+  const page = await (await fetch(`${demo}/`)).text();
+  const token = page.match(/token:\s*"([^"]+)"/)?.[1];
+  const tenant = page.match(/tenantId:\s*"([^"]+)"/)?.[1];
+  if (!token || !tenant) throw new Error("could not read the demo page's widget options");
+  const headers = { "content-type": "application/json", authorization: `Bearer ${token}`, origin: demo };
+  for (let i = 0; i < 5; i++) {
+    const session = await (await fetch(`${api}/api/widgets/${tenant}/sessions`, { method: "POST", headers })).json();
+    await fetch(`${api}/api/widgets/${tenant}/chat`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ sessionId: session.sessionId, message: `What are your opening hours? (${i})`, clientMessageId: `bench-${i}` }),
+    });
+  }
+}
+
+async function measure(browser, cookie) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addCookies([cookie]);
+  const page = await context.newPage();
+  const transfers = [];
+  page.on("requestfinished", async (request) => {
+    const sizes = await request.sizes().catch(() => null);
+    transfers.push({ at: Date.now(), bytes: sizes ? sizes.responseBodySize + sizes.responseHeadersSize : 0 });
+  });
+  const start = Date.now();
+  await page.goto(`${api}/`);
+  await page.locator("[data-testid=conversation-item]").first().waitFor({ state: "visible", timeout: 15_000 });
+  const firstRows = await page.evaluate(() => performance.now());
+  const shownAt = start + firstRows;
+  const bytes = transfers.filter((t) => t.at <= shownAt + 50).reduce((a, t) => a + t.bytes, 0);
+  await context.close();
+  return { firstRows, bytes };
+}
+
+async function main() {
+  fileTable();
+  const dataDir = mkdtempSync(join(tmpdir(), "livechat-bench-"));
+  const server = spawn(serverBin, [], {
+    env: {
+      ...process.env,
+      LIVECHAT_LISTEN: `127.0.0.1:${apiPort}`,
+      LIVECHAT_DEMO_LISTEN: `127.0.0.1:${demoPort}`,
+      LIVECHAT_DATA_DIR: dataDir,
+      LIVECHAT_DASHBOARD_DIR: dashboardDir,
+      LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
+      LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      LIVECHAT_DEMO_ADMIN_PASSWORD: password,
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  try {
+    await waitFor(`${api}/health`);
+    await seedConversations();
+    const cookie = await sessionCookie();
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    await measure(browser, cookie); // warm-up, not counted
+    const results = [];
+    for (let i = 0; i < runs; i++) results.push(await measure(browser, cookie));
+    await browser.close();
+    console.log(`\n## In headless Chromium (${runs} runs, fresh context each, localhost; median / p90)\n`);
+    console.log("| measure | value |");
+    console.log("|---|---:|");
+    console.log(`| navigation → inbox's first rows, ms | ${median(results.map((r) => r.firstRows)).toFixed(1)} / ${p90(results.map((r) => r.firstRows)).toFixed(1)} |`);
+    console.log(`| transferred until then (gzip, with headers), KB | ${kb(median(results.map((r) => r.bytes)))} |`);
+  } finally {
+    server.kill("SIGTERM");
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
