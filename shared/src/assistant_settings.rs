@@ -134,7 +134,11 @@ fn text(
     let value = input.trim();
     let chars = value.chars().count();
     if chars < min {
-        return Err(FieldError::new(field, "required", format!("{what} is empty")));
+        return Err(FieldError::new(
+            field,
+            "required",
+            format!("{what} is empty"),
+        ));
     }
     if chars > max {
         return Err(FieldError::new(
@@ -431,7 +435,12 @@ mod tests {
 
     #[test]
     fn model_names_of_common_providers_pass() {
-        for model in ["gpt-4o-mini", "llama3.1:8b", "openai/gpt-4.1", "mistral_large"] {
+        for model in [
+            "gpt-4o-mini",
+            "llama3.1:8b",
+            "openai/gpt-4.1",
+            "mistral_large",
+        ] {
             assert_eq!(parse_model(Some(model)), Ok(Some(model.to_owned())));
         }
     }

@@ -148,8 +148,7 @@ fn markdown_entries(text: &str) -> Result<Vec<KnowledgeFields>, ImportError> {
             if trimmed.starts_with(marker) {
                 fence = None;
             }
-        } else if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m))
-        {
+        } else if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m)) {
             fence = Some(marker);
         } else if let Some(heading) = level_two_heading(line) {
             if let Some(done) = section.take() {
@@ -279,7 +278,8 @@ mod tests {
 
     #[test]
     fn markdown_makes_one_entry_per_level_two_heading() {
-        let text = "# FAQ\nIntro text.\n\n## Refunds?\nWithin 30 days.\n\nKeywords: refund, money back\n\
+        let text =
+            "# FAQ\nIntro text.\n\n## Refunds?\nWithin 30 days.\n\nKeywords: refund, money back\n\
                     ## Shipping ##\nTwo days.\n### Abroad\nFive days.\n\
                     ## Code?\n```\n## not a heading\n```\n";
         let entries = markdown(text).expect("valid");

@@ -66,7 +66,9 @@ fn channels_to_text(channels: &[Channel]) -> String {
 }
 
 fn channels_from_text(text: &str) -> Vec<Channel> {
-    text.split(',').filter_map(|c| Channel::parse(c.trim())).collect()
+    text.split(',')
+        .filter_map(|c| Channel::parse(c.trim()))
+        .collect()
 }
 
 /// ` FOR UPDATE` on PostgreSQL, so the row read is the row changed (SQLite's `BEGIN IMMEDIATE`
@@ -185,12 +187,11 @@ pub async fn insert(
     let id = new_id("as");
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let has_default: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM assistants WHERE tenant_id = $1 AND is_default = 1",
-    )
-    .bind(tenant_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let has_default: Option<String> =
+        sqlx::query_scalar("SELECT id FROM assistants WHERE tenant_id = $1 AND is_default = 1")
+            .bind(tenant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let is_default = has_default.is_none();
     sqlx::query(
         "INSERT INTO assistants
@@ -297,12 +298,11 @@ pub async fn set_default(
         tx.rollback().await?;
         return Ok(target);
     }
-    let previous: Option<String> = sqlx::query_scalar(
-        "SELECT name FROM assistants WHERE tenant_id = $1 AND is_default = 1",
-    )
-    .bind(tenant_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let previous: Option<String> =
+        sqlx::query_scalar("SELECT name FROM assistants WHERE tenant_id = $1 AND is_default = 1")
+            .bind(tenant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let now = now_ms();
     sqlx::query(
         "UPDATE assistants SET is_default = 1, updated_at = $1 WHERE id = $2 AND tenant_id = $3",

@@ -280,7 +280,8 @@ pub async fn try_question(
             question: e.question.clone(),
         })
         .collect();
-    let embedded = outcome.provider_error.is_some() || state.responder.provider_name() == "embedded";
+    let embedded =
+        outcome.provider_error.is_some() || state.responder.provider_name() == "embedded";
     Ok(AppJson(TryReply {
         reply: outcome.reply.text,
         used_entries,

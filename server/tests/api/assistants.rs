@@ -102,7 +102,10 @@ async fn assistants_are_created_read_edited_and_deleted(app: TestApp) {
     let created = admin.post(BASE, support_bot()).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["name"], "Billing bot");
-    assert_eq!(created.body["isDefault"], false, "the demo stays the default");
+    assert_eq!(
+        created.body["isDefault"], false,
+        "the demo stays the default"
+    );
     assert_eq!(created.body["channels"], json!(["web", "email"]));
     let id = created.body["id"].as_str().expect("id").to_owned();
 
@@ -145,7 +148,12 @@ async fn assistants_are_created_read_edited_and_deleted(app: TestApp) {
     // The inbox filter's brief list keeps working and shows the new name.
     let briefs = admin.get("/api/dashboard/assistants").await;
     assert_eq!(briefs.status, 200);
-    assert!(briefs.body.as_array().expect("briefs").iter().any(|a| a["name"] == "Invoices"));
+    assert!(briefs
+        .body
+        .as_array()
+        .expect("briefs")
+        .iter()
+        .any(|a| a["name"] == "Invoices"));
 
     let deleted = delete(&admin, &format!("{BASE}/{id}")).await;
     assert_eq!(deleted.status, 204, "{:?}", deleted.body);
@@ -195,14 +203,18 @@ async fn making_an_assistant_the_default_clears_the_old_one(app: TestApp) {
         .filter_map(|a| a["id"].as_str())
         .collect();
     assert_eq!(defaults, vec![billing.as_str()]);
-    assert_eq!(list.body[0]["id"], billing.as_str(), "the default is listed first");
+    assert_eq!(
+        list.body[0]["id"],
+        billing.as_str(),
+        "the default is listed first"
+    );
     let old = admin.get(&format!("{BASE}/{demo}")).await;
     assert_eq!(old.body["isDefault"], false);
 
-    // New widget sessions meet the new default.
-    let session = app.send(app.widget(Method::POST, "/sessions")).await;
-    assert_eq!(session.status, 201, "{:?}", session.body);
-    assert_eq!(session.body["assistantName"], "Billing bot");
+    // The widget meets the new default at once.
+    let config = app.config().await;
+    assert_eq!(config.status, 200, "{:?}", config.body);
+    assert_eq!(config.body["assistantName"], "Billing bot");
 
     // Again is a no-op, and the old default can now go.
     let again = admin
@@ -234,16 +246,28 @@ async fn deleting_an_assistant_keeps_its_conversations(app: TestApp) {
     admin
         .post(&format!("{BASE}/{billing}/default"), json!({}))
         .await;
-    let (_, conversation) = app.visitor_conversation("Ada Lovelace", "Where is my invoice?").await;
-    admin.post(&format!("{BASE}/{demo}/default"), json!({})).await;
+    let (_, conversation) = app
+        .visitor_conversation("Ada Lovelace", "Where is my invoice?")
+        .await;
+    admin
+        .post(&format!("{BASE}/{demo}/default"), json!({}))
+        .await;
 
     let deleted = delete(&admin, &format!("{BASE}/{billing}")).await;
     assert_eq!(deleted.status, 204, "{:?}", deleted.body);
     assert_eq!(admin.get(&format!("{BASE}/{billing}")).await.status, 404);
     let list = admin.get(BASE).await;
-    assert!(!list.body.as_array().expect("list").iter().any(|a| a["id"] == billing.as_str()));
+    assert!(!list
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|a| a["id"] == billing.as_str()));
     assert_eq!(
-        admin.get(&format!("{BASE}/{billing}/knowledge")).await.status,
+        admin
+            .get(&format!("{BASE}/{billing}/knowledge"))
+            .await
+            .status,
         404
     );
     // The conversation still names the assistant that answered it.
@@ -273,7 +297,10 @@ async fn agents_and_viewers_read_but_cannot_change_assistants(app: TestApp) {
         assert_eq!(teammate.get(BASE).await.status, 200);
         assert_eq!(teammate.get(&format!("{BASE}/{demo}")).await.status, 200);
         assert_eq!(
-            teammate.get(&format!("{BASE}/{demo}/knowledge")).await.status,
+            teammate
+                .get(&format!("{BASE}/{demo}/knowledge"))
+                .await
+                .status,
             200
         );
         let writes = [
@@ -304,7 +331,10 @@ async fn agents_and_viewers_read_but_cannot_change_assistants(app: TestApp) {
             )
             .await,
             teammate
-                .post(&format!("{BASE}/{demo}/try"), json!({ "question": "Refunds?" }))
+                .post(
+                    &format!("{BASE}/{demo}/try"),
+                    json!({ "question": "Refunds?" }),
+                )
                 .await,
         ];
         for (i, answer) in writes.iter().enumerate() {
@@ -327,7 +357,10 @@ async fn bad_assistant_input_is_refused_naming_the_field(app: TestApp) {
     let cases = [
         (with("name", json!("  ")), "name"),
         (with("name", json!("n".repeat(81))), "name"),
-        (with("instructions", json!("i".repeat(8_001))), "instructions"),
+        (
+            with("instructions", json!("i".repeat(8_001))),
+            "instructions",
+        ),
         (with("greeting", json!("")), "greeting"),
         (with("greeting", json!("g".repeat(501))), "greeting"),
         (with("model", json!("gpt 4o; drop")), "model"),
@@ -345,9 +378,7 @@ async fn bad_assistant_input_is_refused_naming_the_field(app: TestApp) {
         assert_eq!(field(&edited), expected);
     }
     // Limits count characters, and at the limit they pass.
-    let at_limit = admin
-        .post(BASE, with("name", json!("é".repeat(80))))
-        .await;
+    let at_limit = admin.post(BASE, with("name", json!("é".repeat(80)))).await;
     assert_eq!(at_limit.status, 201, "{:?}", at_limit.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM assistants").await, 2);
     let unchanged = admin.get(&format!("{BASE}/{demo}")).await;
@@ -361,9 +392,15 @@ async fn bad_knowledge_input_is_refused_naming_the_field(app: TestApp) {
     let before = app.count("SELECT COUNT(*) FROM knowledge_entries").await;
     let cases = [
         (json!({ "question": " ", "answer": "A." }), "question"),
-        (json!({ "question": "q".repeat(301), "answer": "A." }), "question"),
+        (
+            json!({ "question": "q".repeat(301), "answer": "A." }),
+            "question",
+        ),
         (json!({ "question": "Q?", "answer": "" }), "answer"),
-        (json!({ "question": "Q?", "answer": "a".repeat(5_001) }), "answer"),
+        (
+            json!({ "question": "Q?", "answer": "a".repeat(5_001) }),
+            "answer",
+        ),
         (
             json!({ "question": "Q?", "answer": "A.", "keywords": "k".repeat(501) }),
             "keywords",
@@ -399,7 +436,12 @@ async fn another_workspace_sees_none_of_the_assistants_or_entries(app: TestApp) 
     let theirs = default_id(&stranger).await;
 
     let list = stranger.get(BASE).await;
-    assert!(!list.body.as_array().expect("list").iter().any(|a| a["id"] == ours.as_str()));
+    assert!(!list
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|a| a["id"] == ours.as_str()));
     let knowledge = json!({ "question": "Q?", "answer": "A." });
     let answers = [
         stranger.get(&format!("{BASE}/{ours}")).await,
@@ -435,7 +477,10 @@ async fn another_workspace_sees_none_of_the_assistants_or_entries(app: TestApp) 
         )
         .await,
         stranger
-            .post(&format!("{BASE}/{ours}/try"), json!({ "question": "Decaf?" }))
+            .post(
+                &format!("{BASE}/{ours}/try"),
+                json!({ "question": "Decaf?" }),
+            )
             .await,
     ];
     for (i, answer) in answers.iter().enumerate() {
@@ -466,11 +511,27 @@ async fn knowledge_entries_are_added_edited_searched_and_deleted(app: TestApp) {
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["keywords"], "receipt, bill");
     let invoice = created.body["id"].as_str().expect("id").to_owned();
-    let vat = add_entry(&admin, &billing, "Do prices include VAT?", "Yes, 20% VAT is included.").await;
+    let vat = add_entry(
+        &admin,
+        &billing,
+        "Do prices include VAT?",
+        "Yes, 20% VAT is included.",
+    )
+    .await;
 
     let all = admin.get(&format!("{BASE}/{billing}/knowledge")).await;
-    let ids: Vec<&str> = all.body.as_array().expect("entries").iter().filter_map(|e| e["id"].as_str()).collect();
-    assert_eq!(ids, vec![invoice.as_str(), vat.as_str()], "in the order added");
+    let ids: Vec<&str> = all
+        .body
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![invoice.as_str(), vat.as_str()],
+        "in the order added"
+    );
 
     for (query, expected) in [
         ("INVOICE", &invoice),
@@ -479,12 +540,22 @@ async fn knowledge_entries_are_added_edited_searched_and_deleted(app: TestApp) {
         ("vat", &vat),
     ] {
         let found = admin
-            .get(&format!("{BASE}/{billing}/knowledge?q={}", query.replace('%', "%25")))
+            .get(&format!(
+                "{BASE}/{billing}/knowledge?q={}",
+                query.replace('%', "%25")
+            ))
             .await;
         assert_eq!(found.status, 200);
-        assert_eq!(found.body[0]["id"], expected.as_str(), "{query}: {:?}", found.body);
+        assert_eq!(
+            found.body[0]["id"],
+            expected.as_str(),
+            "{query}: {:?}",
+            found.body
+        );
     }
-    let none = admin.get(&format!("{BASE}/{billing}/knowledge?q=parking")).await;
+    let none = admin
+        .get(&format!("{BASE}/{billing}/knowledge?q=parking"))
+        .await;
     assert_eq!(none.body, json!([]));
 
     let edited = put(
@@ -495,16 +566,30 @@ async fn knowledge_entries_are_added_edited_searched_and_deleted(app: TestApp) {
     .await;
     assert_eq!(edited.status, 200, "{:?}", edited.body);
     assert_eq!(edited.body["question"], "Is VAT included?");
-    let by_keyword = admin.get(&format!("{BASE}/{billing}/knowledge?q=tax")).await;
+    let by_keyword = admin
+        .get(&format!("{BASE}/{billing}/knowledge?q=tax"))
+        .await;
     assert_eq!(by_keyword.body[0]["answer"], "Yes, always.");
 
     let list = admin.get(BASE).await;
-    let row = list.body.as_array().expect("list").iter().find(|a| a["id"] == billing.as_str()).cloned().expect("row");
+    let row = list
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| a["id"] == billing.as_str())
+        .cloned()
+        .expect("row");
     assert_eq!(row["knowledgeCount"], 2);
 
     let deleted = delete(&admin, &format!("{BASE}/{billing}/knowledge/{vat}")).await;
     assert_eq!(deleted.status, 204);
-    assert_eq!(delete(&admin, &format!("{BASE}/{billing}/knowledge/{vat}")).await.status, 404);
+    assert_eq!(
+        delete(&admin, &format!("{BASE}/{billing}/knowledge/{vat}"))
+            .await
+            .status,
+        404
+    );
     let left = admin.get(&format!("{BASE}/{billing}/knowledge")).await;
     assert_eq!(left.body.as_array().expect("entries").len(), 1);
 }
@@ -589,9 +674,18 @@ async fn a_bad_row_fails_the_whole_import(app: TestApp) {
         refused.body["error"]["message"],
         "Row 7: the answer is empty."
     );
-    let markdown = upload(&admin, &path, "text/markdown", "## A?\nYes.\n## \nNo question.\n").await;
+    let markdown = upload(
+        &admin,
+        &path,
+        "text/markdown",
+        "## A?\nYes.\n## \nNo question.\n",
+    )
+    .await;
     assert_eq!(markdown.status, 422);
-    assert!(markdown.body["error"]["message"].as_str().unwrap_or_default().starts_with("Line 3:"));
+    assert!(markdown.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Line 3:"));
     let no_answer_column = upload(&admin, &path, "text/csv", "question,reply\nA?,B\n").await;
     assert_eq!(no_answer_column.status, 422);
     let mut too_many = String::from("question,answer\n");
@@ -651,7 +745,13 @@ async fn trying_a_question_answers_from_a_new_entry_and_writes_nothing(app: Test
         "Yes, llama gift cards are at the counter.",
     )
     .await;
-    let tables = ["conversations", "messages", "events", "audit_log", "clients"];
+    let tables = [
+        "conversations",
+        "messages",
+        "events",
+        "audit_log",
+        "clients",
+    ];
     let mut before = Vec::new();
     for table in tables {
         before.push(app.count(&format!("SELECT COUNT(*) FROM {table}")).await);
@@ -659,12 +759,15 @@ async fn trying_a_question_answers_from_a_new_entry_and_writes_nothing(app: Test
     let tried = admin
         .post(
             &format!("{BASE}/{billing}/try"),
-            json!({ "question": "Can I buy a llama gift card?" }),
+            json!({ "question": "Do you sell llama gift cards?" }),
         )
         .await;
     assert_eq!(tried.status, 200, "{:?}", tried.body);
     let reply = tried.body["reply"].as_str().expect("reply");
-    assert!(reply.contains("llama gift cards are at the counter"), "{reply}");
+    assert!(
+        reply.contains("llama gift cards are at the counter"),
+        "{reply}"
+    );
     assert_eq!(
         tried.body["usedEntries"],
         json!([{ "id": entry, "question": "Do you sell llama-shaped gift cards?" }])
@@ -699,13 +802,22 @@ async fn a_widget_chat_is_answered_from_an_entry_added_a_moment_before(app: Test
         "Yes: Yirgacheffe, roasted every Thursday.",
     )
     .await;
-    let session = app.session_with_contact("Grace Hopper", "grace@example.org").await;
+    let session = app
+        .session_with_contact("Grace Hopper", "grace@example.org")
+        .await;
     let chat = app
-        .chat(&session, "Do you have Ethiopian single origin beans?", "m-1")
+        .chat(
+            &session,
+            "Do you have Ethiopian single origin beans?",
+            "m-1",
+        )
         .await;
     assert_eq!(chat.status, 200, "{:?}", chat.body);
     let body = chat.body["message"]["body"].as_str().expect("reply");
-    assert!(body.contains("Yirgacheffe, roasted every Thursday"), "{body}");
+    assert!(
+        body.contains("Yirgacheffe, roasted every Thursday"),
+        "{body}"
+    );
 }
 
 async fn every_change_is_audited_and_announced(app: TestApp) {
@@ -738,13 +850,19 @@ async fn every_change_is_audited_and_announced(app: TestApp) {
         "question,answer\nA?,B.\nC?,D.\n",
     )
     .await;
-    admin.post(&format!("{BASE}/{billing}/default"), json!({})).await;
+    admin
+        .post(&format!("{BASE}/{billing}/default"), json!({}))
+        .await;
     delete(&admin, &format!("{BASE}/{demo}")).await;
 
     let log = admin.get("/api/dashboard/audit").await;
     assert_eq!(log.status, 200, "{:?}", log.body);
     let entries = log.body["entries"].as_array().expect("entries").clone();
-    let actions: Vec<&str> = entries.iter().rev().filter_map(|e| e["action"].as_str()).collect();
+    let actions: Vec<&str> = entries
+        .iter()
+        .rev()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     assert_eq!(
         actions,
         vec![
@@ -770,7 +888,13 @@ async fn every_change_is_audited_and_announced(app: TestApp) {
     assert_eq!(updated["before"]["name"], "Billing bot");
     assert_eq!(updated["after"]["name"], "Invoices");
     assert_eq!(by_action("knowledge.imported")["after"]["count"], 2);
-    assert_eq!(by_action("knowledge.updated")["before"]["answer"], "Under Orders.");
-    assert_eq!(by_action("assistant.default_changed")["after"]["default"], "Invoices");
+    assert_eq!(
+        by_action("knowledge.updated")["before"]["answer"],
+        "Under Orders."
+    );
+    assert_eq!(
+        by_action("assistant.default_changed")["after"]["default"],
+        "Invoices"
+    );
     assert!(updated["actorName"].as_str().is_some());
 }

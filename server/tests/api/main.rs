@@ -6,8 +6,8 @@ mod teammates;
 
 mod abuse;
 mod access;
-mod assistants;
 mod ai_fallback;
+mod assistants;
 mod chat;
 mod cli;
 mod contact;
