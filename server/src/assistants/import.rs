@@ -55,7 +55,7 @@ pub fn parse(format: Format, body: &[u8]) -> Result<Vec<KnowledgeFields>, Import
 }
 
 /// Checks one entry; `place` is "row 7" or "line 12".
-fn checked(place: &str, input: KnowledgeInput) -> Result<KnowledgeFields, ImportError> {
+fn checked(place: &str, input: &KnowledgeInput) -> Result<KnowledgeFields, ImportError> {
     input
         .parse()
         .map_err(|e| ImportError(format!("{place}: {}", e.reason)))
@@ -100,7 +100,7 @@ fn csv_entries(text: &str) -> Result<Vec<KnowledgeFields>, ImportError> {
             answer: field(Some(answer)).to_owned(),
             keywords: field(keywords).to_owned(),
         };
-        entries.push(checked(&format!("row {row}"), input)?);
+        entries.push(checked(&format!("row {row}"), &input)?);
         if entries.len() > MAX_IMPORT_ENTRIES {
             break;
         }
@@ -130,7 +130,7 @@ impl Section {
             answer: self.answer.join("\n"),
             keywords: self.keywords.unwrap_or_default(),
         };
-        checked(&format!("line {}", self.line), input)
+        checked(&format!("line {}", self.line), &input)
     }
 }
 

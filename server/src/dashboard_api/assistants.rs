@@ -46,6 +46,8 @@ impl From<AssistantError> for ApiError {
     }
 }
 
+// By value, for `map_err(invalid)`.
+#[allow(clippy::needless_pass_by_value)]
 fn invalid(error: FieldError) -> ApiError {
     ApiError::invalid_field(error.field, error.code, error.message())
 }
