@@ -5,7 +5,10 @@
 //! reads [`SettingsEvents::version`] of its area, so a change made in another tab or by another
 //! admin reloads it at once.
 
+pub mod assistant;
+pub mod assistants;
 pub mod audit;
+mod knowledge;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route};
@@ -26,11 +29,18 @@ struct NavItem {
 }
 
 /// The nav, in the order shown. A page is added here and in [`SettingsRoutes`].
-const NAV: &[NavItem] = &[NavItem {
-    path: "/settings/audit",
-    label: "Audit log",
-    admin: true,
-}];
+const NAV: &[NavItem] = &[
+    NavItem {
+        path: "/settings/assistants",
+        label: "Assistants",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/audit",
+        label: "Audit log",
+        admin: true,
+    },
+];
 
 /// Every settings route, under the settings layout.
 #[component(transparent)]
@@ -38,6 +48,8 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <ParentRoute path=path!("/settings") view=|| view! { <SignedIn><SettingsLayout/></SignedIn> }>
             <Route path=path!("") view=SettingsHome/>
+            <Route path=path!("assistants") view=|| view! { <AdminOnly><assistants::AssistantsPage/></AdminOnly> }/>
+            <Route path=path!("assistants/:id") view=assistant::AssistantRoute/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
         </ParentRoute>
     }
