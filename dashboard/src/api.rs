@@ -95,6 +95,8 @@ impl ActionView for Action {
 }
 
 #[cfg(target_arch = "wasm32")]
+pub mod assistants;
+#[cfg(target_arch = "wasm32")]
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::*;

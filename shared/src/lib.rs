@@ -3,6 +3,7 @@
 //! `wasm32-unknown-unknown` alike: the browser and the server run the very same validation.
 
 pub mod api;
+pub mod assistant_settings;
 pub mod contact;
 pub mod dashboard;
 pub mod origin;

@@ -34,45 +34,50 @@ pub(crate) struct Embedded;
 
 impl Embedded {
     pub(crate) fn reply(&self, req: &ReplyRequest<'_>) -> Reply {
-        let (text, needs_human) = compose(req);
+        let (text, needs_human, used) = compose(req);
         Reply {
             text,
             model: MODEL.to_string(),
             tokens: None,
             needs_human,
+            used_entries: used.iter().map(|e| e.id.clone()).collect(),
         }
     }
 }
 
-fn compose(req: &ReplyRequest<'_>) -> (String, bool) {
+/// The reply's text, whether a teammate should take over, and the entries it answers from.
+fn compose<'k>(req: &ReplyRequest<'k>) -> (String, bool, Vec<&'k KnowledgeEntry>) {
     let message = req.message.trim();
     if message.is_empty() {
-        return (CLARIFY_TEXT.to_string(), false);
+        return (CLARIFY_TEXT.to_string(), false, Vec::new());
     }
     if wants_human(message) {
-        return (HUMAN_TEXT.to_string(), true);
+        return (HUMAN_TEXT.to_string(), true, Vec::new());
     }
     let name = first_name(req.visitor_name);
-    match small_talk(message) {
-        Some(SmallTalk::Greeting) => return (personalize(&req.assistant.greeting, name), false),
-        Some(SmallTalk::Thanks) => return (THANKS_TEXT.to_string(), false),
-        Some(SmallTalk::Goodbye) => return (GOODBYE_TEXT.to_string(), false),
-        Some(SmallTalk::HowAreYou) => return (HOW_ARE_YOU_TEXT.to_string(), false),
-        None => {}
+    let pleasantry = match small_talk(message) {
+        Some(SmallTalk::Greeting) => Some(personalize(&req.assistant.greeting, name)),
+        Some(SmallTalk::Thanks) => Some(THANKS_TEXT.to_string()),
+        Some(SmallTalk::Goodbye) => Some(GOODBYE_TEXT.to_string()),
+        Some(SmallTalk::HowAreYou) => Some(HOW_ARE_YOU_TEXT.to_string()),
+        None => None,
+    };
+    if let Some(text) = pleasantry {
+        return (text, false, Vec::new());
     }
-    let (body, needs_human) = match find_answers(req) {
+    let (body, needs_human, used) = match find_answers(req) {
         Some(entries) => {
             let answers: Vec<&str> = entries.iter().map(|e| e.answer.trim()).collect();
-            (answers.join("\n\n"), false)
+            (answers.join("\n\n"), false, entries)
         }
-        None if tokenize(message).is_empty() => (CLARIFY_TEXT.to_string(), false),
-        None => (TEAMMATE_TEXT.to_string(), true),
+        None if tokenize(message).is_empty() => (CLARIFY_TEXT.to_string(), false, Vec::new()),
+        None => (TEAMMATE_TEXT.to_string(), true, Vec::new()),
     };
     if has_visitor_turns(req) {
-        (body, needs_human)
+        (body, needs_human, used)
     } else {
         let intro = greeting_line(&req.assistant.greeting, name);
-        (format!("{intro}\n\n{body}"), needs_human)
+        (format!("{intro}\n\n{body}"), needs_human, used)
     }
 }
 

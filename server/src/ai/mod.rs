@@ -63,6 +63,9 @@ pub struct Reply {
     pub tokens: Option<u32>,
     /// A teammate should take over (nothing matched, or the visitor asked for a person).
     pub needs_human: bool,
+    /// Ids of the knowledge entries the reply drew on: the ones the embedded provider answered
+    /// from, or the ones a remote model was shown.
+    pub used_entries: Vec<String>,
 }
 
 /// A reply, and why the configured remote provider did not write it, if it didn't.
@@ -112,6 +115,17 @@ impl Default for AiConfig {
             timeout: Duration::from_secs(20),
         }
     }
+}
+
+/// Positions in `entries` of those BM25 finds relevant to `query`, best first: the ranking the
+/// embedded provider answers with, for searching the knowledge in the settings.
+pub fn rank_knowledge(entries: &[KnowledgeEntry], query: &str) -> Vec<usize> {
+    let index = bm25::Index::for_knowledge(entries);
+    index
+        .rank(&bm25::Query::from_text(query))
+        .into_iter()
+        .map(|hit| hit.doc)
+        .collect()
 }
 
 /// Writes assistant replies. Cheap to share: put it in an `Arc`.

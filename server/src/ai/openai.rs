@@ -148,6 +148,11 @@ impl OpenAiProvider {
             },
             tokens: response.usage.map(|u| u.total_tokens),
             needs_human: marked || wants_human(req.message),
+            // The same entries `system_prompt` showed the model.
+            used_entries: relevant_entries(req, KNOWLEDGE_IN_PROMPT)
+                .iter()
+                .map(|e| e.id.clone())
+                .collect(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! [`DashboardUser`] (the session cookie) and reads or changes only that user's tenant: another
 //! tenant's ids answer 404, never data. Viewers read; changes need an admin or agent.
 
+mod assistants;
 mod audit;
 mod conversations;
 mod export;
@@ -13,7 +14,7 @@ mod teammates;
 mod widget_settings;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use shared::dashboard::ConversationAction;
 use widget_settings as widget;
@@ -75,6 +76,37 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/tokens/{id}/revoke",
             post(widget::revoke_token),
+        )
+        .route(
+            "/api/dashboard/settings/assistants",
+            get(assistants::list).post(assistants::create),
+        )
+        .route(
+            "/api/dashboard/settings/assistants/{id}",
+            get(assistants::detail)
+                .put(assistants::update)
+                .delete(assistants::delete),
+        )
+        .route(
+            "/api/dashboard/settings/assistants/{id}/default",
+            post(assistants::make_default),
+        )
+        .route(
+            "/api/dashboard/settings/assistants/{id}/knowledge",
+            get(assistants::knowledge_list).post(assistants::knowledge_create),
+        )
+        .route(
+            "/api/dashboard/settings/assistants/{id}/knowledge/{entry_id}",
+            put(assistants::knowledge_update).delete(assistants::knowledge_delete),
+        )
+        .route(
+            "/api/dashboard/settings/assistants/{id}/knowledge/import",
+            post(assistants::knowledge_import)
+                .layer(DefaultBodyLimit::max(assistants::IMPORT_MAX_BYTES)),
+        )
+        .route(
+            "/api/dashboard/settings/assistants/{id}/try",
+            post(assistants::try_question),
         )
         .route("/api/dashboard/audit", get(audit::list))
         .route("/api/dashboard/ws", get(socket::upgrade))

@@ -8,6 +8,7 @@ mod abuse;
 mod access;
 mod audit;
 mod ai_fallback;
+mod assistants;
 mod chat;
 mod cli;
 mod contact;

@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::json;
 use server::assistants::{self, AssistantError};
+use server::audit::Actor;
 use server::{ai, tenants};
 use shared::dashboard::Role;
 
@@ -180,7 +181,7 @@ async fn the_default_assistant_cannot_be_deleted_or_unset_only_handed_over(app: 
         .await
         .expect("second assistant");
 
-    let deleted = assistants::delete(&app.db, &app.tenant.id, &first).await;
+    let deleted = assistants::delete(&app.db, &app.tenant.id, &first, Actor::CLI).await;
     assert!(
         matches!(deleted, Err(AssistantError::DefaultRequired)),
         "{deleted:?}"
@@ -195,14 +196,14 @@ async fn the_default_assistant_cannot_be_deleted_or_unset_only_handed_over(app: 
     }
     assert_eq!(default_of(&app).await, vec![first.clone()]);
 
-    assistants::set_default(&app.db, &app.tenant.id, &second)
+    assistants::set_default(&app.db, &app.tenant.id, &second, Actor::CLI)
         .await
         .expect("hand over");
     assert_eq!(default_of(&app).await, vec![second.clone()]);
-    assistants::delete(&app.db, &app.tenant.id, &first)
+    assistants::delete(&app.db, &app.tenant.id, &first, Actor::CLI)
         .await
         .expect("the former default goes");
-    let missing = assistants::set_default(&app.db, &app.tenant.id, &first).await;
+    let missing = assistants::set_default(&app.db, &app.tenant.id, &first, Actor::CLI).await;
     assert!(
         matches!(missing, Err(AssistantError::NotFound)),
         "{missing:?}"

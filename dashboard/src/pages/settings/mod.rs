@@ -6,7 +6,10 @@
 //! admin reloads it at once.
 
 pub mod account;
+pub mod assistant;
+pub mod assistants;
 pub mod audit;
+mod knowledge;
 pub mod teammates;
 
 use leptos::prelude::*;
@@ -30,6 +33,11 @@ struct NavItem {
 /// The nav, in the order shown. A page is added here and in [`SettingsRoutes`].
 const NAV: &[NavItem] = &[
     NavItem {
+        path: "/settings/assistants",
+        label: "Assistants",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/teammates",
         label: "Teammates",
         admin: true,
@@ -52,6 +60,8 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <ParentRoute path=path!("/settings") view=|| view! { <SignedIn><SettingsLayout/></SignedIn> }>
             <Route path=path!("") view=SettingsHome/>
+            <Route path=path!("assistants") view=|| view! { <AdminOnly><assistants::AssistantsPage/></AdminOnly> }/>
+            <Route path=path!("assistants/:id") view=assistant::AssistantRoute/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
             <Route path=path!("account") view=account::AccountPage/>
