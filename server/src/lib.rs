@@ -33,5 +33,5 @@ pub mod teammates;
 pub mod telemetry;
 pub mod tenants;
 pub mod widget_api;
-pub mod workspaces;
 pub mod widget_tokens;
+pub mod workspaces;

@@ -8,8 +8,8 @@ pub mod contact;
 pub mod dashboard;
 pub mod origin;
 pub mod text;
-pub mod workspace;
 pub mod widget_settings;
+pub mod workspace;
 
 pub use contact::{Email, EmailError, NameError, PersonName};
 pub use text::{ClientMessageId, ClientMessageIdError, MessageText, MessageTextError};

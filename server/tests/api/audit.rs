@@ -48,7 +48,10 @@ async fn a_settings_change_is_logged_with_its_author_and_reaches_open_dashboards
     let both = entries(&log.body);
     assert_eq!(both.len(), 2);
     assert_eq!(both[0]["action"], "identity_secret.rotated");
-    assert_eq!(both[0]["before"]["createdAt"], both[1]["after"]["createdAt"]);
+    assert_eq!(
+        both[0]["before"]["createdAt"],
+        both[1]["after"]["createdAt"]
+    );
 }
 
 async fn only_owners_and_admins_read_the_audit_log(app: TestApp) {
@@ -82,8 +85,14 @@ async fn the_audit_log_pages_newest_first_and_names_a_bad_limit(app: TestApp) {
     assert!(second.body["nextBefore"].is_null());
 
     for bad in ["0", "201", "x"] {
-        let answer = admin.get(&format!("/api/dashboard/audit?limit={bad}")).await;
-        assert!(answer.status == 422 || answer.status == 400, "{bad}: {}", answer.status);
+        let answer = admin
+            .get(&format!("/api/dashboard/audit?limit={bad}"))
+            .await;
+        assert!(
+            answer.status == 422 || answer.status == 400,
+            "{bad}: {}",
+            answer.status
+        );
     }
     let answer = admin.get("/api/dashboard/audit?limit=0").await;
     assert_eq!(answer.status, 422);

@@ -6,9 +6,9 @@ mod teammates;
 
 mod abuse;
 mod access;
-mod audit;
 mod ai_fallback;
 mod assistants;
+mod audit;
 mod chat;
 mod cli;
 mod contact;
@@ -22,5 +22,5 @@ mod realtime;
 mod search;
 mod seeding;
 mod static_files;
-mod workspaces;
 mod widget_settings;
+mod workspaces;

@@ -35,10 +35,6 @@ impl Teammate {
         self.send(self.request(Method::PUT, path).json(&body)).await
     }
 
-    async fn delete(&self, path: &str) -> Answer {
-        self.send(self.request(Method::DELETE, path)).await
-    }
-
     async fn issue_token(&self, body: Value) -> Answer {
         self.post(TOKENS, body).await
     }
