@@ -13,6 +13,7 @@ pub mod domains;
 mod knowledge;
 pub mod teammates;
 pub mod tokens;
+pub mod widget;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route};
@@ -34,6 +35,11 @@ struct NavItem {
 
 /// The nav, in the order shown. A page is added here and in [`SettingsRoutes`].
 const NAV: &[NavItem] = &[
+    NavItem {
+        path: "/settings/widget",
+        label: "Chat widget",
+        admin: true,
+    },
     NavItem {
         path: "/settings/domains",
         label: "Allowed domains",
@@ -74,6 +80,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("") view=SettingsHome/>
             <Route path=path!("assistants") view=|| view! { <AdminOnly><assistants::AssistantsPage/></AdminOnly> }/>
             <Route path=path!("assistants/:id") view=assistant::AssistantRoute/>
+            <Route path=path!("widget") view=|| view! { <AdminOnly><widget::WidgetPage/></AdminOnly> }/>
             <Route path=path!("domains") view=|| view! { <AdminOnly><domains::DomainsPage/></AdminOnly> }/>
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
