@@ -10,6 +10,7 @@ pub mod assistant;
 pub mod assistants;
 pub mod audit;
 pub mod domains;
+pub mod identity;
 mod knowledge;
 pub mod teammates;
 pub mod tokens;
@@ -51,6 +52,11 @@ const NAV: &[NavItem] = &[
         admin: true,
     },
     NavItem {
+        path: "/settings/identity",
+        label: "Identity verification",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/assistants",
         label: "Assistants",
         admin: true,
@@ -83,6 +89,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("widget") view=|| view! { <AdminOnly><widget::WidgetPage/></AdminOnly> }/>
             <Route path=path!("domains") view=|| view! { <AdminOnly><domains::DomainsPage/></AdminOnly> }/>
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
+            <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
             <Route path=path!("account") view=account::AccountPage/>
