@@ -46,6 +46,8 @@ pub fn TokensPage() -> impl IntoView {
     let list = RwSignal::new(None::<Result<TokenList, ApiError>>);
     let issued = RwSignal::new(None::<TokenIssued>);
     let action_error = RwSignal::new(None::<ApiError>);
+    // The token whose revoke awaits confirmation: here, so a reload keeps it.
+    let confirming = RwSignal::new(None::<String>);
 
     let reload = move || {
         spawn_local(async move {
@@ -83,7 +85,7 @@ pub fn TokensPage() -> impl IntoView {
                 }
                 .into_any(),
                 Some(Ok(l)) => view! {
-                    <TokenTable tokens=l.tokens list=list action_error=action_error/>
+                    <TokenTable tokens=l.tokens list=list action_error=action_error confirming=confirming/>
                 }
                 .into_any(),
             }}
@@ -227,9 +229,9 @@ fn TokenTable(
     /// Updated in place after a revoke.
     list: RwSignal<Option<Result<TokenList, ApiError>>>,
     action_error: RwSignal<Option<ApiError>>,
+    /// The token whose revoke awaits confirmation.
+    confirming: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    // The token whose revoke awaits confirmation.
-    let confirming = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let now = js_sys::Date::now();
     let revoke = move |id: String| {
@@ -237,10 +239,12 @@ fn TokenTable(
         spawn_local(async move {
             let path = format!("{PATH}/{}/revoke", encode_component(&id));
             let result = api::post_json::<_, WidgetTokenView>(&path, &()).await;
-            if busy.is_disposed() {
+            if list.is_disposed() {
                 return;
             }
-            busy.set(false);
+            if !busy.is_disposed() {
+                busy.set(false);
+            }
             confirming.set(None);
             match result {
                 Ok(row) => {
