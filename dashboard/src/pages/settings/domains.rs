@@ -86,7 +86,7 @@ pub fn DomainsPage() -> impl IntoView {
         view! {
             <tr data-testid="domain" data-origin=attr>
                 <td><code>{origin}</code></td>
-                <td class="actions">
+                <td>
                     <button type="button" class="secondary" data-testid="domain-remove"
                         on:click=move |_| remove(target.clone())>"Remove"</button>
                 </td>

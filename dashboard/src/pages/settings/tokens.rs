@@ -273,7 +273,7 @@ fn TokenTable(
                 <td>{token.last_used_at.map_or_else(|| "never".to_owned(), when)}</td>
                 <td>{token.expires_at.map_or_else(|| "never".to_owned(), when)}</td>
                 <td data-testid="token-status">{state}</td>
-                <td class="actions">
+                <td>
                     {(state == "Active").then(|| view! {
                         <Show when=is_confirming fallback=move || view! {
                             <button type="button" class="secondary" data-testid="token-revoke"
