@@ -9,8 +9,12 @@ pub mod account;
 pub mod assistant;
 pub mod assistants;
 pub mod audit;
+pub mod domains;
+pub mod identity;
 mod knowledge;
 pub mod teammates;
+pub mod tokens;
+pub mod widget;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route};
@@ -32,6 +36,26 @@ struct NavItem {
 
 /// The nav, in the order shown. A page is added here and in [`SettingsRoutes`].
 const NAV: &[NavItem] = &[
+    NavItem {
+        path: "/settings/widget",
+        label: "Chat widget",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/domains",
+        label: "Allowed domains",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/tokens",
+        label: "Widget tokens",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/identity",
+        label: "Identity verification",
+        admin: true,
+    },
     NavItem {
         path: "/settings/assistants",
         label: "Assistants",
@@ -62,6 +86,10 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("") view=SettingsHome/>
             <Route path=path!("assistants") view=|| view! { <AdminOnly><assistants::AssistantsPage/></AdminOnly> }/>
             <Route path=path!("assistants/:id") view=assistant::AssistantRoute/>
+            <Route path=path!("widget") view=|| view! { <AdminOnly><widget::WidgetPage/></AdminOnly> }/>
+            <Route path=path!("domains") view=|| view! { <AdminOnly><domains::DomainsPage/></AdminOnly> }/>
+            <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
+            <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
             <Route path=path!("account") view=account::AccountPage/>
