@@ -83,11 +83,18 @@ async function seedConversations() {
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}`, origin: demo };
   for (let i = 0; i < 5; i++) {
     const session = await (await fetch(`${api}/api/widgets/${tenant}/sessions`, { method: "POST", headers })).json();
-    await fetch(`${api}/api/widgets/${tenant}/chat`, {
+    const contact = await fetch(`${api}/api/widgets/${tenant}/sessions/${session.sessionId}/contact`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify({ name: `Bench Visitor ${i}`, email: `bench${i}@example.com` }),
+    });
+    if (!contact.ok) throw new Error(`contact: ${contact.status} ${await contact.text()}`);
+    const chat = await fetch(`${api}/api/widgets/${tenant}/chat`, {
       method: "POST",
       headers,
       body: JSON.stringify({ sessionId: session.sessionId, message: `What are your opening hours? (${i})`, clientMessageId: `bench-${i}` }),
     });
+    if (!chat.ok) throw new Error(`chat: ${chat.status} ${await chat.text()}`);
   }
 }
 
