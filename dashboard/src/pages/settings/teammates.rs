@@ -289,7 +289,7 @@ fn LinkBox(
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let link = shown.link.clone();
-    let copy = move |_| copied.set(copy_to_clipboard(&link));
+    let copy = move |_| copied.set(super::tokens::copy_to_clipboard(&link));
     view! {
         <div class="link-box" role="status" data-testid="shown-link">
             <p>{shown.what.clone()} " (valid until " {when(shown.expires_at)} "). Copy it and send it; it is shown only now."</p>
@@ -301,20 +301,4 @@ fn LinkBox(
             <button type="button" class="link" on:click=move |_| on_close.run(())>"Done"</button>
         </div>
     }
-}
-
-/// `navigator.clipboard.writeText(text)`, looked up by name (no extra web-sys features); false
-/// where the browser has no clipboard API (then the field is there to select and copy).
-fn copy_to_clipboard(text: &str) -> bool {
-    use wasm_bindgen::JsCast;
-    let navigator = window().navigator();
-    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &"clipboard".into()) else {
-        return false;
-    };
-    let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into()) else {
-        return false;
-    };
-    write
-        .dyn_into::<js_sys::Function>()
-        .is_ok_and(|f| f.call1(&clipboard, &text.into()).is_ok())
 }
