@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
+import { kb, launchOptions, median, p90, waitFor } from "./support.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const runs = Number(process.env.RUNS ?? 15);
@@ -22,16 +23,6 @@ const api = `http://127.0.0.1:${apiPort}`;
 const demo = `http://localhost:${demoPort}/`;
 const serverBin = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "server");
 const widgetDir = join(root, "dist", "widget");
-
-const kb = (n) => (n / 1024).toFixed(1);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
-};
-const p90 = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] : NaN;
-};
 
 function fileTable() {
   console.log("\n## Widget files as built (dist/widget)\n");
@@ -47,17 +38,6 @@ function fileTable() {
     console.log(`| ${f} | ${kb(bytes.length)} | ${kb(g)} |`);
   }
   console.log(`| **total** | ${kb(raw)} | ${kb(gz)} |`);
-}
-
-async function waitFor(url, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not answer ${url}`);
 }
 
 // Records, inside the page, when the launcher first becomes visible.
@@ -139,10 +119,7 @@ async function main() {
   });
   try {
     await waitFor(`${api}/health`);
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await chromium.launch(launchOptions);
     const without = [];
     const withW = [];
     // One warm-up of each, not counted.
