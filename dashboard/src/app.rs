@@ -35,6 +35,14 @@ pub enum Auth {
     SignedIn(Me),
 }
 
+/// [`Auth`] without the teammate: what a page shows (it changes only when this does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Checking,
+    SignedOut,
+    SignedIn,
+}
+
 type Navigate = Rc<dyn Fn(&str, NavigateOptions)>;
 
 /// The signed-in teammate and the current page; provided as context to every page.
@@ -62,6 +70,18 @@ impl Session {
             navigate: StoredValue::new_local(Rc::new(navigate) as Navigate),
             pathname,
         }
+    }
+
+    /// Where signing in stands, as a memo pages can switch on.
+    pub fn stage(self) -> Memo<Stage> {
+        let auth = self.auth;
+        Memo::new(move |_| {
+            auth.with(|a| match a {
+                Auth::Checking => Stage::Checking,
+                Auth::SignedOut => Stage::SignedOut,
+                Auth::SignedIn(_) => Stage::SignedIn,
+            })
+        })
     }
 
     pub fn me(self) -> Option<Me> {
@@ -191,21 +211,15 @@ fn Shell() -> impl IntoView {
 #[component]
 pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<Session>();
-    let state = Memo::new(move |_| {
-        session.auth.with(|a| match a {
-            Auth::Checking => 0,
-            Auth::SignedOut => 1,
-            Auth::SignedIn(_) => 2,
-        })
-    });
+    let state = session.stage();
     Effect::new(move |_| {
-        if state.get() == 1 {
+        if state.get() == Stage::SignedOut {
             session.remember_here();
             session.replace("/login");
         }
     });
     move || match state.get() {
-        2 => children().into_any(),
+        Stage::SignedIn => children().into_any(),
         _ => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
     }
 }
@@ -214,21 +228,15 @@ pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn LoginRoute() -> impl IntoView {
     let session = expect_context::<Session>();
-    let state = Memo::new(move |_| {
-        session.auth.with(|a| match a {
-            Auth::Checking => 0,
-            Auth::SignedOut => 1,
-            Auth::SignedIn(_) => 2,
-        })
-    });
+    let state = session.stage();
     // Only when the page opened signed in: a sign-in from the form goes where `signed_in` says.
-    Effect::new(move |previous: Option<u8>| {
+    Effect::new(move |previous: Option<Stage>| {
         let now = state.get();
-        if now == 2 && previous.is_none_or(|p| p == 0) {
+        if now == Stage::SignedIn && previous.is_none_or(|p| p == Stage::Checking) {
             session.replace("/");
         }
         // A server without a workspace has nobody to sign in: create it instead.
-        if now == 1 && previous != Some(1) {
+        if now == Stage::SignedOut && previous != Some(Stage::SignedOut) {
             spawn_local(async move {
                 if needs_workspace().await {
                     session.replace("/setup");
@@ -238,7 +246,7 @@ fn LoginRoute() -> impl IntoView {
         now
     });
     move || match state.get() {
-        1 => view! { <LoginPage/> }.into_any(),
+        Stage::SignedOut => view! { <LoginPage/> }.into_any(),
         _ => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
     }
 }
