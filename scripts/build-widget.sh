@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/wasm-app.sh
 
 out="$PWD/dist/widget"
+rm -rf "$out"
 build_wasm_app widget "$out"
 cp widget/js/web-widget.js "$out/web-widget.js"
 gzip_and_report "$out" web-widget.js widget.js widget_bg.wasm

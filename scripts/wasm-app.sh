@@ -1,7 +1,7 @@
 # The build steps the widget and the dashboard share; sourced by build-widget.sh and
 # build-dashboard.sh (the caller has cd'ed to the repository root).
 #
-#   build_wasm_app <crate> <out dir>   cargo build (wasm-release) + wasm-bindgen + wasm-opt
+#   build_wasm_app <crate> <out dir> [name]   cargo build (wasm-release) + wasm-bindgen + wasm-opt
 #   gzip_and_report <out dir> <file>…  .gz siblings of every file, and a size table
 #
 # Needs the wasm32-unknown-unknown target and wasm-bindgen-cli 0.2.130 (installed by setup.sh,
@@ -60,27 +60,26 @@ maybe_wasm_opt() {
   fi
 }
 
-# Builds <crate> for the browser into <out dir> as <crate>.js + <crate>_bg.wasm (the folder is
-# emptied first).
+# Builds <crate> for the browser into <out dir> as <name>.js + <name>_bg.wasm (name defaults to
+# the crate's). The caller empties the folder first if it wants it clean.
 build_wasm_app() {
-  local crate="$1" out="$2" target_dir
+  local crate="$1" out="$2" name="${3:-$1}" target_dir
   require_wasm_bindgen
   target_dir="${CARGO_TARGET_DIR:-target}"
   [[ "$target_dir" == /* ]] || target_dir="$PWD/$target_dir"
 
   echo "==> cargo build -p $crate (wasm-release)"
   cargo build -p "$crate" --target wasm32-unknown-unknown --profile wasm-release
-  rm -rf "$out"
   mkdir -p "$out"
 
   echo "==> wasm-bindgen"
   # The profile strips the wasm (strip = true), so wasm-bindgen warns that it cannot see the
   # target_features section and emits glue without reference types. That is what we want:
   # Debian's binaryen 108 corrupts wasm-bindgen's externref table, and the output is smaller.
-  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$crate" \
-    "$target_dir/wasm32-unknown-unknown/wasm-release/$crate.wasm" 2>&1 \
+  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
+    "$target_dir/wasm32-unknown-unknown/wasm-release/${crate//-/_}.wasm" 2>&1 \
     | { grep -v "target_features\` custom section is missing" || true; }
-  maybe_wasm_opt "$out/${crate}_bg.wasm"
+  maybe_wasm_opt "$out/${name}_bg.wasm"
 }
 
 gzip_and_report() {

@@ -1,5 +1,10 @@
-//! The app shell: who is signed in, and which page the address bar names (`leptos_router`:
+//! The app shells: who is signed in, and which page the address bar names (`leptos_router`:
 //! every page has a real URL, so reload, links and back/forward work).
+//!
+//! The dashboard is two apps built from this crate (see [`crate::route::App`]): [`InboxApp`],
+//! which agents keep open, and [`SettingsApp`], loaded only when someone opens a settings page,
+//! so the inbox never downloads the settings code. [`Session`] moves between pages of the same
+//! app through the router and between the apps with a page load.
 
 use std::rc::Rc;
 
@@ -9,21 +14,21 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::{path, NavigateOptions};
 use shared::dashboard::Me;
-use wasm_bindgen::prelude::*;
 
 use crate::api;
 use crate::pages::inbox::InboxPage;
-use crate::pages::invitation::InvitationPage;
 use crate::pages::login::LoginPage;
-use crate::pages::password_reset::PasswordResetPage;
-use crate::pages::settings::SettingsRoutes;
-use crate::pages::setup::{needs_workspace, SetupPage};
-use crate::route::Route as InboxRoute;
+use crate::pages::setup::needs_workspace;
+use crate::route::{login_path, return_path, App as Part, Route as InboxRoute};
 
-/// Mounts the dashboard into `<body>`. Called by `boot.js` once the module is initialised.
-#[wasm_bindgen]
-pub fn start() {
-    leptos::mount::mount_to_body(App);
+/// Mounts the inbox app into `<body>` (the `dashboard-inbox` crate exports it to `boot.js`).
+pub fn start_inbox() {
+    leptos::mount::mount_to_body(InboxApp);
+}
+
+/// Mounts the settings app into `<body>` (the `dashboard-settings` crate exports it).
+pub fn start_settings() {
+    leptos::mount::mount_to_body(SettingsApp);
 }
 
 /// Where the signed-in state stands.
@@ -51,25 +56,37 @@ pub struct Session {
     pub auth: RwSignal<Auth>,
     /// The inbox's reading of the address bar (which conversation is open).
     pub route: Memo<InboxRoute>,
-    /// The path to return to after signing in.
-    return_to: StoredValue<Option<String>>,
+    /// The app this is: its own paths go through the router, the other's load a page.
+    app: Part,
     navigate: StoredValue<Navigate, LocalStorage>,
     pathname: Memo<String>,
+    search: Memo<String>,
 }
 
 impl Session {
-    /// Inside the `<Router>`: follows its location.
-    fn new() -> Self {
+    /// Inside the `<Router>` of `app`: follows its location, provides itself as context and
+    /// asks the server who is signed in.
+    fn provide(app: Part) -> Self {
         let location = use_location();
         let pathname = location.pathname;
         let navigate = use_navigate();
-        Self {
+        let session = Self {
             auth: RwSignal::new(Auth::Checking),
             route: Memo::new(move |_| pathname.with(|p| InboxRoute::parse(p))),
-            return_to: StoredValue::new(None),
+            app,
             navigate: StoredValue::new_local(Rc::new(navigate) as Navigate),
             pathname,
-        }
+            search: location.search,
+        };
+        provide_context(session);
+        spawn_local(async move {
+            match api::me().await {
+                Ok(me) => session.auth.set(Auth::SignedIn(me)),
+                // Signed out or unreachable alike: the login page says what went wrong on submit.
+                Err(_) => session.auth.set(Auth::SignedOut),
+            }
+        });
+        session
     }
 
     /// Where signing in stands, as a memo pages can switch on.
@@ -113,31 +130,43 @@ impl Session {
 
     /// Goes to `path` (from the site's root), adding a history entry.
     pub fn go(self, path: &str) {
-        let navigate = self.navigate.get_value();
-        navigate(path, NavigateOptions::default());
+        self.visit(path, false);
     }
 
     /// Goes to `path` in place of the current history entry.
     pub fn replace(self, path: &str) {
-        let navigate = self.navigate.get_value();
-        navigate(
-            path,
-            NavigateOptions {
-                replace: true,
-                ..NavigateOptions::default()
-            },
-        );
+        self.visit(path, true);
+    }
+
+    fn visit(self, path: &str, replace: bool) {
+        if Part::for_path(path) == self.app {
+            let navigate = self.navigate.get_value();
+            navigate(
+                path,
+                NavigateOptions {
+                    replace,
+                    ..NavigateOptions::default()
+                },
+            );
+            return;
+        }
+        // The other app: a page load.
+        let location = window().location();
+        let _ = if replace {
+            location.replace(path)
+        } else {
+            location.assign(path)
+        };
     }
 
     /// Signed in (login page, first run, accepted invitation): back to where the teammate was
-    /// going, or the inbox.
+    /// going (the login page's `next`), or the inbox.
     pub fn signed_in(self, me: Me) {
         self.auth.set(Auth::SignedIn(me));
-        let back = self
-            .return_to
-            .try_update_value(Option::take)
-            .flatten()
-            .unwrap_or_else(|| "/".to_owned());
+        let back = match self.pathname.get_untracked().as_str() {
+            "/login" => return_path(&self.search.get_untracked()),
+            _ => "/".to_owned(),
+        };
         self.replace(&back);
     }
 
@@ -147,61 +176,73 @@ impl Session {
         if self.auth.with_untracked(|a| *a == Auth::SignedOut) {
             return;
         }
-        let here = self.pathname.get_untracked();
-        if here != "/login" {
-            self.return_to.set_value(Some(here));
-        }
         self.auth.set(Auth::SignedOut);
-        self.replace("/login");
+        self.to_login();
     }
 
-    /// Remembers where to come back to after signing in, without leaving (the sign-in gate).
-    fn remember_here(self) {
+    /// The login page, coming back here afterwards.
+    fn to_login(self) {
         let here = self.pathname.get_untracked();
         if here != "/login" {
-            self.return_to.set_value(Some(here));
+            self.replace(&login_path(&format!(
+                "{here}{}",
+                self.search.get_untracked()
+            )));
         }
     }
 }
 
-/// The whole dashboard.
+/// The inbox app: the login page and the inbox. Everything else is the settings app's, or not
+/// found.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn InboxApp() -> impl IntoView {
     view! {
         <Router>
-            <Shell/>
+            <InboxRoutes/>
         </Router>
     }
 }
 
-/// Asks who is signed in once, then shows the page of the address bar. Routes are matched in
-/// the order written: the inbox's catch-all comes last.
 #[component]
-fn Shell() -> impl IntoView {
-    let session = Session::new();
-    provide_context(session);
-
-    spawn_local(async move {
-        match api::me().await {
-            Ok(me) => session.auth.set(Auth::SignedIn(me)),
-            // Signed out or unreachable alike: the login page says what went wrong on submit.
-            Err(_) => session.auth.set(Auth::SignedOut),
-        }
-    });
-
+fn InboxRoutes() -> impl IntoView {
+    Session::provide(Part::Inbox);
     view! {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/login") view=LoginRoute/>
-            <Route path=path!("/setup") view=SetupPage/>
-            <Route path=path!("/invitations/:token") view=InvitationPage/>
-            <Route path=path!("/reset-password/:token") view=PasswordResetPage/>
-            <SettingsRoutes/>
             // One inbox for `/` and `/conversations/:id`: opening a conversation must not
             // remount it (the list, the filters and the socket stay).
             <ParentRoute path=path!("") view=|| view! { <SignedIn><InboxPage/></SignedIn> }>
                 <Route path=path!("") view=|| ()/>
                 <Route path=path!("conversations/:id") view=|| ()/>
             </ParentRoute>
+        </Routes>
+    }
+}
+
+/// The settings app: the settings pages, first run, invitations and password resets.
+#[component]
+pub fn SettingsApp() -> impl IntoView {
+    view! {
+        <Router>
+            <SettingsAppRoutes/>
+        </Router>
+    }
+}
+
+#[component]
+fn SettingsAppRoutes() -> impl IntoView {
+    use crate::pages::invitation::InvitationPage;
+    use crate::pages::password_reset::PasswordResetPage;
+    use crate::pages::settings::SettingsRoutes;
+    use crate::pages::setup::SetupPage;
+
+    Session::provide(Part::Settings);
+    view! {
+        <Routes fallback=|| view! { <NotFound/> }>
+            <Route path=path!("/setup") view=SetupPage/>
+            <Route path=path!("/invitations/:token") view=InvitationPage/>
+            <Route path=path!("/reset-password/:token") view=PasswordResetPage/>
+            <SettingsRoutes/>
         </Routes>
     }
 }
@@ -214,8 +255,7 @@ pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let state = session.stage();
     Effect::new(move |_| {
         if state.get() == Stage::SignedOut {
-            session.remember_here();
-            session.replace("/login");
+            session.to_login();
         }
     });
     move || match state.get() {
@@ -233,7 +273,7 @@ fn LoginRoute() -> impl IntoView {
     Effect::new(move |previous: Option<Stage>| {
         let now = state.get();
         if now == Stage::SignedIn && previous.is_none_or(|p| p == Stage::Checking) {
-            session.replace("/");
+            session.replace(&return_path(&session.search.get_untracked()));
         }
         // A server without a workspace has nobody to sign in: create it instead.
         if now == Stage::SignedOut && previous != Some(Stage::SignedOut) {
@@ -257,7 +297,7 @@ fn NotFound() -> impl IntoView {
         <main class="not-found" data-testid="not-found">
             <h1>"Page not found"</h1>
             <p>"There is no dashboard page at this address."</p>
-            <p><a href="/">"Go to the inbox"</a></p>
+            <p><a href="/" rel="external">"Go to the inbox"</a></p>
         </main>
     }
 }

@@ -1,6 +1,7 @@
 //! The agents' dashboard: sign in, watch every channel's conversations live, answer, take over
-//! from the assistant, resolve. A Leptos CSR app compiled to WASM, served by the server at
-//! `/dashboard/` with `index.html` for the page paths.
+//! from the assistant, resolve; and the workspace's settings. Two Leptos CSR apps compiled to
+//! WASM from this library by the `dashboard-inbox` and `dashboard-settings` crates (`apps/`),
+//! served by the server at `/dashboard/` with `index.html` or `settings.html` for the page paths.
 //!
 //! The rules are plain Rust ([`state`], [`query`], [`route`], [`format`], the reconnect logic in
 //! [`live`]) and run as native tests; the views and requests only build for the browser.
@@ -24,4 +25,4 @@ mod desk;
 pub mod pages;
 
 #[cfg(target_arch = "wasm32")]
-pub use app::{start, App};
+pub use app::{start_inbox, start_settings, InboxApp, SettingsApp};

@@ -1,4 +1,69 @@
-//! The dashboard's pages by path. Three pages do not need a router crate.
+//! The dashboard's pages by path: which of its two apps owns a path, where to return after
+//! signing in, and the inbox's reading of the address bar.
+//!
+//! The dashboard ships as two WASM apps so that agents, who open the inbox all day, never
+//! download the settings pages: the inbox app (`/`, `/login`, `/conversations/{id}`) and the
+//! settings app (`/settings/…`, `/setup`, `/invitations/{token}`, `/reset-password/{token}`).
+//! Each routes its own paths with `leptos_router` and reaches the other's with a page load.
+
+/// One of the two dashboard apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum App {
+    Inbox,
+    Settings,
+}
+
+impl App {
+    /// The app that shows `path` (a path from the site's root, query and fragment allowed).
+    /// Anything unknown is the inbox's (its "page not found").
+    pub fn for_path(path: &str) -> Self {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let under = |prefix: &str| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if under("/settings")
+            || under("/setup")
+            || under("/invitations")
+            || under("/reset-password")
+        {
+            Self::Settings
+        } else {
+            Self::Inbox
+        }
+    }
+}
+
+/// The login page, coming back to `here` afterwards (nothing to come back to from the inbox's
+/// home or the login page itself).
+pub fn login_path(here: &str) -> String {
+    match here {
+        "" | "/" | "/login" => "/login".to_owned(),
+        here => format!("/login?next={}", crate::query::encode_component(here)),
+    }
+}
+
+/// Where to go after signing in: the login page's `next` (from its query string, with or without
+/// the `?`) when it is a path on this site, else the inbox. An address elsewhere (`//evil.example`,
+/// `https://…`, `/\evil.example`) is never followed.
+pub fn return_path(search: &str) -> String {
+    let next = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("next="))
+        .map(|v| percent_decode(&v.replace('+', " ")));
+    match next {
+        Some(next)
+            if next.starts_with('/')
+                && !next.starts_with("//")
+                && !next.starts_with("/\\")
+                && !next.chars().any(char::is_control) =>
+        {
+            next
+        }
+        _ => "/".to_owned(),
+    }
+}
 
 /// What the address bar shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +122,61 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_path_belongs_to_one_app() {
+        for path in [
+            "/",
+            "/login",
+            "/conversations/cv_1",
+            "/nowhere",
+            "/settingsx",
+            "/setup-guide",
+        ] {
+            assert_eq!(App::for_path(path), App::Inbox, "{path}");
+        }
+        for path in [
+            "/settings",
+            "/settings/widget",
+            "/settings/assistants/as_1",
+            "/setup",
+            "/setup?x=1",
+            "/invitations/abc",
+            "/reset-password/abc#top",
+        ] {
+            assert_eq!(App::for_path(path), App::Settings, "{path}");
+        }
+    }
+
+    #[test]
+    fn signing_in_returns_where_the_teammate_was() {
+        assert_eq!(login_path("/"), "/login");
+        assert_eq!(login_path("/login"), "/login");
+        let login = login_path("/settings/assistants/as 1");
+        assert_eq!(login, "/login?next=%2Fsettings%2Fassistants%2Fas%201");
+        let search = login.split_once('?').unwrap().1;
+        assert_eq!(return_path(search), "/settings/assistants/as 1");
+        assert_eq!(
+            return_path("?next=%2Fconversations%2Fcv_1"),
+            "/conversations/cv_1"
+        );
+        assert_eq!(return_path(""), "/");
+        assert_eq!(return_path("?other=1"), "/");
+    }
+
+    #[test]
+    fn signing_in_never_leaves_the_site() {
+        for evil in [
+            "next=https%3A%2F%2Fevil.example",
+            "next=%2F%2Fevil.example",
+            "next=%2F%5Cevil.example",
+            "next=evil.example",
+            "next=%2F%0Aevil",
+            "next=javascript%3Aalert(1)",
+        ] {
+            assert_eq!(return_path(evil), "/", "{evil}");
+        }
+    }
 
     #[test]
     fn paths_name_pages() {

@@ -274,3 +274,47 @@ test("the dashboard runs under its Content-Security-Policy without a violation",
   expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual([]);
   expect(violations).toEqual([]);
 });
+
+test("the inbox never downloads the settings app, and the two apps link to each other", async ({ page }) => {
+  const fetched: string[] = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+
+  // Signed out, a settings page sends the teammate to the login page and back afterwards.
+  await page.goto(`${API_ORIGIN}/settings/widget`);
+  await expect(page).toHaveURL(/\/login\?next=%2Fsettings%2Fwidget$/);
+  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
+  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
+  await page.locator("button[type=submit]").click();
+  await expect(page).toHaveURL(`${API_ORIGIN}/settings/widget`);
+  await expect(page.getByTestId("nav-widget")).toHaveAttribute("aria-current", "page");
+
+  // Back to the inbox: the inbox app alone, signed in.
+  await page.getByTestId("back-to-inbox").click();
+  await expect(page).toHaveURL(`${API_ORIGIN}/`);
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+  fetched.length = 0;
+  await page.reload();
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+  expect(fetched).toContain("/dashboard/dashboard_bg.wasm");
+  expect(fetched.filter((p) => p.startsWith("/dashboard/settings"))).toEqual([]);
+
+  // And to the settings again; back/forward cross between the apps.
+  await page.getByTestId("settings-link").click();
+  await expect(page.getByTestId("nav-widget")).toHaveAttribute("aria-current", "page");
+  await page.getByTestId("nav-domains").click();
+  await expect(page).toHaveURL(`${API_ORIGIN}/settings/domains`);
+  await page.goBack();
+  await expect(page).toHaveURL(`${API_ORIGIN}/settings/widget`);
+  await page.goBack();
+  await expect(page).toHaveURL(`${API_ORIGIN}/`);
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+});
+
+test("a sign-in link pointing off the site is not followed", async ({ page }) => {
+  await page.goto(`${API_ORIGIN}/login?next=%2F%2Fevil.example%2F`);
+  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
+  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
+  await page.locator("button[type=submit]").click();
+  await expect(page).toHaveURL(`${API_ORIGIN}/`);
+  await expect(page.getByTestId("me")).toBeVisible();
+});

@@ -37,22 +37,25 @@ pub fn widget_router<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Rou
         ))
 }
 
-/// The dashboard: its files at `/dashboard/`, and its page (`index.html`) at the paths the app
-/// routes itself (`/`, `/login`, `/conversations/{id}`, `/settings/…`, `/setup`,
-/// `/invitations/{token}`, `/reset-password/{token}`), so a reload or a shared link works.
+/// The dashboard: its files at `/dashboard/`, and the page of each of its two apps at the paths
+/// that app routes itself, so a reload or a shared link works: the inbox (`index.html`) at `/`,
+/// `/login`, `/conversations/{id}`; the settings (`settings.html`) at `/settings/…`, `/setup`,
+/// `/invitations/{token}`, `/reset-password/{token}`. The dashboard's `route::App` is the same
+/// split, read from the browser's side.
 pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) -> Router<S> {
     let files = ServeDir::new(dashboard_dir).precompressed_gzip();
-    let page = tower_http::services::ServeFile::new(dashboard_dir.join("index.html"));
+    let inbox = tower_http::services::ServeFile::new(dashboard_dir.join("index.html"));
+    let settings = tower_http::services::ServeFile::new(dashboard_dir.join("settings.html"));
     Router::new()
         .nest_service("/dashboard", files)
-        .route_service("/", page.clone())
-        .route_service("/login", page.clone())
-        .route_service("/conversations/{id}", page.clone())
-        .route_service("/settings", page.clone())
-        .route_service("/settings/{*page}", page.clone())
-        .route_service("/setup", page.clone())
-        .route_service("/invitations/{token}", page.clone())
-        .route_service("/reset-password/{token}", page)
+        .route_service("/", inbox.clone())
+        .route_service("/login", inbox.clone())
+        .route_service("/conversations/{id}", inbox)
+        .route_service("/settings", settings.clone())
+        .route_service("/settings/{*page}", settings.clone())
+        .route_service("/setup", settings.clone())
+        .route_service("/invitations/{token}", settings.clone())
+        .route_service("/reset-password/{token}", settings)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

@@ -67,7 +67,7 @@ fn TopBar(
                 {move || desk.connection.get().label()}
             </span>
             <span class="me" data-testid="me">{move || me().map(|m| m.name)}</span>
-            <a class="link" href="/settings" data-testid="settings-link">"Settings"</a>
+            <a class="link" href="/settings" rel="external" data-testid="settings-link">"Settings"</a>
             <button type="button" class="link" data-testid="logout" on:click=logout>"Log out"</button>
         </header>
     }

@@ -61,7 +61,7 @@ pub fn InvitationPage() -> impl IntoView {
                     Some(Err(e)) => view! {
                         <h1>"This invitation can't be used"</h1>
                         <p class="error" role="alert" data-testid="invitation-error">{e.message()}</p>
-                        <a href="/login">"Sign in"</a>
+                        <a href="/login" rel="external">"Sign in"</a>
                     }.into_any(),
                     Some(Ok(invitation)) => view! {
                         <h1>"Join " {invitation.workspace_name.clone()}</h1>

@@ -59,13 +59,13 @@ pub fn PasswordResetPage() -> impl IntoView {
                     (true, _) => view! {
                         <h1>"Password set"</h1>
                         <p data-testid="reset-done">"Sign in with your new password."</p>
-                        <a class="primary" href="/login">"Sign in"</a>
+                        <a class="primary" href="/login" rel="external">"Sign in"</a>
                     }.into_any(),
                     (false, None) => view! { <p class="loading">"Loading…"</p> }.into_any(),
                     (false, Some(Err(e))) => view! {
                         <h1>"This link can't be used"</h1>
                         <p class="error" role="alert" data-testid="reset-error">{e.message()}</p>
-                        <a href="/login">"Sign in"</a>
+                        <a href="/login" rel="external">"Sign in"</a>
                     }.into_any(),
                     (false, Some(Ok(reset))) => view! {
                         <h1>"Choose a new password"</h1>

@@ -27,6 +27,11 @@ async fn app_with_files(backend: Backend) -> Option<(TestApp, tempfile::TempDir)
             "index.html",
             "<!doctype html><title>Inbox</title>",
         ),
+        (
+            "dashboard",
+            "settings.html",
+            "<!doctype html><title>Settings</title>",
+        ),
         ("dashboard", "boot.js", "console.log('boot');"),
         (
             "public",
@@ -105,11 +110,17 @@ async fn dashboard_page_csp(backend: Backend) {
     let Some((app, _files)) = app_with_files(backend).await else {
         return;
     };
-    for path in [
-        "/",
-        "/login",
-        "/conversations/cv_1",
-        "/dashboard/index.html",
+    // Each of the dashboard's two apps at the paths it routes (dashboard/src/route.rs).
+    for (path, app_page) in [
+        ("/", "Inbox"),
+        ("/login", "Inbox"),
+        ("/conversations/cv_1", "Inbox"),
+        ("/dashboard/index.html", "Inbox"),
+        ("/settings", "Settings"),
+        ("/settings/assistants/as_1", "Settings"),
+        ("/setup", "Settings"),
+        ("/invitations/tok", "Settings"),
+        ("/reset-password/tok", "Settings"),
     ] {
         let page = get(&app, &app.url(path)).await;
         assert_eq!(page.status(), 200, "{path}");
@@ -130,6 +141,11 @@ async fn dashboard_page_csp(backend: Backend) {
             assert!(directives.contains(&wanted), "{wanted} missing from {csp}");
         }
         assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let body = page.text().await.expect("page");
+        assert!(
+            body.contains(&format!("<title>{app_page}</title>")),
+            "{path}: {body}"
+        );
     }
 }
 

@@ -181,7 +181,7 @@ pub fn SettingsLayout() -> impl IntoView {
                     "Settings"
                     <span class="tenant">{move || session.me().map(|m| m.tenant_name)}</span>
                 </h1>
-                <a class="link" href="/" data-testid="back-to-inbox">"Back to the inbox"</a>
+                <a class="link" href="/" rel="external" data-testid="back-to-inbox">"Back to the inbox"</a>
             </header>
             <div class="settings">
                 <nav class="settings-nav" aria-label="Settings">
