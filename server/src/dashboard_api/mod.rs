@@ -20,7 +20,7 @@ use shared::dashboard::ConversationAction;
 use widget_settings as widget;
 
 use crate::state::AppState;
-pub use session::{check_same_origin, own_origins, DashboardUser, COOKIE};
+pub use session::{check_same_origin, own_origins, public_base, DashboardUser, COOKIE};
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();

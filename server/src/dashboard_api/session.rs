@@ -143,6 +143,24 @@ pub fn own_origins(public_url: Option<&str>, listening: SocketAddr) -> Vec<Strin
     origins
 }
 
+/// The base URL people reach this server at, for links and snippets the dashboard hands out
+/// (invitations, password resets, the widget's `apiUrl`): `LIVECHAT_PUBLIC_URL` when set; else
+/// the origin this request's `Host` names when it is one of [`own_origins`] (the admin's own
+/// address bar), else the first of them. A forged `Host` never ends up in a link.
+pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let from_host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|host| format!("http://{}", host.to_ascii_lowercase()))
+        .filter(|origin| state.dashboard_origins.contains(origin));
+    from_host
+        .or_else(|| state.dashboard_origins.first().cloned())
+        .unwrap_or_default()
+}
+
 /// `scheme://host[:port]` of a URL: what a browser sends as `Origin`.
 fn origin_of(url: &str) -> String {
     let url = url.trim();

@@ -5,7 +5,7 @@
 //! close with 4001 on every instance.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
@@ -82,14 +82,8 @@ fn role(raw: &str) -> Result<Role> {
 }
 
 /// `<public URL>/<path>`: where a link sends the person it is given to (the dashboard).
-fn link(state: &AppState, path: &str) -> String {
-    let base = state
-        .config
-        .public_url
-        .clone()
-        .or_else(|| state.dashboard_origins.first().cloned())
-        .unwrap_or_default();
-    format!("{}/{path}", base.trim_end_matches('/'))
+fn link(state: &AppState, headers: &HeaderMap, path: &str) -> String {
+    format!("{}/{path}", super::public_base(state, headers))
 }
 
 #[instrument(skip_all, fields(tenant = %user.tenant_id()))]
@@ -108,6 +102,7 @@ pub async fn list(
 pub async fn invite(
     State(state): State<AppState>,
     user: DashboardUser,
+    headers: HeaderMap,
     AppJson(request): AppJson<InviteTeammate>,
 ) -> Result<(StatusCode, AppJson<InvitationIssued>)> {
     user.require_admin()?;
@@ -118,7 +113,7 @@ pub async fn invite(
     Ok((
         StatusCode::CREATED,
         AppJson(InvitationIssued {
-            link: link(&state, &format!("invitations/{}", invited.token)),
+            link: link(&state, &headers, &format!("invitations/{}", invited.token)),
             id: invitation.id,
             email: invitation.email,
             role: invitation.role,
@@ -181,6 +176,7 @@ pub async fn reactivate(
 pub async fn password_reset(
     State(state): State<AppState>,
     user: DashboardUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, AppJson<PasswordResetIssued>)> {
     user.require_admin()?;
@@ -188,7 +184,11 @@ pub async fn password_reset(
     Ok((
         StatusCode::CREATED,
         AppJson(PasswordResetIssued {
-            link: link(&state, &format!("reset-password/{}", issued.token)),
+            link: link(
+                &state,
+                &headers,
+                &format!("reset-password/{}", issued.token),
+            ),
             expires_at: issued.expires_at,
         }),
     ))

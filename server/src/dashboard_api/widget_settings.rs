@@ -11,7 +11,7 @@
 //!   [`TokenIssued`] (the token, this once); `POST /tokens/{id}/revoke` → the row.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::origin::AllowedOrigin;
 use shared::widget_settings::{
@@ -29,22 +29,6 @@ fn invalid(e: FieldError) -> ApiError {
     ApiError::invalid_field(e.field, e.code, e.message)
 }
 
-/// The URL browsers reach the API at, for embed snippets: `LIVECHAT_PUBLIC_URL` when set, else
-/// the address this dashboard was loaded from (the dashboard and the API share a server).
-fn api_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && !h.contains(['/', '@', ' ', '"', '<', '>']));
-    match host {
-        Some(host) => format!("http://{host}"),
-        None => state.dashboard_origins.first().cloned().unwrap_or_default(),
-    }
-}
-
 async fn page(
     state: &AppState,
     headers: &HeaderMap,
@@ -60,7 +44,7 @@ async fn page(
     Ok(WidgetSettingsPage {
         settings: branding.to_settings(),
         tenant_id: tenant_id.to_owned(),
-        api_url: api_url(state, headers),
+        api_url: super::public_base(state, headers),
         default_greeting,
     })
 }
@@ -201,7 +185,7 @@ pub async fn issue_token(
             token,
             secret: issued.token,
             tenant_id: user.tenant_id().to_owned(),
-            api_url: api_url(&state, &headers),
+            api_url: super::public_base(&state, &headers),
         }),
     ))
 }

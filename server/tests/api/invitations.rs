@@ -1,6 +1,7 @@
 //! Invitations (7 days, single use, revocable) and password-reset links (24 h, single use):
 //! the admin's side under `/api/dashboard/teammates`, the invited person's on the public routes.
 
+use reqwest::Method;
 use serde_json::json;
 use shared::dashboard::Role;
 
@@ -14,6 +15,7 @@ team_tests!(&[];
     an_expired_invitation_is_gone_and_a_revoked_one_is_not_found,
     invitations_refuse_bad_input_taken_emails_and_admins_inviting_owners,
     a_reset_link_sets_a_new_password_once_and_ends_every_session,
+    links_name_the_dashboards_own_address_never_a_forged_host,
 );
 
 const NEW_PASSWORD: &str = "a brand new password";
@@ -268,4 +270,48 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session(app: TestA
     );
     let actions = app.audit_actions(&app.tenant.id).await;
     assert!(actions.contains(&"teammate.password_reset".to_owned()));
+}
+
+/// Links and the embed snippet's `apiUrl` use the address the admin is on when it is one of the
+/// dashboard's own, and never what a forged `Host` header names.
+async fn links_name_the_dashboards_own_address_never_a_forged_host(app: TestApp) {
+    let admin = app.teammate(Role::Admin).await;
+    let port = port(&app);
+    for (host, expected) in [
+        // One of the dashboard's own addresses: kept.
+        (
+            format!("127.0.0.1:{port}"),
+            format!("http://127.0.0.1:{port}/invitations/inv_"),
+        ),
+        // Anything else: the first own address instead.
+        (
+            "evil.example".to_owned(),
+            format!("http://localhost:{port}/invitations/inv_"),
+        ),
+    ] {
+        let email = format!("host.{}@example.com", host.len());
+        let invited = admin
+            .send(
+                admin
+                    .request(Method::POST, "/api/dashboard/teammates/invitations")
+                    .header("Host", &host)
+                    .json(&json!({ "email": email, "role": "agent" })),
+            )
+            .await;
+        assert_eq!(invited.status, 201, "{host}: {:?}", invited.body);
+        let link = invited.body["link"].as_str().unwrap_or_default();
+        assert!(link.starts_with(&expected), "{host}: {link}");
+
+        let settings = admin
+            .send(
+                admin
+                    .request(Method::GET, "/api/dashboard/settings/widget")
+                    .header("Host", &host),
+            )
+            .await;
+        assert_eq!(settings.status, 200, "{:?}", settings.body);
+        let api_url = settings.body["apiUrl"].as_str().unwrap_or_default();
+        assert!(!api_url.contains("evil"), "{api_url}");
+        assert!(expected.starts_with(api_url), "{api_url} vs {expected}");
+    }
 }
