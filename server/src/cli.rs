@@ -9,22 +9,23 @@
 //! standard input (so they never sit in the shell history or `ps`).
 
 use std::io::BufRead;
-use std::time::Duration;
 
 use anyhow::bail;
 use clap::{Parser, Subcommand};
 use shared::dashboard::Role;
+use shared::origin::AllowedOrigin;
 use shared::workspace::CompanyName;
 use shared::{Email, PersonName};
 
 use crate::accounts::{self, Password};
+use crate::audit::Actor;
 use crate::config::Config;
-use crate::db::{now_ms, Db};
-use crate::tenants;
+use crate::db::Db;
 use crate::workspaces::{self, NewWorkspace, Signup};
+use crate::{origins, widget_tokens};
 
 /// How long a widget token from `create-workspace --token` lasts.
-const TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+const TOKEN_DAYS: i64 = 30;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,7 +53,7 @@ enum Command {
         email: Email,
         /// A site allowed to embed the widget, like https://shop.example.com (repeatable).
         #[arg(long = "origin", value_parser = origin)]
-        origins: Vec<String>,
+        origins: Vec<AllowedOrigin>,
         /// Also issue a widget token (valid 30 days) and print it.
         #[arg(long)]
         token: bool,
@@ -88,17 +89,9 @@ fn role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| "the role must be owner, admin, agent or viewer".to_owned())
 }
 
-/// `scheme://host[:port]`, as a browser sends `Origin`.
-fn origin(s: &str) -> Result<String, String> {
-    let normalized = tenants::normalize_origin(s);
-    let rest = normalized
-        .strip_prefix("https://")
-        .or_else(|| normalized.strip_prefix("http://"))
-        .ok_or("an origin starts with https:// or http://")?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
-        return Err("an origin is scheme://host[:port], with no path".to_owned());
-    }
-    Ok(normalized)
+/// An allowed domain, by the same rules as the dashboard's (`shared::origin`).
+fn origin(s: &str) -> Result<AllowedOrigin, String> {
+    AllowedOrigin::parse(s).map_err(|e| e.to_string())
 }
 
 /// Runs the command in `args` (the arguments after the program name).
@@ -165,23 +158,27 @@ fn read_password() -> anyhow::Result<Password> {
 async fn create_workspace(
     config: Config,
     new: NewWorkspace,
-    origins: &[String],
+    origins: &[AllowedOrigin],
     token: bool,
 ) -> anyhow::Result<()> {
     let db = Db::connect(&config.database.0, 2).await?;
     // The operator at the command line may always add a workspace.
     let owner = workspaces::create(&db, &new, Signup::Open).await?;
+    // The same audited writes as the dashboard's, by the command line.
     for origin in origins {
-        tenants::allow_origin(&db, &owner.tenant_id, origin).await?;
+        origins::add(&db, &owner.tenant_id, origin, Actor::CLI).await?;
     }
     println!("tenant: {}", owner.tenant_id);
     println!("owner: {} ({})", owner.id, owner.email);
     if token {
-        let expires_at =
-            now_ms().saturating_add(i64::try_from(TOKEN_TTL.as_millis()).unwrap_or(i64::MAX));
-        let issued =
-            tenants::issue_widget_token(&db, &owner.tenant_id, "command line", Some(expires_at))
-                .await?;
+        let (_, issued) = widget_tokens::issue(
+            &db,
+            &owner.tenant_id,
+            "command line",
+            Some(TOKEN_DAYS),
+            Actor::CLI,
+        )
+        .await?;
         println!("widget token: {}", issued.token);
     }
     Ok(())

@@ -238,6 +238,24 @@ async fn create_workspace_on_the_command_line_prints_ids_and_the_owner_can_sign_
         .await;
     assert_eq!(config.status, 200, "{:?}", config.body);
 
+    // Both were written to the workspace's audit log, by the command line.
+    let audit = app
+        .signed_in(&signed_in, "ann@acme.example")
+        .get("/api/dashboard/audit")
+        .await;
+    assert_eq!(audit.status, 200, "{:?}", audit.body);
+    let entries = audit.body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for action in ["domain.added", "token.issued"] {
+        let entry = entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {entries:?}"));
+        assert_eq!(entry["actorName"], "command line", "{entry}");
+    }
+
     // Bad input is refused, naming the flag, and creates nothing.
     let bad = cli(
         &app,
@@ -253,5 +271,22 @@ async fn create_workspace_on_the_command_line_prints_ids_and_the_owner_can_sign_
     );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--email"));
+    // A bare `*` is no allowed domain, as in the dashboard.
+    let star = cli(
+        &app,
+        &[
+            "create-workspace",
+            "--company",
+            "X",
+            "--name",
+            "Y Z",
+            "--email",
+            "y@x.example",
+            "--origin",
+            "*",
+        ],
+    );
+    assert!(!star.status.success());
+    assert!(String::from_utf8_lossy(&star.stderr).contains("--origin"));
     assert_eq!(app.count("SELECT COUNT(*) FROM tenants").await, 2);
 }
