@@ -125,6 +125,35 @@ test("a business sets up its own widget on its own site from an empty server", a
     // The link names the dashboard's own origin (here localhost; LIVECHAT_PUBLIC_URL in production).
     await agent.goto(`${new URL(link).origin}/settings/widget`);
     await expect(agent.getByTestId("admin-only")).toBeVisible();
+
+    // 8. A change shows live in another admin tab, with no reload.
+    const otherTab = await adminContext.newPage();
+    await otherTab.goto(`${API}/settings/teammates`);
+    const agentRow = (page: typeof admin) => page.getByTestId("member").filter({ hasText: "aga@harbour.example" });
+    await expect(agentRow(otherTab).getByTestId("member-role")).toHaveValue("agent");
+    await agentRow(admin).getByTestId("member-role").selectOption("viewer");
+    await expect(agentRow(otherTab).getByTestId("member-role")).toHaveValue("viewer");
+
+    // 9. Deactivating the teammate ends their open inbox at once; a reset link gives a new password.
+    await agent.goto(`${API}/`);
+    await expect(agent.getByTestId("connection")).toHaveAttribute("data-state", "live");
+    await agentRow(admin).getByTestId("member-deactivate").click();
+    await expect(agent).toHaveURL(/\/login/);
+    await expect(agentRow(otherTab)).toContainText("Deactivated");
+    await agentRow(admin).getByTestId("member-reactivate").click();
+    await agentRow(admin).getByTestId("member-reset").click();
+    await expect(admin.getByTestId("shown-link-value")).toHaveValue(/\/reset-password\//);
+    const reset = (await admin.getByTestId("shown-link-value").inputValue()).trim();
+    await agent.goto(reset);
+    await expect(agent.getByTestId("reset-email")).toHaveText("aga@harbour.example");
+    await field(agent, "reset-password", "a-new-agent-password");
+    await agent.getByTestId("reset-submit").click();
+    await expect(agent.getByTestId("reset-done")).toBeVisible();
+    await agent.goto(`${API}/login`);
+    await agent.locator("input[name=email]").fill("aga@harbour.example");
+    await agent.locator("input[name=password]").fill("a-new-agent-password");
+    await agent.locator("button[type=submit]").click();
+    await expect(agent.getByTestId("me")).toHaveText("Aga Agent");
   } finally {
     site.server.close();
   }
