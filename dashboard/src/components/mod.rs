@@ -1,9 +1,10 @@
-//! The pieces of the inbox page.
+//! Pieces of the dashboard's pages: the inbox's, and the forms every settings page uses.
 
 pub mod client_panel;
 pub mod conversation_list;
 pub mod conversation_view;
 pub mod filters;
+pub mod form;
 pub mod reply_box;
 
 use crate::app::Session;

@@ -3,13 +3,12 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use shared::workspace::AcceptInvitation;
 
-use super::setup::{field_error, form_error};
-use crate::api::{workspace, ApiError};
+use crate::api::workspace;
 use crate::app::Session;
+use crate::components::form::{value_of, Field, Submission};
 
 const FIELDS: &[&str] = &["name", "password"];
 
@@ -26,31 +25,18 @@ pub fn InvitationPage() -> impl IntoView {
     });
     let name = NodeRef::<Input>::new();
     let password = NodeRef::<Input>::new();
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Submission::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let value = |r: NodeRef<Input>| r.get_untracked().map(|i| i.value()).unwrap_or_default();
         let request = AcceptInvitation {
-            name: value(name),
-            password: value(password),
+            name: value_of(name),
+            password: value_of(password),
         };
-        busy.set(true);
-        spawn_local(async move {
-            let result = workspace::accept_invitation(&token.get_value(), &request).await;
-            if busy.is_disposed() {
-                return;
-            }
-            busy.set(false);
-            match result {
-                Ok(me) => session.signed_in(me),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        form.send(
+            async move { workspace::accept_invitation(&token.get_value(), &request).await },
+            move |me| session.signed_in(me),
+        );
     };
 
     view! {
@@ -70,20 +56,17 @@ pub fn InvitationPage() -> impl IntoView {
                             " with " <strong>{invitation.email}</strong> "."
                         </p>
                         <form novalidate on:submit=submit data-testid="invitation-form">
-                            <label for="invite-name">"Your name"</label>
-                            <input id="invite-name" name="name" autocomplete="name" required autofocus
-                                node_ref=name data-testid="invitation-name"/>
-                            {field_error(error, "name")}
-                            <label for="invite-password">"Choose a password"</label>
-                            <input id="invite-password" name="password" type="password"
-                                autocomplete="new-password" required minlength="10"
-                                node_ref=password data-testid="invitation-password"/>
-                            <p class="hint">"At least 10 characters."</p>
-                            {field_error(error, "password")}
-                            {form_error(error, FIELDS)}
-                            <button type="submit" class="primary" disabled=move || busy.get()
+                            <Field form field="name" id="invite-name" label="Your name"
+                                node_ref=name autocomplete="name" autofocus=true
+                                testid="invitation-name"/>
+                            <Field form field="password" id="invite-password"
+                                label="Choose a password" node_ref=password kind="password"
+                                autocomplete="new-password" minlength=10
+                                hint="At least 10 characters." testid="invitation-password"/>
+                            {form.form_error(FIELDS)}
+                            <button type="submit" class="primary" disabled=move || form.busy.get()
                                 data-testid="invitation-submit">
-                                {move || if busy.get() { "Joining…" } else { "Join the workspace" }}
+                                {form.label("Join the workspace", "Joining…")}
                             </button>
                         </form>
                     }.into_any(),

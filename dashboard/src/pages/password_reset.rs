@@ -3,12 +3,11 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use shared::workspace::NewPassword;
 
-use super::setup::{field_error, form_error};
-use crate::api::{workspace, ApiError};
+use crate::api::workspace;
+use crate::components::form::{value_of, Field, Submission};
 
 const FIELDS: &[&str] = &["password"];
 
@@ -23,33 +22,18 @@ pub fn PasswordResetPage() -> impl IntoView {
         async move { workspace::password_reset(&token).await }
     });
     let password = NodeRef::<Input>::new();
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Submission::new();
     let done = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
         let request = NewPassword {
-            password: password
-                .get_untracked()
-                .map(|i| i.value())
-                .unwrap_or_default(),
+            password: value_of(password),
         };
-        busy.set(true);
-        spawn_local(async move {
-            let result = workspace::use_password_reset(&token.get_value(), &request).await;
-            if busy.is_disposed() {
-                return;
-            }
-            busy.set(false);
-            match result {
-                Ok(()) => done.set(true),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        form.send(
+            async move { workspace::use_password_reset(&token.get_value(), &request).await },
+            move |()| done.set(true),
+        );
     };
 
     view! {
@@ -73,16 +57,14 @@ pub fn PasswordResetPage() -> impl IntoView {
                         <form novalidate on:submit=submit data-testid="reset-form">
                             <input type="email" autocomplete="username" hidden
                                 prop:value=reset.email/>
-                            <label for="reset-password">"New password"</label>
-                            <input id="reset-password" name="password" type="password"
-                                autocomplete="new-password" required minlength="10" autofocus
-                                node_ref=password data-testid="reset-password"/>
-                            <p class="hint">"At least 10 characters."</p>
-                            {field_error(error, "password")}
-                            {form_error(error, FIELDS)}
-                            <button type="submit" class="primary" disabled=move || busy.get()
+                            <Field form field="password" id="reset-password" label="New password"
+                                node_ref=password kind="password" autocomplete="new-password"
+                                minlength=10 autofocus=true hint="At least 10 characters."
+                                testid="reset-password"/>
+                            {form.form_error(FIELDS)}
+                            <button type="submit" class="primary" disabled=move || form.busy.get()
                                 data-testid="reset-submit">
-                                {move || if busy.get() { "Saving…" } else { "Set password" }}
+                                {form.label("Set password", "Saving…")}
                             </button>
                         </form>
                     }.into_any(),

@@ -8,8 +8,9 @@ use leptos::task::spawn_local;
 use shared::dashboard::SettingsArea;
 use shared::widget_settings::{DomainList, DomainRequest};
 
-use super::{field_error, form_error, SettingsEvents};
+use super::SettingsEvents;
 use crate::api::{self, ApiError};
+use crate::components::form::{value_of, Submission};
 use crate::query::encode_component;
 
 const PATH: &str = "/api/dashboard/settings/domains";
@@ -18,9 +19,8 @@ const PATH: &str = "/api/dashboard/settings/domains";
 pub fn DomainsPage() -> impl IntoView {
     let events = expect_context::<SettingsEvents>();
     let list = RwSignal::new(None::<Result<DomainList, ApiError>>);
-    let add_error = RwSignal::new(None::<ApiError>);
+    let adding = Submission::new();
     let remove_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let input = NodeRef::<Input>::new();
 
     let reload = move || {
@@ -38,32 +38,19 @@ pub fn DomainsPage() -> impl IntoView {
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let origin = input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        busy.set(true);
-        spawn_local(async move {
-            let body = DomainRequest {
-                origin: origin.trim().to_owned(),
-            };
-            let result = api::post_json::<_, DomainRequest>(PATH, &body).await;
-            if busy.is_disposed() {
-                return;
-            }
-            busy.set(false);
-            match result {
-                Ok(_) => {
-                    add_error.set(None);
-                    if let Some(i) = input.get_untracked() {
-                        i.set_value("");
-                    }
-                    reload();
+        let body = DomainRequest {
+            origin: value_of(input).trim().to_owned(),
+        };
+        // On an error what the admin typed stays in the input.
+        adding.send(
+            async move { api::post_json::<_, DomainRequest>(PATH, &body).await },
+            move |_| {
+                if let Some(i) = input.get_untracked() {
+                    i.set_value("");
                 }
-                // What the admin typed stays in the input.
-                Err(e) => add_error.set(Some(e)),
-            }
-        });
+                reload();
+            },
+        );
     };
 
     let remove = move |origin: String| {
@@ -120,17 +107,17 @@ pub fn DomainsPage() -> impl IntoView {
                         <input id="domain-input" type="text" node_ref=input data-testid="domain-input"
                             placeholder="https://www.example.com" autocomplete="off" spellcheck="false"
                             on:input=move |_| {
-                                if add_error.with_untracked(Option::is_some) {
-                                    add_error.set(None);
+                                if adding.error.with_untracked(Option::is_some) {
+                                    adding.error.set(None);
                                 }
                             }/>
                         <button type="submit" class="primary" data-testid="domain-add"
-                            disabled=move || busy.get()>
-                            {move || if busy.get() { "Adding…" } else { "Add" }}
+                            disabled=move || adding.busy.get()>
+                            {adding.label("Add", "Adding…")}
                         </button>
                     </div>
-                    {move || add_error.with(|e| field_error(e, "origin").or_else(|| form_error(e)))
-                        .map(|m| view! { <p class="field-error" role="alert" data-testid="domain-error">{m}</p> })}
+                    {adding.field_error("origin")}
+                    {adding.form_error(&["origin"])}
                 </div>
             </form>
             {move || remove_error.get().map(|e| view! {

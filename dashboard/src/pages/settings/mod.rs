@@ -258,19 +258,3 @@ pub fn when(ms: i64) -> String {
         .as_string()
         .unwrap_or_default()
 }
-
-/// The error shown next to `field` when the server named it, else `None`.
-pub fn field_error(error: &Option<crate::api::ApiError>, field: &str) -> Option<String> {
-    error
-        .as_ref()
-        .filter(|e| e.field() == Some(field))
-        .map(crate::api::ApiError::message)
-}
-
-/// The error shown at the top of a form: one the server did not pin to a field.
-pub fn form_error(error: &Option<crate::api::ApiError>) -> Option<String> {
-    error
-        .as_ref()
-        .filter(|e| e.field().is_none())
-        .map(crate::api::ApiError::message)
-}

@@ -11,7 +11,7 @@ use shared::workspace::{Member, PendingInvitation, TeammatesPage as Page};
 use super::{when, SettingsEvents};
 use crate::api::{workspace, ApiError};
 use crate::app::Session;
-use crate::pages::setup::{field_error, form_error};
+use crate::components::form::{value_of, Field, Submission};
 
 /// A link the admin copies and passes on: an invitation or a password reset.
 #[derive(Clone, PartialEq)]
@@ -224,45 +224,31 @@ fn InviteForm(
     let session = expect_context::<Session>();
     let email = NodeRef::<Input>::new();
     let role = RwSignal::new(Role::Agent);
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Submission::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let address = email.get_untracked().map(|i| i.value()).unwrap_or_default();
+        let address = value_of(email);
         let chosen = role.get_untracked();
-        busy.set(true);
-        spawn_local(async move {
-            let result = workspace::invite(address.trim(), chosen).await;
-            if busy.is_disposed() {
-                return;
-            }
-            busy.set(false);
-            match result {
-                Ok(issued) => {
-                    error.set(None);
-                    if let Some(input) = email.get_untracked() {
-                        input.set_value("");
-                    }
-                    shown.set(Some(ShownLink {
-                        what: format!("Invitation for {}", issued.email),
-                        link: issued.link,
-                        expires_at: issued.expires_at,
-                    }));
-                    on_invited.run(());
+        form.send(
+            async move { workspace::invite(address.trim(), chosen).await },
+            move |issued| {
+                if let Some(input) = email.get_untracked() {
+                    input.set_value("");
                 }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+                shown.set(Some(ShownLink {
+                    what: format!("Invitation for {}", issued.email),
+                    link: issued.link,
+                    expires_at: issued.expires_at,
+                }));
+                on_invited.run(());
+            },
+        );
     };
     view! {
         <form class="invite" novalidate on:submit=submit data-testid="invite-form">
             <h3>"Invite a teammate"</h3>
-            <label for="invite-email">"Email"</label>
-            <input id="invite-email" type="email" required node_ref=email data-testid="invite-email"/>
-            {field_error(error, "email")}
+            <Field form field="email" id="invite-email" label="Email" node_ref=email kind="email"
+                autocomplete="off" testid="invite-email"/>
             <label for="invite-role">"Role"</label>
             <select id="invite-role" data-testid="invite-role"
                 on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
@@ -270,10 +256,10 @@ fn InviteForm(
                     <option value=r.as_str() selected=move || role.get() == r>{role_label(r)}</option>
                 }).collect_view()}
             </select>
-            {field_error(error, "role")}
-            {form_error(error, &["email", "role"])}
-            <button type="submit" class="primary" disabled=move || busy.get() data-testid="invite-submit">
-                {move || if busy.get() { "Inviting…" } else { "Invite" }}
+            {form.field_error("role")}
+            {form.form_error(&["email", "role"])}
+            <button type="submit" class="primary" disabled=move || form.busy.get() data-testid="invite-submit">
+                {form.label("Invite", "Inviting…")}
             </button>
         </form>
     }

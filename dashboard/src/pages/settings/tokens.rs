@@ -11,8 +11,9 @@ use shared::widget_settings::{
     TOKEN_EXPIRY_DAYS,
 };
 
-use super::{field_error, form_error, when, SettingsEvents};
+use super::{when, SettingsEvents};
 use crate::api::{self, ApiError};
+use crate::components::form::{value_of, Submission};
 use crate::query::encode_component;
 use crate::snippets::{self, EmbedValues};
 
@@ -102,14 +103,9 @@ fn IssueForm(
 ) -> impl IntoView {
     let label = NodeRef::<Input>::new();
     let expiry = RwSignal::new(DEFAULT_TOKEN_EXPIRY_DAYS.to_string());
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let form = Submission::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let text = label.get_untracked().map(|i| i.value()).unwrap_or_default();
         let days = expiry.with_untracked(|e| {
             if e == NEVER {
                 None
@@ -118,33 +114,19 @@ fn IssueForm(
             }
         });
         let body = IssueTokenRequest {
-            label: text.trim().to_owned(),
+            label: value_of(label).trim().to_owned(),
             expires_in_days: Some(days),
         };
-        busy.set(true);
-        spawn_local(async move {
-            let result = api::post_json::<_, TokenIssued>(PATH, &body).await;
-            if busy.is_disposed() {
-                return;
-            }
-            busy.set(false);
-            match result {
-                Ok(t) => {
-                    error.set(None);
-                    if let Some(i) = label.get_untracked() {
-                        i.set_value("");
-                    }
-                    issued.set(Some(t));
-                    on_issued.run(());
+        form.send(
+            async move { api::post_json::<_, TokenIssued>(PATH, &body).await },
+            move |t| {
+                if let Some(i) = label.get_untracked() {
+                    i.set_value("");
                 }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    let message = move |field: &str| {
-        error.with(|e| field_error(e, field)).map(|m| {
-            view! { <p class="field-error" role="alert" data-testid=format!("error-{field}")>{m}</p> }
-        })
+                issued.set(Some(t));
+                on_issued.run(());
+            },
+        );
     };
     view! {
         <form class="form" novalidate on:submit=submit data-testid="token-form">
@@ -153,7 +135,7 @@ fn IssueForm(
                 <label for="token-label">"Label"</label>
                 <input id="token-label" type="text" node_ref=label data-testid="token-label"
                     placeholder="e.g. www.example.com" autocomplete="off"/>
-                {move || message("label")}
+                {form.field_error("label")}
             </div>
             <div class="form-row">
                 <label for="token-expiry">"Expires"</label>
@@ -172,13 +154,13 @@ fn IssueForm(
                          and issue a new token before it ends."
                     </p>
                 })}
-                {move || message("expiresInDays")}
+                {form.field_error("expiresInDays")}
             </div>
-            {move || error.with(form_error).map(|m| view! { <p class="error" role="alert" data-testid="form-error">{m}</p> })}
+            {form.form_error(&["label", "expiresInDays"])}
             <div class="form-actions">
                 <button type="submit" class="primary" data-testid="token-issue"
-                    disabled=move || busy.get()>
-                    {move || if busy.get() { "Issuing…" } else { "Issue token" }}
+                    disabled=move || form.busy.get()>
+                    {form.label("Issue token", "Issuing…")}
                 </button>
             </div>
         </form>

@@ -9,8 +9,9 @@ use shared::widget_settings::{
     parse_color, parse_image_url, Position, Theme, WidgetSettings, WidgetSettingsPage,
 };
 
-use super::{field_error, form_error, SettingsEvents};
+use super::SettingsEvents;
 use crate::api::{self, ApiError};
+use crate::components::form::Submission;
 
 const PATH: &str = "/api/dashboard/settings/widget";
 
@@ -32,13 +33,25 @@ fn theme_label(t: Theme) -> &'static str {
 }
 
 /// The form's state: what the admin sees and types.
+/// The settings' fields, as the server names them in a 422.
+const FIELDS: &[&str] = &[
+    "companyName",
+    "primaryColor",
+    "position",
+    "theme",
+    "greeting",
+    "avatarUrl",
+    "headerLogoUrl",
+    "wordmarkUrl",
+];
+
 #[derive(Clone, Copy)]
 struct Form {
     settings: RwSignal<Option<WidgetSettings>>,
     /// The admin changed something since the last load or save.
     edited: RwSignal<bool>,
     saved: RwSignal<bool>,
-    error: RwSignal<Option<ApiError>>,
+    submission: Submission,
 }
 
 impl Form {
@@ -59,12 +72,7 @@ impl Form {
 
     /// The message next to `field` (test id `error-<field>`), when the server blamed it.
     fn error_for(self, field: &'static str) -> impl Fn() -> Option<AnyView> + Send + Sync {
-        move || {
-            self.error.with(|e| field_error(e, field)).map(|m| {
-                view! { <p class="field-error" role="alert" data-testid=format!("error-{field}")>{m}</p> }
-                    .into_any()
-            })
-        }
+        self.submission.field_error(field)
     }
 }
 
@@ -75,11 +83,11 @@ pub fn WidgetPage() -> impl IntoView {
         settings: RwSignal::new(None),
         edited: RwSignal::new(false),
         saved: RwSignal::new(false),
-        error: RwSignal::new(None),
+        submission: Submission::new(),
     };
+    let busy = form.submission.busy;
     let default_greeting = RwSignal::new(String::new());
     let load_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
 
     let load = move |page: WidgetSettingsPage| {
         default_greeting.set(page.default_greeting);
@@ -110,34 +118,25 @@ pub fn WidgetPage() -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
         let Some(body) = form.settings.get_untracked() else {
             return;
         };
-        busy.set(true);
         form.saved.set(false);
-        spawn_local(async move {
-            let result = api::put_json::<_, WidgetSettingsPage>(PATH, &body).await;
-            if busy.is_disposed() {
-                return;
-            }
-            busy.set(false);
-            match result {
-                Ok(page) => {
-                    form.error.set(None);
-                    // Unless the admin typed on while it saved.
-                    if form.settings.with_untracked(|s| s.as_ref() == Some(&body)) {
-                        load(page);
-                    } else {
-                        default_greeting.set(page.default_greeting);
-                    }
-                    form.saved.set(true);
+        form.submission.send(
+            {
+                let body = body.clone();
+                async move { api::put_json::<_, WidgetSettingsPage>(PATH, &body).await }
+            },
+            move |page| {
+                // Unless the admin typed on while it saved.
+                if form.settings.with_untracked(|s| s.as_ref() == Some(&body)) {
+                    load(page);
+                } else {
+                    default_greeting.set(page.default_greeting);
                 }
-                Err(e) => form.error.set(Some(e)),
-            }
-        });
+                form.saved.set(true);
+            },
+        );
     };
 
     let text_row = move |id: &'static str,
@@ -247,13 +246,11 @@ pub fn WidgetPage() -> impl IntoView {
                     {text_row("widget-wordmark", "Wordmark URL", "wordmarkUrl",
                         |s| s.wordmark_url.clone().unwrap_or_default(), |s, v| s.wordmark_url = Some(v),
                         "https://cdn.example.com/wordmark.svg")}
-                    {move || form.error.with(form_error).map(|m| view! {
-                        <p class="error" role="alert" data-testid="form-error">{m}</p>
-                    })}
+                    {form.submission.form_error(FIELDS)}
                     <div class="form-actions">
                         <button type="submit" class="primary" data-testid="widget-save"
                             disabled=move || busy.get()>
-                            {move || if busy.get() { "Saving…" } else { "Save" }}
+                            {form.submission.label("Save", "Saving…")}
                         </button>
                         {move || form.saved.get().then(|| view! {
                             <span class="saved" role="status" data-testid="widget-saved">"Saved"</span>
