@@ -354,6 +354,12 @@ pub enum SettingsArea {
     Identity,
     Assistants,
     Teammates,
+    /// Routing rules, handoff settings and business hours.
+    Routing,
+    /// The workspace's intents and their example phrases.
+    Intents,
+    /// Content safety lists and actions, personal-data redaction.
+    Safety,
 }
 
 impl SettingsArea {
@@ -366,6 +372,9 @@ impl SettingsArea {
             Self::Identity => "identity",
             Self::Assistants => "assistants",
             Self::Teammates => "teammates",
+            Self::Routing => "routing",
+            Self::Intents => "intents",
+            Self::Safety => "safety",
         }
     }
 }

@@ -104,7 +104,7 @@ pub struct SettingsEvents {
     versions: RwSignal<[u64; AREAS.len()]>,
 }
 
-const AREAS: [SettingsArea; 7] = [
+const AREAS: [SettingsArea; 10] = [
     SettingsArea::Workspace,
     SettingsArea::Widget,
     SettingsArea::Domains,
@@ -112,6 +112,9 @@ const AREAS: [SettingsArea; 7] = [
     SettingsArea::Identity,
     SettingsArea::Assistants,
     SettingsArea::Teammates,
+    SettingsArea::Routing,
+    SettingsArea::Intents,
+    SettingsArea::Safety,
 ];
 
 impl SettingsEvents {
