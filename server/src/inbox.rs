@@ -3,6 +3,7 @@
 
 use shared::api::{Author, Channel, ConversationStatus};
 use shared::dashboard::{ClientBrief, ConversationSummary, TimelineMessage};
+use shared::decision::Decision;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -102,7 +103,7 @@ pub async fn event_summary(
 
 pub const TIMELINE_COLUMNS: &str =
     "m.id, m.conversation_id, m.author, m.author_name, m.channel, m.body, m.created_at,
-     m.client_message_id";
+     m.client_message_id, m.decision";
 
 pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
     let author: String = row.try_get("author")?;
@@ -116,7 +117,21 @@ pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
         body: row.try_get("body")?,
         created_at: row.try_get("created_at")?,
         client_message_id: row.try_get("client_message_id")?,
+        decision: decision_from_column(row.try_get("decision")?).map(Box::new),
     })
+}
+
+/// A stored decision; one that no longer reads (it never should: every part defaults) is left
+/// out rather than failing the timeline.
+pub fn decision_from_column(json: Option<String>) -> Option<Decision> {
+    let json = json?;
+    match serde_json::from_str(&json) {
+        Ok(decision) => Some(decision),
+        Err(error) => {
+            tracing::warn!(%error, "a stored reply decision does not read");
+            None
+        }
+    }
 }
 
 /// One message as the timeline shows it.

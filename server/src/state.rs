@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use crate::ai::pipeline::ReplyResult;
 use crate::ai::Responder;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::Limiters;
 use crate::realtime::Hub;
 use crate::single_flight::SingleFlight;
-use crate::widget_api::{ReplyResult, StreamCaps};
+use crate::widget_api::StreamCaps;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assistant_settings;
 pub mod contact;
 pub mod dashboard;
+pub mod decision;
 pub mod origin;
 pub mod text;
 pub mod widget_settings;

@@ -186,6 +186,7 @@ pub async fn reply(
         body,
         client_message_id: Some(client_message_id),
         at: now,
+        decision: None,
     };
     let message = conversations::message_added(&mut tx, &added).await?;
     tx.commit().await?;

@@ -3,6 +3,7 @@
 
 use shared::api::{Author, Channel, MessageView};
 use shared::dashboard::{DashboardEvent, TimelineMessage};
+use shared::decision::Decision;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -95,6 +96,7 @@ pub async fn insert_visitor_message(
             body,
             client_message_id: Some(client_message_id),
             at: now,
+            decision: None,
         };
         message_added(&mut tx, &added).await?;
         sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
@@ -124,6 +126,8 @@ pub struct Added<'a> {
     pub body: &'a str,
     pub client_message_id: Option<&'a str>,
     pub at: i64,
+    /// Why the assistant answered so (its replies only).
+    pub decision: Option<&'a Decision>,
 }
 
 impl Added<'_> {
@@ -138,6 +142,7 @@ impl Added<'_> {
             body: self.body.to_owned(),
             created_at: self.at,
             client_message_id: self.client_message_id.map(str::to_owned),
+            decision: self.decision.cloned().map(Box::new),
         }
     }
 }
@@ -222,6 +227,8 @@ pub struct NewReply<'a> {
     pub body: &'a str,
     pub model: &'a str,
     pub tokens: Option<u32>,
+    /// Why the assistant answered so, stored with the reply for agents.
+    pub decision: Option<&'a Decision>,
 }
 
 /// Stores the reply to a visitor message and applies its effects on the conversation in one
@@ -235,8 +242,8 @@ pub async fn insert_reply(
     let id = new_id("msg");
     let mut tx = db.begin_write().await?;
     let inserted: sqlx::Result<i64> = sqlx::query_scalar(
-        "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
+        "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
     )
     .bind(&id)
     .bind(reply.tenant_id)
@@ -249,6 +256,7 @@ pub async fn insert_reply(
     .bind(reply.model)
     .bind(reply.tokens.map(i64::from))
     .bind(now)
+    .bind(reply.decision.and_then(|d| serde_json::to_string(d).ok()))
     .fetch_one(&mut *tx)
     .await;
     let seq = match inserted {
@@ -288,6 +296,7 @@ pub async fn insert_reply(
         body: reply.body,
         client_message_id: None,
         at: now,
+        decision: reply.decision,
     };
     message_added(&mut tx, &added).await?;
     tx.commit().await?;

@@ -1,22 +1,17 @@
-//! `POST /chat`: store the visitor's message first, then answer it.
-
-use std::sync::Arc;
+//! `POST /chat`: parse and authenticate, store the visitor's message first, then hand it to the
+//! reply pipeline (`ai::pipeline`), and answer with what it stored.
 
 use axum::extract::State;
-use shared::api::{Author, ChatRequest, ChatResponse, ReplyMetadata};
+use shared::api::{ChatRequest, ChatResponse, ReplyMetadata};
 use tracing::instrument;
 
 use super::sessions::session_not_found;
 use super::WidgetAuth;
-use crate::ai::{ReplyRequest, Turn};
-use crate::assistants::{self, LoadedAssistant};
+use crate::ai::pipeline::{self, Answered, Inbound};
 use crate::client_addr::ClientAddr;
-use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
+use crate::conversations::{self, StoredMessage};
 use crate::error::{self, ApiError, AppJson, Result};
 use crate::state::AppState;
-
-/// Messages of context the assistant sees.
-const HISTORY_FOR_AI: i64 = 20;
 
 #[instrument(skip_all, fields(tenant = %auth.tenant.id))]
 pub async fn send(
@@ -56,14 +51,14 @@ pub async fn send(
         if conversation.ai_paused {
             return Ok(AppJson(response(&stored, None, conversation.status, false)));
         }
-        let loaded = default_assistant(&state, tenant_id).await?;
-        return answer_once(&state, tenant_id, &session.id, client_id, loaded, stored)
-            .await
-            .map(AppJson);
+        let answered =
+            pipeline::answer_once(&state, inbound(tenant_id, &session.id, client_id, &stored))
+                .await?;
+        return Ok(AppJson(answered_response(&stored, &answered)));
     }
 
     state.limiters.message(&session.id, from, tenant_id)?;
-    let loaded = default_assistant(&state, tenant_id).await?;
+    let loaded = pipeline::default_assistant(&state, tenant_id).await?;
     let conversation =
         conversations::open_for_session(&state.db, tenant_id, &session, &loaded.assistant.id)
             .await?;
@@ -81,169 +76,27 @@ pub async fn send(
         // A teammate has it: their reply reaches the widget on the session's event stream.
         return Ok(AppJson(response(&stored, None, conversation.status, false)));
     }
-    answer_once(&state, tenant_id, &session.id, client_id, loaded, stored)
-        .await
-        .map(AppJson)
+    let answered =
+        pipeline::answer_once(&state, inbound(tenant_id, &session.id, client_id, &stored)).await?;
+    Ok(AppJson(answered_response(&stored, &answered)))
 }
 
-/// What one reply's work ends with, shared by every copy of the request waiting for it.
-pub type ReplyResult = std::result::Result<ChatResponse, Arc<ApiError>>;
-
-/// [`answer`], once per visitor message in this process: copies of a request (a client's
-/// retries, a double click) wait for the reply already being produced instead of paying the
-/// provider again. The work runs on its own, so the reply is stored even if every requester
-/// disconnects. Across processes the unique reply per message keeps one stored reply.
-async fn answer_once(
-    state: &AppState,
-    tenant_id: &str,
-    session_id: &str,
-    client_id: &str,
-    loaded: LoadedAssistant,
-    visitor: StoredMessage,
-) -> Result<ChatResponse> {
-    let key = visitor.id.clone();
-    let (state, tenant_id, session_id, client_id) = (
-        state.clone(),
-        tenant_id.to_owned(),
-        session_id.to_owned(),
-        client_id.to_owned(),
-    );
-    let replies = state.replies.clone();
-    let shared = replies
-        .run(&key, move || async move {
-            // The work that just ended may have stored it after the caller looked.
-            let stored = conversations::find_reply(&state.db, &visitor.id).await;
-            match stored.map_err(|e| Arc::new(e.into()))? {
-                Some(reply) => {
-                    let conversation =
-                        conversations::find_conversation(&state.db, &visitor.conversation_id)
-                            .await
-                            .map_err(|e| Arc::new(e.into()))?;
-                    Ok(response(&visitor, Some(&reply), conversation.status, false))
-                }
-                None => answer(
-                    &state,
-                    &tenant_id,
-                    &session_id,
-                    &client_id,
-                    &loaded,
-                    &visitor,
-                )
-                .await
-                .map_err(Arc::new),
-            }
-        })
-        .await;
-    match shared {
-        Some(Ok(reply)) => Ok(reply),
-        Some(Err(e)) => Err(copy_error(&e)),
-        None => Err(anyhow::anyhow!("the reply task panicked").into()),
+fn inbound(tenant_id: &str, session_id: &str, client_id: &str, message: &StoredMessage) -> Inbound {
+    Inbound {
+        tenant_id: tenant_id.to_owned(),
+        session_id: Some(session_id.to_owned()),
+        client_id: client_id.to_owned(),
+        message: message.clone(),
     }
 }
 
-/// The same error for every waiter (the original's cause stays in the log, once per waiter).
-fn copy_error(error: &ApiError) -> ApiError {
-    match error {
-        ApiError::Client {
-            status,
-            code,
-            message,
-            field,
-            retry_after_secs,
-        } => ApiError::Client {
-            status: *status,
-            code,
-            message: message.clone(),
-            field: field.clone(),
-            retry_after_secs: *retry_after_secs,
-        },
-        ApiError::Database(sqlx::Error::PoolTimedOut) => {
-            ApiError::Database(sqlx::Error::PoolTimedOut)
-        }
-        other => ApiError::Internal(anyhow::anyhow!("{other:#}")),
-    }
-}
-
-/// The assistant that answers; a tenant without one is a setup gap the visitor can be told
-/// about (a 503 the widget shows), not a server failure.
-async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAssistant> {
-    assistants::load_default(&state.db, tenant_id)
-        .await?
-        .ok_or_else(|| {
-            tracing::warn!(tenant = %tenant_id, "chat refused: the tenant has no default assistant");
-            ApiError::unavailable(
-                "assistant_unavailable",
-                "Chat isn't available right now. Please try again later.",
-            )
-        })
-}
-
-/// Produces, stores and returns the reply to a stored visitor message.
-async fn answer(
-    state: &AppState,
-    tenant_id: &str,
-    session_id: &str,
-    client_id: &str,
-    loaded: &LoadedAssistant,
-    visitor: &StoredMessage,
-) -> Result<ChatResponse> {
-    let history: Vec<Turn> = conversations::recent_messages(
-        &state.db,
-        &visitor.conversation_id,
-        Some(visitor.seq),
-        HISTORY_FOR_AI,
-    )
-    .await?
-    .into_iter()
-    .map(|m| Turn {
-        author: m.author,
-        body: m.body,
-    })
-    .collect();
-    // Only what this visitor said, or proved: a claimed email never lends a stored name.
-    let visitor_name =
-        conversations::name_to_address(&state.db, tenant_id, session_id, client_id).await?;
-    let outcome = state
-        .responder
-        .reply(&ReplyRequest {
-            assistant: &loaded.assistant,
-            knowledge: &loaded.knowledge,
-            history: &history,
-            message: &visitor.body,
-            visitor_name: visitor_name.as_deref(),
-        })
-        .await;
-    let effects = ReplyEffects {
-        hand_to_human: outcome.reply.needs_human,
-        flag_reason: outcome
-            .provider_error
-            .as_ref()
-            .map(|e| format!("AI provider failed: {e}")),
-    };
-    let reply = conversations::insert_reply(
-        &state.db,
-        &NewReply {
-            tenant_id,
-            conversation_id: &visitor.conversation_id,
-            session_id: Some(session_id),
-            reply_to: visitor,
-            author: Author::Assistant,
-            author_name: Some(&loaded.assistant.name),
-            body: &outcome.reply.text,
-            model: &outcome.reply.model,
-            tokens: outcome.reply.tokens,
-        },
-        &effects,
-    )
-    .await?;
-    let conversation =
-        conversations::find_conversation(&state.db, &visitor.conversation_id).await?;
-    Ok(response(
+fn answered_response(visitor: &StoredMessage, answered: &Answered) -> ChatResponse {
+    response(
         visitor,
-        Some(&reply),
-        conversation.status,
-        outcome.provider_error.is_some(),
-    ))
+        Some(&answered.reply),
+        answered.status,
+        answered.fallback,
+    )
 }
 
 fn response(

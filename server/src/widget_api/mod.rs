@@ -18,7 +18,6 @@ use axum::{middleware, Router};
 
 use crate::state::AppState;
 pub use auth::WidgetAuth;
-pub use chat::ReplyResult;
 pub use sessions::session_not_found;
 pub use stream_caps::{StreamCaps, StreamSlot};
 
