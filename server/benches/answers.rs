@@ -3,7 +3,8 @@
 //! rate (right entries AND every expected fact AND nothing forbidden) overall and per category,
 //! every failure with the reply given, and the time per reply. Prints figures, asserts nothing.
 //!
-//! `cargo bench -p server --bench answers`
+//! `cargo bench -p server --bench answers` (add `-- --all` to print every reply, not only the
+//! failures)
 
 use std::time::Instant;
 
@@ -40,22 +41,27 @@ fn main() {
         "  time          {:.1} µs per reply ({replies} replies, history included)",
         elapsed.as_secs_f64() * 1e6 / replies as f64
     );
-    let failures: Vec<_> = verdicts.iter().filter(|v| !v.hit()).collect();
-    if !failures.is_empty() {
-        println!("\nfailures");
+    let all = std::env::args().any(|a| a == "--all");
+    let shown: Vec<_> = verdicts.iter().filter(|v| all || !v.hit()).collect();
+    if !shown.is_empty() {
+        println!("\n{}", if all { "replies" } else { "failures" });
     }
-    for v in failures {
+    for v in shown {
         let history = if v.case.history.is_empty() {
             String::new()
         } else {
             format!("[{}] ", v.case.history.join(" | "))
         };
         println!(
-            "  line {} ({}): {history}{:?}\n    problems: {}\n    reply ({}): {:?}",
+            "  line {} ({}): {history}{:?}\n    {}\n    reply ({}): {:?}",
             v.case.line,
             v.case.category,
             v.case.question,
-            v.problems.join("; "),
+            if v.hit() {
+                "hit".to_string()
+            } else {
+                format!("problems: {}", v.problems.join("; "))
+            },
             v.used_entries.join(" "),
             v.reply
         );

@@ -83,9 +83,8 @@ fn pick_entries(req: &ReplyRequest<'_>, index: &Index) -> Option<Vec<usize>> {
     let stays = previous.iter().copied().find(|&doc| {
         let score = index.score(doc, &current);
         score > 0.0
-            && (elliptical
-                || (score >= CONTINUITY * best_alone
-                    && index.coverage(doc, &content, None) >= MIN_COVERAGE))
+            && (elliptical || score >= CONTINUITY * best_alone)
+            && index.coverage(doc, &content, None) >= MIN_COVERAGE
     });
     if let Some(doc) = stays {
         return Some(vec![doc]);

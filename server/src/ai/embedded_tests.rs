@@ -439,3 +439,78 @@ fn every_sentence_of_a_reply_comes_from_the_knowledge_or_a_fixed_phrase() {
         }
     }
 }
+
+#[test]
+fn a_bare_follow_up_is_about_what_the_last_reply_was_about() {
+    let f = demo();
+    let guji = f.conversation(&["What is Ethiopia Guji?", "how much is it?"]);
+    assert_eq!(
+        guji.text,
+        "A 340 g bag of Ethiopia Guji costs $21, whole bean or ground."
+    );
+    assert_eq!(guji.used_entries, ["demo-14"]);
+    let refund = f.conversation(&["Can I get a refund?", "how long does it take?"]);
+    assert_eq!(refund.used_entries, ["demo-3"]);
+    // Two replies back the topic was named; the bare question in between doesn't erase it.
+    let price = f.conversation(&[
+        "Do you ship to Canada?",
+        "how long does it take?",
+        "and how much?",
+    ]);
+    assert_answers(&price, "$12.95");
+    assert!(!price.text.contains("$5.95"), "{:?}", price.text);
+}
+
+#[test]
+fn a_question_the_last_entry_answers_stays_on_its_topic() {
+    let f = demo();
+    let sunday = f.conversation(&["Can I visit the roastery?", "are you open on Sundays?"]);
+    assert_answers(&sunday, "Sunday 8:00 am to 2:00 pm");
+    assert_eq!(sunday.used_entries, ["demo-16"]);
+    let taste = f.conversation(&[
+        "How much is the Ethiopia Guji?",
+        "and the decaf?",
+        "what does it taste like?",
+    ]);
+    assert_answers(&taste, "brown sugar");
+    // A question the last entry can't answer moves on.
+    let refund = f.conversation(&["Can I visit the roastery?", "Can I get a refund?"]);
+    assert_eq!(refund.used_entries, ["demo-3"]);
+}
+
+#[test]
+fn each_part_of_a_two_part_question_picks_its_sentences_from_its_own_entry() {
+    let f = demo();
+    let reply = f.ask("How much is the Guji and how much is shipping to the EU?");
+    assert_eq!(
+        reply.text,
+        "A 340 g bag of Ethiopia Guji costs $21, whole bean or ground. We ship to the European \
+         Union: 7-12 business days, EUR 14.95, free over EUR 100 (local customs fees may apply)."
+    );
+    let same_entry = f.ask("Do you ship to Canada and the US?");
+    assert_eq!(same_entry.used_entries, ["demo-4"]);
+    assert!(same_entry.text.contains("$12.95") && same_entry.text.contains("$5.95"));
+    assert!(!same_entry.text.contains("EUR"), "{:?}", same_entry.text);
+}
+
+#[test]
+fn the_demo_knowledge_covers_every_product_on_the_demo_page() {
+    let page = include_str!("../../../public/index.html");
+    let f = demo();
+    for product in ["Harbour Blend", "Ethiopia Guji", "Night Ferry Decaf"] {
+        assert!(page.contains(product), "{product} left the demo page");
+        let entry = f
+            .knowledge
+            .iter()
+            .find(|e| e.question.contains(product))
+            .unwrap_or_else(|| panic!("no entry for {product}"));
+        // The page shows the price as `<strong>$16</strong> / 340 g` after the name.
+        let card = &page[page.find(product).expect("on the page")..];
+        let shown = &card[card.find("<strong>").expect("price") + "<strong>".len()..];
+        let shown = &shown[..shown.find("</strong>").expect("price end")];
+        let price = f.ask(&format!("How much is {product}?"));
+        assert_eq!(price.used_entries, [entry.id.clone()], "{product}");
+        assert!(price.text.contains(shown), "{shown} in {:?}", price.text);
+        assert!(price.text.contains("340 g"), "{:?}", price.text);
+    }
+}
