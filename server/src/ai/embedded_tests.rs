@@ -509,7 +509,11 @@ fn the_demo_knowledge_covers_every_product_on_the_demo_page() {
         let shown = &card[card.find("<strong>").expect("price") + "<strong>".len()..];
         let shown = &shown[..shown.find("</strong>").expect("price end")];
         let price = f.ask(&format!("How much is {product}?"));
-        assert_eq!(price.used_entries, [entry.id.clone()], "{product}");
+        assert_eq!(
+            price.used_entries,
+            std::slice::from_ref(&entry.id),
+            "{product}"
+        );
         assert!(price.text.contains(shown), "{shown} in {:?}", price.text);
         assert!(price.text.contains("340 g"), "{:?}", price.text);
     }
