@@ -9,6 +9,8 @@ use shared::api::Author;
 use super::bm25::{tokenize, Index};
 use super::{KnowledgeEntry, Reply, ReplyRequest};
 
+#[path = "embedded_facts.rs"]
+mod facts;
 #[path = "embedded_passage.rs"]
 mod passage;
 #[path = "embedded_pick.rs"]
