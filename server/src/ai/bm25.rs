@@ -272,9 +272,9 @@ fn canonical(stemmed: String) -> String {
     let group = match stemmed.as_str() {
         "open" | "hour" | "clos" | "schedul" => "hour",
         "saturday" | "sunday" | "weekend" => "weekend",
-        "pric" | "cost" | "much" | "plan" | "fe" | "fee" | "expensiv" | "cheap" | "charg" => {
-            "price"
-        }
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "weekday" => "weekday",
+        "pric" | "cost" | "much" | "plan" | "fe" | "fee" | "expensiv" | "cheap" | "cheaper"
+        | "cheapest" | "charg" => "price",
         "refund" | "return" | "reimburs" | "money" | "replac" | "replacement" => "refund",
         "ship" | "shipment" | "deliver" | "delivery" | "postag" | "courier" | "dispatch" => "ship",
         "contact" | "phon" | "email" | "mail" | "reach" | "call" | "telephon" => "contact",
@@ -327,6 +327,7 @@ mod tests {
         assert_eq!(tokenize("How much does it cost?"), ["price", "price"]);
         assert_eq!(tokenize("Can I get my money back"), ["refund"]);
         assert_eq!(tokenize("to the US, not to us"), ["usa"]);
+        assert_eq!(tokenize("Fridays and weekdays"), ["weekday", "weekday"]);
         assert_eq!(tokenize("the United States or the EU"), ["usa", "europe"]);
         assert_eq!(tokenize("Delivery to Canada"), ["ship", "canada"]);
         assert_eq!(tokenize("what's your e-mail?"), ["contact"]);

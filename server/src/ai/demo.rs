@@ -159,7 +159,7 @@ const ENTRIES: &[(&str, &str, &str)] = &[
         "Harbour Blend is our everyday espresso. It tastes of milk chocolate and toasted \
          hazelnut, with a little orange peel. A 340 g bag of Harbour Blend costs $16, whole bean \
          or ground.",
-        "harbour harbor blend everyday espresso house chocolate hazelnut orange",
+        "harbour harbor blend everyday espresso house chocolate hazelnut orange coffee",
     ),
     (
         "What is Ethiopia Guji?",
@@ -167,14 +167,14 @@ const ENTRIES: &[(&str, &str, &str)] = &[
          tastes of jasmine, bergamot and stone fruit, and it's lovely as a pour-over. A 340 g \
          bag of Ethiopia Guji costs $21, whole bean or ground.",
         "ethiopia guji single origin heirloom washed jasmine bergamot stone fruit pour over \
-         filter light fruity floral",
+         filter light fruity floral coffee",
     ),
     (
         "What is Night Ferry Decaf?",
         "Night Ferry is a Swiss Water decaf from Colombia. It tastes of brown sugar and red \
          apple, with no late-night regrets. A 340 g bag of Night Ferry costs $18, whole bean or \
          ground.",
-        "night ferry decaffeinated caffeine free colombia swiss water brown sugar apple evening",
+        "night ferry decaffeinated caffeine free colombia swiss water brown sugar apple evening coffee",
     ),
     (
         "Can I visit the roastery?",

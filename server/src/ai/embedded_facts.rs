@@ -142,7 +142,12 @@ pub(crate) fn wanted_facts(question: &str) -> BTreeSet<Fact> {
     {
         wants.insert(Fact::Money);
     }
-    if phrase("what", "time") || phrase("what", "hours") || has("when") {
+    if phrase("what", "time")
+        || phrase("what", "hours")
+        || phrase("how", "late")
+        || phrase("how", "early")
+        || has("when")
+    {
         wants.insert(Fact::Clock);
         wants.insert(Fact::Day);
     }

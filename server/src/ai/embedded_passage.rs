@@ -19,8 +19,10 @@ const KIND_BONUS: f64 = 0.6;
 const KEEP: f64 = 0.7;
 
 /// Terms (as the tokenizer gives them) of the words that ask for a kind of fact: "how long",
-/// "take", "how much", "where", "when". They say what kind of answer is wanted, not what about.
-pub(crate) const CUE_TERMS: &[&str] = &["time", "tak", "price", "wher", "soon", "fast", "quickly"];
+/// "take", "how much", "where", "how late". They say what kind of answer is wanted, not what about.
+pub(crate) const CUE_TERMS: &[&str] = &[
+    "time", "tak", "price", "wher", "soon", "fast", "quickly", "lat", "early",
+];
 
 /// What a question asks about an entry: its words and the kinds of fact it wants.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -18,6 +18,8 @@ const MIN_COVERAGE: f64 = 0.5;
 /// A match covering less than this must also beat the runner-up by `MARGIN`.
 const STRONG_COVERAGE: f64 = 0.75;
 const MARGIN: f64 = 1.2;
+/// ...or cover this much more of the question than the runner-up.
+const COVERAGE_LEAD: f64 = 0.2;
 /// A complete question stays with the last reply's entry when that entry scores at least this
 /// share of the best one.
 const CONTINUITY: f64 = 0.6;
@@ -128,19 +130,24 @@ pub(crate) fn queries(req: &ReplyRequest<'_>) -> (Query, Option<Query>) {
 /// The best hit if it passes the decision rule. Its coverage may leave out the question's cue
 /// words ("how long", "how much"): an entry need not contain them to answer.
 fn accept(hits: &[Hit], index: &Index, content: &Query) -> Option<Hit> {
-    let top = *hits.first()?;
-    let coverage = if content.is_empty() {
-        top.coverage
-    } else {
-        top.coverage.max(index.coverage(top.doc, content, None))
+    let coverage = |hit: &Hit| {
+        if content.is_empty() {
+            hit.coverage
+        } else {
+            hit.coverage.max(index.coverage(hit.doc, content, None))
+        }
     };
-    if top.score < MIN_SCORE || coverage < MIN_COVERAGE {
+    let top = *hits.first()?;
+    let covered = coverage(&top);
+    if top.score < MIN_SCORE || covered < MIN_COVERAGE {
         return None;
     }
-    let clear_winner = hits
-        .get(1)
-        .is_none_or(|second| top.score >= MARGIN * second.score);
-    (coverage >= STRONG_COVERAGE || clear_winner).then_some(top)
+    // Ahead on score, or covering clearly more of what is asked.
+    let runner_up = hits.get(1);
+    let clear_winner = runner_up.is_none_or(|second| {
+        top.score >= MARGIN * second.score || covered >= coverage(second) + COVERAGE_LEAD
+    });
+    (covered >= STRONG_COVERAGE || clear_winner).then_some(top)
 }
 
 /// The entries answering each self-contained part of the message ("do you ship to Canada",
@@ -155,7 +162,8 @@ fn answers_by_part(message: &str, index: &Index) -> Vec<(usize, String)> {
             .iter()
             .any(|w| listed("it its that this those them they there same", w));
         let query = Query::from_text(&part);
-        let top = if leans || query.is_empty() {
+        // "which is cheaper?" asks about the other parts.
+        let top = if leans || query.without(CUE_TERMS).is_empty() {
             None
         } else {
             accept(&index.rank(&query), index, &query.without(CUE_TERMS))
