@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use server::ai::embedded_eval::{parse_cases, run, summarize, CASES_TSV};
+use server::ai::embedded_eval::{parse_cases, run, summarize, Verdict, CASES_TSV};
 
 fn main() {
     let cases = match parse_cases(CASES_TSV) {
@@ -37,6 +37,16 @@ fn main() {
             100.0 * *hits as f64 / *total as f64
         );
     }
+    let misses =
+        |wanted: fn(&Verdict) -> bool| verdicts.iter().filter(|v| !v.hit() && wanted(v)).count();
+    println!(
+        "  misses        {} handed off with an answer in the knowledge, {} answered instead of \
+         handing off, {} from the wrong entries, {} right entries but facts missing or repeated",
+        misses(|v| v.needs_human && !v.case.entries.is_empty()),
+        misses(|v| !v.needs_human && v.case.entries.is_empty()),
+        misses(|v| !v.needs_human && !v.case.entries.is_empty() && !v.right_entries()),
+        misses(|v| v.right_entries()),
+    );
     println!(
         "  time          {:.1} µs per reply ({replies} replies, history included)",
         elapsed.as_secs_f64() * 1e6 / replies as f64

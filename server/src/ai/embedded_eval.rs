@@ -51,6 +51,13 @@ impl Verdict {
     pub fn hit(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// The reply drew on exactly the expected entries (none for a handoff).
+    pub fn right_entries(&self) -> bool {
+        let used: BTreeSet<&String> = self.used_entries.iter().collect();
+        let expected: BTreeSet<&String> = self.case.entries.iter().collect();
+        used == expected && self.needs_human == expected.is_empty()
+    }
 }
 
 /// Hits and totals, overall and per category.
