@@ -183,11 +183,11 @@ pub(crate) fn tokenize(text: &str) -> Vec<String> {
     {
         let lower = word.to_lowercase();
         // "US" (not the pronoun "us") and "United States" are the country.
-        let united = words.last().is_some_and(|w| w == "united");
-        if word == "US" || (lower == "states" && united) {
-            if united && lower == "states" {
-                words.pop();
-            }
+        let united_states = lower == "states" && words.last().is_some_and(|w| w == "united");
+        if united_states {
+            words.pop();
+        }
+        if word == "US" || united_states {
             words.push("usa".to_string());
         } else {
             words.push(lower);

@@ -80,17 +80,16 @@ fn compose<'k>(req: &ReplyRequest<'k>) -> (String, bool, Vec<&'k KnowledgeEntry>
     let (body, needs_human, used) = match find_answers(req) {
         Some(picks) => {
             let mut parts: Vec<String> = Vec::new();
+            let mut used = Vec::new();
             for pick in &picks {
                 let part = answer_part(pick.entry, &pick.ask);
+                // Two entries sharing an answer are said once, and only the first one is used.
                 if !parts.contains(&part) {
                     parts.push(part);
+                    used.push(pick.entry);
                 }
             }
-            (
-                parts.join(" "),
-                false,
-                picks.iter().map(|p| p.entry).collect(),
-            )
+            (parts.join(" "), false, used)
         }
         None if tokenize(message).is_empty() => (CLARIFY_TEXT.to_string(), false, Vec::new()),
         None => (handoff_text(req), true, Vec::new()),
