@@ -282,6 +282,21 @@ mod tests {
     }
 
     #[test]
+    fn a_cue_word_is_read_through_the_fact_it_asks_for() {
+        let e = entry(
+            "Where do you ship?",
+            "Canada takes 5-8 business days for $12.95. The EU takes 7-12 business days for \
+             EUR 14.95, and customs fees may apply.",
+        );
+        // "much" folds onto the same term as "fees"; the price, not the word, answers it.
+        let ask = Ask::new("how much is it?", &["do you ship to Canada?"]);
+        assert_eq!(
+            answer_part(&e, &ask),
+            "Canada takes 5-8 business days for $12.95."
+        );
+    }
+
+    #[test]
     fn a_sentence_leaning_on_the_one_before_brings_it_along() {
         let e = entry(
             "What is Guji?",
