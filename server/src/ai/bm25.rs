@@ -27,6 +27,17 @@ impl Query {
         Self(terms)
     }
 
+    /// The query without `terms`.
+    pub(crate) fn without(&self, terms: &[&str]) -> Self {
+        let mut kept = self.0.clone();
+        kept.retain(|term, _| !terms.contains(&term.as_str()));
+        Self(kept)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Adds `other`'s terms scaled by `factor`; a term already present keeps its larger weight.
     pub(crate) fn merge(&mut self, other: &Query, factor: f64) {
         for (term, weight) in &other.0 {
@@ -165,9 +176,25 @@ impl Index {
 /// Lowercased, stemmed, synonym-folded content words of `text`.
 pub(crate) fn tokenize(text: &str) -> Vec<String> {
     let text = text.replace(['\'', '\u{2019}'], "");
-    text.split(|c: char| !c.is_alphanumeric())
+    let mut words: Vec<String> = Vec::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+    {
+        let lower = word.to_lowercase();
+        // "US" (not the pronoun "us") and "United States" are the country.
+        let united_states = lower == "states" && words.last().is_some_and(|w| w == "united");
+        if united_states {
+            words.pop();
+        }
+        if word == "US" || united_states {
+            words.push("usa".to_string());
+        } else {
+            words.push(lower);
+        }
+    }
+    words
+        .into_iter()
         .filter(|w| w.chars().count() > 1 || w.chars().all(|c| c.is_ascii_digit()))
         .filter(|w| !is_stop_word(w))
         .map(|w| canonical(stem(&w)))
@@ -182,18 +209,20 @@ pub(crate) fn is_stop_word(word: &str) -> bool {
 #[rustfmt::skip]
 const STOP_WORDS: &[&str] = &[
     "a", "able", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any",
-    "anything", "are", "arent", "as", "at", "be", "because", "been", "before", "being", "both",
-    "but", "by", "can", "cant", "could", "couldnt", "did", "didnt", "do", "does", "doesnt", "doing",
-    "dont", "during", "each", "either", "else", "ever", "for", "from", "get", "gets", "getting",
-    "give", "got", "had", "has", "have", "having", "he", "hello", "help", "her", "here", "hey",
-    "hi", "him", "his", "how", "hows", "i", "id", "if", "ill", "im", "in", "into", "is", "isnt",
-    "it", "its", "ive", "just", "know", "let", "lets", "like", "me", "might", "more", "most",
-    "must", "my", "need", "no", "nor", "not", "now", "of", "ok", "okay", "on", "once", "one",
-    "only", "or", "other", "our", "ours", "out", "please", "pls", "plz", "really", "same", "she",
-    "should", "so", "some", "something", "such", "tell", "than", "thank", "thanks", "that", "thats",
-    "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "up",
-    "us", "very", "want", "was", "we", "were", "what", "whats", "which", "while", "who", "why",
-    "will", "with", "would", "yeah", "yes", "you", "your", "youre", "yours",
+    "anything", "are", "arent", "as", "at", "back", "be", "because", "been", "before", "being",
+    "best", "better", "between", "both", "but", "by", "can", "cant", "compare", "compared",
+    "comparison", "could", "couldnt", "did", "didnt", "differ", "difference", "differences",
+    "different", "do", "does", "doesnt", "doing", "dont", "during", "each", "either", "else",
+    "ever", "for", "from", "get", "gets", "getting", "give", "got", "had", "has", "have", "having",
+    "he", "hello", "help", "her", "here", "hey", "hi", "him", "his", "how", "hows", "i", "id", "if",
+    "ill", "im", "in", "include", "included", "includes", "including", "into", "is", "isnt", "it",
+    "its", "ive", "just", "know", "let", "lets", "like", "me", "might", "more", "most", "must",
+    "my", "need", "no", "nor", "not", "now", "of", "ok", "okay", "on", "once", "one", "only", "or",
+    "other", "our", "ours", "out", "please", "pls", "plz", "really", "same", "she", "should", "so",
+    "some", "something", "such", "tell", "than", "thank", "thanks", "that", "thats", "the", "their",
+    "them", "then", "there", "these", "they", "this", "those", "to", "too", "up", "us", "versus",
+    "very", "vs", "want", "was", "we", "were", "what", "whats", "when", "which", "while", "who",
+    "why", "will", "with", "would", "yeah", "yes", "you", "your", "youre", "yours",
 ];
 
 /// Light suffix stripping: plurals, -ing, -ed, then a final silent e (so "price" and
@@ -243,9 +272,9 @@ fn canonical(stemmed: String) -> String {
     let group = match stemmed.as_str() {
         "open" | "hour" | "clos" | "schedul" => "hour",
         "saturday" | "sunday" | "weekend" => "weekend",
-        "pric" | "cost" | "much" | "plan" | "fe" | "fee" | "expensiv" | "cheap" | "charg" => {
-            "price"
-        }
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "weekday" => "weekday",
+        "pric" | "cost" | "much" | "plan" | "fe" | "fee" | "expensiv" | "cheap" | "cheaper"
+        | "cheapest" | "charg" => "price",
         "refund" | "return" | "reimburs" | "money" | "replac" | "replacement" => "refund",
         "ship" | "shipment" | "deliver" | "delivery" | "postag" | "courier" | "dispatch" => "ship",
         "contact" | "phon" | "email" | "mail" | "reach" | "call" | "telephon" => "contact",
@@ -256,6 +285,8 @@ fn canonical(stemmed: String) -> String {
         "grind" | "ground" | "grinder" => "grind",
         "wholesal" | "bulk" | "caf" | "café" => "wholesale",
         "long" | "tim" => "time",
+        "eu" | "europ" | "european" => "europe",
+        "usa" | "america" => "usa",
         _ => return stemmed,
     };
     group.to_string()
@@ -294,7 +325,10 @@ mod tests {
     fn tokenizer_drops_stop_words_and_applies_synonyms() {
         assert_eq!(tokenize("What are your opening hours?"), ["hour", "hour"]);
         assert_eq!(tokenize("How much does it cost?"), ["price", "price"]);
-        assert_eq!(tokenize("Can I get my money back"), ["refund", "back"]);
+        assert_eq!(tokenize("Can I get my money back"), ["refund"]);
+        assert_eq!(tokenize("to the US, not to us"), ["usa"]);
+        assert_eq!(tokenize("Fridays and weekdays"), ["weekday", "weekday"]);
+        assert_eq!(tokenize("the United States or the EU"), ["usa", "europe"]);
         assert_eq!(tokenize("Delivery to Canada"), ["ship", "canada"]);
         assert_eq!(tokenize("what's your e-mail?"), ["contact"]);
         assert!(tokenize("is it the one?").is_empty());

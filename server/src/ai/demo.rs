@@ -56,20 +56,23 @@ payments and our coffee warmly and concisely (two to four sentences, plain text)
 prices, times and policies that appear in the knowledge you are given; when you are not sure, \
 say so and offer to bring in a teammate. Never ask for full card numbers or passwords.";
 
+/// The shop's policies first (ids `demo-1`..`demo-11` are stable), then the coffees on the demo
+/// page (`public/index.html`) and the roastery it shows. Answers are written as sentences that
+/// stand on their own, so the embedded assistant can answer with just the one that is asked for.
 const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "What are your opening hours?",
-        "Our support team is here Monday to Friday, 8:00 am to 6:00 pm Pacific Time (PT), and on \
-         weekends (Saturday and Sunday) from 9:00 am to 2:00 pm PT. We're closed on US public \
-         holidays. The online shop itself is open 24/7.",
+        "Our support team is here Monday to Friday, 8:00 am to 6:00 pm Pacific Time (PT). On \
+         weekends (Saturday and Sunday) we're here from 9:00 am to 2:00 pm PT. We're closed on \
+         US public holidays. The online shop itself is open 24/7.",
         "opening hours open close closed when weekdays weekends saturday sunday holidays \
          schedule support hours",
     ),
     (
         "How much does a coffee subscription cost?",
-        "We have three subscription plans: Starter, one 340 g (12 oz) bag a month for $16/month; \
-         Regular, two bags a month for $29/month; and Office, five 1 kg bags a month for \
-         $119/month. Single bags in the shop start at $14. You can switch plans any time.",
+        "We have three subscription plans. Starter is one 340 g (12 oz) bag a month for \
+         $16/month. Regular is two bags a month for $29/month. Office is five 1 kg bags a month \
+         for $119/month. Single bags in the shop start at $16. You can switch plans any time.",
         "price prices pricing cost costs how much plans subscription plan monthly starter \
          regular office",
     ),
@@ -85,11 +88,12 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "Which countries do you ship to and how long does delivery take?",
         "We roast on Monday, Wednesday and Friday and ship within one business day of roasting. \
-         United States: 2-5 business days, $5.95, free over $40. Canada: 5-8 business days, \
-         $12.95, free over $80. European Union: 7-12 business days, EUR 14.95, free over \
-         EUR 100 (local customs fees may apply). We don't ship to other countries yet.",
+         We ship within the United States: 2-5 business days, $5.95, free over $40. We ship to \
+         Canada: 5-8 business days, $12.95, free over $80. We ship to the European Union: 7-12 \
+         business days, EUR 14.95, free over EUR 100 (local customs fees may apply). We don't ship to other countries yet.",
         "shipping ship delivery deliver countries international canada europe eu usa united \
-         states how long delivery time take arrive shipping cost free shipping",
+         states how long delivery time take arrive shipping cost free shipping roast roasting \
+         days",
     ),
     (
         "How can I contact you?",
@@ -118,7 +122,8 @@ const ENTRIES: &[(&str, &str, &str)] = &[
          retail prices, with free US delivery and a free espresso calibration visit in the \
          Portland area. Email wholesale@northwindcoffee.example with your business name and \
          expected monthly volume and we'll reply within 2 business days.",
-        "wholesale bulk cafe cafes restaurant office business trade partner volume",
+        "wholesale bulk cafe cafes restaurant office business trade partner volume sell supply \
+         supplier discount apply application",
     ),
     (
         "How do I cancel or pause my subscription?",
@@ -132,7 +137,8 @@ const ENTRIES: &[(&str, &str, &str)] = &[
         "We accept Visa, Mastercard, American Express, Discover, PayPal, Apple Pay and Google \
          Pay. Wholesale accounts can also pay by invoice (net 30). We don't accept cash or \
          cryptocurrency.",
-        "payment pay methods card credit debit paypal apple google invoice visa mastercard",
+        "payment pay methods card credit debit paypal apple google invoice visa mastercard \
+         crypto bitcoin cash",
     ),
     (
         "Can I get my coffee ground?",
@@ -140,5 +146,41 @@ const ENTRIES: &[(&str, &str, &str)] = &[
          French press or cold brew. Pick the grind on the product page or in your subscription \
          settings. For the freshest cup we recommend whole bean.",
         "grind ground whole bean beans espresso filter pour over french press cold brew moka",
+    ),
+    (
+        "Which coffees do you have this week?",
+        "This week's roasts are Harbour Blend ($16), Ethiopia Guji ($21) and Night Ferry Decaf \
+         ($18), each in a 340 g bag. Every coffee comes as whole bean or ground to order.",
+        "coffees coffee roasts menu products beans sell offer available this week selection \
+         range kinds options size sizes big bag grams",
+    ),
+    (
+        "What is Harbour Blend?",
+        "Harbour Blend is our everyday espresso. It tastes of milk chocolate and toasted \
+         hazelnut, with a little orange peel. A 340 g bag of Harbour Blend costs $16, whole bean \
+         or ground.",
+        "harbour harbor blend everyday espresso house chocolate hazelnut orange coffee",
+    ),
+    (
+        "What is Ethiopia Guji?",
+        "Ethiopia Guji is a single origin from Ethiopia, made of washed heirloom varietals. It \
+         tastes of jasmine, bergamot and stone fruit, and it's lovely as a pour-over. A 340 g \
+         bag of Ethiopia Guji costs $21, whole bean or ground.",
+        "ethiopia guji single origin heirloom washed jasmine bergamot stone fruit pour over \
+         filter light fruity floral coffee",
+    ),
+    (
+        "What is Night Ferry Decaf?",
+        "Night Ferry is a Swiss Water decaf from Colombia. It tastes of brown sugar and red \
+         apple, with no late-night regrets. A 340 g bag of Night Ferry costs $18, whole bean or \
+         ground.",
+        "night ferry decaffeinated caffeine free colombia swiss water brown sugar apple evening coffee",
+    ),
+    (
+        "Can I visit the roastery?",
+        "Our roastery is at 14 Quay Street. It's open Monday to Saturday 7:00 am to 5:00 pm and \
+         Sunday 8:00 am to 2:00 pm. There's a free cupping every Saturday at 10:00 am.",
+        "visit roastery address location located where quay street cupping tasting in person \
+         store",
     ),
 ];

@@ -1,14 +1,31 @@
-//! The embedded provider: answers from the assistant's knowledge with BM25, no network.
+//! The embedded provider: answers from the assistant's knowledge with BM25, no network. It
+//! finds the entries a message asks about (one, or one per part of a two-part question), answers
+//! with the part of each that the question asks for (`embedded_passage`), reads follow-ups in the
+//! context of earlier turns, and when nothing fits names a few things it can help with before
+//! handing off. Every sentence of a reply is from the knowledge or one of the fixed phrases here.
 
 use shared::api::Author;
 
-use super::bm25::{tokenize, Hit, Index, Query};
+use super::bm25::{tokenize, Index};
 use super::{KnowledgeEntry, Reply, ReplyRequest};
+
+#[path = "embedded_facts.rs"]
+mod facts;
+#[path = "embedded_passage.rs"]
+mod passage;
+#[path = "embedded_pick.rs"]
+mod pick;
+
+use passage::answer_part;
+use pick::{find_answers, queries};
 
 pub(crate) const MODEL: &str = "embedded";
 
+const NOT_SURE_TEXT: &str = "I'm not sure about that one.";
+/// Leads the titles of a few entries when the assistant hands off.
+const TOPICS_TEXT: &str = "I can help with questions like these:";
 pub(crate) const TEAMMATE_TEXT: &str =
-    "I'm not sure about that one, so I've asked a teammate to join. They'll reply right here.";
+    "I've asked a teammate to join, and they'll reply right here.";
 pub(crate) const HUMAN_TEXT: &str =
     "Of course! I've asked a teammate to join this conversation. They'll reply right here as soon as they can.";
 const CLARIFY_TEXT: &str =
@@ -18,15 +35,10 @@ const GOODBYE_TEXT: &str = "Thanks for stopping by, and have a great day!";
 const HOW_ARE_YOU_TEXT: &str = "I'm doing well, thanks for asking! What can I help you with today?";
 const DEFAULT_GREETING: &str = "Hi there! How can I help you today?";
 
-/// A match must score at least this much (one distinctive term in a question scores ~2-3)...
-const MIN_SCORE: f64 = 1.0;
-/// ...and contain at least this share of the query's idf-weighted terms.
-const MIN_COVERAGE: f64 = 0.5;
-/// A match covering less than this must also beat the runner-up by `MARGIN`.
-const STRONG_COVERAGE: f64 = 0.75;
-const MARGIN: f64 = 1.2;
 /// Weights of the previous visitor messages when a follow-up is read in context.
 const CONTEXT_WEIGHTS: [f64; 2] = [0.5, 0.25];
+/// How many entry titles a handoff names.
+const TOPICS: usize = 3;
 
 /// Answers deterministically from the knowledge entries.
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,12 +78,21 @@ fn compose<'k>(req: &ReplyRequest<'k>) -> (String, bool, Vec<&'k KnowledgeEntry>
         return (text, false, Vec::new());
     }
     let (body, needs_human, used) = match find_answers(req) {
-        Some(entries) => {
-            let answers: Vec<&str> = entries.iter().map(|e| e.answer.trim()).collect();
-            (answers.join("\n\n"), false, entries)
+        Some(picks) => {
+            let mut parts: Vec<String> = Vec::new();
+            let mut used = Vec::new();
+            for pick in &picks {
+                let part = answer_part(pick.entry, &pick.ask);
+                // Two entries sharing an answer are said once, and only the first one is used.
+                if !parts.contains(&part) {
+                    parts.push(part);
+                    used.push(pick.entry);
+                }
+            }
+            (parts.join(" "), false, used)
         }
         None if tokenize(message).is_empty() => (CLARIFY_TEXT.to_string(), false, Vec::new()),
-        None => (TEAMMATE_TEXT.to_string(), true, Vec::new()),
+        None => (handoff_text(req), true, Vec::new()),
     };
     if has_visitor_turns(req) {
         (body, needs_human, used)
@@ -85,69 +106,45 @@ fn has_visitor_turns(req: &ReplyRequest<'_>) -> bool {
     req.history.iter().any(|t| t.author == Author::Visitor)
 }
 
-/// The current message as a query, plus (when there are earlier visitor messages) the
-/// message combined with the last ones, down-weighted.
-fn queries(req: &ReplyRequest<'_>) -> (Query, Option<Query>) {
-    let current = Query::from_text(req.message);
-    let earlier = req
-        .history
-        .iter()
-        .rev()
-        .filter(|t| t.author == Author::Visitor)
-        .take(CONTEXT_WEIGHTS.len());
-    let mut combined = current.clone();
-    let mut any = false;
-    for (turn, weight) in earlier.zip(CONTEXT_WEIGHTS) {
-        combined.merge(&Query::from_text(&turn.body), weight);
-        any = true;
-    }
-    (current, any.then_some(combined))
-}
-
-/// The best hit if it passes the decision rule.
-fn accept(hits: &[Hit]) -> Option<Hit> {
-    let top = *hits.first()?;
-    if top.score < MIN_SCORE || top.coverage < MIN_COVERAGE {
-        return None;
-    }
-    let clear_winner = hits
-        .get(1)
-        .is_none_or(|second| top.score >= MARGIN * second.score);
-    (top.coverage >= STRONG_COVERAGE || clear_winner).then_some(top)
-}
-
-/// The entries that answer the message: the best one, plus a second one when it is also
-/// relevant and covers a good part of the question the first one doesn't.
-fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<&'k KnowledgeEntry>> {
+/// "Not sure", the titles of the entries closest to the message (or the first ones), and the
+/// handoff.
+fn handoff_text(req: &ReplyRequest<'_>) -> String {
     let index = Index::for_knowledge(req.knowledge);
     let (current, combined) = queries(req);
-    let alone = index.rank(&current);
-    let alone_ok = accept(&alone);
-    let mut chosen = alone_ok.map(|top| (top, &alone));
-    let ranked_combined;
-    if let Some(combined) = &combined {
-        if alone_ok.is_none() || is_elliptical(req.message) {
-            ranked_combined = index.rank(combined);
-            if let Some(top) = accept(&ranked_combined) {
-                // The context may steer the answer but must not override what the message
-                // itself asks: the pick has to answer the message on its own reasonably well.
-                let best_alone = alone.first().map_or(0.0, |h| h.score);
-                if best_alone == 0.0 || index.score(top.doc, &current) >= 0.5 * best_alone {
-                    chosen = Some((top, &ranked_combined));
-                }
+    let mut docs: Vec<usize> = index
+        .rank(combined.as_ref().unwrap_or(&current))
+        .iter()
+        .map(|h| h.doc)
+        .take(TOPICS)
+        .collect();
+    for doc in 0..req.knowledge.len() {
+        if docs.len() >= TOPICS {
+            break;
+        }
+        if !docs.contains(&doc) {
+            docs.push(doc);
+        }
+    }
+    let titles: Vec<String> = docs
+        .iter()
+        .filter_map(|&d| req.knowledge.get(d))
+        .map(|e| e.question.trim())
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            if q.ends_with(['.', '?', '!']) {
+                q.to_string()
+            } else {
+                format!("{q}.")
             }
-        }
+        })
+        .collect();
+    if titles.is_empty() {
+        return format!("{NOT_SURE_TEXT} {TEAMMATE_TEXT}");
     }
-    let (top, hits) = chosen?;
-    let mut picked = vec![req.knowledge.get(top.doc)?];
-    if let Some(second) = hits.iter().find(|h| h.doc != top.doc) {
-        // Judged on the message alone, so context words never drag in a second answer.
-        let adds = index.coverage(second.doc, &current, Some(top.doc));
-        if second.score >= 0.4 * top.score && adds >= 0.25 {
-            picked.extend(req.knowledge.get(second.doc));
-        }
-    }
-    Some(picked)
+    format!(
+        "{NOT_SURE_TEXT} {TOPICS_TEXT} {} {TEAMMATE_TEXT}",
+        titles.join(" ")
+    )
 }
 
 /// Top `n` entries for a prompt, reading the message in the context of earlier visitor turns.
@@ -163,7 +160,7 @@ pub(crate) fn relevant_entries<'k>(req: &ReplyRequest<'k>, n: usize) -> Vec<&'k 
 }
 
 /// Lowercase words with apostrophes removed.
-fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.replace(['\'', '\u{2019}'], "")
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -171,24 +168,8 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Short or pronoun-led messages that lean on the previous question.
-fn is_elliptical(message: &str) -> bool {
-    let w = words(message);
-    let first_two = (w.first().map(String::as_str), w.get(1).map(String::as_str));
-    let leading = match first_two {
-        (Some("what" | "how"), Some("about")) | (Some("what"), Some("if")) => true,
-        (Some(first), _) => listed("and or also but so plus", first),
-        _ => false,
-    };
-    let content = tokenize(message).len();
-    let pronoun = w
-        .iter()
-        .any(|x| listed("it its that this those them they there same", x));
-    leading || content <= 1 || (pronoun && content <= 5)
-}
-
 /// Whether `word` is one of the whitespace-separated words of `list`.
-fn listed(list: &str, word: &str) -> bool {
+pub(crate) fn listed(list: &str, word: &str) -> bool {
     list.split_whitespace().any(|x| x == word)
 }
 

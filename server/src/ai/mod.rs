@@ -4,6 +4,7 @@
 mod bm25;
 pub mod demo;
 mod embedded;
+pub mod embedded_eval;
 mod openai;
 pub mod pipeline;
 
