@@ -5,6 +5,7 @@ mod bm25;
 pub mod demo;
 mod embedded;
 mod openai;
+pub mod safety;
 
 use std::time::Duration;
 
