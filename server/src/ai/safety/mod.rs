@@ -17,6 +17,7 @@
 mod lists;
 mod matcher;
 mod normalize;
+mod redact;
 
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,7 @@ pub use lists::{
     MAX_ENTRIES, MAX_PHRASE_CHARS,
 };
 pub use matcher::{merged, MergedLists};
+pub use redact::{redact, restore, Redacted};
 
 use matcher::{Hit, Rule};
 
