@@ -16,6 +16,7 @@
 
 mod lists;
 mod matcher;
+mod moderation;
 mod normalize;
 mod redact;
 
@@ -29,6 +30,7 @@ pub use lists::{
     MAX_ENTRIES, MAX_PHRASE_CHARS,
 };
 pub use matcher::{merged, MergedLists};
+pub use moderation::{moderate, ModerationError, ModerationResult};
 pub use redact::{redact, restore, Redacted};
 
 use matcher::{Hit, Rule};
