@@ -14,6 +14,7 @@
 //! confidence, not dropped: a keyword list cannot tell denial from sarcasm, and medium means
 //! "have it confirmed", which is the right answer to doubt.
 
+mod detect;
 mod lists;
 mod matcher;
 mod moderation;

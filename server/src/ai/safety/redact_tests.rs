@@ -2,6 +2,7 @@
 
 use proptest::prelude::*;
 
+use super::super::detect::{cards, luhn};
 use super::*;
 
 fn pairs(redacted: &Redacted) -> Vec<(&str, &str)> {
