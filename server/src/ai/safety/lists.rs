@@ -21,6 +21,18 @@ pub enum Category {
     Other,
 }
 
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Threat => "threat",
+            Self::SelfHarm => "self-harm",
+            Self::Legal => "legal",
+            Self::Medical => "medical",
+            Self::Other => "other",
+        })
+    }
+}
+
 /// How sure a match is. `High` switches to serious handling at once; `Medium` asks for a
 /// second look (a model, or a teammate) first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -12,7 +12,8 @@
 //! spelled-out letters ("k i l l you") and digits for letters ("k1ll"). A serious phrase with a
 //! negation up to three words before it ("I'm not going to sue") is reported with medium
 //! confidence, not dropped: a keyword list cannot tell denial from sarcasm, and medium means
-//! "have it confirmed", which is the right answer to doubt.
+//! "have it confirmed", which is the right answer to doubt. Threat phrases name a target ("kill
+//! you"), so "this coffee is killer" and "I'd kill for a discount" flag nothing.
 
 mod detect;
 mod lists;
@@ -43,6 +44,21 @@ pub struct Serious {
     pub confidence: Confidence,
     /// The list phrase that matched, as the list wrote it.
     pub phrase: String,
+}
+
+impl std::fmt::Display for Serious {
+    /// The escalation reason a teammate reads: `legal, high confidence: "my lawyer"`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let confidence = match self.confidence {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+        };
+        write!(
+            f,
+            "{}, {confidence} confidence: \"{}\"",
+            self.category, self.phrase
+        )
+    }
 }
 
 /// What the lists found in one text. Kept with the message so a teammate can see why the

@@ -358,6 +358,16 @@ fn verdicts_serialize_for_storage_with_snake_case_names() {
     assert_eq!(back, verdict);
 }
 
+#[test]
+fn a_serious_situation_reads_as_an_escalation_reason() {
+    let verdict = check_message(&system(), "You'll hear from my lawyer");
+    let reason = verdict.serious.expect("serious").to_string();
+    assert_eq!(reason, "legal, high confidence: \"my lawyer\"");
+    let verdict = check_message(&system(), "I would never hurt myself");
+    let reason = verdict.serious.expect("serious").to_string();
+    assert_eq!(reason, "self-harm, medium confidence: \"hurt myself\"");
+}
+
 // Actions and settings.
 
 #[test]
