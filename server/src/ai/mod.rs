@@ -7,6 +7,7 @@ mod embedded;
 pub mod embedded_eval;
 mod openai;
 pub mod pipeline;
+pub mod safety;
 
 use std::time::Duration;
 
