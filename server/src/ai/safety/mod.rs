@@ -21,6 +21,7 @@ mod matcher;
 mod moderation;
 mod normalize;
 mod redact;
+pub mod store;
 
 #[cfg(test)]
 mod tests;
