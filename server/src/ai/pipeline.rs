@@ -6,10 +6,18 @@
 //! agents beside the reply) and the conversation's changes, in one transaction:
 //!
 //! 1. the answering assistant: the conversation's own, else the workspace's default;
-//! 2. the reply, from the provider (a remote model falls back to the embedded one);
-//! 3. the handoff: to the team when the customer asks for a person or the assistant could not
+//! 2. safety of the message ([`safety`]): a blocked phrase gets the workspace's action (hand to
+//!    a person, the fallback message, or end the conversation); a serious situation (threat,
+//!    self-harm, legal, medical) gets a careful reply and escalates the conversation; a
+//!    medium-confidence one is confirmed by the provider's moderation endpoint when the
+//!    workspace asks for it, else flagged for review;
+//! 3. the reply, from the provider (a remote model falls back to the embedded one); a remote
+//!    model never sees card numbers, SSNs (and, if the workspace asks, emails and phone
+//!    numbers): they are replaced by placeholders and put back in its reply;
+//! 4. safety of the reply: a blocked phrase or a serious one replaces it;
+//! 5. the handoff: to the team when the customer asks for a person or the assistant could not
 //!    answer;
-//! 4. store the reply and its decision, announce both.
+//! 6. store the reply and its decision, announce both.
 //!
 //! Copies of the same message (a client's retries, a double click) wait for the one reply being
 //! produced instead of paying the provider twice.
@@ -17,9 +25,10 @@
 use std::sync::Arc;
 
 use shared::api::{Author, ConversationStatus};
-use shared::decision::{Decision, HandoffReason, HandoffStep, ReplyStep};
+use shared::decision::{Decision, HandoffReason, HandoffStep, ReplyStep, SafetyStage, SafetyStep};
 
-use crate::ai::{ReplyRequest, Turn};
+use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySettings, Verdict};
+use crate::ai::{ProviderKind, ReplyRequest, Turn};
 use crate::assistants::{self, LoadedAssistant};
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{ApiError, Result};
@@ -141,10 +150,51 @@ async fn answering_assistant(state: &AppState, inbound: &Inbound) -> Result<Load
         })
 }
 
+/// The text the pipeline sends when it hands the conversation to the team itself.
+const TEAM_TEXT: &str =
+    "I've asked a member of our team to join this conversation. They'll reply right here as soon as they can.";
+/// The model name of a reply the pipeline wrote itself (no provider was asked).
+const PIPELINE_MODEL: &str = "pipeline";
+
+/// A reply the pipeline writes instead of the provider's, and what it does to the conversation.
+struct Intervention {
+    text: String,
+    effects: ReplyEffects,
+    handoff: Option<HandoffStep>,
+}
+
 /// Produces, stores and returns the reply to a stored customer message.
 async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let visitor = &inbound.message;
     let loaded = answering_assistant(state, inbound).await?;
+    let settings = safety::store::load(&state.db, &inbound.tenant_id).await?;
+    let lists = safety::merged(&safety::system_lists(), &settings.lists);
+    let mut decision = Decision::default();
+
+    // The customer's message, before any provider sees it.
+    let verdict = check_message(state, &settings, &lists, &visitor.body).await;
+    if let Some(intervention) = intervene(&settings, &verdict, SafetyStage::Message, &mut decision)
+    {
+        decision.reply = ReplyStep {
+            model: PIPELINE_MODEL.to_owned(),
+            answered: false,
+            ..ReplyStep::default()
+        };
+        decision.handoff.clone_from(&intervention.handoff);
+        return store(
+            state,
+            inbound,
+            &loaded,
+            &intervention.text,
+            None,
+            &decision,
+            &intervention.effects,
+            false,
+        )
+        .await;
+    }
+    let review = flag_for_review(&verdict, &mut decision);
+
     let history: Vec<Turn> = conversations::recent_messages(
         &state.db,
         &visitor.conversation_id,
@@ -171,19 +221,64 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         }
         None => None,
     };
+    // Personal data never reaches an outside model.
+    let remote = state.config.ai.provider == ProviderKind::OpenAi;
+    let redacted = remote
+        .then(|| redact_conversation(&history, &visitor.body, settings.redact_contact_details));
+    let (history, message) = match &redacted {
+        Some(r) => (r.history.clone(), r.message.as_str()),
+        None => (history, visitor.body.as_str()),
+    };
     let outcome = state
         .responder
         .reply(&ReplyRequest {
             assistant: &loaded.assistant,
             knowledge: &loaded.knowledge,
             history: &history,
-            message: &visitor.body,
+            message,
             visitor_name: visitor_name.as_deref(),
         })
         .await;
-    let reply = &outcome.reply;
+    let mut reply = outcome.reply;
+    if let Some(r) = &redacted {
+        reply.text = safety::restore(&reply.text, &r.placeholders);
+    }
+    decision.reply = ReplyStep {
+        model: reply.model.clone(),
+        tokens: reply.tokens,
+        fallback: outcome.provider_error.clone(),
+        used_entries: reply.used_entries.clone(),
+        answered: !reply.needs_human,
+    };
+    let provider_flag = outcome
+        .provider_error
+        .as_ref()
+        .map(|e| format!("AI provider failed: {e}"));
 
-    let handoff = reply.needs_human.then(|| {
+    // The candidate reply, before the customer sees it.
+    let reply_verdict = safety::check_reply(&lists, &reply.text);
+    if let Some(mut intervention) =
+        intervene(&settings, &reply_verdict, SafetyStage::Reply, &mut decision)
+    {
+        decision.handoff.clone_from(&intervention.handoff);
+        if intervention.effects.flag_reason.is_none() {
+            intervention.effects.flag_reason = provider_flag;
+        }
+        let fallback = outcome.provider_error.is_some();
+        return store(
+            state,
+            inbound,
+            &loaded,
+            &intervention.text,
+            Some(&reply),
+            &decision,
+            &intervention.effects,
+            fallback,
+        )
+        .await;
+    }
+
+    decision.handoff = reply.needs_human.then(|| {
         let explicit = reply.used_entries.is_empty() && super::embedded::wants_human(&visitor.body);
         HandoffStep {
             to_human: true,
@@ -200,25 +295,260 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             },
         }
     });
-    let decision = Decision {
-        handoff,
-        reply: ReplyStep {
-            model: reply.model.clone(),
-            tokens: reply.tokens,
-            fallback: outcome.provider_error.clone(),
-            used_entries: reply.used_entries.clone(),
-            answered: !reply.needs_human,
-        },
-        ..Decision::default()
-    };
-
     let effects = ReplyEffects {
         hand_to_human: reply.needs_human,
-        flag_reason: outcome
-            .provider_error
-            .as_ref()
-            .map(|e| format!("AI provider failed: {e}")),
+        flag_reason: review.or(provider_flag),
+        ..ReplyEffects::default()
     };
+    let fallback = outcome.provider_error.is_some();
+    store(
+        state,
+        inbound,
+        &loaded,
+        &reply.text,
+        Some(&reply),
+        &decision,
+        &effects,
+        fallback,
+    )
+    .await
+}
+
+/// The safety verdict on the customer's message: the workspace's lists, and when it asks for
+/// it and a remote provider is configured, the provider's moderation for what the lists did not
+/// find with confidence (its answer can only make the verdict stricter; its failure is logged
+/// and the lists' verdict stands).
+async fn check_message(
+    state: &AppState,
+    settings: &SafetySettings,
+    lists: &MergedLists,
+    text: &str,
+) -> Verdict {
+    let mut verdict = safety::check_message(lists, text);
+    let sure = verdict
+        .serious
+        .as_ref()
+        .is_some_and(|s| s.confidence == Confidence::High);
+    let ai = &state.config.ai;
+    if settings.moderation
+        && ai.provider == ProviderKind::OpenAi
+        && verdict.blocked.is_none()
+        && !sure
+    {
+        match safety::moderate(&ai.base_url, ai.api_key.as_deref(), text).await {
+            Ok(result) => {
+                if let Some(found) = result.serious() {
+                    let stricter = verdict
+                        .serious
+                        .as_ref()
+                        .is_none_or(|s| found.confidence > s.confidence);
+                    if stricter {
+                        verdict.serious = Some(found);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the moderation endpoint failed; the safety lists' verdict stands");
+            }
+        }
+    }
+    verdict
+}
+
+/// What a verdict makes the pipeline do instead of (or to) the reply, recorded in `decision`:
+/// a blocked phrase gets the workspace's action; a serious situation with high confidence a
+/// careful reply, escalated. `None`: carry on.
+fn intervene(
+    settings: &SafetySettings,
+    verdict: &Verdict,
+    stage: SafetyStage,
+    decision: &mut Decision,
+) -> Option<Intervention> {
+    if let Some(serious) = verdict
+        .serious
+        .as_ref()
+        .filter(|s| s.confidence == Confidence::High)
+    {
+        decision.safety.push(SafetyStep {
+            stage,
+            verdict: "serious".to_owned(),
+            category: category_name(serious.category),
+            trigger: serious.phrase.clone(),
+            action: "careful_reply".to_owned(),
+        });
+        return Some(Intervention {
+            text: safety::careful_reply(serious.category).to_owned(),
+            effects: ReplyEffects {
+                escalate: true,
+                flag_reason: Some(format!("Escalated: {serious}")),
+                ..ReplyEffects::default()
+            },
+            handoff: Some(HandoffStep {
+                to_human: true,
+                assistant_name: None,
+                reason: HandoffReason::Safety,
+                detail: format!("Escalated to the team: {serious}."),
+            }),
+        });
+    }
+    let phrase = verdict.blocked.as_ref()?;
+    let (action, intervention) = match settings.blocked_action {
+        BlockedAction::HandToHuman => (
+            "hand_to_human",
+            Intervention {
+                text: TEAM_TEXT.to_owned(),
+                effects: ReplyEffects {
+                    hand_to_human: true,
+                    ..ReplyEffects::default()
+                },
+                handoff: Some(HandoffStep {
+                    to_human: true,
+                    assistant_name: None,
+                    reason: HandoffReason::Safety,
+                    detail: format!("A blocked phrase: \"{phrase}\"."),
+                }),
+            },
+        ),
+        BlockedAction::FallbackMessage => (
+            "fallback_message",
+            Intervention {
+                text: settings.fallback_message.clone(),
+                effects: ReplyEffects::default(),
+                handoff: None,
+            },
+        ),
+        BlockedAction::EndConversation => (
+            "end_conversation",
+            Intervention {
+                text: settings.fallback_message.clone(),
+                effects: ReplyEffects {
+                    resolve: true,
+                    ..ReplyEffects::default()
+                },
+                handoff: None,
+            },
+        ),
+    };
+    decision.safety.push(SafetyStep {
+        stage,
+        verdict: "blocked".to_owned(),
+        category: String::new(),
+        trigger: phrase.clone(),
+        action: action.to_owned(),
+    });
+    Some(intervention)
+}
+
+/// A serious situation the lists found with medium confidence (and moderation did not confirm):
+/// the assistant answers, and the conversation is flagged for an agent to look at.
+fn flag_for_review(verdict: &Verdict, decision: &mut Decision) -> Option<String> {
+    let serious = verdict.serious.as_ref()?;
+    decision.safety.push(SafetyStep {
+        stage: SafetyStage::Message,
+        verdict: "serious".to_owned(),
+        category: category_name(serious.category),
+        trigger: serious.phrase.clone(),
+        action: "flagged_for_review".to_owned(),
+    });
+    Some(format!("Review: {serious}"))
+}
+
+fn category_name(category: safety::Category) -> String {
+    serde_json::to_value(category)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The conversation as a remote model may see it, and how to put the originals back.
+struct RedactedConversation {
+    history: Vec<Turn>,
+    message: String,
+    placeholders: Vec<(String, String)>,
+}
+
+/// Redacts every turn and the message with one set of placeholders: the same value gets the
+/// same placeholder everywhere, and two values never share one (each text is redacted on its
+/// own, then its placeholders are renamed into the conversation's set).
+fn redact_conversation(history: &[Turn], message: &str, contact: bool) -> RedactedConversation {
+    let mut placeholders: Vec<(String, String)> = Vec::new();
+    let mut redact_one = |text: &str| {
+        let redacted = safety::redact(text, contact);
+        let mut out = redacted.text;
+        // Rename longest first, so `[CARD]` never rewrites part of `[CARD_2]`.
+        let mut local = redacted.placeholders;
+        local.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        let mut renames = Vec::new();
+        for (name, original) in local {
+            let global = match placeholders.iter().find(|(_, o)| *o == original) {
+                Some((known, _)) => known.clone(),
+                None => {
+                    let fresh = unique_name(&name, &placeholders);
+                    placeholders.push((fresh.clone(), original));
+                    fresh
+                }
+            };
+            if global != name {
+                // Through a marker no text contains, so renames never chain.
+                let marker = format!("\u{1}{}\u{1}", renames.len());
+                out = out.replace(&name, &marker);
+                renames.push((marker, global));
+            }
+        }
+        for (marker, global) in renames {
+            out = out.replace(&marker, &global);
+        }
+        out
+    };
+    let history = history
+        .iter()
+        .map(|turn| Turn {
+            author: turn.author,
+            body: redact_one(&turn.body),
+        })
+        .collect();
+    let message = redact_one(message);
+    RedactedConversation {
+        history,
+        message,
+        placeholders,
+    }
+}
+
+/// `name` if no placeholder has it yet, else `name` numbered: `[EMAIL]` → `[EMAIL_2]`, `[EMAIL_3]` …
+fn unique_name(name: &str, taken: &[(String, String)]) -> String {
+    let free = |candidate: &str| taken.iter().all(|(n, _)| n != candidate);
+    if free(name) {
+        return name.to_owned();
+    }
+    let stem = name.trim_start_matches('[').trim_end_matches(']');
+    let stem = stem
+        .rsplit_once('_')
+        .filter(|(_, n)| n.chars().all(|c| c.is_ascii_digit()))
+        .map_or(stem, |(s, _)| s);
+    (2..)
+        .map(|n| format!("[{stem}_{n}]"))
+        .find(|candidate| free(candidate))
+        .unwrap_or_else(|| name.to_owned())
+}
+
+/// Stores the reply (the provider's, or the pipeline's own text), its decision and the
+/// conversation's changes, and answers where the conversation stands.
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    state: &AppState,
+    inbound: &Inbound,
+    loaded: &LoadedAssistant,
+    text: &str,
+    provider_reply: Option<&crate::ai::Reply>,
+    decision: &Decision,
+    effects: &ReplyEffects,
+    fallback: bool,
+) -> Result<Answered> {
+    let visitor = &inbound.message;
+    // The provider is still named (and its tokens counted) when its reply was replaced.
+    let (model, tokens) =
+        provider_reply.map_or((PIPELINE_MODEL, None), |r| (r.model.as_str(), r.tokens));
     let stored = conversations::insert_reply(
         &state.db,
         &NewReply {
@@ -228,12 +558,12 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             reply_to: visitor,
             author: Author::Assistant,
             author_name: Some(&loaded.assistant.name),
-            body: &reply.text,
-            model: &reply.model,
-            tokens: reply.tokens,
-            decision: Some(&decision),
+            body: text,
+            model,
+            tokens,
+            decision: Some(decision),
         },
-        &effects,
+        effects,
     )
     .await?;
     let conversation =
@@ -241,6 +571,62 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     Ok(Answered {
         reply: stored,
         status: conversation.status,
-        fallback: outcome.provider_error.is_some(),
+        fallback,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(body: &str) -> Turn {
+        Turn {
+            author: Author::Visitor,
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_conversation_is_redacted_with_one_set_of_placeholders() {
+        let history = [
+            turn("my card is 4111 1111 1111 1111"),
+            turn("and the other one 5500 0000 0000 0004"),
+        ];
+        let r = redact_conversation(
+            &history,
+            "charge 4111 1111 1111 1111 not 5500 0000 0000 0004",
+            false,
+        );
+        let all = format!("{} {} {}", r.history[0].body, r.history[1].body, r.message);
+        assert!(!all.contains("4111") && !all.contains("5500"), "{all}");
+        assert_eq!(r.placeholders.len(), 2, "{:?}", r.placeholders);
+        let (first, second) = (&r.placeholders[0].0, &r.placeholders[1].0);
+        assert_ne!(first, second);
+        assert!(
+            r.history[0].body.contains(first.as_str()),
+            "{}",
+            r.history[0].body
+        );
+        assert!(
+            r.history[1].body.contains(second.as_str()),
+            "{}",
+            r.history[1].body
+        );
+        assert_eq!(r.message, format!("charge {first} not {second}"));
+        // A model repeating them gets the right originals back.
+        let back = safety::restore(&format!("{second} and {first}"), &r.placeholders);
+        assert_eq!(back, "5500 0000 0000 0004 and 4111 1111 1111 1111");
+    }
+
+    #[test]
+    fn placeholder_names_are_numbered_when_taken() {
+        let taken = vec![("[EMAIL]".to_owned(), "a@x.test".to_owned())];
+        assert_eq!(unique_name("[EMAIL]", &taken), "[EMAIL_2]");
+        assert_eq!(unique_name("[SSN]", &taken), "[SSN]");
+        let taken = vec![
+            ("[EMAIL]".to_owned(), "a".to_owned()),
+            ("[EMAIL_2]".to_owned(), "b".to_owned()),
+        ];
+        assert_eq!(unique_name("[EMAIL_2]", &taken), "[EMAIL_3]");
+    }
 }

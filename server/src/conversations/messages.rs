@@ -212,7 +212,12 @@ pub async fn find_reply(db: &Db, message_id: &str) -> sqlx::Result<Option<Stored
 /// What happened to the conversation along with a reply.
 #[derive(Debug, Clone, Default)]
 pub struct ReplyEffects {
+    /// To the team (`waiting_human`), unless it is already further along.
     pub hand_to_human: bool,
+    /// A serious situation: `escalated`, the assistant stops answering until a teammate acts.
+    pub escalate: bool,
+    /// Ended (`resolved`), e.g. on a blocked phrase whose action ends the conversation.
+    pub resolve: bool,
     pub flag_reason: Option<String>,
 }
 
@@ -276,6 +281,21 @@ pub async fn insert_reply(
         .bind(reply.conversation_id)
         .execute(&mut *tx)
         .await?;
+    }
+    if effects.escalate {
+        sqlx::query(
+            "UPDATE conversations SET status = 'escalated'
+              WHERE id = $1 AND status IN ('open', 'waiting_human')",
+        )
+        .bind(reply.conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if effects.resolve {
+        sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = $1")
+            .bind(reply.conversation_id)
+            .execute(&mut *tx)
+            .await?;
     }
     if let Some(reason) = &effects.flag_reason {
         sqlx::query("UPDATE conversations SET flagged = 1, flag_reason = $1 WHERE id = $2")

@@ -44,6 +44,14 @@ pub struct Conversation {
     pub ai_paused: bool,
 }
 
+impl Conversation {
+    /// Whether the assistant answers the customer's messages: not once a teammate took over,
+    /// nor in an escalated conversation (a teammate must look first).
+    pub fn assistant_answers(&self) -> bool {
+        !self.ai_paused && self.status != ConversationStatus::Escalated
+    }
+}
+
 fn conversation_from_row(row: &AnyRow) -> sqlx::Result<Conversation> {
     let status: String = row.try_get("status")?;
     Ok(Conversation {

@@ -48,7 +48,7 @@ pub async fn send(
                 false,
             )));
         }
-        if conversation.ai_paused {
+        if !conversation.assistant_answers() {
             return Ok(AppJson(response(&stored, None, conversation.status, false)));
         }
         let answered =
@@ -72,8 +72,9 @@ pub async fn send(
         client_message_id.as_str(),
     )
     .await?;
-    if conversation.ai_paused {
-        // A teammate has it: their reply reaches the widget on the session's event stream.
+    if !conversation.assistant_answers() {
+        // A teammate has it (or must look first): their reply reaches the widget on the
+        // session's event stream.
         return Ok(AppJson(response(&stored, None, conversation.status, false)));
     }
     let answered =

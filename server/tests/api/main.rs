@@ -18,6 +18,7 @@ mod export;
 mod identity;
 mod invitations;
 mod odd_requests;
+mod pipeline;
 mod realtime;
 mod search;
 mod seeding;

@@ -1,0 +1,381 @@
+//! The reply pipeline through the widget's `POST /chat`: every reply keeps why it was written
+//! (shown to agents, never to visitors), safety checks on the message and the reply with the
+//! workspace's actions, escalation, and personal data kept from a remote model (a stub speaking
+//! the chat-completions and moderations wire formats records what it was sent).
+
+use serde_json::{json, Value};
+use server::ai::safety::{self, BlockedAction, SafetyLists, SafetySettings};
+use server::audit::Actor;
+use shared::dashboard::Role;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    every_reply_keeps_why_it_was_written_for_agents_only,
+    a_serious_message_gets_a_careful_reply_and_escalates,
+    a_blocked_phrase_gets_the_workspaces_action,
+);
+
+/// The conversation as the dashboard shows it.
+async fn detail(app: &TestApp, conversation: &str) -> Value {
+    let admin = app.teammate(Role::Admin).await;
+    let answer = admin
+        .get(&format!("/api/dashboard/conversations/{conversation}"))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body
+}
+
+fn last_message(detail: &Value) -> Value {
+    detail["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn every_reply_keeps_why_it_was_written_for_agents_only(app: TestApp) {
+    let session = app.session_with_contact("Jane", "jane@example.com").await;
+    let answer = app.chat(&session, "Do you ship to Canada?", "m-1").await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    // The visitor sees the reply, not the decision.
+    assert!(
+        answer.body["message"].get("decision").is_none(),
+        "{}",
+        answer.body
+    );
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+
+    let shown = detail(&app, &conversation).await;
+    let decision = &last_message(&shown)["decision"];
+    assert_eq!(decision["reply"]["model"], "embedded", "{decision}");
+    assert_eq!(decision["reply"]["answered"], true, "{decision}");
+    assert!(
+        decision["reply"]["usedEntries"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "{decision}"
+    );
+    assert!(decision.get("handoff").is_none(), "{decision}");
+    // The visitor's own message carries none.
+    let messages = shown["messages"].as_array().unwrap();
+    assert!(messages[messages.len() - 2].get("decision").is_none());
+
+    // Asking for a person: a handoff, and why.
+    let answer = app
+        .chat(&session, "Can I talk to a human please?", "m-2")
+        .await;
+    assert_eq!(
+        answer.body["conversationStatus"], "waiting_human",
+        "{}",
+        answer.body
+    );
+    let decision = &last_message(&detail(&app, &conversation).await)["decision"];
+    assert_eq!(decision["handoff"]["toHuman"], true, "{decision}");
+    assert_eq!(
+        decision["handoff"]["reason"], "explicit_request",
+        "{decision}"
+    );
+}
+
+async fn a_serious_message_gets_a_careful_reply_and_escalates(app: TestApp) {
+    let session = app.session_with_contact("Sam", "sam@example.com").await;
+    let answer = app
+        .chat(
+            &session,
+            "I don't want to live anymore, I want to kill myself",
+            "m-1",
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let reply = answer.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(reply.contains("988"), "{reply}");
+    assert_eq!(answer.body["conversationStatus"], "escalated");
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+
+    let shown = detail(&app, &conversation).await;
+    assert_eq!(
+        shown["conversation"]["flagged"], true,
+        "{}",
+        shown["conversation"]
+    );
+    let reason = shown["conversation"]["flagReason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reason.starts_with("Escalated: self-harm"), "{reason}");
+    let decision = &last_message(&shown)["decision"];
+    assert_eq!(decision["safety"][0]["stage"], "message", "{decision}");
+    assert_eq!(decision["safety"][0]["category"], "self_harm", "{decision}");
+    assert_eq!(
+        decision["safety"][0]["action"], "careful_reply",
+        "{decision}"
+    );
+    assert_eq!(decision["handoff"]["reason"], "safety", "{decision}");
+    assert_eq!(decision["reply"]["model"], "pipeline", "{decision}");
+
+    // The assistant stays quiet until a teammate has looked.
+    let next = app
+        .chat(&session, "What are your opening hours?", "m-2")
+        .await;
+    assert_eq!(next.status, 200, "{:?}", next.body);
+    assert!(next.body["message"].is_null(), "{}", next.body);
+}
+
+async fn save_safety(app: &TestApp, settings: &SafetySettings) {
+    safety::store::save(&app.db, &app.tenant.id, settings, Actor::CLI)
+        .await
+        .expect("save safety settings");
+}
+
+async fn a_blocked_phrase_gets_the_workspaces_action(app: TestApp) {
+    let blocked = SafetyLists {
+        blocked: vec!["crypto".to_owned()],
+        ..SafetyLists::default()
+    };
+    save_safety(
+        &app,
+        &SafetySettings {
+            lists: blocked.clone(),
+            blocked_action: BlockedAction::FallbackMessage,
+            fallback_message: "We only talk about coffee here.".to_owned(),
+            ..SafetySettings::default()
+        },
+    )
+    .await;
+    let session = app.session_with_contact("Kim", "kim@example.com").await;
+    let answer = app.chat(&session, "Can I pay in Crypto?", "m-1").await;
+    assert_eq!(
+        answer.body["message"]["body"],
+        "We only talk about coffee here."
+    );
+    assert_eq!(answer.body["conversationStatus"], "open");
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+    let decision = &last_message(&detail(&app, &conversation).await)["decision"];
+    assert_eq!(decision["safety"][0]["verdict"], "blocked", "{decision}");
+    assert_eq!(decision["safety"][0]["trigger"], "crypto", "{decision}");
+    assert_eq!(
+        decision["safety"][0]["action"], "fallback_message",
+        "{decision}"
+    );
+    // An ordinary question is answered as usual.
+    let answer = app.chat(&session, "Do you ship to Canada?", "m-2").await;
+    assert!(
+        answer.body["message"]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Canada"),
+        "{}",
+        answer.body
+    );
+
+    // Handing to a person.
+    save_safety(
+        &app,
+        &SafetySettings {
+            lists: blocked.clone(),
+            blocked_action: BlockedAction::HandToHuman,
+            ..SafetySettings::default()
+        },
+    )
+    .await;
+    let answer = app.chat(&session, "crypto?", "m-3").await;
+    assert_eq!(
+        answer.body["conversationStatus"], "waiting_human",
+        "{}",
+        answer.body
+    );
+
+    // Ending the conversation.
+    save_safety(
+        &app,
+        &SafetySettings {
+            lists: blocked,
+            blocked_action: BlockedAction::EndConversation,
+            fallback_message: "This chat has ended.".to_owned(),
+            ..SafetySettings::default()
+        },
+    )
+    .await;
+    let other = app.session_with_contact("Lee", "lee@example.com").await;
+    let answer = app.chat(&other, "tell me about crypto", "m-1").await;
+    assert_eq!(answer.body["message"]["body"], "This chat has ended.");
+    assert_eq!(
+        answer.body["conversationStatus"], "resolved",
+        "{}",
+        answer.body
+    );
+}
+
+// --- With a remote provider (a stub) -------------------------------------------------------
+
+async fn app_with_stub(backend: Backend, stub: &MockServer) -> Option<TestApp> {
+    let base = format!("{}/v1", stub.uri());
+    spawn_app_with(
+        backend,
+        &[
+            ("LIVECHAT_AI_PROVIDER", "openai"),
+            ("OPENAI_BASE_URL", &base),
+            ("OPENAI_API_KEY", "sk-test-not-a-secret"),
+            ("OPENAI_MODEL", "stub-model"),
+        ],
+    )
+    .await
+}
+
+fn completion(text: &str) -> Value {
+    json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": "stub-model",
+        "choices": [{ "index": 0, "finish_reason": "stop",
+                      "message": { "role": "assistant", "content": text } }],
+        "usage": { "prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52 }
+    })
+}
+
+/// Everything the stub was sent, as text.
+async fn everything_sent(stub: &MockServer) -> String {
+    stub.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn a_remote_model_never_sees_personal_data(backend: Backend) {
+    let stub = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(
+            "Thanks! I've noted card [CREDIT_CARD] and will email [EMAIL].",
+        )))
+        .mount(&stub)
+        .await;
+    let Some(app) = app_with_stub(backend, &stub).await else {
+        return;
+    };
+    save_safety(
+        &app,
+        &SafetySettings {
+            redact_contact_details: true,
+            ..SafetySettings::default()
+        },
+    )
+    .await;
+    let session = app.session_with_contact("Jo", "jo@example.com").await;
+    let first = app
+        .chat(
+            &session,
+            "My SSN is 123-45-6789, call me on +1 415 555 0100",
+            "m-1",
+        )
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let answer = app
+        .chat(
+            &session,
+            "Please charge 4111 1111 1111 1111 and mail me at jo.b@work.com",
+            "m-2",
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    // The customer gets the values back in the reply…
+    assert_eq!(
+        answer.body["message"]["body"],
+        "Thanks! I've noted card 4111 1111 1111 1111 and will email jo.b@work.com."
+    );
+    // …and the model never saw them, neither now nor in the history it was sent.
+    let sent = everything_sent(&stub).await;
+    for secret in [
+        "4111 1111 1111 1111",
+        "123-45-6789",
+        "jo.b@work.com",
+        "555 0100",
+    ] {
+        assert!(!sent.contains(secret), "the stub saw {secret}: {sent}");
+    }
+    for placeholder in ["[CREDIT_CARD]", "[SSN]", "[EMAIL]", "[PHONE]"] {
+        assert!(sent.contains(placeholder), "{placeholder} missing: {sent}");
+    }
+    // The stored messages keep the originals.
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+    let shown = detail(&app, &conversation).await;
+    let bodies = shown["messages"].to_string();
+    assert!(bodies.contains("4111 1111 1111 1111") && bodies.contains("123-45-6789"));
+}
+
+async fn moderation_escalates_what_the_lists_miss(backend: Backend) {
+    let stub = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/moderations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "modr-1", "model": "omni-moderation-latest",
+            "results": [{
+                "flagged": true,
+                "categories": { "violence": true, "self-harm": false },
+                "category_scores": { "violence": 0.93, "self-harm": 0.01 }
+            }]
+        })))
+        .mount(&stub)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion("Sure.")))
+        .mount(&stub)
+        .await;
+    let Some(app) = app_with_stub(backend, &stub).await else {
+        return;
+    };
+    save_safety(
+        &app,
+        &SafetySettings {
+            moderation: true,
+            ..SafetySettings::default()
+        },
+    )
+    .await;
+    let session = app.session_with_contact("Max", "max@example.com").await;
+    let answer = app
+        .chat(
+            &session,
+            "If my order is late again someone is going to get hurt",
+            "m-1",
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(
+        answer.body["conversationStatus"], "escalated",
+        "{}",
+        answer.body
+    );
+    assert_ne!(answer.body["message"]["body"], "Sure.");
+    let sent = everything_sent(&stub).await;
+    assert!(
+        !sent.contains("\"messages\""),
+        "the model was asked anyway: {sent}"
+    );
+}
+
+macro_rules! with_stub {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$case(crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$case(crate::helpers::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+with_stub!(
+    a_remote_model_never_sees_personal_data,
+    moderation_escalates_what_the_lists_miss,
+);
