@@ -15,8 +15,9 @@
 //!    model never sees card numbers, SSNs (and, if the workspace asks, emails and phone
 //!    numbers): they are replaced by placeholders and put back in its reply;
 //! 4. safety of the reply: a blocked phrase or a serious one replaces it;
-//! 5. the handoff: to the team when the customer asks for a person or the assistant could not
-//!    answer;
+//! 5. the handoff: to the team when the customer asks for a person, or when the assistant could
+//!    not answer [`UNANSWERED_BEFORE_HUMAN`] times in a row (before that it says what it can help
+//!    with and asks the customer to put it another way);
 //! 6. store the reply and its decision, announce both.
 //!
 //! Copies of the same message (a client's retries, a double click) wait for the one reply being
@@ -153,6 +154,10 @@ async fn answering_assistant(state: &AppState, inbound: &Inbound) -> Result<Load
 /// The text the pipeline sends when it hands the conversation to the team itself.
 const TEAM_TEXT: &str =
     "I've asked a member of our team to join this conversation. They'll reply right here as soon as they can.";
+/// Replies in a row that could not answer before the team is asked to join.
+pub const UNANSWERED_BEFORE_HUMAN: u32 = 2;
+/// Ends a reply that could not answer when the team is not asked to join yet.
+const REPHRASE_TEXT: &str = "Could you put it another way, or ask about one of these?";
 /// The model name of a reply the pipeline wrote itself (no provider was asked).
 const PIPELINE_MODEL: &str = "pipeline";
 
@@ -278,25 +283,39 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         .await;
     }
 
-    decision.handoff = reply.needs_human.then(|| {
-        let explicit = reply.used_entries.is_empty() && super::embedded::wants_human(&visitor.body);
-        HandoffStep {
-            to_human: true,
-            assistant_name: None,
-            reason: if explicit {
-                HandoffReason::ExplicitRequest
-            } else {
-                HandoffReason::Unanswered
-            },
-            detail: if explicit {
-                "The customer asked for a person.".to_owned()
-            } else {
-                format!("{} could not answer this.", loaded.assistant.name)
-            },
+    let explicit = reply.needs_human
+        && reply.used_entries.is_empty()
+        && super::embedded::wants_human(&visitor.body);
+    let mut hand_over = reply.needs_human;
+    if reply.needs_human && !explicit {
+        let streak = conversations::unanswered_streak(&state.db, &visitor.conversation_id).await?;
+        if streak + 1 < UNANSWERED_BEFORE_HUMAN {
+            // Not yet: the customer may put it another way.
+            hand_over = false;
+            if let Some(topics) = reply.text.strip_suffix(super::embedded::TEAMMATE_TEXT) {
+                reply.text = format!("{}{REPHRASE_TEXT}", topics);
+            }
         }
+    }
+    decision.handoff = hand_over.then(|| HandoffStep {
+        to_human: true,
+        assistant_name: None,
+        reason: if explicit {
+            HandoffReason::ExplicitRequest
+        } else {
+            HandoffReason::Unanswered
+        },
+        detail: if explicit {
+            "The customer asked for a person.".to_owned()
+        } else {
+            format!(
+                "{} could not answer {UNANSWERED_BEFORE_HUMAN} questions in a row.",
+                loaded.assistant.name
+            )
+        },
     });
     let effects = ReplyEffects {
-        hand_to_human: reply.needs_human,
+        hand_to_human: hand_over,
         flag_reason: review.or(provider_flag),
         ..ReplyEffects::default()
     };

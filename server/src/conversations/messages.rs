@@ -325,6 +325,27 @@ pub async fn insert_reply(
         .ok_or(sqlx::Error::RowNotFound)
 }
 
+/// How many of the assistant's latest replies in a row could not answer the question (safety
+/// replies and replies from before decisions were kept end the run).
+pub async fn unanswered_streak(db: &Db, conversation_id: &str) -> sqlx::Result<u32> {
+    let decisions: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT decision FROM messages WHERE conversation_id = $1 AND author = 'assistant'
+          ORDER BY seq DESC LIMIT 10",
+    )
+    .bind(conversation_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let streak = decisions
+        .into_iter()
+        .map(|json| json.and_then(|j| serde_json::from_str::<Decision>(&j).ok()))
+        .take_while(|d| {
+            d.as_ref()
+                .is_some_and(|d| !d.reply.answered && d.safety.is_empty())
+        })
+        .count();
+    Ok(u32::try_from(streak).unwrap_or(u32::MAX))
+}
+
 /// Up to `limit` messages of a conversation before `before_seq` (all when `None`), oldest first.
 pub async fn recent_messages(
     db: &Db,

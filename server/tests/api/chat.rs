@@ -98,16 +98,47 @@ async fn concurrent_retries_store_one_message_and_one_reply(app: TestApp) {
     assert_eq!(app.count("SELECT COUNT(*) FROM conversations").await, 1);
 }
 
+/// The first question nobody can answer gets what the assistant can help with and a request to
+/// put it another way; the second in a row asks a teammate to join (`UNANSWERED_BEFORE_HUMAN`).
 async fn a_question_nobody_can_answer_hands_the_conversation_to_a_human(app: TestApp) {
     let session = app.session_with_contact("Jane", "jane@example.com").await;
     let answer = app
         .chat(&session, "What is the capital of Mongolia?", "m-1")
         .await;
     assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["conversationStatus"], "open");
+    let first = body(&answer.body).to_lowercase();
+    assert!(first.contains("i can help with"), "{first}");
+    assert!(
+        first.contains("another way") && !first.contains("teammate"),
+        "{first}"
+    );
+
+    let answer = app
+        .chat(&session, "And the population of Ulaanbaatar?", "m-2")
+        .await;
     assert_eq!(answer.body["conversationStatus"], "waiting_human");
     assert!(body(&answer.body).to_lowercase().contains("teammate"));
     let history = app.history(&session).await;
     assert_eq!(history.body["conversationStatus"], "waiting_human");
+
+    // An answered question in between starts the count again.
+    let other = app.session_with_contact("Kit", "kit@example.com").await;
+    for (i, text) in [
+        "What is the capital of Mongolia?",
+        "Do you ship to Canada?",
+        "Who won the 1998 World Cup?",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = app.chat(&other, text, &format!("o-{i}")).await;
+        assert_eq!(
+            answer.body["conversationStatus"], "open",
+            "{text}: {}",
+            answer.body
+        );
+    }
 }
 
 async fn chat_without_contact_details_is_rejected(app: TestApp) {
