@@ -23,7 +23,8 @@ const ARMIJO: f32 = 1e-4;
 /// A sparse, unit-length feature vector: (feature index, value), indices ascending.
 type Vector = Vec<(u32, f32)>;
 
-/// A trained intent model. Cheap to share once built; train a new one when examples change.
+/// A trained intent model. Immutable: share it (in an `Arc`) and train a new one when the
+/// workspace's examples change.
 #[derive(Debug, Clone)]
 pub struct Classifier {
     /// The intents the model can answer, in the order of each feature's weights and of `bias`.

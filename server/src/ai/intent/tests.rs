@@ -160,6 +160,13 @@ fn probabilities_are_a_distribution_ranked_best_first() {
 }
 
 #[test]
+fn classifiers_can_be_shared_between_tasks() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Classifier>();
+    assert_send_sync::<RemoteClassifier>();
+}
+
+#[test]
 fn training_is_deterministic() {
     let a = defaults();
     let b = defaults();
