@@ -4,7 +4,8 @@
 //! hashed to a 64-bit id.
 
 /// Character n-gram lengths taken from each space-padded word.
-const CHAR_GRAMS: std::ops::RangeInclusive<usize> = 3..=5;
+const CHAR_GRAMS: std::ops::RangeInclusive<usize> = 3..=LONGEST_GRAM;
+const LONGEST_GRAM: usize = 5;
 
 /// The three feature families; each is scaled to unit length before the weights below apply, so
 /// the many character n-grams of a message don't drown its few words.
@@ -91,8 +92,14 @@ pub(crate) fn extract(text: &str) -> Vec<(Family, u64)> {
         padded.push(' ');
         for n in CHAR_GRAMS {
             for gram in padded.windows(n) {
-                let gram: String = gram.iter().collect();
-                features.push((Family::Chars, hash(Family::Chars, &[&gram])));
+                // Hashed from a stack buffer: no allocation per n-gram.
+                let mut utf8 = [0u8; 4 * LONGEST_GRAM];
+                let mut len = 0;
+                for c in gram {
+                    len += c.encode_utf8(&mut utf8[len..]).len();
+                }
+                let text = std::str::from_utf8(&utf8[..len]).expect("encoded chars");
+                features.push((Family::Chars, hash(Family::Chars, &[text])));
             }
         }
     }

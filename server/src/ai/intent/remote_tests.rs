@@ -190,6 +190,35 @@ async fn a_server_error_falls_back_after_one_attempt() {
 }
 
 #[tokio::test]
+async fn a_slow_provider_times_out_and_falls_back() {
+    let server = stub(
+        ResponseTemplate::new(200)
+            .set_body_json(completion(r#"{"intent":"sales","confidence":0.9}"#))
+            .set_delay(Duration::from_secs(3)),
+    )
+    .await;
+    let remote = RemoteClassifier::new(&AiConfig {
+        provider: ProviderKind::OpenAi,
+        base_url: format!("{}/v1", server.uri()),
+        api_key: Some(KEY.to_string()),
+        model: "gpt-4o-mini".to_string(),
+        timeout: Duration::from_millis(200),
+    })
+    .expect("remote classifier");
+    let intents = default_intents();
+    let embedded = Classifier::train(&intents).expect("trained");
+    let (answer, fallback) = classify(
+        Some(&remote),
+        &embedded,
+        &intents,
+        "I was charged twice for my last order",
+    )
+    .await;
+    assert_eq!(answer.intent, "billing");
+    assert_eq!(fallback.as_deref(), Some("timeout after 200ms"));
+}
+
+#[tokio::test]
 async fn without_a_remote_the_embedded_classifier_answers_without_a_reason() {
     let intents = default_intents();
     let embedded = Classifier::train(&intents).expect("trained");
