@@ -5,6 +5,7 @@ mod bm25;
 pub mod demo;
 mod embedded;
 pub mod embedded_eval;
+pub mod intent;
 mod openai;
 pub mod pipeline;
 pub mod safety;
