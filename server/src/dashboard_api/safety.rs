@@ -22,7 +22,7 @@ use tracing::instrument;
 
 use super::DashboardUser;
 use crate::ai::safety::{
-    self, store, system_lists, BlockedAction, Category, Confidence, ListError, SafetyLists,
+    store, system_lists, BlockedAction, Category, Confidence, ListError, SafetyLists,
     SafetySettings,
 };
 use crate::error::{ApiError, AppJson, Result};
@@ -83,9 +83,10 @@ pub fn parse(body: &SafetySettingsView) -> Result<SafetySettings> {
         serious_high: clean_phrases(&body.lists.serious_high),
         serious_medium: clean_phrases(&body.lists.serious_medium),
     };
-    lists.validate().map_err(|e| list_error(&lists, e))?;
-    let action = BlockedActionChoice::parse(&body.blocked_action).map_err(invalid)?;
-    let fallback_message = parse_fallback_message(&body.fallback_message).map_err(invalid)?;
+    lists.validate().map_err(|e| list_error(&lists, &e))?;
+    let action = BlockedActionChoice::parse(&body.blocked_action).map_err(|e| invalid(&e))?;
+    let fallback_message =
+        parse_fallback_message(&body.fallback_message).map_err(|e| invalid(&e))?;
     Ok(SafetySettings {
         lists,
         blocked_action: blocked_action(action),
@@ -95,14 +96,13 @@ pub fn parse(body: &SafetySettingsView) -> Result<SafetySettings> {
     })
 }
 
-fn invalid(e: FieldError) -> ApiError {
-    let message = e.message();
-    ApiError::invalid_field(e.field, e.code, message)
+fn invalid(e: &FieldError) -> ApiError {
+    ApiError::invalid_field(e.field, e.code, e.message())
 }
 
 /// A list's error named by its wire field, quoting the phrase at fault: the line number counts
 /// phrases after blank lines were dropped, so it alone may not point at the right textarea line.
-fn list_error(lists: &SafetyLists, e: ListError) -> ApiError {
+fn list_error(lists: &SafetyLists, e: &ListError) -> ApiError {
     let (field, what, phrases) = match e.field {
         "blocked" => ("lists.blocked", "Blocked phrases", &lists.blocked),
         "serious_high" => (
@@ -194,6 +194,7 @@ fn category_name(category: Category) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ai::safety;
 
     fn body() -> SafetySettingsView {
         SafetySettingsView {
