@@ -6,6 +6,7 @@ mod assistants;
 mod audit;
 mod conversations;
 mod export;
+mod safety;
 mod session;
 mod settings;
 mod setup;
@@ -62,6 +63,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/widget",
             get(widget::get_widget).put(widget::put_widget),
+        )
+        .route(
+            "/api/dashboard/settings/safety",
+            get(safety::get_safety).put(safety::put_safety),
         )
         .route(
             "/api/dashboard/settings/domains",

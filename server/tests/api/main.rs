@@ -20,6 +20,7 @@ mod invitations;
 mod odd_requests;
 mod pipeline;
 mod realtime;
+mod safety_settings;
 mod search;
 mod seeding;
 mod static_files;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod domains;
 pub mod identity;
 mod knowledge;
+pub mod safety;
 pub mod teammates;
 pub mod tokens;
 pub mod widget;
@@ -57,6 +58,11 @@ const NAV: &[NavItem] = &[
         admin: true,
     },
     NavItem {
+        path: "/settings/safety",
+        label: "Content safety",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/assistants",
         label: "Assistants",
         admin: true,
@@ -90,6 +96,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("domains") view=|| view! { <AdminOnly><domains::DomainsPage/></AdminOnly> }/>
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
             <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
+            <Route path=path!("safety") view=|| view! { <AdminOnly><safety::SafetyPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
             <Route path=path!("account") view=account::AccountPage/>
