@@ -60,6 +60,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database.0, config.max_db_connections).await?;
         let responder = Arc::new(Responder::new(&config.ai)?);
+        let intents = Arc::new(crate::ai::intent::Detector::new(&config.ai)?);
         let api_url = config
             .public_url
             .clone()
@@ -114,6 +115,7 @@ impl Application {
             dashboard_origins,
             db,
             responder,
+            intents,
             limiters: Arc::new(Limiters::new(&config.limits)),
             replies: SingleFlight::new(),
             streams: StreamCaps::new(

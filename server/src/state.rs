@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::ai::intent::Detector;
 use crate::ai::pipeline::ReplyResult;
 use crate::ai::Responder;
 use crate::config::Config;
@@ -15,6 +16,8 @@ use crate::widget_api::StreamCaps;
 pub struct AppState {
     pub db: Db,
     pub responder: Arc<Responder>,
+    /// Each customer message's intent (the embedded classifier is trained once, at start).
+    pub intents: Arc<Detector>,
     /// Messages, new sessions and sign-in attempts, per session, address, tenant and email.
     pub limiters: Arc<Limiters>,
     /// Replies being produced, one per visitor message (retries wait for the same reply).

@@ -11,14 +11,16 @@
 //!    self-harm, legal, medical) gets a careful reply and escalates the conversation; a
 //!    medium-confidence one is confirmed by the provider's moderation endpoint when the
 //!    workspace asks for it, else flagged for review;
-//! 3. the reply, from the provider (a remote model falls back to the embedded one); a remote
+//! 3. the intent ([`intent`](super::intent)): the message's intent and confidence; a confident
+//!    one becomes the conversation's intent;
+//! 4. the reply, from the provider (a remote model falls back to the embedded one); a remote
 //!    model never sees card numbers, SSNs (and, if the workspace asks, emails and phone
 //!    numbers): they are replaced by placeholders and put back in its reply;
-//! 4. safety of the reply: a blocked phrase or a serious one replaces it;
-//! 5. the handoff: to the team when the customer asks for a person, or when the assistant could
+//! 5. safety of the reply: a blocked phrase or a serious one replaces it;
+//! 6. the handoff: to the team when the customer asks for a person, or when the assistant could
 //!    not answer [`UNANSWERED_BEFORE_HUMAN`] times in a row (before that it says what it can help
 //!    with and asks the customer to put it another way);
-//! 6. store the reply and its decision, announce both.
+//! 7. store the reply and its decision, announce both.
 //!
 //! Copies of the same message (a client's retries, a double click) wait for the one reply being
 //! produced instead of paying the provider twice.
@@ -26,7 +28,9 @@
 use std::sync::Arc;
 
 use shared::api::{Author, ConversationStatus};
-use shared::decision::{Decision, HandoffReason, HandoffStep, ReplyStep, SafetyStage, SafetyStep};
+use shared::decision::{
+    Decision, HandoffReason, HandoffStep, IntentStep, ReplyStep, SafetyStage, SafetyStep,
+};
 
 use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySettings, Verdict};
 use crate::ai::{ProviderKind, ReplyRequest, Turn};
@@ -234,6 +238,18 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         Some(r) => (r.history.clone(), r.message.as_str()),
         None => (history, visitor.body.as_str()),
     };
+
+    let detected = state.intents.detect(message).await;
+    let confident = detected.classification.is_confident();
+    decision.intent = Some(IntentStep {
+        key: detected.classification.intent.clone(),
+        confidence: detected.classification.confidence,
+        confident,
+        by: detected.by.to_owned(),
+        fallback: detected.fallback.clone(),
+    });
+    let intent = confident.then(|| detected.classification.intent.clone());
+
     let outcome = state
         .responder
         .reply(&ReplyRequest {
@@ -269,6 +285,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         if intervention.effects.flag_reason.is_none() {
             intervention.effects.flag_reason = provider_flag;
         }
+        intervention.effects.intent = intent;
         let fallback = outcome.provider_error.is_some();
         return store(
             state,
@@ -317,6 +334,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let effects = ReplyEffects {
         hand_to_human: hand_over,
         flag_reason: review.or(provider_flag),
+        intent,
         ..ReplyEffects::default()
     };
     let fallback = outcome.provider_error.is_some();

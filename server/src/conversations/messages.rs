@@ -209,6 +209,9 @@ pub async fn find_reply(db: &Db, message_id: &str) -> sqlx::Result<Option<Stored
     row.as_ref().map(message_from_row).transpose()
 }
 
+/// The catch-all intent.
+const GENERAL_INTENT: &str = "general";
+
 /// What happened to the conversation along with a reply.
 #[derive(Debug, Clone, Default)]
 pub struct ReplyEffects {
@@ -219,6 +222,9 @@ pub struct ReplyEffects {
     /// Ended (`resolved`), e.g. on a blocked phrase whose action ends the conversation.
     pub resolve: bool,
     pub flag_reason: Option<String>,
+    /// The customer's latest confident intent: the conversation's from now on, except that
+    /// `general` (small talk, "ok", "thanks") never replaces a more specific one.
+    pub intent: Option<String>,
 }
 
 /// A reply to be stored.
@@ -279,6 +285,17 @@ pub async fn insert_reply(
             "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
         )
         .bind(reply.conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(intent) = &effects.intent {
+        sqlx::query(
+            "UPDATE conversations SET intent = $1
+              WHERE id = $2 AND ($3 = 0 OR intent IS NULL)",
+        )
+        .bind(intent)
+        .bind(reply.conversation_id)
+        .bind(i64::from(intent == GENERAL_INTENT))
         .execute(&mut *tx)
         .await?;
     }

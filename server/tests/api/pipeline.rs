@@ -15,6 +15,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     every_reply_keeps_why_it_was_written_for_agents_only,
+    a_confident_intent_becomes_the_conversations_and_filters_the_inbox,
     a_serious_message_gets_a_careful_reply_and_escalates,
     a_blocked_phrase_gets_the_workspaces_action,
 );
@@ -78,6 +79,42 @@ async fn every_reply_keeps_why_it_was_written_for_agents_only(app: TestApp) {
     assert_eq!(
         decision["handoff"]["reason"], "explicit_request",
         "{decision}"
+    );
+}
+
+async fn a_confident_intent_becomes_the_conversations_and_filters_the_inbox(app: TestApp) {
+    let session = app.session_with_contact("Bo", "bo@example.com").await;
+    let answer = app
+        .chat(&session, "I was charged twice for my last order", "m-1")
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+    let shown = detail(&app, &conversation).await;
+    let intent = &last_message(&shown)["decision"]["intent"];
+    assert_eq!(intent["key"], "billing", "{intent}");
+    assert_eq!(intent["confident"], true, "{intent}");
+    assert_eq!(intent["by"], "embedded", "{intent}");
+    assert_eq!(shown["conversation"]["intent"], "billing");
+
+    // Small talk (general, or not confident) never replaces it.
+    let answer = app.chat(&session, "ok", "m-2").await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let shown = detail(&app, &conversation).await;
+    assert_eq!(shown["conversation"]["intent"], "billing");
+
+    let admin = app.teammate(Role::Admin).await;
+    let billing = admin.list("intent=billing").await;
+    assert_eq!(billing.status, 200, "{:?}", billing.body);
+    let ids: Vec<&str> = billing.body["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, [conversation.as_str()]);
+    assert_eq!(
+        admin.list("intent=sales").await.body["conversations"],
+        json!([])
     );
 }
 

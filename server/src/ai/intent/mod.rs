@@ -14,12 +14,14 @@
 //! labelled set; the benchmark `intent` and a unit test run it on `benches/data/intents.tsv`.
 
 mod defaults;
+mod detector;
 pub mod evaluation;
 mod features;
 mod model;
 mod remote;
 
 pub use defaults::default_intents;
+pub use detector::{Detected, Detector};
 pub use model::Classifier;
 pub use remote::RemoteClassifier;
 
