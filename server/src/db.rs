@@ -3,6 +3,8 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -40,6 +42,9 @@ pub struct Db {
     pub backend: Backend,
     /// Tenant ids whose event log grew, announced by this process after commit.
     announcements: broadcast::Sender<String>,
+    /// Bumped by every commit of this process that changed a setting (a `settings_changed`
+    /// event): what this process caches of settings is stale from then on, with no wait.
+    settings_epoch: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -86,6 +91,7 @@ impl Db {
             pool,
             backend,
             announcements,
+            settings_epoch: Arc::new(AtomicU64::new(0)),
         };
         db.migrate().await?;
         Ok(db)
@@ -111,6 +117,11 @@ impl Db {
         self.announcements.subscribe()
     }
 
+    /// How many setting changes this process has committed (see [`crate::settings_cache`]).
+    pub fn settings_epoch(&self) -> u64 {
+        self.settings_epoch.load(Ordering::Acquire)
+    }
+
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads first and writes later can fail with "database is
     /// locked" under concurrency instead of waiting its turn.
@@ -124,6 +135,8 @@ impl Db {
             backend: self.backend,
             announcements: self.announcements.clone(),
             recorded: Vec::new(),
+            settings_epoch: self.settings_epoch.clone(),
+            settings_changed: false,
         })
     }
 }
@@ -138,6 +151,9 @@ pub struct WriteTx {
     announcements: broadcast::Sender<String>,
     /// Tenants whose event log this transaction appended to.
     recorded: Vec<String>,
+    settings_epoch: Arc<AtomicU64>,
+    /// A `settings_changed` event was recorded.
+    settings_changed: bool,
 }
 
 impl WriteTx {
@@ -149,6 +165,7 @@ impl WriteTx {
         event: &DashboardEvent,
     ) -> sqlx::Result<i64> {
         let seq = events::append(&mut self.tx, self.backend, tenant_id, session_id, event).await?;
+        self.settings_changed |= matches!(event, DashboardEvent::SettingsChanged { .. });
         if !self.recorded.iter().any(|t| t == tenant_id) {
             self.recorded.push(tenant_id.to_owned());
         }
@@ -158,6 +175,9 @@ impl WriteTx {
     /// Commits, then announces every tenant that got events.
     pub async fn commit(self) -> sqlx::Result<()> {
         self.tx.commit().await?;
+        if self.settings_changed {
+            self.settings_epoch.fetch_add(1, Ordering::AcqRel);
+        }
         for tenant_id in self.recorded {
             // No receiver just means nobody is listening yet.
             let _ = self.announcements.send(tenant_id);

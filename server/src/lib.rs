@@ -26,6 +26,7 @@ pub mod request_guard;
 pub mod search;
 pub mod security_headers;
 pub mod seed;
+pub mod settings_cache;
 pub mod single_flight;
 pub mod startup;
 pub mod state;

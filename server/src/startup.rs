@@ -15,6 +15,8 @@ use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use shared::dashboard::SettingsArea;
+
 use crate::ai::Responder;
 use crate::assets::{self, DemoSite};
 use crate::config::Config;
@@ -22,6 +24,7 @@ use crate::db::Db;
 use crate::error::{self, ApiError};
 use crate::ratelimit::Limiters;
 use crate::realtime::Hub;
+use crate::settings_cache::SettingsCache;
 use crate::single_flight::SingleFlight;
 use crate::state::AppState;
 use crate::widget_api::StreamCaps;
@@ -111,11 +114,17 @@ impl Application {
         let dashboard_origins =
             dashboard_api::own_origins(config.public_url.as_deref(), api_listener.local_addr()?)
                 .into();
+        let safety = Arc::new(SettingsCache::new(
+            db.clone(),
+            hub.clone(),
+            &[SettingsArea::Safety],
+        ));
         let state = AppState {
             dashboard_origins,
             db,
             responder,
             intents,
+            safety,
             limiters: Arc::new(Limiters::new(&config.limits)),
             replies: SingleFlight::new(),
             streams: StreamCaps::new(

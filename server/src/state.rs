@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use crate::ai::intent::Detector;
-use crate::ai::pipeline::ReplyResult;
+use crate::ai::pipeline::{ReplyResult, SafetyConfig};
 use crate::ai::Responder;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::Limiters;
 use crate::realtime::Hub;
+use crate::settings_cache::SettingsCache;
 use crate::single_flight::SingleFlight;
 use crate::widget_api::StreamCaps;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub responder: Arc<Responder>,
     /// Each customer message's intent (the embedded classifier is trained once, at start).
     pub intents: Arc<Detector>,
+    /// Each workspace's safety settings and compiled lists, until they change.
+    pub safety: Arc<SettingsCache<SafetyConfig>>,
     /// Messages, new sessions and sign-in attempts, per session, address, tenant and email.
     pub limiters: Arc<Limiters>,
     /// Replies being produced, one per visitor message (retries wait for the same reply).

@@ -155,6 +155,13 @@ async fn answering_assistant(state: &AppState, inbound: &Inbound) -> Result<Load
         })
 }
 
+/// A workspace's safety settings with their lists compiled (merged with the system lists), as
+/// the pipeline keeps them between messages ([`AppState::safety`]).
+pub struct SafetyConfig {
+    pub settings: SafetySettings,
+    pub lists: MergedLists,
+}
+
 /// The text the pipeline sends when it hands the conversation to the team itself.
 const TEAM_TEXT: &str =
     "I've asked a member of our team to join this conversation. They'll reply right here as soon as they can.";
@@ -176,14 +183,20 @@ struct Intervention {
 async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let visitor = &inbound.message;
     let loaded = answering_assistant(state, inbound).await?;
-    let settings = safety::store::load(&state.db, &inbound.tenant_id).await?;
-    let lists = safety::merged(&safety::system_lists(), &settings.lists);
+    let config = state
+        .safety
+        .get(&inbound.tenant_id, || async {
+            let settings = safety::store::load(&state.db, &inbound.tenant_id).await?;
+            let lists = safety::merged(&safety::system_lists(), &settings.lists);
+            Ok::<_, ApiError>(SafetyConfig { settings, lists })
+        })
+        .await?;
+    let (settings, lists) = (&config.settings, &config.lists);
     let mut decision = Decision::default();
 
     // The customer's message, before any provider sees it.
-    let verdict = check_message(state, &settings, &lists, &visitor.body).await;
-    if let Some(intervention) = intervene(&settings, &verdict, SafetyStage::Message, &mut decision)
-    {
+    let verdict = check_message(state, settings, lists, &visitor.body).await;
+    if let Some(intervention) = intervene(settings, &verdict, SafetyStage::Message, &mut decision) {
         decision.reply = ReplyStep {
             model: PIPELINE_MODEL.to_owned(),
             answered: false,
@@ -277,9 +290,9 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         .map(|e| format!("AI provider failed: {e}"));
 
     // The candidate reply, before the customer sees it.
-    let reply_verdict = safety::check_reply(&lists, &reply.text);
+    let reply_verdict = safety::check_reply(lists, &reply.text);
     if let Some(mut intervention) =
-        intervene(&settings, &reply_verdict, SafetyStage::Reply, &mut decision)
+        intervene(settings, &reply_verdict, SafetyStage::Reply, &mut decision)
     {
         decision.handoff.clone_from(&intervention.handoff);
         if intervention.effects.flag_reason.is_none() {

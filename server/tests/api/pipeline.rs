@@ -246,6 +246,63 @@ async fn a_blocked_phrase_gets_the_workspaces_action(app: TestApp) {
     );
 }
 
+/// Safety settings are cached per instance and dropped when they change, on every instance
+/// (PostgreSQL: another instance learns of the change through the event log's notification).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_safety_change_reaches_every_instance_at_once() {
+    let Some(app) = crate::helpers::spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let other = app.another_instance().await;
+    let session = app.session_with_contact("Ivy", "ivy@example.com").await;
+    let chat_elsewhere = |text: &str, id: &str| {
+        app.http
+            .post(format!("{other}/api/widgets/{}/chat", app.tenant.id))
+            .bearer_auth(&app.tenant.token)
+            .header("Origin", &app.tenant.origin)
+            .json(&json!({ "sessionId": session, "message": text, "clientMessageId": id }))
+    };
+    // The other instance answers (and caches the defaults).
+    let before = app
+        .send(chat_elsewhere("Do you ship to Canada?", "m-0"))
+        .await;
+    assert_eq!(before.status, 200, "{:?}", before.body);
+
+    save_safety(
+        &app,
+        &SafetySettings {
+            lists: SafetyLists {
+                blocked: vec!["canada".to_owned()],
+                ..SafetyLists::default()
+            },
+            blocked_action: BlockedAction::FallbackMessage,
+            fallback_message: "Blocked here.".to_owned(),
+            ..SafetySettings::default()
+        },
+    )
+    .await;
+    // This instance: at once.
+    let here = app.chat(&session, "Canada?", "m-1").await;
+    assert_eq!(
+        here.body["message"]["body"], "Blocked here.",
+        "{}",
+        here.body
+    );
+    // The other: as soon as the notification arrives.
+    let mut seen = Value::Null;
+    for attempt in 0..50 {
+        let answer = app
+            .send(chat_elsewhere("Canada again?", &format!("m-2-{attempt}")))
+            .await;
+        seen = answer.body["message"]["body"].clone();
+        if seen == "Blocked here." {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the other instance still answers with stale settings: {seen}");
+}
+
 // --- With a remote provider (a stub) -------------------------------------------------------
 
 async fn app_with_stub(backend: Backend, stub: &MockServer) -> Option<TestApp> {
