@@ -184,3 +184,68 @@ const ENTRIES: &[(&str, &str, &str)] = &[
          store",
     ),
 ];
+
+/// The demo workspace's billing specialist: a routing rule sends billing questions to her, so
+/// the demo shows an assistant-to-assistant handoff.
+pub fn demo_billing_assistant() -> AssistantSeed {
+    AssistantSeed {
+        name: "Bea",
+        instructions: BILLING_INSTRUCTIONS,
+        greeting: "Hi, I'm Bea from Northwind's billing team. How can I help with your payment?",
+        entries: BILLING_ENTRIES,
+    }
+}
+
+const BILLING_INSTRUCTIONS: &str = "You are Bea, the billing specialist of Northwind Coffee \
+Roasters. Help customers with charges, refunds, invoices, payment methods and subscription \
+billing, calmly and concisely (two to four sentences, plain text). Only state amounts, times and \
+policies that appear in the knowledge you are given. Never ask for full card numbers, security \
+codes or passwords; when something needs an account check, say a teammate will look into it.";
+
+/// What specializes Bea: billing questions only (shipping, coffee and hours stay with Nora).
+const BILLING_ENTRIES: &[(&str, &str, &str)] = &[
+    (
+        "I was charged twice for my order",
+        "A second charge for the same order is usually a temporary authorization hold that your \
+         bank releases within 3 to 5 business days. If both charges are still there after 5 \
+         business days, we refund the duplicate within 2 business days of your message. Please \
+         share your order number (never your full card number) and we'll check it.",
+        "charged twice double charge duplicate charged two times billed twice extra charge \
+         overcharged pending hold authorization card statement last order twice",
+    ),
+    (
+        "When will I get my refund?",
+        "Refunds go back to your original payment method within 5 business days of approval. \
+         Your bank may take another 2 to 3 days to show it. We email you when the refund is \
+         issued.",
+        "refund when money back how long refund status returned credited",
+    ),
+    (
+        "How do I get an invoice or receipt?",
+        "Every order's receipt is emailed when it ships. You can download invoices with your \
+         company name and VAT number from Account > Orders. For subscriptions, a monthly invoice \
+         is emailed on each billing date.",
+        "invoice receipt vat tax billing document pdf company",
+    ),
+    (
+        "How do I update my card or payment method?",
+        "Go to Account > Payment methods to add a new card or PayPal and make it the default. \
+         Your next subscription charge uses the new default. We never store full card numbers \
+         ourselves: payments go through our card processor.",
+        "update card change card new card payment method expired card paypal default",
+    ),
+    (
+        "Why did my payment fail?",
+        "A payment can fail when the card expired, the billing address differs from the bank's, \
+         or the bank declined it for security. Check those, then retry from Account > Orders; \
+         for a subscription we retry automatically after 3 days and email you first.",
+        "payment failed declined card declined failed charge retry billing address error",
+    ),
+    (
+        "When is my subscription charged?",
+        "Subscriptions are charged on the same day each month as your first order, at 6:00 am \
+         Pacific Time. You can see and change your next billing date in Account > Subscription, \
+         and skipping a month is free.",
+        "subscription charged billing date when charged monthly renewal next charge skip",
+    ),
+];

@@ -518,3 +518,22 @@ fn the_demo_knowledge_covers_every_product_on_the_demo_page() {
         assert!(price.text.contains("340 g"), "{:?}", price.text);
     }
 }
+
+#[test]
+fn the_demo_billing_assistant_answers_a_double_charge_from_its_own_knowledge() {
+    let seed = super::super::demo::demo_billing_assistant();
+    let bea = Fixture {
+        assistant: seed.to_assistant("bea"),
+        knowledge: seed.to_knowledge(),
+    };
+    for question in [
+        "I was charged twice for my last order",
+        "my card was charged twice for order 1234",
+    ] {
+        let reply = bea.ask(question);
+        assert!(!reply.needs_human, "{question}: {}", reply.text);
+        assert_eq!(reply.used_entries, ["demo-1"], "{question}: {}", reply.text);
+    }
+    let reply = bea.ask("I was charged twice for my last order");
+    assert!(reply.text.contains("refund the duplicate"), "{}", reply.text);
+}

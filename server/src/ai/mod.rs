@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use shared::api::Author;
 
-pub use demo::{demo_assistant, AssistantSeed};
+pub use demo::{demo_assistant, demo_billing_assistant, AssistantSeed};
 pub use openai::ProviderError;
 
 /// The assistant answering a conversation.
