@@ -318,3 +318,25 @@ test("a sign-in link pointing off the site is not followed", async ({ page }) =>
   await expect(page).toHaveURL(`${API_ORIGIN}/`);
   await expect(page.getByTestId("me")).toBeVisible();
 });
+
+test("an agent sees why the assistant answered: the intent, the entries it used, the handoff", async ({ browser }) => {
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext();
+  const tag = `why${Date.now().toString(36)}`;
+  const visitorName = `Wes ${tag}`;
+  const agent = await agentContext.newPage();
+  await signIn(agent);
+
+  const visitor = await visitorContext.newPage();
+  await visitorSays(visitor, visitorName, `wes.${tag}@example.com`, "I was charged twice for my last order");
+  await expect(widgetLog(visitor).getByText(/charged|refund|teammate|billing/i).last()).toBeVisible();
+
+  await agent.getByTestId("conversation-item").filter({ hasText: visitorName }).click();
+  const reply = agent.getByTestId("timeline").getByTestId("message").filter({ has: agent.getByTestId("decision") }).last();
+  await expect(reply).toHaveAttribute("data-author", "assistant");
+  await reply.getByText("Why this reply").click();
+  await expect(reply.getByTestId("decision-intent")).toContainText("billing");
+  await expect(reply.getByTestId("decision-reply")).toContainText("embedded");
+  // The conversation takes the intent: shown in the list and filterable.
+  await expect(agent.getByTestId("conversation-item").filter({ hasText: visitorName })).toContainText(/billing/i);
+});
