@@ -119,11 +119,17 @@ impl Application {
             hub.clone(),
             &[SettingsArea::Safety],
         ));
+        let assistants = Arc::new(SettingsCache::new(
+            db.clone(),
+            hub.clone(),
+            &[SettingsArea::Assistants],
+        ));
         let state = AppState {
             dashboard_origins,
             db,
             responder,
             intents,
+            assistants,
             safety,
             limiters: Arc::new(Limiters::new(&config.limits)),
             replies: SingleFlight::new(),

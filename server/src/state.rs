@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::ai::intent::Detector;
 use crate::ai::pipeline::{ReplyResult, SafetyConfig};
 use crate::ai::Responder;
+use crate::assistants::roster::Roster;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::Limiters;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub responder: Arc<Responder>,
     /// Each customer message's intent (the embedded classifier is trained once, at start).
     pub intents: Arc<Detector>,
+    /// Each workspace's assistants with their knowledge, until an admin changes one.
+    pub assistants: Arc<SettingsCache<Roster>>,
     /// Each workspace's safety settings and compiled lists, until they change.
     pub safety: Arc<SettingsCache<SafetyConfig>>,
     /// Messages, new sessions and sign-in attempts, per session, address, tenant and email.

@@ -535,5 +535,9 @@ fn the_demo_billing_assistant_answers_a_double_charge_from_its_own_knowledge() {
         assert_eq!(reply.used_entries, ["demo-1"], "{question}: {}", reply.text);
     }
     let reply = bea.ask("I was charged twice for my last order");
-    assert!(reply.text.contains("refund the duplicate"), "{}", reply.text);
+    assert!(
+        reply.text.contains("refund the duplicate"),
+        "{}",
+        reply.text
+    );
 }

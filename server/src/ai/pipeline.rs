@@ -34,7 +34,8 @@ use shared::decision::{
 
 use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySettings, Verdict};
 use crate::ai::{ProviderKind, ReplyRequest, Turn};
-use crate::assistants::{self, LoadedAssistant};
+use crate::assistants::roster::Roster;
+use crate::assistants::LoadedAssistant;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -124,11 +125,22 @@ fn copy_error(error: &ApiError) -> ApiError {
     }
 }
 
+/// The workspace's assistants, from the cache (read from the store when it changed).
+async fn roster(state: &AppState, tenant_id: &str) -> Result<Arc<Roster>> {
+    state
+        .assistants
+        .get(tenant_id, || async {
+            Ok::<_, ApiError>(Roster::load(&state.db, tenant_id).await?)
+        })
+        .await
+}
+
 /// The workspace's default assistant, for a new conversation; a workspace without one is a
 /// setup gap the customer can be told about (a 503), not a server failure.
-pub async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<LoadedAssistant> {
-    assistants::load_default(&state.db, tenant_id)
+pub async fn default_assistant(state: &AppState, tenant_id: &str) -> Result<Arc<LoadedAssistant>> {
+    roster(state, tenant_id)
         .await?
+        .default_assistant()
         .ok_or_else(no_assistant)
 }
 
@@ -140,15 +152,11 @@ fn no_assistant() -> ApiError {
 }
 
 /// The conversation's assistant, else (deleted since) the workspace's default.
-async fn answering_assistant(state: &AppState, inbound: &Inbound) -> Result<LoadedAssistant> {
+async fn answering_assistant(state: &AppState, inbound: &Inbound) -> Result<Arc<LoadedAssistant>> {
     let own = conversations::assistant_of(&state.db, &inbound.message.conversation_id).await?;
-    if let Some(id) = own {
-        if let Some(loaded) = assistants::load(&state.db, &inbound.tenant_id, &id).await? {
-            return Ok(loaded);
-        }
-    }
-    assistants::load_default(&state.db, &inbound.tenant_id)
-        .await?
+    let roster = roster(state, &inbound.tenant_id).await?;
+    own.and_then(|id| roster.get(&id))
+        .or_else(|| roster.default_assistant())
         .ok_or_else(|| {
             tracing::warn!(tenant = %inbound.tenant_id, "no reply: the tenant has no default assistant");
             no_assistant()

@@ -5,11 +5,12 @@
 //! An assistant deleted while conversations name it is retired instead (`deleted_at`): the
 //! conversations keep its id and name, the settings no longer list it and it has no knowledge.
 //! Every settings write here is one transaction with its audit entry (see [`crate::audit`]),
-//! whose `settings_changed { area: assistants }` event tells other tabs and instances. Nothing
-//! caches assistants: each reply reads the assistant and its knowledge from the store.
+//! whose `settings_changed { area: assistants }` event tells other tabs and instances, and
+//! drops the [`roster::Roster`] the reply pipeline keeps of the workspace's assistants.
 
 pub mod import;
 pub mod knowledge;
+pub mod roster;
 
 use shared::api::Channel;
 use shared::assistant_settings::{AssistantDetail, AssistantSettings, AssistantSummary};

@@ -50,7 +50,12 @@ async fn the_provider_answers_with_model_and_tokens(backend: Backend) {
     assert_eq!(answer.body["metadata"]["model"], "stub-model");
     assert_eq!(answer.body["metadata"]["tokens"], 52);
     assert_eq!(answer.body["metadata"]["fallback"], false);
-    let sent = &stub.received_requests().await.unwrap_or_default()[0];
+    // The reply's request (the intent classification's carries a `response_format`).
+    let requests = stub.received_requests().await.unwrap_or_default();
+    let sent = requests
+        .iter()
+        .find(|r| !String::from_utf8_lossy(&r.body).contains("\"response_format\""))
+        .expect("a reply request");
     let request: serde_json::Value = serde_json::from_slice(&sent.body).expect("json");
     let last = request["messages"]
         .as_array()
