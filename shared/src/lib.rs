@@ -7,6 +7,7 @@ pub mod assistant_settings;
 pub mod contact;
 pub mod dashboard;
 pub mod origin;
+pub mod routing;
 pub mod text;
 pub mod widget_settings;
 pub mod workspace;
