@@ -19,6 +19,7 @@ mod identity;
 mod invitations;
 mod odd_requests;
 mod realtime;
+mod routing;
 mod search;
 mod seeding;
 mod static_files;
