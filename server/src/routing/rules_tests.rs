@@ -127,7 +127,7 @@ fn channels_limit_a_rule_and_an_empty_list_means_every_channel() {
         ..input("hi")
     };
     assert_eq!(
-        winner(&route(&[sms_only.clone()], &on(Channel::Sms))),
+        winner(&route(std::slice::from_ref(&sms_only), &on(Channel::Sms))),
         Some("a")
     );
     let web = route(&[sms_only], &on(Channel::Web));

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod domains;
 pub mod identity;
 mod knowledge;
+pub mod routing;
 pub mod teammates;
 pub mod tokens;
 pub mod widget;
@@ -62,6 +63,11 @@ const NAV: &[NavItem] = &[
         admin: true,
     },
     NavItem {
+        path: "/settings/routing",
+        label: "Routing & handoff",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/teammates",
         label: "Teammates",
         admin: true,
@@ -91,6 +97,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
             <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
+            <Route path=path!("routing") view=|| view! { <AdminOnly><routing::RoutingPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
             <Route path=path!("account") view=account::AccountPage/>
         </ParentRoute>
