@@ -468,7 +468,11 @@ impl Opening {
 
     pub fn to_range(self) -> HoursRange {
         HoursRange {
-            day: WEEKDAYS[usize::from(self.weekday)].to_owned(),
+            day: WEEKDAYS
+                .get(usize::from(self.weekday))
+                .copied()
+                .unwrap_or("monday")
+                .to_owned(),
             open: format_minutes(self.open_min),
             close: format_minutes(self.close_min),
         }

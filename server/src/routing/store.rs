@@ -368,13 +368,20 @@ pub async fn reorder(
 
 /// The tenant's handoff settings and business hours; the defaults when never saved.
 pub async fn load_settings(db: &Db, tenant_id: &str) -> sqlx::Result<HandoffSettings> {
+    read_settings(&db.pool, tenant_id).await
+}
+
+async fn read_settings<'e, E>(executor: E, tenant_id: &str) -> sqlx::Result<HandoffSettings>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(
         "SELECT handoff_enabled, max_handoffs, failures_before_human, message_style,
                 handoff_template, time_zone, weekly_hours
            FROM workspace_ai_settings WHERE tenant_id = $1",
     )
     .bind(tenant_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(executor)
     .await?;
     let Some(row) = row else {
         return Ok(HandoffSettings::default());
@@ -404,11 +411,13 @@ pub async fn save_settings(
     settings: &HandoffSettings,
     actor: Actor<'_>,
 ) -> sqlx::Result<HandoffSettings> {
-    let before = load_settings(db, tenant_id).await?;
+    let mut tx = db.begin_write().await?;
+    // Read inside the write transaction, so the audit's "before" is what this save replaced.
+    let before = read_settings(&mut *tx, tenant_id).await?;
     if &before == settings {
+        tx.rollback().await?;
         return Ok(before);
     }
-    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO workspace_ai_settings
              (tenant_id, handoff_enabled, max_handoffs, failures_before_human, message_style,

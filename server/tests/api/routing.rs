@@ -18,6 +18,7 @@ on_both_backends!(
     reordering_sets_the_tie_break_among_equal_priorities,
     the_test_box_says_which_rule_matched_and_why_for_each,
     handoff_settings_default_save_and_refuse_bad_input_by_field,
+    a_rule_whose_assistant_was_deleted_stays_listed_and_is_skipped,
 );
 
 const RULES: &str = "/api/dashboard/settings/routing/rules";
@@ -439,4 +440,33 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
             .await
             .unwrap();
     assert!(after.contains("Europe/London"), "{after}");
+}
+
+async fn a_rule_whose_assistant_was_deleted_stays_listed_and_is_skipped(app: TestApp) {
+    let admin = app.teammate(Role::Admin).await;
+    let billing = add_assistant(&admin, "Billing Bot").await;
+    let fallback = default_assistant(&app, &app.tenant.id).await;
+    create(&admin, rule("Billing", 90, &billing)).await;
+    create(&admin, rule("Everything else", 10, &fallback)).await;
+    let path = format!("/api/dashboard/settings/assistants/{billing}");
+    assert_eq!(admin.delete(&path).await.status, 204);
+
+    let listed = admin.get(RULES).await;
+    assert_eq!(listed.body[0]["name"], "Billing");
+    assert_eq!(listed.body[0]["targetName"], Value::Null);
+    let test = admin
+        .post(TEST, json!({ "message": "I want a refund" }))
+        .await;
+    assert_eq!(test.body["ruleName"], "Everything else");
+    assert!(test.body["checks"][0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("deleted"));
+    // Retargeting at the deleted assistant is refused.
+    let id = listed.body[0]["id"].as_str().unwrap();
+    let mut renamed = rule("Billing!", 90, &billing);
+    renamed["active"] = json!(true);
+    let answer = put_json(&admin, &format!("{RULES}/{id}"), renamed).await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.body["error"]["field"], "targetAssistantId");
 }
