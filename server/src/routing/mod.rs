@@ -22,7 +22,8 @@ pub mod store;
 pub use handoff::{handoff_message, render_template};
 pub use hours::{is_open, next_opening, BusinessHours};
 pub use rules::{
-    evaluate, resolve_default, RoutingDecision, RoutingInput, RuleCheck, RuleRef, Target,
+    evaluate, first_match, resolve_default, RoutingDecision, RoutingInput, RuleCheck, RuleRef,
+    Target,
 };
 /// A stored rule, as [`evaluate`] takes it.
 pub use shared::routing::RuleView as Rule;

@@ -66,13 +66,24 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `keyword` (a word or a phrase) occurs in `message_words` as whole words in a row.
+/// Whether `keyword` (a word or a phrase, lowercase as stored) occurs in `message_words` as
+/// whole words in a row. Allocates nothing: it runs for every keyword of every rule.
 fn contains_phrase(message_words: &[String], keyword: &str) -> bool {
-    let phrase = words(keyword);
-    !phrase.is_empty()
-        && message_words
-            .windows(phrase.len())
-            .any(|window| window == phrase.as_slice())
+    let parts = keyword
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let mut first = parts.clone();
+    let Some(head) = first.next() else {
+        return false;
+    };
+    message_words.iter().enumerate().any(|(i, word)| {
+        word == head && {
+            let mut rest = message_words[i + 1..].iter();
+            first
+                .clone()
+                .all(|part| rest.next().is_some_and(|w| w == part))
+        }
+    })
 }
 
 /// The rules in the order they are tried: active ones by priority (higher first), then position,
@@ -89,81 +100,147 @@ fn evaluation_order(rules: &[Rule]) -> Vec<&Rule> {
     ordered
 }
 
-/// Checks every condition of `rule`; `(all hold, why)`.
-fn check(
-    rule: &Rule,
-    input: &RoutingInput<'_>,
-    message_words: &[String],
-    hours: &BusinessHours,
+/// How the intent condition fared.
+#[derive(Clone, Copy)]
+enum IntentVerdict {
+    Unknown,
+    Confident(f32),
+    TooLow(f32),
+    Other,
+}
+
+/// Each condition of one rule, checked without allocating; `None` where the rule sets none.
+struct Verdict<'r> {
+    target_gone: bool,
+    /// `Some(None)`: no keyword found.
+    keyword: Option<Option<&'r str>>,
+    intent: Option<IntentVerdict>,
+    channel: Option<bool>,
+    /// Whether the time window holds.
+    window: Option<bool>,
+}
+
+impl Verdict<'_> {
+    fn holds(&self) -> bool {
+        !self.target_gone
+            && self.keyword.is_none_or(|k| k.is_some())
+            && self
+                .intent
+                .is_none_or(|i| matches!(i, IntentVerdict::Confident(_)))
+            && self.channel.is_none_or(|ok| ok)
+            && self.window.is_none_or(|ok| ok)
+    }
+}
+
+/// What [`check`] needs of one message, worked out once.
+struct Message<'a> {
+    input: &'a RoutingInput<'a>,
+    words: Vec<String>,
+    open: bool,
     min_confidence: f32,
-) -> (bool, String) {
-    let mut holds = true;
+}
+
+fn check<'r>(rule: &'r Rule, message: &Message<'_>) -> Verdict<'r> {
+    let input = message.input;
+    Verdict {
+        target_gone: matches!(rule.target, RuleTarget::Assistant { .. })
+            && rule.target_name.is_none(),
+        keyword: (!rule.keywords.is_empty()).then(|| {
+            rule.keywords
+                .iter()
+                .find(|k| contains_phrase(&message.words, k))
+                .map(String::as_str)
+        }),
+        intent: rule.intent.as_ref().map(|wanted| match input.intent {
+            None => IntentVerdict::Unknown,
+            Some((key, c)) if key == wanted && c >= message.min_confidence => {
+                IntentVerdict::Confident(c)
+            }
+            Some((key, c)) if key == wanted => IntentVerdict::TooLow(c),
+            Some(_) => IntentVerdict::Other,
+        }),
+        channel: (!rule.channels.is_empty()).then(|| rule.channels.contains(&input.channel)),
+        window: match rule.time_window {
+            TimeWindow::Any => None,
+            TimeWindow::BusinessHours => Some(message.open),
+            TimeWindow::AfterHours => Some(!message.open),
+        },
+    }
+}
+
+/// The verdict in words, condition by condition.
+fn describe(rule: &Rule, verdict: &Verdict<'_>, message: &Message<'_>) -> String {
+    let input = message.input;
+    let min = message.min_confidence;
     let mut why = Vec::new();
-    let mut note = |ok: bool, text: String| {
-        holds &= ok;
-        why.push(text);
-    };
-    if let RuleTarget::Assistant { .. } = rule.target {
-        if rule.target_name.is_none() {
-            note(false, "its target assistant was deleted".to_owned());
-        }
+    if verdict.target_gone {
+        why.push("its target assistant was deleted".to_owned());
     }
-    if !rule.keywords.is_empty() {
-        match rule
-            .keywords
-            .iter()
-            .find(|k| contains_phrase(message_words, k))
-        {
-            Some(keyword) => note(true, format!("keyword \"{keyword}\" found")),
-            None => note(
-                false,
-                format!("none of the keywords ({}) found", rule.keywords.join(", ")),
-            ),
-        }
+    match verdict.keyword {
+        None => {}
+        Some(Some(keyword)) => why.push(format!("keyword \"{keyword}\" found")),
+        Some(None) => why.push(format!(
+            "none of the keywords ({}) found",
+            rule.keywords.join(", ")
+        )),
     }
-    if let Some(wanted) = &rule.intent {
-        match input.intent {
-            None => note(false, format!("intent unknown (needs {wanted})")),
-            Some((key, confidence)) if key == wanted && confidence >= min_confidence => note(
-                true,
-                format!("intent {key} ({confidence:.2} ≥ {min_confidence:.2})"),
-            ),
-            Some((key, confidence)) if key == wanted => note(
-                false,
-                format!("intent {key} only at {confidence:.2} (needs {min_confidence:.2})"),
-            ),
-            Some((key, _)) => note(false, format!("intent is {key}, not {wanted}")),
-        }
+    if let (Some(intent), Some(wanted)) = (verdict.intent, &rule.intent) {
+        let key = input.intent.map_or("", |(key, _)| key);
+        why.push(match intent {
+            IntentVerdict::Unknown => format!("intent unknown (needs {wanted})"),
+            IntentVerdict::Confident(c) => format!("intent {key} ({c:.2} ≥ {min:.2})"),
+            IntentVerdict::TooLow(c) => format!("intent {key} only at {c:.2} (needs {min:.2})"),
+            IntentVerdict::Other => format!("intent is {key}, not {wanted}"),
+        });
     }
-    if !rule.channels.is_empty() {
-        let names: Vec<&str> = rule.channels.iter().map(|c| c.as_str()).collect();
+    if let Some(allowed) = verdict.channel {
         let channel = input.channel.as_str();
-        if rule.channels.contains(&input.channel) {
-            note(true, format!("channel {channel} allowed"));
+        if allowed {
+            why.push(format!("channel {channel} allowed"));
         } else {
-            note(
-                false,
-                format!("channel {channel} not in {}", names.join(", ")),
-            );
+            let names: Vec<&str> = rule.channels.iter().map(|c| c.as_str()).collect();
+            why.push(format!("channel {channel} not in {}", names.join(", ")));
         }
     }
-    match rule.time_window {
-        TimeWindow::Any => {}
-        window => {
-            let open = is_open(hours, input.now_ms);
-            let wanted = window == TimeWindow::BusinessHours;
-            let now = if open {
+    if verdict.window.is_some() {
+        why.push(
+            if message.open {
                 "within business hours"
             } else {
                 "outside business hours"
-            };
-            note(open == wanted, now.to_owned());
-        }
+            }
+            .to_owned(),
+        );
     }
     if why.is_empty() {
         why.push("no conditions: matches every message".to_owned());
     }
-    (holds, why.join("; "))
+    why.join("; ")
+}
+
+impl<'a> Message<'a> {
+    fn new(input: &'a RoutingInput<'a>, hours: &BusinessHours, min_confidence: f32) -> Self {
+        Self {
+            input,
+            words: words(input.text),
+            open: is_open(hours, input.now_ms),
+            min_confidence,
+        }
+    }
+}
+
+/// The rule [`evaluate`] would pick, without the explanation: for the reply pipeline's hot path.
+pub fn first_match<'r>(
+    rules: &'r [Rule],
+    input: &RoutingInput<'_>,
+    hours: &BusinessHours,
+    min_confidence: f32,
+) -> Option<&'r Rule> {
+    let message = Message::new(input, hours, min_confidence);
+    evaluation_order(rules)
+        .into_iter()
+        .take_while(|rule| rule.active)
+        .find(|rule| check(rule, &message).holds())
 }
 
 /// Routes one message: active rules only, by priority (higher first) then position (lower
@@ -177,7 +254,7 @@ pub fn evaluate(
     hours: &BusinessHours,
     min_confidence: f32,
 ) -> RoutingDecision {
-    let message_words = words(input.text);
+    let message = Message::new(input, hours, min_confidence);
     let mut decision = RoutingDecision {
         rule: None,
         target: Target::Default,
@@ -196,7 +273,8 @@ pub fn evaluate(
                 format!("not tried: \"{}\" matched first", winner.name),
             )
         } else {
-            check(rule, input, &message_words, hours, min_confidence)
+            let verdict = check(rule, &message);
+            (verdict.holds(), describe(rule, &verdict, &message))
         };
         if matched {
             decision.rule = Some(reference.clone());

@@ -309,3 +309,62 @@ fn the_default_is_the_channels_own_else_the_workspace_default() {
     );
     assert_eq!(resolve_default(&[], Channel::Web), None);
 }
+
+#[test]
+fn first_match_picks_what_evaluate_picks() {
+    let rules = [
+        Rule {
+            keywords: vec!["refund".into()],
+            position: 1,
+            ..rule("kw", 80)
+        },
+        Rule {
+            intent: Some("billing".into()),
+            position: 0,
+            ..rule("intent", 80)
+        },
+        Rule {
+            channels: vec![Channel::Sms],
+            ..rule("sms", 90)
+        },
+        Rule {
+            time_window: TimeWindow::AfterHours,
+            ..rule("night", 95)
+        },
+        Rule {
+            active: false,
+            ..rule("off", 100)
+        },
+        Rule {
+            keywords: vec!["hello there".into()],
+            ..rule("phrase", 5)
+        },
+    ];
+    let texts = [
+        "refund please",
+        "hello there",
+        "hello",
+        "there hello there",
+        "",
+    ];
+    let intents = [None, Some(("billing", 0.9)), Some(("billing", 0.1))];
+    let channels = [Channel::Web, Channel::Sms];
+    let times = [WEDNESDAY_10_UTC, WEDNESDAY_10_UTC + 10 * HOUR];
+    for text in texts {
+        for intent in intents {
+            for channel in channels {
+                for now_ms in times {
+                    let input = RoutingInput {
+                        text,
+                        intent,
+                        channel,
+                        now_ms,
+                    };
+                    let full = route(&rules, &input);
+                    let quick = first_match(&rules, &input, &hours(), 0.6);
+                    assert_eq!(quick.map(|r| r.id.as_str()), winner(&full), "{input:?}");
+                }
+            }
+        }
+    }
+}
