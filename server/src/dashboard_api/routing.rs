@@ -189,17 +189,16 @@ pub async fn test_message(
     };
     let now = request.at.unwrap_or_else(now_ms);
     let tenant = user.tenant_id();
-    let rules = store::list_rules(&state.db, tenant).await?;
-    let settings = store::load_settings(&state.db, tenant).await?;
+    let config = store::load_config(&state.db, tenant).await?;
     let assistants = assistants::summaries(&state.db, tenant).await?;
-    let hours = BusinessHours::from_settings(&settings);
+    let (rules, hours) = (&config.rules, &config.hours);
     let input = RoutingInput {
         text: message.as_str(),
         intent: intent.as_ref().map(|(key, c)| (key.as_str(), *c)),
         channel,
         now_ms: now,
     };
-    let decision = routing::evaluate(&rules, &input, &hours, routing::DEFAULT_MIN_CONFIDENCE);
+    let decision = routing::evaluate(rules, &input, hours, routing::DEFAULT_MIN_CONFIDENCE);
     let name_of = |id: &str| {
         assistants
             .iter()
@@ -221,7 +220,7 @@ pub async fn test_message(
         }
     };
     let closed_message = (decision.target == Target::Human)
-        .then(|| hours::closed_message(&hours, now))
+        .then(|| hours::closed_message(hours, now))
         .flatten();
     Ok(AppJson(TestResult {
         rule_id: decision.rule.as_ref().map(|r| r.id.clone()),
@@ -237,7 +236,7 @@ pub async fn test_message(
                 why: check.why,
             })
             .collect(),
-        business_hours: routing::is_open(&hours, now),
+        business_hours: routing::is_open(hours, now),
         closed_message,
     }))
 }

@@ -11,6 +11,7 @@ use shared::routing::{
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::BusinessHours;
 use crate::assistants::for_update;
 use crate::audit::{self, Actor};
 use crate::db::{decode_error, new_id, now_ms, Db, WriteTx};
@@ -364,6 +365,28 @@ pub async fn reorder(
     audit::record(&mut tx, tenant_id, actor, change).await?;
     tx.commit().await?;
     Ok(list_rules(db, tenant_id).await?)
+}
+
+/// What the reply pipeline needs to route a tenant's messages, read in one go.
+#[derive(Debug, Clone)]
+pub struct RoutingConfig {
+    /// In evaluation order.
+    pub rules: Vec<RuleView>,
+    pub handoff: HandoffSettings,
+    pub hours: BusinessHours,
+}
+
+/// The tenant's rules, handoff settings and business hours (a time zone no longer known reads
+/// as UTC). Cache it per tenant and drop it on `settings_changed { area: routing }`.
+pub async fn load_config(db: &Db, tenant_id: &str) -> sqlx::Result<RoutingConfig> {
+    let rules = list_rules(db, tenant_id).await?;
+    let handoff = load_settings(db, tenant_id).await?;
+    let hours = BusinessHours::from_settings(&handoff);
+    Ok(RoutingConfig {
+        rules,
+        handoff,
+        hours,
+    })
 }
 
 /// The tenant's handoff settings and business hours; the defaults when never saved.
