@@ -121,7 +121,7 @@ pub fn HandoffSection() -> impl IntoView {
             <label for=id>{label}</label>
             <input id=id type="number" min="1" max="10" data-testid=id
                 prop:value=move || settings.with(|s| s.as_ref().map(get).unwrap_or_default().to_string())
-                on:input=move |ev| {
+                on:change=move |ev| {
                     let v = event_target_value(&ev).trim().parse().unwrap_or(0);
                     change(Box::new(move |s| set(s, v)));
                 }/>
@@ -211,7 +211,9 @@ fn HoursEditor(
     /// Applies an edit to the form.
     change: Callback<Edit>,
 ) -> impl IntoView {
-    let count = move || settings.with(|s| s.as_ref().map_or(0, |s| s.weekly_hours.len()));
+    // Rows are redrawn only when one is added or removed, so typing keeps its place.
+    let count =
+        Memo::new(move |_| settings.with(|s| s.as_ref().map_or(0, |s| s.weekly_hours.len())));
     let cell = move |i: usize, read: fn(&HoursRange) -> String| {
         settings.with(|s| {
             s.as_ref()
@@ -231,7 +233,7 @@ fn HoursEditor(
         <table class="settings-table hours" data-testid="hours-table">
             <thead><tr><th>"Day"</th><th>"Opens"</th><th>"Closes"</th><th></th></tr></thead>
             <tbody>
-                {move || (0..count()).map(|i| view! {
+                {move || (0..count.get()).map(|i| view! {
                     <tr data-testid="hours-row">
                         <td>
                             <select aria-label="Day" prop:value=move || cell(i, |r| r.day.clone())
