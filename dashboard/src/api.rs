@@ -98,6 +98,9 @@ impl ActionView for Action {
 pub mod assistants;
 #[cfg(target_arch = "wasm32")]
 mod fetch;
+/// Routing rules, handoff settings and business hours.
+#[cfg(target_arch = "wasm32")]
+pub mod routing;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::*;
 /// Workspaces, invitations, teammates and the user's own account.

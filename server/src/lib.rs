@@ -23,6 +23,7 @@ pub mod origins;
 pub mod ratelimit;
 pub mod realtime;
 pub mod request_guard;
+pub mod routing;
 pub mod search;
 pub mod security_headers;
 pub mod seed;

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod dashboard;
 pub mod decision;
 pub mod origin;
+pub mod routing;
 pub mod safety;
 pub mod text;
 pub mod widget_settings;

@@ -6,6 +6,7 @@ mod assistants;
 mod audit;
 mod conversations;
 mod export;
+mod routing;
 mod safety;
 mod session;
 mod settings;
@@ -112,6 +113,26 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/assistants/{id}/try",
             post(assistants::try_question),
+        )
+        .route(
+            "/api/dashboard/settings/routing/rules",
+            get(routing::list_rules).post(routing::create_rule),
+        )
+        .route(
+            "/api/dashboard/settings/routing/rules/order",
+            put(routing::reorder_rules),
+        )
+        .route(
+            "/api/dashboard/settings/routing/rules/{id}",
+            put(routing::update_rule).delete(routing::delete_rule),
+        )
+        .route(
+            "/api/dashboard/settings/routing/handoff",
+            get(routing::get_handoff).put(routing::put_handoff),
+        )
+        .route(
+            "/api/dashboard/settings/routing/test",
+            post(routing::test_message),
         )
         .route("/api/dashboard/audit", get(audit::list))
         .route("/api/dashboard/ws", get(socket::upgrade))

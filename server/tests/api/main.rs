@@ -20,6 +20,7 @@ mod invitations;
 mod odd_requests;
 mod pipeline;
 mod realtime;
+mod routing;
 mod safety_settings;
 mod search;
 mod seeding;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod domains;
 pub mod identity;
 mod knowledge;
+pub mod routing;
 pub mod safety;
 pub mod teammates;
 pub mod tokens;
@@ -68,6 +69,11 @@ const NAV: &[NavItem] = &[
         admin: true,
     },
     NavItem {
+        path: "/settings/routing",
+        label: "Routing & handoff",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/teammates",
         label: "Teammates",
         admin: true,
@@ -98,6 +104,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
             <Route path=path!("safety") view=|| view! { <AdminOnly><safety::SafetyPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
+            <Route path=path!("routing") view=|| view! { <AdminOnly><routing::RoutingPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
             <Route path=path!("account") view=account::AccountPage/>
         </ParentRoute>

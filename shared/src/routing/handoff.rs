@@ -1,0 +1,307 @@
+//! Handoff settings as typed and stored: on/off, the guardrails, the message style or a custom
+//! template, and the business hours.
+
+use serde::{Deserialize, Serialize};
+
+use super::hours::{parse_weekly_hours, HoursRange, Opening};
+use super::{check_text, FieldError, HANDOFF_LIMITS, MAX_TEMPLATE_CHARS, PLACEHOLDERS};
+
+/// How the handoff message reads when no custom template is set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStyle {
+    #[default]
+    Default,
+    Professional,
+    Casual,
+    Brief,
+    Detailed,
+}
+
+impl MessageStyle {
+    pub const ALL: [Self; 5] = [
+        Self::Default,
+        Self::Professional,
+        Self::Casual,
+        Self::Brief,
+        Self::Detailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Professional => "professional",
+            Self::Casual => "casual",
+            Self::Brief => "brief",
+            Self::Detailed => "detailed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s.trim())
+    }
+
+    /// The fixed template of the style, used when the workspace has no custom one.
+    pub fn template(self) -> &'static str {
+        match self {
+            Self::Default => "I'm passing you to {agent_name}, who handles {task_description}.",
+            Self::Professional => {
+                "Thank you for your patience. I am transferring you to {agent_name}, who \
+                 specialises in {task_description}."
+            }
+            Self::Casual => {
+                "Let me get {agent_name} for you, they're great with {task_description}!"
+            }
+            Self::Brief => "Transferring you to {agent_name}.",
+            Self::Detailed => {
+                "Your question is about {customer_intent}. I'm passing you to {agent_name}, who \
+                 handles {task_description} and can help you best from here."
+            }
+        }
+    }
+}
+
+/// The body of `PUT /handoff` and the settings in `GET /handoff`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HandoffForm {
+    /// Off: conversations stay with the assistant routing first picked.
+    pub handoff_enabled: bool,
+    /// Per conversation, 1–10; past it the conversation goes to a human.
+    pub max_handoffs: i64,
+    /// Replies in a row that could not answer before a human takes over, 1–10.
+    pub failures_before_human: i64,
+    /// `default`, `professional`, `casual`, `brief` or `detailed`.
+    pub message_style: String,
+    /// Empty: the style's template. May use [`PLACEHOLDERS`].
+    pub handoff_template: String,
+    /// An IANA time zone name, e.g. `Europe/London`.
+    pub time_zone: String,
+    /// When the human team answers; empty: never (always after hours).
+    pub weekly_hours: Vec<HoursRange>,
+}
+
+impl Default for HandoffForm {
+    fn default() -> Self {
+        HandoffSettings::default().to_form()
+    }
+}
+
+/// A [`HandoffForm`] that passed [`HandoffForm::parse`] (the time zone is checked by the server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoffSettings {
+    pub handoff_enabled: bool,
+    pub max_handoffs: u8,
+    pub failures_before_human: u8,
+    pub message_style: MessageStyle,
+    pub handoff_template: String,
+    pub time_zone: String,
+    pub weekly_hours: Vec<Opening>,
+}
+
+impl Default for HandoffSettings {
+    /// A workspace without saved settings: handoffs on, 3 per conversation, a human after 2
+    /// failed replies, Monday to Friday 9:00–17:00 UTC.
+    fn default() -> Self {
+        Self {
+            handoff_enabled: true,
+            max_handoffs: 3,
+            failures_before_human: 2,
+            message_style: MessageStyle::Default,
+            handoff_template: String::new(),
+            time_zone: "UTC".to_owned(),
+            weekly_hours: (0..5)
+                .map(|weekday| Opening {
+                    weekday,
+                    open_min: 9 * 60,
+                    close_min: 17 * 60,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl HandoffSettings {
+    pub fn to_form(&self) -> HandoffForm {
+        HandoffForm {
+            handoff_enabled: self.handoff_enabled,
+            max_handoffs: i64::from(self.max_handoffs),
+            failures_before_human: i64::from(self.failures_before_human),
+            message_style: self.message_style.as_str().to_owned(),
+            handoff_template: self.handoff_template.clone(),
+            time_zone: self.time_zone.clone(),
+            weekly_hours: self.weekly_hours.iter().map(|o| o.to_range()).collect(),
+        }
+    }
+
+    /// The template in force: the custom one, else the style's.
+    pub fn template(&self) -> &str {
+        if self.handoff_template.is_empty() {
+            self.message_style.template()
+        } else {
+            &self.handoff_template
+        }
+    }
+}
+
+fn parse_limit(field: &'static str, value: i64) -> Result<u8, FieldError> {
+    let (low, high) = HANDOFF_LIMITS;
+    if (low..=high).contains(&value) {
+        Ok(u8::try_from(value).unwrap_or_default())
+    } else {
+        Err(FieldError::new(
+            field,
+            "out_of_range",
+            format!("{value} is out of range: choose from {low} to {high}."),
+        ))
+    }
+}
+
+/// A template: within [`MAX_TEMPLATE_CHARS`], and every `{…}` one of [`PLACEHOLDERS`].
+pub fn parse_template(text: &str) -> Result<String, FieldError> {
+    let template = text.trim().to_owned();
+    check_text("handoffTemplate", "template", &template, MAX_TEMPLATE_CHARS)?;
+    let mut rest = template.as_str();
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start..];
+        let end = after.find('}').map_or(after.len(), |e| e + 1);
+        let placeholder = &after[..end];
+        if !PLACEHOLDERS.contains(&placeholder) {
+            return Err(FieldError::new(
+                "handoffTemplate",
+                "unknown_placeholder",
+                format!(
+                    "{placeholder} is not a placeholder; use {{agent_name}}, {{customer_intent}} \
+                     or {{task_description}}."
+                ),
+            ));
+        }
+        rest = &after[end..];
+    }
+    Ok(template)
+}
+
+impl HandoffForm {
+    /// Checks every field but the time zone's existence; the first bad one is named.
+    pub fn parse(&self) -> Result<HandoffSettings, FieldError> {
+        let max_handoffs = parse_limit("maxHandoffs", self.max_handoffs)?;
+        let failures_before_human = parse_limit("failuresBeforeHuman", self.failures_before_human)?;
+        let message_style = MessageStyle::parse(&self.message_style).ok_or_else(|| {
+            FieldError::new(
+                "messageStyle",
+                "unknown_style",
+                format!(
+                    "{:?} is not a message style; choose default, professional, casual, brief \
+                     or detailed.",
+                    self.message_style
+                ),
+            )
+        })?;
+        let handoff_template = parse_template(&self.handoff_template)?;
+        let time_zone = self.time_zone.trim().to_owned();
+        if time_zone.is_empty() {
+            return Err(FieldError::new(
+                "timeZone",
+                "required",
+                "Choose a time zone, e.g. Europe/London.",
+            ));
+        }
+        check_text("timeZone", "time zone", &time_zone, 64)?;
+        let weekly_hours = parse_weekly_hours(&self.weekly_hours)?;
+        Ok(HandoffSettings {
+            handoff_enabled: self.handoff_enabled,
+            max_handoffs,
+            failures_before_human,
+            message_style,
+            handoff_template,
+            time_zone,
+            weekly_hours,
+        })
+    }
+}
+
+/// `GET|PUT /handoff` answer: the settings and what the hours mean right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoffPage {
+    pub settings: HandoffForm,
+    /// Whether the human team is within business hours now.
+    pub open_now: bool,
+    /// What a visitor handed to humans outside the hours is told, e.g. "We're back Monday at
+    /// 9:00 (Europe/London)."; `None` while open.
+    pub closed_message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handoff_settings_are_checked_field_by_field() {
+        let form = HandoffForm::default();
+        assert_eq!(form.parse().unwrap(), HandoffSettings::default());
+        let cases = [
+            (
+                "maxHandoffs",
+                HandoffForm {
+                    max_handoffs: 0,
+                    ..form.clone()
+                },
+            ),
+            (
+                "maxHandoffs",
+                HandoffForm {
+                    max_handoffs: 11,
+                    ..form.clone()
+                },
+            ),
+            (
+                "failuresBeforeHuman",
+                HandoffForm {
+                    failures_before_human: 11,
+                    ..form.clone()
+                },
+            ),
+            (
+                "messageStyle",
+                HandoffForm {
+                    message_style: "loud".into(),
+                    ..form.clone()
+                },
+            ),
+            (
+                "handoffTemplate",
+                HandoffForm {
+                    handoff_template: "x".repeat(501),
+                    ..form.clone()
+                },
+            ),
+            (
+                "handoffTemplate",
+                HandoffForm {
+                    handoff_template: "Hi {name}".into(),
+                    ..form.clone()
+                },
+            ),
+            (
+                "timeZone",
+                HandoffForm {
+                    time_zone: " ".into(),
+                    ..form.clone()
+                },
+            ),
+        ];
+        for (field, input) in cases {
+            assert_eq!(input.parse().unwrap_err().field, field);
+        }
+        let custom = HandoffForm {
+            handoff_template: "Over to {agent_name} for {customer_intent}.".into(),
+            ..form
+        };
+        assert_eq!(
+            custom.parse().unwrap().template(),
+            "Over to {agent_name} for {customer_intent}."
+        );
+    }
+}
