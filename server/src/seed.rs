@@ -7,12 +7,14 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use shared::dashboard::Role;
+use shared::routing::{RuleSettings, RuleTarget, TimeWindow};
 use shared::{Email, PersonName};
 
 use crate::accounts::{self, CreateUserError, Password};
+use crate::audit::Actor;
 use crate::db::Db;
 use crate::tenants::{self, NewTenant};
-use crate::{ai, assistants};
+use crate::{ai, assistants, routing};
 
 pub const DEMO_TENANT_ID: &str = "demo";
 const CREDENTIALS_FILE: &str = "demo-credentials.json";
@@ -31,6 +33,42 @@ pub struct DemoCredentials {
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@northwind.example";
+
+/// The name of the demo's routing rule that sends billing questions to Bea.
+pub const DEMO_BILLING_RULE: &str = "Billing questions";
+
+/// The demo's billing specialist and the rule that routes billing intent to her, so the demo
+/// shows a handoff; added to a demo workspace made before they existed, never twice.
+async fn ensure_demo_billing(db: &Db) -> anyhow::Result<()> {
+    let seed = ai::demo_billing_assistant();
+    let existing = assistants::summaries(db, DEMO_TENANT_ID).await?;
+    let assistant_id = match existing.iter().find(|a| a.name == seed.name) {
+        Some(a) => a.id.clone(),
+        None => assistants::create(db, DEMO_TENANT_ID, &seed, false).await?,
+    };
+    let rules = routing::store::list_rules(db, DEMO_TENANT_ID).await?;
+    if rules.iter().any(|r| r.name == DEMO_BILLING_RULE) {
+        return Ok(());
+    }
+    let rule = RuleSettings {
+        name: DEMO_BILLING_RULE.to_owned(),
+        priority: 80,
+        active: true,
+        keywords: Vec::new(),
+        intent: Some("billing".to_owned()),
+        channels: Vec::new(),
+        time_window: TimeWindow::Any,
+        target: RuleTarget::Assistant { assistant_id },
+    };
+    let actor = Actor {
+        user_id: None,
+        name: "demo set-up",
+    };
+    routing::store::create_rule(db, DEMO_TENANT_ID, &rule, actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
 
 /// Creates the demo tenant on first start; on later starts reuses its stored token, or issues
 /// a new one if the stored one is missing or no longer valid. Ensures the given origins (the
@@ -59,6 +97,9 @@ pub async fn ensure_demo_tenant(
             .context("creating the demo assistant")?;
         tracing::info!("created the demo tenant");
     }
+    ensure_demo_billing(db)
+        .await
+        .context("creating the demo billing assistant and rule")?;
     for origin in demo_origins {
         tenants::allow_origin(db, DEMO_TENANT_ID, origin).await?;
     }

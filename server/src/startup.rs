@@ -124,12 +124,18 @@ impl Application {
             hub.clone(),
             &[SettingsArea::Assistants],
         ));
+        let routing = Arc::new(SettingsCache::new(
+            db.clone(),
+            hub.clone(),
+            &[SettingsArea::Routing, SettingsArea::Assistants],
+        ));
         let state = AppState {
             dashboard_origins,
             db,
             responder,
             intents,
             assistants,
+            routing,
             safety,
             limiters: Arc::new(Limiters::new(&config.limits)),
             replies: SingleFlight::new(),

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::Limiters;
 use crate::realtime::Hub;
+use crate::routing::store::RoutingConfig;
 use crate::settings_cache::SettingsCache;
 use crate::single_flight::SingleFlight;
 use crate::widget_api::StreamCaps;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub intents: Arc<Detector>,
     /// Each workspace's assistants with their knowledge, until an admin changes one.
     pub assistants: Arc<SettingsCache<Roster>>,
+    /// Each workspace's routing rules, handoff settings and business hours, until they change.
+    pub routing: Arc<SettingsCache<RoutingConfig>>,
     /// Each workspace's safety settings and compiled lists, until they change.
     pub safety: Arc<SettingsCache<SafetyConfig>>,
     /// Messages, new sessions and sign-in attempts, per session, address, tenant and email.

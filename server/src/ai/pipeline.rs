@@ -13,23 +13,29 @@
 //!    workspace asks for it, else flagged for review;
 //! 3. the intent ([`intent`](super::intent)): the message's intent and confidence; a confident
 //!    one becomes the conversation's intent;
-//! 4. the reply, from the provider (a remote model falls back to the embedded one); a remote
+//! 4. routing ([`crate::routing`]): the workspace's rules pick an assistant or the team, else
+//!    the channel's default assistant; a different assistant than the conversation's is a
+//!    handoff (its message leads the new assistant's reply) within the workspace's guardrails;
+//!    the team gets the conversation without an AI reply, told when someone will answer when
+//!    outside business hours;
+//! 5. the reply, from the provider (a remote model falls back to the embedded one); a remote
 //!    model never sees card numbers, SSNs (and, if the workspace asks, emails and phone
 //!    numbers): they are replaced by placeholders and put back in its reply;
-//! 5. safety of the reply: a blocked phrase or a serious one replaces it;
-//! 6. the handoff: to the team when the customer asks for a person, or when the assistant could
-//!    not answer [`UNANSWERED_BEFORE_HUMAN`] times in a row (before that it says what it can help
+//! 6. safety of the reply: a blocked phrase or a serious one replaces it;
+//! 7. the handoff to the team when the customer asks for a person, or when the assistant could
+//!    not answer `failures_before_human` times in a row (before that it says what it can help
 //!    with and asks the customer to put it another way);
-//! 7. store the reply and its decision, announce both.
+//! 8. store the reply and its decision, announce both.
 //!
 //! Copies of the same message (a client's retries, a double click) wait for the one reply being
 //! produced instead of paying the provider twice.
 
 use std::sync::Arc;
 
-use shared::api::{Author, ConversationStatus};
+use shared::api::{Author, Channel, ConversationStatus};
 use shared::decision::{
-    Decision, HandoffReason, HandoffStep, IntentStep, ReplyStep, SafetyStage, SafetyStep,
+    Decision, HandoffReason, HandoffStep, IntentStep, ReplyStep, RoutingStep, SafetyStage,
+    SafetyStep,
 };
 
 use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySettings, Verdict};
@@ -38,6 +44,9 @@ use crate::assistants::roster::Roster;
 use crate::assistants::LoadedAssistant;
 use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
 use crate::error::{ApiError, Result};
+use crate::routing::handoff::{HandoffStep as HandoffStepKind, HumanReason};
+use crate::routing::store::RoutingConfig;
+use crate::routing::{self, RoutingInput, Target};
 use crate::state::AppState;
 
 /// Messages of context the assistant sees.
@@ -51,6 +60,8 @@ pub struct Inbound {
     pub session_id: Option<String>,
     /// The client who wrote it.
     pub client_id: String,
+    /// Where it came in (routing rules and per-channel default assistants depend on it).
+    pub channel: Channel,
     pub message: StoredMessage,
 }
 
@@ -173,8 +184,6 @@ pub struct SafetyConfig {
 /// The text the pipeline sends when it hands the conversation to the team itself.
 const TEAM_TEXT: &str =
     "I've asked a member of our team to join this conversation. They'll reply right here as soon as they can.";
-/// Replies in a row that could not answer before the team is asked to join.
-pub const UNANSWERED_BEFORE_HUMAN: u32 = 2;
 /// Ends a reply that could not answer when the team is not asked to join yet.
 const REPHRASE_TEXT: &str = "Could you put it another way, or ask about one of these?";
 /// The model name of a reply the pipeline wrote itself (no provider was asked).
@@ -190,7 +199,7 @@ struct Intervention {
 /// Produces, stores and returns the reply to a stored customer message.
 async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let visitor = &inbound.message;
-    let loaded = answering_assistant(state, inbound).await?;
+    let mut loaded = answering_assistant(state, inbound).await?;
     let config = state
         .safety
         .get(&inbound.tenant_id, || async {
@@ -271,6 +280,86 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     });
     let intent = confident.then(|| detected.classification.intent.clone());
 
+    // Which assistant (or the team) should have it now.
+    let routing = routing_config(state, &inbound.tenant_id).await?;
+    let handoff_settings = &routing.handoff;
+    let routed = route(
+        state,
+        inbound,
+        &routing,
+        &detected.classification,
+        &mut decision,
+    )
+    .await?;
+    let mut assistant_change = None;
+    let mut handoff_note = None;
+    match routed {
+        Routed::Stay => {}
+        Routed::First(next) => {
+            assistant_change = Some((next.assistant.id.clone(), false));
+            loaded = next;
+        }
+        Routed::Handoff(next) => {
+            let task = decision
+                .routing
+                .as_ref()
+                .and_then(|r| r.rule_name.clone())
+                .unwrap_or_else(|| detected.classification.intent.clone());
+            let note = routing::handoff_message(
+                handoff_settings,
+                &next.assistant.name,
+                &detected.classification.intent,
+                &task.to_lowercase(),
+            );
+            decision.handoff = Some(HandoffStep {
+                to_human: false,
+                assistant_name: Some(next.assistant.name.clone()),
+                reason: HandoffReason::Assistant,
+                detail: format!(
+                    "{} → {}: {note}",
+                    loaded.assistant.name, next.assistant.name
+                ),
+            });
+            assistant_change = Some((next.assistant.id.clone(), true));
+            handoff_note = Some(note);
+            loaded = next;
+        }
+        Routed::Human(reason) => {
+            let detail = match reason {
+                HandoffReason::Limit => format!(
+                    "The conversation reached {} handoffs between assistants.",
+                    handoff_settings.max_handoffs
+                ),
+                _ => decision
+                    .routing
+                    .as_ref()
+                    .map_or_else(String::new, |r| r.why.clone()),
+            };
+            decision.handoff = Some(HandoffStep {
+                to_human: true,
+                assistant_name: None,
+                reason,
+                detail,
+            });
+            decision.reply = ReplyStep {
+                model: PIPELINE_MODEL.to_owned(),
+                answered: false,
+                ..ReplyStep::default()
+            };
+            let text = with_hours(TEAM_TEXT.to_owned(), &routing);
+            let effects = ReplyEffects {
+                hand_to_human: true,
+                flag_reason: review,
+                intent,
+                ..ReplyEffects::default()
+            };
+            return store(
+                state, inbound, &loaded, &text, None, &decision, &effects, false,
+            )
+            .await;
+        }
+    }
+
     let outcome = state
         .responder
         .reply(&ReplyRequest {
@@ -285,6 +374,11 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     if let Some(r) = &redacted {
         reply.text = safety::restore(&reply.text, &r.placeholders);
     }
+    // The reply safety check reads the assistant's own words; the handoff note is ours.
+    let note_prefix = |text: &str| match &handoff_note {
+        Some(note) => format!("{note}\n\n{text}"),
+        None => text.to_owned(),
+    };
     decision.reply = ReplyStep {
         model: reply.model.clone(),
         tokens: reply.tokens,
@@ -307,6 +401,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             intervention.effects.flag_reason = provider_flag;
         }
         intervention.effects.intent = intent;
+        intervention.effects.assistant = assistant_change;
         let fallback = outcome.provider_error.is_some();
         return store(
             state,
@@ -327,7 +422,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let mut hand_over = reply.needs_human;
     if reply.needs_human && !explicit {
         let streak = conversations::unanswered_streak(&state.db, &visitor.conversation_id).await?;
-        if streak + 1 < UNANSWERED_BEFORE_HUMAN {
+        if streak + 1 < u32::from(handoff_settings.failures_before_human) {
             // Not yet: the customer may put it another way.
             hand_over = false;
             if let Some(topics) = reply.text.strip_suffix(super::embedded::TEAMMATE_TEXT) {
@@ -335,27 +430,35 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             }
         }
     }
-    decision.handoff = hand_over.then(|| HandoffStep {
-        to_human: true,
-        assistant_name: None,
-        reason: if explicit {
-            HandoffReason::ExplicitRequest
-        } else {
-            HandoffReason::Unanswered
-        },
-        detail: if explicit {
-            "The customer asked for a person.".to_owned()
-        } else {
-            format!(
-                "{} could not answer {UNANSWERED_BEFORE_HUMAN} questions in a row.",
-                loaded.assistant.name
-            )
-        },
-    });
+    if hand_over {
+        // A handoff between assistants before it matters less than the team taking over.
+        decision.handoff = Some(HandoffStep {
+            to_human: true,
+            assistant_name: None,
+            reason: if explicit {
+                HandoffReason::ExplicitRequest
+            } else {
+                HandoffReason::Unanswered
+            },
+            detail: if explicit {
+                "The customer asked for a person.".to_owned()
+            } else {
+                format!(
+                    "{} could not answer {} questions in a row.",
+                    loaded.assistant.name, handoff_settings.failures_before_human
+                )
+            },
+        });
+    }
+    if hand_over {
+        reply.text = with_hours(reply.text, &routing);
+    }
+    let reply_text = note_prefix(&reply.text);
     let effects = ReplyEffects {
         hand_to_human: hand_over,
         flag_reason: review.or(provider_flag),
         intent,
+        assistant: assistant_change,
         ..ReplyEffects::default()
     };
     let fallback = outcome.provider_error.is_some();
@@ -363,13 +466,128 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         state,
         inbound,
         &loaded,
-        &reply.text,
+        &reply_text,
         Some(&reply),
         &decision,
         &effects,
         fallback,
     )
     .await
+}
+
+/// A workspace's routing rules, handoff settings and business hours, from the cache.
+async fn routing_config(state: &AppState, tenant_id: &str) -> Result<Arc<RoutingConfig>> {
+    state
+        .routing
+        .get(tenant_id, || async {
+            Ok::<_, ApiError>(routing::store::load_config(&state.db, tenant_id).await?)
+        })
+        .await
+}
+
+/// What routing decided for this message.
+enum Routed {
+    /// The conversation's assistant keeps it.
+    Stay,
+    /// The conversation's first reply: routing picks its assistant, no handoff.
+    First(Arc<LoadedAssistant>),
+    /// Another assistant takes over (a handoff, with its message).
+    Handoff(Arc<LoadedAssistant>),
+    /// The human team takes over.
+    Human(HandoffReason),
+}
+
+/// Evaluates the workspace's rules for this message (recording the rule and why in
+/// `decision`), resolves no match to the channel's default assistant, and applies the handoff
+/// guardrails (handoffs on or off, their maximum).
+async fn route(
+    state: &AppState,
+    inbound: &Inbound,
+    config: &RoutingConfig,
+    intent: &crate::ai::intent::Classification,
+    decision: &mut Decision,
+) -> Result<Routed> {
+    let roster = roster(state, &inbound.tenant_id).await?;
+    let now = crate::db::now_ms();
+    let outcome = routing::evaluate(
+        &config.rules,
+        &RoutingInput {
+            text: &inbound.message.body,
+            intent: Some((intent.intent.as_str(), intent.confidence)),
+            channel: inbound.channel,
+            now_ms: now,
+        },
+        &config.hours,
+        routing::DEFAULT_MIN_CONFIDENCE,
+    );
+    let target = match &outcome.target {
+        Target::Default => routing::resolve_default(&roster.summaries, inbound.channel)
+            .map_or(Target::Default, |a| Target::Assistant(a.id.clone())),
+        other => other.clone(),
+    };
+    let matched = outcome.rule.as_ref().and_then(|rule| {
+        outcome
+            .explanation
+            .iter()
+            .find(|check| check.rule.id == rule.id)
+            .map(|check| (rule, check.why.clone()))
+    });
+    let assistant = match &target {
+        Target::Assistant(id) => roster.get(id),
+        _ => None,
+    };
+    decision.routing = Some(RoutingStep {
+        rule_id: matched.as_ref().map(|(r, _)| r.id.clone()),
+        rule_name: matched.as_ref().map(|(r, _)| r.name.clone()),
+        assistant_id: assistant.as_ref().map(|a| a.assistant.id.clone()),
+        assistant_name: assistant.as_ref().map(|a| a.assistant.name.clone()),
+        why: matched.map_or_else(
+            || "no rule matched: the channel's default assistant".to_owned(),
+            |(_, why)| why,
+        ),
+    });
+
+    let current = conversations::routing_state(&state.db, &inbound.message.conversation_id).await?;
+    let step = routing::handoff::next_step(
+        &config.handoff,
+        &routing::handoff::ConversationState {
+            // A conversation nobody answered yet takes the routed assistant without a handoff.
+            assistant_id: current
+                .started
+                .then_some(current.assistant_id.as_deref())
+                .flatten(),
+            handoffs: current.handoffs,
+            failures_in_a_row: 0,
+            asked_for_human: false,
+        },
+        &target,
+    );
+    Ok(match step {
+        HandoffStepKind::Stay => match assistant {
+            Some(next)
+                if !current.started
+                    && current.assistant_id.as_deref() != Some(&next.assistant.id) =>
+            {
+                Routed::First(next)
+            }
+            _ => Routed::Stay,
+        },
+        HandoffStepKind::ToAssistant(id) => roster.get(&id).map_or(Routed::Stay, Routed::Handoff),
+        HandoffStepKind::ToHuman(reason) => Routed::Human(match reason {
+            HumanReason::Rule => HandoffReason::Rule,
+            HumanReason::Requested => HandoffReason::ExplicitRequest,
+            HumanReason::RepeatedFailure => HandoffReason::Unanswered,
+            HumanReason::HandoffLimit => HandoffReason::Limit,
+        }),
+    })
+}
+
+/// `text`, and when the team is away, when someone will answer.
+fn with_hours(text: String, config: &RoutingConfig) -> String {
+    match routing::hours::closed_message(&config.hours, crate::db::now_ms()) {
+        Some(closed) => format!("{text} {closed}"),
+        None => text,
+    }
 }
 
 /// The safety verdict on the customer's message: the workspace's lists, and when it asks for

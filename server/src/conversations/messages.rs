@@ -222,6 +222,9 @@ pub struct ReplyEffects {
     /// Ended (`resolved`), e.g. on a blocked phrase whose action ends the conversation.
     pub resolve: bool,
     pub flag_reason: Option<String>,
+    /// The assistant that has the conversation from now on, and whether that is a handoff
+    /// (counted against the workspace's maximum) rather than routing picking the first one.
+    pub assistant: Option<(String, bool)>,
     /// The customer's latest confident intent: the conversation's from now on, except that
     /// `general` (small talk, "ok", "thanks") never replaces a more specific one.
     pub intent: Option<String>,
@@ -284,6 +287,16 @@ pub async fn insert_reply(
         sqlx::query(
             "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
         )
+        .bind(reply.conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some((assistant_id, handoff)) = &effects.assistant {
+        sqlx::query(
+            "UPDATE conversations SET assistant_id = $1, handoffs = handoffs + $2 WHERE id = $3",
+        )
+        .bind(assistant_id)
+        .bind(i64::from(*handoff))
         .bind(reply.conversation_id)
         .execute(&mut *tx)
         .await?;

@@ -250,6 +250,32 @@ pub async fn find_conversation(db: &Db, conversation_id: &str) -> sqlx::Result<C
     conversation_from_row(&row)
 }
 
+/// What routing needs of a conversation: its assistant, its handoffs so far, and whether an
+/// assistant has replied yet (before that, routing picks the assistant without a handoff).
+#[derive(Debug, Clone, Default)]
+pub struct RoutingState {
+    pub assistant_id: Option<String>,
+    pub handoffs: u32,
+    pub started: bool,
+}
+
+pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<RoutingState> {
+    let row = sqlx::query(
+        "SELECT c.assistant_id, c.handoffs,
+                (SELECT COUNT(*) FROM messages m
+                  WHERE m.conversation_id = c.id AND m.author = 'assistant') AS replies
+           FROM conversations c WHERE c.id = $1",
+    )
+    .bind(conversation_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(RoutingState {
+        assistant_id: row.try_get("assistant_id")?,
+        handoffs: u32::try_from(row.try_get::<i64, _>("handoffs")?).unwrap_or(0),
+        started: row.try_get::<i64, _>("replies")? > 0,
+    })
+}
+
 /// The assistant a conversation is with (`None` for one started before assistants existed).
 pub async fn assistant_of(db: &Db, conversation_id: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT assistant_id FROM conversations WHERE id = $1")

@@ -152,7 +152,8 @@ fn parse_test_message(text: &str) -> Result<MessageText> {
     })
 }
 
-/// How a message would be routed now (or at `at`), with every rule's check. Writes nothing.
+/// How a message would be routed now (or at `at`), with every rule's check; its intent is the
+/// classifier's unless the request names one. Writes nothing.
 #[instrument(skip_all, fields(tenant = %user.tenant_id()))]
 pub async fn test_message(
     State(state): State<AppState>,
@@ -172,7 +173,11 @@ pub async fn test_message(
         })?,
     };
     let intent = match &request.intent {
-        None => None,
+        // As the reply pipeline would read it: the workspace's classifier.
+        None => {
+            let detected = state.intents.detect(message.as_str()).await.classification;
+            Some((detected.intent, detected.confidence))
+        }
         Some(guess) => {
             let key = parse_intent(&guess.key)
                 .map_err(invalid)?

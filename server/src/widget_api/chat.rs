@@ -2,7 +2,7 @@
 //! reply pipeline (`ai::pipeline`), and answer with what it stored.
 
 use axum::extract::State;
-use shared::api::{ChatRequest, ChatResponse, ReplyMetadata};
+use shared::api::{Channel, ChatRequest, ChatResponse, ReplyMetadata};
 use tracing::instrument;
 
 use super::sessions::session_not_found;
@@ -87,6 +87,7 @@ fn inbound(tenant_id: &str, session_id: &str, client_id: &str, message: &StoredM
         tenant_id: tenant_id.to_owned(),
         session_id: Some(session_id.to_owned()),
         client_id: client_id.to_owned(),
+        channel: Channel::Web,
         message: message.clone(),
     }
 }

@@ -473,3 +473,137 @@ with_stub!(
     a_remote_model_never_sees_personal_data,
     moderation_escalates_what_the_lists_miss,
 );
+
+// --- Routing -----------------------------------------------------------------------------
+
+/// Bea (the demo's billing assistant) and a rule sending billing intent to her.
+async fn billing_rule(app: &TestApp) -> String {
+    use shared::routing::{RuleSettings, RuleTarget, TimeWindow};
+    let bea = server::assistants::create(
+        &app.db,
+        &app.tenant.id,
+        &server::ai::demo_billing_assistant(),
+        false,
+    )
+    .await
+    .expect("billing assistant");
+    let rule = RuleSettings {
+        name: "Billing questions".to_owned(),
+        priority: 80,
+        active: true,
+        keywords: Vec::new(),
+        intent: Some("billing".to_owned()),
+        channels: Vec::new(),
+        time_window: TimeWindow::Any,
+        target: RuleTarget::Assistant {
+            assistant_id: bea.clone(),
+        },
+    };
+    server::routing::store::create_rule(&app.db, &app.tenant.id, &rule, Actor::CLI)
+        .await
+        .expect("rule");
+    bea
+}
+
+async fn a_rule_hands_billing_to_the_billing_assistant_with_a_message(app: TestApp) {
+    let bea = billing_rule(&app).await;
+    let session = app.session_with_contact("Hal", "hal@example.com").await;
+    let first = app.chat(&session, "Do you ship to Canada?", "m-1").await;
+    assert_eq!(
+        first.body["message"]["authorName"], "Nora",
+        "{}",
+        first.body
+    );
+
+    let answer = app
+        .chat(&session, "I was charged twice for my last order", "m-2")
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let body = answer.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.starts_with("I'm passing you to Bea, who handles billing questions."),
+        "{body}"
+    );
+    assert!(body.contains("refund the duplicate"), "{body}");
+    assert_eq!(answer.body["message"]["authorName"], "Bea");
+    assert_eq!(answer.body["conversationStatus"], "open");
+
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+    let shown = detail(&app, &conversation).await;
+    assert_eq!(shown["conversation"]["assistantId"], bea.as_str());
+    assert_eq!(shown["conversation"]["intent"], "billing");
+    let decision = &last_message(&shown)["decision"];
+    assert_eq!(
+        decision["routing"]["ruleName"], "Billing questions",
+        "{decision}"
+    );
+    assert_eq!(decision["routing"]["assistantName"], "Bea", "{decision}");
+    assert!(
+        decision["routing"]["why"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("billing"),
+        "{decision}"
+    );
+    assert_eq!(decision["handoff"]["reason"], "assistant", "{decision}");
+    assert_eq!(decision["handoff"]["toHuman"], false, "{decision}");
+
+    // Bea keeps it: no second handoff, no message.
+    let next = app
+        .chat(&session, "When will I get my refund?", "m-3")
+        .await;
+    let body = next.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(!body.contains("passing you"), "{body}");
+    assert_eq!(next.body["message"]["authorName"], "Bea");
+
+    // A conversation that starts with billing simply gets Bea: nothing to hand off.
+    let other = app.session_with_contact("Ida", "ida@example.com").await;
+    let answer = app
+        .chat(&other, "my card was charged twice for order 1234", "o-1")
+        .await;
+    assert_eq!(
+        answer.body["message"]["authorName"], "Bea",
+        "{}",
+        answer.body
+    );
+    let body = answer.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(!body.contains("passing you"), "{body}");
+}
+
+async fn a_rule_for_the_team_hands_over_without_an_ai_reply(app: TestApp) {
+    use shared::routing::{RuleSettings, RuleTarget, TimeWindow};
+    let rule = RuleSettings {
+        name: "Wholesale".to_owned(),
+        priority: 90,
+        active: true,
+        keywords: vec!["wholesale".to_owned()],
+        intent: None,
+        channels: Vec::new(),
+        time_window: TimeWindow::Any,
+        target: RuleTarget::Human,
+    };
+    server::routing::store::create_rule(&app.db, &app.tenant.id, &rule, Actor::CLI)
+        .await
+        .expect("rule");
+    let session = app.session_with_contact("Jon", "jon@example.com").await;
+    let answer = app
+        .chat(&session, "Do you sell wholesale to cafés?", "m-1")
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["conversationStatus"], "waiting_human");
+    let body = answer.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.starts_with("I've asked a member of our team"),
+        "{body}"
+    );
+    let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+    let decision = &last_message(&detail(&app, &conversation).await)["decision"];
+    assert_eq!(decision["routing"]["ruleName"], "Wholesale", "{decision}");
+    assert_eq!(decision["handoff"]["reason"], "rule", "{decision}");
+    assert_eq!(decision["reply"]["model"], "pipeline", "{decision}");
+}
+
+on_both_backends!(
+    a_rule_hands_billing_to_the_billing_assistant_with_a_message,
+    a_rule_for_the_team_hands_over_without_an_ai_reply,
+);

@@ -329,14 +329,29 @@ async fn the_test_box_says_which_rule_matched_and_why_for_each(app: TestApp) {
         .contains("intent billing"));
     assert!(checks[1]["why"].as_str().unwrap().starts_with("not tried"));
 
-    // No intent given: unknown, so the intent rule fails and says so.
+    // No intent given: the classifier's, as the reply pipeline reads it.
+    let classified = admin
+        .post(
+            TEST,
+            json!({ "message": "I was charged twice for my last order" }),
+        )
+        .await;
+    assert_eq!(
+        classified.body["ruleName"], "Billing intent",
+        "{}",
+        classified.body
+    );
     let unknown = admin.post(TEST, json!({ "message": "hello there" })).await;
     assert_eq!(unknown.body["ruleId"], Value::Null);
     let checks = unknown.body["checks"].as_array().unwrap();
-    assert!(checks[0]["why"]
-        .as_str()
-        .unwrap()
-        .contains("intent unknown"));
+    assert!(
+        checks[0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("intent is general"),
+        "{}",
+        checks[0]["why"]
+    );
     assert!(checks[1]["why"]
         .as_str()
         .unwrap()
