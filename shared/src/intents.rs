@@ -14,6 +14,8 @@ pub const MAX_EXAMPLES: usize = 200;
 pub const MAX_EXAMPLE_CHARS: usize = 300;
 /// The longest label, in characters.
 pub const MAX_LABEL_CHARS: usize = 60;
+/// The longest intent key (the server's `ai::intent::MAX_KEY_LEN`).
+pub const MAX_KEY_CHARS: usize = 40;
 /// The catch-all intent every workspace keeps: it cannot be removed.
 pub const GENERAL: &str = "general";
 
@@ -76,6 +78,31 @@ pub fn field(index: usize, name: &str) -> String {
     format!("intents[{index}].{name}")
 }
 
+/// Why a new intent's key cannot be added to a list with `existing` keys, as a sentence; the
+/// settings page checks it before the server does.
+pub fn new_key_problem<'a>(
+    key: &str,
+    mut existing: impl ExactSizeIterator<Item = &'a str>,
+) -> Option<String> {
+    let well_formed = !key.is_empty()
+        && key.len() <= MAX_KEY_CHARS
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Some(format!(
+            "A key is 1 to {MAX_KEY_CHARS} characters of lowercase a-z, 0-9 and _ (like returns)."
+        ));
+    }
+    if existing.len() >= MAX_INTENTS {
+        return Some(format!("A workspace has at most {MAX_INTENTS} intents."));
+    }
+    if existing.any(|k| k == key) {
+        return Some(format!("There is already an intent with the key {key}."));
+    }
+    None
+}
+
 /// A textarea's text → example phrases: one per line, trimmed, blank lines dropped.
 pub fn examples_from_text(text: &str) -> Vec<String> {
     text.lines()
@@ -111,6 +138,26 @@ mod tests {
         let view: IntentView =
             serde_json::from_str(r#"{"key":"x","label":"X"}"#).expect("no examples");
         assert!(view.examples.is_empty());
+    }
+
+    #[test]
+    fn a_new_key_must_be_well_formed_and_new() {
+        let keys = ["general", "sales"];
+        assert_eq!(new_key_problem("returns", keys.into_iter()), None);
+        assert_eq!(new_key_problem("gift_cards_2", keys.into_iter()), None);
+        for bad in ["Returns", "", "gift cards", "retours-é"] {
+            assert!(new_key_problem(bad, keys.into_iter()).is_some(), "{bad:?}");
+        }
+        let long = "x".repeat(MAX_KEY_CHARS + 1);
+        assert!(new_key_problem(&long, keys.into_iter()).is_some());
+        assert!(new_key_problem(&long[1..], keys.into_iter()).is_none());
+        assert!(new_key_problem("sales", keys.into_iter())
+            .unwrap()
+            .contains("already"));
+        let full: Vec<String> = (0..MAX_INTENTS).map(|i| format!("k{i}")).collect();
+        assert!(new_key_problem("returns", full.iter().map(String::as_str))
+            .unwrap()
+            .contains("at most"));
     }
 
     #[test]

@@ -374,6 +374,28 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_page_checks_new_keys_as_the_server_does() {
+        assert_eq!(shared::intents::MAX_KEY_CHARS, MAX_KEY_LEN);
+        let long = "k".repeat(MAX_KEY_LEN + 1);
+        for key in [
+            "returns",
+            "a_1",
+            "",
+            "Returns",
+            "gift cards",
+            "é",
+            &long,
+            &long[1..],
+        ] {
+            assert_eq!(
+                shared::intents::new_key_problem(key, std::iter::empty()).is_none(),
+                check_key(key).is_ok(),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_ranking_is_confident_from_the_threshold() {
         let r = result(vec![("billing".into(), CONFIDENT), ("general".into(), 0.3)]);
         assert!(r.confident);
