@@ -9,7 +9,8 @@
 //!   (`intents` for the list as a whole, else `intents[3].key`, `intents[3].label`,
 //!   `intents[3].examples`). `general`, the catch-all, must stay. The classifier must train on
 //!   the list before it is saved. Saving what is already stored writes no audit entry and
-//!   announces nothing. Answers the page.
+//!   announces nothing. Answers the page. A full list is far larger than the API's usual body
+//!   limit, so this route takes up to [`PUT_MAX_BYTES`].
 //! - `POST …/intents/test` {text} → [`IntentTestResult`]: every intent ranked by a classifier
 //!   trained on the saved list (the "try it" box), so it shows what the assistant will do.
 
@@ -31,6 +32,12 @@ use crate::ai::intent::{
 };
 use crate::error::{ApiError, AppJson, Result};
 use crate::state::AppState;
+
+/// The largest `PUT` body: the longest list the limits allow ([`MAX_INTENTS`] ×
+/// [`MAX_EXAMPLES`] × [`MAX_EXAMPLE_CHARS`] characters is 3 million) in plain ASCII with its
+/// JSON, or a fairly full list in other scripts. The usual limit (32 KiB) fits about 700
+/// phrases.
+pub const PUT_MAX_BYTES: usize = 4 * 1024 * 1024;
 
 #[instrument(skip_all, fields(tenant = %user.tenant_id()))]
 pub async fn get_intents(

@@ -71,7 +71,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/api/dashboard/settings/intents",
-            get(intents::get_intents).put(intents::put_intents),
+            get(intents::get_intents)
+                .put(intents::put_intents)
+                .layer(DefaultBodyLimit::max(intents::PUT_MAX_BYTES)),
         )
         .route(
             "/api/dashboard/settings/intents/test",

@@ -114,6 +114,33 @@ async fn saved_intents_read_back_cleaned_in_order(app: TestApp) {
     let reordered = json!([small()[1], small()[0]]);
     assert_eq!(put_intents(&admin, reordered).await.status, 200);
     assert_eq!(keys(&admin.get(INTENTS).await.body), ["general", "orders"]);
+
+    // A long list (far above the API's usual 32 KiB body limit) saves too.
+    let long: Vec<Value> = (0..50)
+        .map(|i| {
+            let key = if i == 0 {
+                "general".to_owned()
+            } else {
+                format!("topic_{i}")
+            };
+            let examples: Vec<String> = (0..40)
+                .map(|j| {
+                    format!("customer message number {j} about topic {i}, written at some length")
+                })
+                .collect();
+            json!({ "key": key, "label": format!("Topic {i}"), "examples": examples })
+        })
+        .collect();
+    let long = Value::Array(long);
+    assert!(long.to_string().len() > 100_000);
+    let answer = put_intents(&admin, long).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(stored_rows(&app, &app.tenant.id).await, 50);
+    let page = admin.get(INTENTS).await.body;
+    assert_eq!(
+        page["intents"][49]["examples"].as_array().unwrap().len(),
+        40
+    );
 }
 
 async fn each_bad_field_is_a_422_naming_it_and_saves_nothing(app: TestApp) {

@@ -55,10 +55,25 @@ impl Form {
         }
     }
 
+    /// Shows `intents`; an intent already shown keeps its row (and its place in the page).
     fn load(self, intents: Vec<IntentView>) {
+        let shown: Vec<(String, u64)> = self
+            .rows
+            .with_untracked(|rows| rows.iter().map(|r| (r.key.clone(), r.id)).collect());
         let rows = intents
             .into_iter()
-            .map(|i| self.row(i.key, i.label, examples_to_text(&i.examples)))
+            .map(|i| {
+                let examples = examples_to_text(&i.examples);
+                match shown.iter().find(|(key, _)| *key == i.key) {
+                    Some(&(_, id)) => Row {
+                        id,
+                        key: i.key,
+                        label: i.label,
+                        examples,
+                    },
+                    None => self.row(i.key, i.label, examples),
+                }
+            })
             .collect();
         self.rows.set(rows);
         self.loaded.set(true);
