@@ -6,6 +6,7 @@ mod assistants;
 mod audit;
 mod conversations;
 mod export;
+mod intents;
 mod routing;
 mod safety;
 mod session;
@@ -68,6 +69,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/safety",
             get(safety::get_safety).put(safety::put_safety),
+        )
+        .route(
+            "/api/dashboard/settings/intents",
+            get(intents::get_intents)
+                .put(intents::put_intents)
+                .layer(DefaultBodyLimit::max(intents::PUT_MAX_BYTES)),
+        )
+        .route(
+            "/api/dashboard/settings/intents/test",
+            post(intents::test_intents),
         )
         .route(
             "/api/dashboard/settings/domains",

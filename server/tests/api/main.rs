@@ -16,6 +16,7 @@ mod dashboard;
 mod errors;
 mod export;
 mod identity;
+mod intents_settings;
 mod invitations;
 mod odd_requests;
 mod pipeline;

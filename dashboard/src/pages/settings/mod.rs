@@ -11,6 +11,7 @@ pub mod assistants;
 pub mod audit;
 pub mod domains;
 pub mod identity;
+pub mod intents;
 mod knowledge;
 pub mod routing;
 pub mod safety;
@@ -64,6 +65,11 @@ const NAV: &[NavItem] = &[
         admin: true,
     },
     NavItem {
+        path: "/settings/intents",
+        label: "Intents",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/assistants",
         label: "Assistants",
         admin: true,
@@ -103,6 +109,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
             <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
             <Route path=path!("safety") view=|| view! { <AdminOnly><safety::SafetyPage/></AdminOnly> }/>
+            <Route path=path!("intents") view=|| view! { <AdminOnly><intents::IntentsPage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
             <Route path=path!("routing") view=|| view! { <AdminOnly><routing::RoutingPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>

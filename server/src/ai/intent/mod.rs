@@ -19,6 +19,7 @@ pub mod evaluation;
 mod features;
 mod model;
 mod remote;
+pub mod store;
 
 pub use defaults::default_intents;
 pub use detector::{Detected, Detector};
