@@ -63,7 +63,6 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database.0, config.max_db_connections).await?;
         let responder = Arc::new(Responder::new(&config.ai)?);
-        let intents = Arc::new(crate::ai::intent::Detector::new(&config.ai)?);
         let api_url = config
             .public_url
             .clone()
@@ -119,6 +118,11 @@ impl Application {
             hub.clone(),
             &[SettingsArea::Safety],
         ));
+        let intents = Arc::new(crate::ai::intent::Intents::new(
+            &config.ai,
+            db.clone(),
+            hub.clone(),
+        )?);
         let assistants = Arc::new(SettingsCache::new(
             db.clone(),
             hub.clone(),

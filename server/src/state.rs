@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::ai::intent::Detector;
+use crate::ai::intent::Intents;
 use crate::ai::pipeline::{ReplyResult, SafetyConfig};
 use crate::ai::Responder;
 use crate::assistants::roster::Roster;
@@ -19,8 +19,8 @@ use crate::widget_api::StreamCaps;
 pub struct AppState {
     pub db: Db,
     pub responder: Arc<Responder>,
-    /// Each customer message's intent (the embedded classifier is trained once, at start).
-    pub intents: Arc<Detector>,
+    /// Each workspace's intent detector (trained once, kept until its intents change).
+    pub intents: Arc<Intents>,
     /// Each workspace's assistants with their knowledge, until an admin changes one.
     pub assistants: Arc<SettingsCache<Roster>>,
     /// Each workspace's routing rules, handoff settings and business hours, until they change.

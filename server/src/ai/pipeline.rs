@@ -269,7 +269,8 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         None => (history, visitor.body.as_str()),
     };
 
-    let detected = state.intents.detect(message).await;
+    let detector = state.intents.for_workspace(&inbound.tenant_id).await?;
+    let detected = detector.detect(message).await;
     let confident = detected.classification.is_confident();
     decision.intent = Some(IntentStep {
         key: detected.classification.intent.clone(),

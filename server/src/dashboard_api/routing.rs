@@ -175,7 +175,8 @@ pub async fn test_message(
     let intent = match &request.intent {
         // As the reply pipeline would read it: the workspace's classifier.
         None => {
-            let detected = state.intents.detect(message.as_str()).await.classification;
+            let detector = state.intents.for_workspace(user.tenant_id()).await?;
+            let detected = detector.detect(message.as_str()).await.classification;
             Some((detected.intent, detected.confidence))
         }
         Some(guess) => {

@@ -607,3 +607,45 @@ on_both_backends!(
     a_rule_hands_billing_to_the_billing_assistant_with_a_message,
     a_rule_for_the_team_hands_over_without_an_ai_reply,
 );
+
+async fn a_workspaces_own_intent_is_detected_once_saved(app: TestApp) {
+    use server::ai::intent::{self, Intent};
+    let session = app.session_with_contact("Kai", "kai@example.com").await;
+    let ask = |id: &'static str| {
+        app.chat(
+            &session,
+            "I'd like to send back the grinder, it's the wrong model",
+            id,
+        )
+    };
+    let before = ask("m-1").await;
+    let conversation = before.body["conversationId"].as_str().unwrap().to_owned();
+    let intent_now = |shown: &Value| last_message(shown)["decision"]["intent"]["key"].clone();
+    assert_ne!(intent_now(&detail(&app, &conversation).await), "returns");
+
+    let mut intents = intent::default_intents();
+    intents.push(Intent {
+        key: "returns".to_owned(),
+        label: "Returns".to_owned(),
+        examples: [
+            "I want to return my order",
+            "how do I send this back",
+            "can I return an opened bag",
+            "I need a return label",
+            "returning the kettle, it arrived broken",
+            "what's your returns address",
+            "send back the wrong item",
+            "I'd like to return it for a refund",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    });
+    intent::store::save(&app.db, &app.tenant.id, &intents, Actor::CLI)
+        .await
+        .expect("save intents");
+    let after = ask("m-2").await;
+    assert_eq!(after.status, 200, "{:?}", after.body);
+    assert_eq!(intent_now(&detail(&app, &conversation).await), "returns");
+}
+
+on_both_backends!(a_workspaces_own_intent_is_detected_once_saved);

@@ -22,7 +22,7 @@ mod remote;
 pub mod store;
 
 pub use defaults::default_intents;
-pub use detector::{Detected, Detector};
+pub use detector::{Detected, Detector, Intents};
 pub use model::Classifier;
 pub use remote::RemoteClassifier;
 
