@@ -340,3 +340,32 @@ test("an agent sees why the assistant answered: the intent, the entries it used,
   // The conversation takes the intent: shown in the list and filterable.
   await expect(agent.getByTestId("conversation-item").filter({ hasText: visitorName })).toContainText(/billing/i);
 });
+
+test("billing goes to the billing assistant: the handoff shows in the widget and the dashboard says why", async ({ browser }) => {
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext();
+  const tag = `bill${Date.now().toString(36)}`;
+  const visitorName = `Bo ${tag}`;
+  const agent = await agentContext.newPage();
+  await signIn(agent);
+
+  // Nora, the default assistant, answers first…
+  const visitor = await visitorContext.newPage();
+  await visitorSays(visitor, visitorName, `bo.${tag}@example.com`, "Do you ship to Canada?");
+  await expect(widgetLog(visitor).getByText(/Canada/).last()).toBeVisible();
+  // …then billing: Bea takes over, and the widget shows the handoff message with her answer.
+  const box = visitor.getByRole("textbox", { name: "Message" });
+  await box.fill("I was charged twice for my last order");
+  await box.press("Enter");
+  await expect(widgetLog(visitor).getByText(/passing you to Bea/)).toBeVisible();
+  await expect(widgetLog(visitor).getByText(/refund the duplicate/)).toBeVisible();
+
+  await agent.getByTestId("conversation-item").filter({ hasText: visitorName }).click();
+  const reply = agent.getByTestId("timeline").getByTestId("message").filter({ hasText: "passing you to Bea" });
+  await expect(reply).toHaveAttribute("data-author", "assistant");
+  await reply.getByText("Why this reply").click();
+  await expect(reply.getByTestId("decision-intent")).toContainText("billing");
+  await expect(reply.getByTestId("decision-routing")).toContainText("Billing questions");
+  await expect(reply.getByTestId("decision-handoff")).toContainText("Bea");
+  await expect(agent.getByTestId("conversation-item").filter({ hasText: visitorName })).toContainText("Bea");
+});
