@@ -2,7 +2,6 @@
 
 use shared::api::{Author, Channel, ConversationStatus};
 use shared::dashboard::{ConversationSummary, TimelineMessage};
-use shared::decision::{Decision, HandoffReason, SafetyStage};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -89,97 +88,6 @@ pub fn author_label(message: &TimelineMessage, visitor: &str) -> String {
 /// The intents the assistant detects, for the filter.
 pub const INTENTS: [&str; 5] = ["sales", "support", "billing", "technical", "general"];
 
-/// What the reply pipeline decided for a reply, one `(step, sentence)` per line, in the
-/// pipeline's order: what agents read under "Why this reply".
-pub fn decision_lines(decision: &Decision) -> Vec<(&'static str, String)> {
-    let mut lines = Vec::new();
-    if let Some(intent) = &decision.intent {
-        let mut text = format!(
-            "{} ({:.0}%{})",
-            intent.key,
-            f64::from(intent.confidence) * 100.0,
-            if intent.confident {
-                ""
-            } else {
-                ", not confident"
-            }
-        );
-        if let Some(why) = &intent.fallback {
-            text.push_str(&format!("; the provider's classification failed: {why}"));
-        }
-        lines.push(("Intent", text));
-    }
-    for check in &decision.safety {
-        let stage = match check.stage {
-            SafetyStage::Message => "message",
-            SafetyStage::Reply => "reply",
-        };
-        let what = if check.category.is_empty() {
-            check.verdict.clone()
-        } else {
-            format!("{} ({})", check.verdict, check.category.replace('_', " "))
-        };
-        lines.push((
-            "Safety",
-            format!(
-                "{what} in the {stage}: “{}” → {}",
-                check.trigger,
-                check.action.replace('_', " ")
-            ),
-        ));
-    }
-    if let Some(routing) = &decision.routing {
-        let to = routing
-            .assistant_name
-            .clone()
-            .unwrap_or_else(|| "the team".to_owned());
-        let text = match &routing.rule_name {
-            Some(rule) => format!("rule “{rule}” → {to}: {}", routing.why),
-            None => format!("no rule matched → {to}"),
-        };
-        lines.push(("Routing", text));
-    }
-    let reply = &decision.reply;
-    let mut text = reply.model.clone();
-    if let Some(tokens) = reply.tokens {
-        text.push_str(&format!(", {tokens} tokens"));
-    }
-    match reply.used_entries.len() {
-        0 => {}
-        1 => text.push_str(", from 1 knowledge entry"),
-        n => text.push_str(&format!(", from {n} knowledge entries")),
-    }
-    if !reply.answered {
-        text.push_str(", could not answer");
-    }
-    if let Some(why) = &reply.fallback {
-        text.push_str(&format!(
-            "; the AI provider failed ({why}), the embedded assistant answered"
-        ));
-    }
-    lines.push(("Reply", text));
-    if let Some(handoff) = &decision.handoff {
-        let to = if handoff.to_human {
-            "the team".to_owned()
-        } else {
-            handoff
-                .assistant_name
-                .clone()
-                .unwrap_or_else(|| "another assistant".to_owned())
-        };
-        let reason = match handoff.reason {
-            HandoffReason::ExplicitRequest => "asked for a person",
-            HandoffReason::Unanswered => "could not answer",
-            HandoffReason::Safety => "safety",
-            HandoffReason::Rule => "routing rule",
-            HandoffReason::Assistant => "better-suited assistant",
-            HandoffReason::Limit => "handoff limit reached",
-        };
-        lines.push(("Handoff", format!("to {to} ({reason}): {}", handoff.detail)));
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,62 +136,12 @@ mod tests {
             body: String::new(),
             created_at: 0,
             client_message_id: None,
-            decision: None,
+            why: Vec::new(),
         };
         assert_eq!(author_label(&m, "Jane"), "Sam");
         m.author_name = None;
         assert_eq!(author_label(&m, "Jane"), "Agent");
         m.author = Author::Visitor;
         assert_eq!(author_label(&m, "Jane"), "Jane");
-    }
-
-    #[test]
-    fn a_decision_reads_as_one_line_per_step() {
-        use shared::decision::{HandoffStep, IntentStep, ReplyStep, SafetyStep};
-        let decision = Decision {
-            intent: Some(IntentStep {
-                key: "billing".into(),
-                confidence: 0.912,
-                confident: true,
-                by: "embedded".into(),
-                fallback: None,
-            }),
-            safety: vec![SafetyStep {
-                stage: SafetyStage::Message,
-                verdict: "serious".into(),
-                category: "self_harm".into(),
-                trigger: "hurt myself".into(),
-                action: "careful_reply".into(),
-            }],
-            handoff: Some(HandoffStep {
-                to_human: true,
-                assistant_name: None,
-                reason: HandoffReason::Unanswered,
-                detail: "Nora could not answer this.".into(),
-            }),
-            reply: ReplyStep {
-                model: "embedded".into(),
-                used_entries: vec!["kb_1".into(), "kb_2".into()],
-                answered: false,
-                ..ReplyStep::default()
-            },
-            ..Decision::default()
-        };
-        let lines = decision_lines(&decision);
-        let steps: Vec<&str> = lines.iter().map(|(step, _)| *step).collect();
-        assert_eq!(steps, ["Intent", "Safety", "Reply", "Handoff"]);
-        assert_eq!(lines[0].1, "billing (91%)");
-        assert_eq!(
-            lines[1].1,
-            "serious (self harm) in the message: “hurt myself” → careful reply"
-        );
-        assert_eq!(
-            lines[2].1,
-            "embedded, from 2 knowledge entries, could not answer"
-        );
-        assert_eq!(
-            lines[3].1,
-            "to the team (could not answer): Nora could not answer this."
-        );
     }
 }

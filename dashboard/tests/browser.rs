@@ -25,7 +25,7 @@ fn message_bodies_show_markup_as_text() {
         body: attack.into(),
         created_at: 0,
         client_message_id: None,
-        decision: None,
+        why: Vec::new(),
     };
     let handle = leptos::mount::mount_to(container.clone(), move || message_item(&message, "Jane"));
 

@@ -117,7 +117,9 @@ pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
         body: row.try_get("body")?,
         created_at: row.try_get("created_at")?,
         client_message_id: row.try_get("client_message_id")?,
-        decision: decision_from_column(row.try_get("decision")?).map(Box::new),
+        why: decision_from_column(row.try_get("decision")?)
+            .map(|d| shared::decision::why(&d))
+            .unwrap_or_default(),
     })
 }
 

@@ -225,10 +225,10 @@ pub struct TimelineMessage {
     /// retries recognise it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
-    /// On an assistant's reply: why it answered as it did (the reply pipeline's steps). Boxed:
-    /// most messages have none, and events carrying a message stay small.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decision: Option<Box<crate::decision::Decision>>,
+    /// On an assistant's reply: why it answered as it did, one line per step of the reply
+    /// pipeline (the structured decision stays in the store).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<crate::decision::WhyLine>,
 }
 
 /// `GET /api/dashboard/conversations/{id}`.
@@ -518,7 +518,7 @@ mod tests {
                 body: "hi".into(),
                 created_at: 1,
                 client_message_id: None,
-                decision: None,
+                why: Vec::new(),
             },
         };
         let json = serde_json::to_value(&event).unwrap();

@@ -138,6 +138,117 @@ pub struct ReplyStep {
     pub answered: bool,
 }
 
+/// One step of [`why`]: `Intent`, `Safety`, `Routing`, `Reply` or `Handoff`, and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhyLine {
+    pub step: String,
+    pub text: String,
+}
+
+impl WhyLine {
+    fn new(step: &str, text: String) -> Self {
+        Self {
+            step: step.to_owned(),
+            text,
+        }
+    }
+}
+
+/// What the reply pipeline decided for a reply, one line per step in the pipeline's order:
+/// what agents read under "Why this reply" (written by the server, so the inbox's download
+/// carries no code for the structured decision).
+pub fn why(decision: &Decision) -> Vec<WhyLine> {
+    let mut lines = Vec::new();
+    if let Some(intent) = &decision.intent {
+        let mut text = format!(
+            "{} ({:.0}%{})",
+            intent.key,
+            f64::from(intent.confidence) * 100.0,
+            if intent.confident {
+                ""
+            } else {
+                ", not confident"
+            }
+        );
+        if let Some(why) = &intent.fallback {
+            text.push_str(&format!("; the provider's classification failed: {why}"));
+        }
+        lines.push(WhyLine::new("Intent", text));
+    }
+    for check in &decision.safety {
+        let stage = match check.stage {
+            SafetyStage::Message => "message",
+            SafetyStage::Reply => "reply",
+        };
+        let what = if check.category.is_empty() {
+            check.verdict.clone()
+        } else {
+            format!("{} ({})", check.verdict, check.category.replace('_', " "))
+        };
+        lines.push(WhyLine::new(
+            "Safety",
+            format!(
+                "{what} in the {stage}: “{}” → {}",
+                check.trigger,
+                check.action.replace('_', " ")
+            ),
+        ));
+    }
+    if let Some(routing) = &decision.routing {
+        let to = routing
+            .assistant_name
+            .clone()
+            .unwrap_or_else(|| "the team".to_owned());
+        let text = match &routing.rule_name {
+            Some(rule) => format!("rule “{rule}” → {to}: {}", routing.why),
+            None => format!("no rule matched → {to}"),
+        };
+        lines.push(WhyLine::new("Routing", text));
+    }
+    let reply = &decision.reply;
+    let mut text = reply.model.clone();
+    if let Some(tokens) = reply.tokens {
+        text.push_str(&format!(", {tokens} tokens"));
+    }
+    match reply.used_entries.len() {
+        0 => {}
+        1 => text.push_str(", from 1 knowledge entry"),
+        n => text.push_str(&format!(", from {n} knowledge entries")),
+    }
+    if !reply.answered {
+        text.push_str(", could not answer");
+    }
+    if let Some(why) = &reply.fallback {
+        text.push_str(&format!(
+            "; the AI provider failed ({why}), the embedded assistant answered"
+        ));
+    }
+    lines.push(WhyLine::new("Reply", text));
+    if let Some(handoff) = &decision.handoff {
+        let to = if handoff.to_human {
+            "the team".to_owned()
+        } else {
+            handoff
+                .assistant_name
+                .clone()
+                .unwrap_or_else(|| "another assistant".to_owned())
+        };
+        let reason = match handoff.reason {
+            HandoffReason::ExplicitRequest => "asked for a person",
+            HandoffReason::Unanswered => "could not answer",
+            HandoffReason::Safety => "safety",
+            HandoffReason::Rule => "routing rule",
+            HandoffReason::Assistant => "better-suited assistant",
+            HandoffReason::Limit => "handoff limit reached",
+        };
+        lines.push(WhyLine::new(
+            "Handoff",
+            format!("to {to} ({reason}): {}", handoff.detail),
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +284,54 @@ mod tests {
         let old: Decision = serde_json::from_str(r#"{"reply":{"model":"embedded"}}"#).unwrap();
         assert_eq!(old.reply.model, "embedded");
         assert!(old.intent.is_none() && old.safety.is_empty());
+    }
+
+    #[test]
+    fn a_decision_reads_as_one_line_per_step() {
+        let decision = Decision {
+            intent: Some(IntentStep {
+                key: "billing".into(),
+                confidence: 0.912,
+                confident: true,
+                by: "embedded".into(),
+                fallback: None,
+            }),
+            safety: vec![SafetyStep {
+                stage: SafetyStage::Message,
+                verdict: "serious".into(),
+                category: "self_harm".into(),
+                trigger: "hurt myself".into(),
+                action: "careful_reply".into(),
+            }],
+            handoff: Some(HandoffStep {
+                to_human: true,
+                assistant_name: None,
+                reason: HandoffReason::Unanswered,
+                detail: "Nora could not answer this.".into(),
+            }),
+            reply: ReplyStep {
+                model: "embedded".into(),
+                used_entries: vec!["kb_1".into(), "kb_2".into()],
+                answered: false,
+                ..ReplyStep::default()
+            },
+            ..Decision::default()
+        };
+        let lines = why(&decision);
+        let steps: Vec<&str> = lines.iter().map(|l| l.step.as_str()).collect();
+        assert_eq!(steps, ["Intent", "Safety", "Reply", "Handoff"]);
+        assert_eq!(lines[0].text, "billing (91%)");
+        assert_eq!(
+            lines[1].text,
+            "serious (self harm) in the message: “hurt myself” → careful reply"
+        );
+        assert_eq!(
+            lines[2].text,
+            "embedded, from 2 knowledge entries, could not answer"
+        );
+        assert_eq!(
+            lines[3].text,
+            "to the team (could not answer): Nora could not answer this."
+        );
     }
 }

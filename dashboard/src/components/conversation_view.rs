@@ -8,7 +8,7 @@ use shared::dashboard::{ConversationSummary, TimelineMessage};
 use super::reply_box::ReplyBox;
 use crate::api::{Action, ActionView};
 use crate::desk::Desk;
-use crate::format::{author_label, channel_label, client_name, decision_lines, status_label};
+use crate::format::{author_label, channel_label, client_name, status_label};
 use crate::route::Route;
 
 #[component]
@@ -181,14 +181,14 @@ pub fn message_item(message: &TimelineMessage, visitor: &str) -> impl IntoView {
                 <time>{time}</time>
             </p>
             <p class="message-body" data-testid="message-body">{message.body.clone()}</p>
-            {message.decision.as_ref().map(|decision| view! {
+            {(!message.why.is_empty()).then(|| view! {
                 <details class="decision" data-testid="decision">
                     <summary>"Why this reply"</summary>
                     <dl>
-                        {decision_lines(decision).into_iter().map(|(step, text)| view! {
-                            <div data-testid=format!("decision-{}", step.to_ascii_lowercase())>
-                                <dt>{step}</dt>
-                                <dd>{text}</dd>
+                        {message.why.iter().map(|line| view! {
+                            <div data-testid=format!("decision-{}", line.step.to_ascii_lowercase())>
+                                <dt>{line.step.clone()}</dt>
+                                <dd>{line.text.clone()}</dd>
                             </div>
                         }).collect_view()}
                     </dl>

@@ -40,7 +40,7 @@ fn message(id: &str, conversation_id: &str, author: Author) -> TimelineMessage {
         body: format!("body of {id}"),
         created_at: 0,
         client_message_id: None,
-        decision: None,
+        why: Vec::new(),
     }
 }
 

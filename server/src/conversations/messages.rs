@@ -142,7 +142,7 @@ impl Added<'_> {
             body: self.body.to_owned(),
             created_at: self.at,
             client_message_id: self.client_message_id.map(str::to_owned),
-            decision: self.decision.cloned().map(Box::new),
+            why: self.decision.map(shared::decision::why).unwrap_or_default(),
         }
     }
 }

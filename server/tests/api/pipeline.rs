@@ -30,6 +30,23 @@ async fn detail(app: &TestApp, conversation: &str) -> Value {
     answer.body
 }
 
+/// The structured decision stored with the conversation's last message (agents read it as
+/// the message's `why` lines).
+async fn last_decision(app: &TestApp, detail: &Value) -> Value {
+    let id = last_message(detail)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let json: Option<String> = sqlx::query_scalar("SELECT decision FROM messages WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the message");
+    json.map_or(Value::Null, |j| {
+        serde_json::from_str(&j).expect("a decision")
+    })
+}
+
 fn last_message(detail: &Value) -> Value {
     detail["messages"]
         .as_array()
@@ -51,7 +68,7 @@ async fn every_reply_keeps_why_it_was_written_for_agents_only(app: TestApp) {
     let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
 
     let shown = detail(&app, &conversation).await;
-    let decision = &last_message(&shown)["decision"];
+    let decision = &last_decision(&app, &shown).await;
     assert_eq!(decision["reply"]["model"], "embedded", "{decision}");
     assert_eq!(decision["reply"]["answered"], true, "{decision}");
     assert!(
@@ -61,9 +78,20 @@ async fn every_reply_keeps_why_it_was_written_for_agents_only(app: TestApp) {
         "{decision}"
     );
     assert!(decision.get("handoff").is_none(), "{decision}");
-    // The visitor's own message carries none.
+    // Agents read it as one line per step; the visitor's own message carries none.
+    let reply = last_message(&shown);
+    let steps: Vec<&str> = reply["why"]
+        .as_array()
+        .map(|lines| lines.iter().filter_map(|l| l["step"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        steps,
+        ["Intent", "Routing", "Reply"],
+        "{}",
+        last_message(&shown)
+    );
     let messages = shown["messages"].as_array().unwrap();
-    assert!(messages[messages.len() - 2].get("decision").is_none());
+    assert!(messages[messages.len() - 2].get("why").is_none());
 
     // Asking for a person: a handoff, and why.
     let answer = app
@@ -74,7 +102,7 @@ async fn every_reply_keeps_why_it_was_written_for_agents_only(app: TestApp) {
         "{}",
         answer.body
     );
-    let decision = &last_message(&detail(&app, &conversation).await)["decision"];
+    let decision = &last_decision(&app, &detail(&app, &conversation).await).await;
     assert_eq!(decision["handoff"]["toHuman"], true, "{decision}");
     assert_eq!(
         decision["handoff"]["reason"], "explicit_request",
@@ -90,7 +118,7 @@ async fn a_confident_intent_becomes_the_conversations_and_filters_the_inbox(app:
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
     let shown = detail(&app, &conversation).await;
-    let intent = &last_message(&shown)["decision"]["intent"];
+    let intent = &last_decision(&app, &shown).await["intent"];
     assert_eq!(intent["key"], "billing", "{intent}");
     assert_eq!(intent["confident"], true, "{intent}");
     assert_eq!(intent["by"], "embedded", "{intent}");
@@ -143,7 +171,7 @@ async fn a_serious_message_gets_a_careful_reply_and_escalates(app: TestApp) {
         .as_str()
         .unwrap_or_default();
     assert!(reason.starts_with("Escalated: self-harm"), "{reason}");
-    let decision = &last_message(&shown)["decision"];
+    let decision = &last_decision(&app, &shown).await;
     assert_eq!(decision["safety"][0]["stage"], "message", "{decision}");
     assert_eq!(decision["safety"][0]["category"], "self_harm", "{decision}");
     assert_eq!(
@@ -190,7 +218,7 @@ async fn a_blocked_phrase_gets_the_workspaces_action(app: TestApp) {
     );
     assert_eq!(answer.body["conversationStatus"], "open");
     let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
-    let decision = &last_message(&detail(&app, &conversation).await)["decision"];
+    let decision = &last_decision(&app, &detail(&app, &conversation).await).await;
     assert_eq!(decision["safety"][0]["verdict"], "blocked", "{decision}");
     assert_eq!(decision["safety"][0]["trigger"], "crypto", "{decision}");
     assert_eq!(
@@ -532,7 +560,7 @@ async fn a_rule_hands_billing_to_the_billing_assistant_with_a_message(app: TestA
     let shown = detail(&app, &conversation).await;
     assert_eq!(shown["conversation"]["assistantId"], bea.as_str());
     assert_eq!(shown["conversation"]["intent"], "billing");
-    let decision = &last_message(&shown)["decision"];
+    let decision = &last_decision(&app, &shown).await;
     assert_eq!(
         decision["routing"]["ruleName"], "Billing questions",
         "{decision}"
@@ -597,7 +625,7 @@ async fn a_rule_for_the_team_hands_over_without_an_ai_reply(app: TestApp) {
         "{body}"
     );
     let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
-    let decision = &last_message(&detail(&app, &conversation).await)["decision"];
+    let decision = &last_decision(&app, &detail(&app, &conversation).await).await;
     assert_eq!(decision["routing"]["ruleName"], "Wholesale", "{decision}");
     assert_eq!(decision["handoff"]["reason"], "rule", "{decision}");
     assert_eq!(decision["reply"]["model"], "pipeline", "{decision}");
@@ -620,8 +648,11 @@ async fn a_workspaces_own_intent_is_detected_once_saved(app: TestApp) {
     };
     let before = ask("m-1").await;
     let conversation = before.body["conversationId"].as_str().unwrap().to_owned();
-    let intent_now = |shown: &Value| last_message(shown)["decision"]["intent"]["key"].clone();
-    assert_ne!(intent_now(&detail(&app, &conversation).await), "returns");
+    let shown = detail(&app, &conversation).await;
+    assert_ne!(
+        last_decision(&app, &shown).await["intent"]["key"],
+        "returns"
+    );
 
     let mut intents = intent::default_intents();
     intents.push(Intent {
@@ -645,7 +676,11 @@ async fn a_workspaces_own_intent_is_detected_once_saved(app: TestApp) {
         .expect("save intents");
     let after = ask("m-2").await;
     assert_eq!(after.status, 200, "{:?}", after.body);
-    assert_eq!(intent_now(&detail(&app, &conversation).await), "returns");
+    let shown = detail(&app, &conversation).await;
+    assert_eq!(
+        last_decision(&app, &shown).await["intent"]["key"],
+        "returns"
+    );
 }
 
 on_both_backends!(a_workspaces_own_intent_is_detected_once_saved);
