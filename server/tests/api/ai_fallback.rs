@@ -9,7 +9,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 
-async fn app_with_provider(backend: Backend, stub: &MockServer) -> Option<TestApp> {
+/// An app whose AI provider is `stub` (an OpenAI-compatible server).
+pub(crate) async fn app_with_provider(backend: Backend, stub: &MockServer) -> Option<TestApp> {
     let base = format!("{}/v1", stub.uri());
     spawn_app_with(
         backend,
@@ -24,7 +25,8 @@ async fn app_with_provider(backend: Backend, stub: &MockServer) -> Option<TestAp
     .await
 }
 
-fn completion(text: &str) -> serde_json::Value {
+/// A chat-completions answer saying `text`.
+pub(crate) fn completion(text: &str) -> serde_json::Value {
     json!({
         "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": "stub-model",
         "choices": [{ "index": 0, "finish_reason": "stop",

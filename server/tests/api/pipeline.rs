@@ -10,7 +10,8 @@ use shared::dashboard::Role;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::ai_fallback::{app_with_provider, completion};
+use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -333,29 +334,6 @@ async fn a_safety_change_reaches_every_instance_at_once() {
 
 // --- With a remote provider (a stub) -------------------------------------------------------
 
-async fn app_with_stub(backend: Backend, stub: &MockServer) -> Option<TestApp> {
-    let base = format!("{}/v1", stub.uri());
-    spawn_app_with(
-        backend,
-        &[
-            ("LIVECHAT_AI_PROVIDER", "openai"),
-            ("OPENAI_BASE_URL", &base),
-            ("OPENAI_API_KEY", "sk-test-not-a-secret"),
-            ("OPENAI_MODEL", "stub-model"),
-        ],
-    )
-    .await
-}
-
-fn completion(text: &str) -> Value {
-    json!({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": "stub-model",
-        "choices": [{ "index": 0, "finish_reason": "stop",
-                      "message": { "role": "assistant", "content": text } }],
-        "usage": { "prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52 }
-    })
-}
-
 /// Everything the stub was sent, as text.
 async fn everything_sent(stub: &MockServer) -> String {
     stub.received_requests()
@@ -376,7 +354,7 @@ async fn a_remote_model_never_sees_personal_data(backend: Backend) {
         )))
         .mount(&stub)
         .await;
-    let Some(app) = app_with_stub(backend, &stub).await else {
+    let Some(app) = app_with_provider(backend, &stub).await else {
         return;
     };
     save_safety(
@@ -448,7 +426,7 @@ async fn moderation_escalates_what_the_lists_miss(backend: Backend) {
         .respond_with(ResponseTemplate::new(200).set_body_json(completion("Sure.")))
         .mount(&stub)
         .await;
-    let Some(app) = app_with_stub(backend, &stub).await else {
+    let Some(app) = app_with_provider(backend, &stub).await else {
         return;
     };
     save_safety(
