@@ -369,3 +369,32 @@ test("billing goes to the billing assistant: the handoff shows in the widget and
   await expect(reply.getByTestId("decision-handoff")).toContainText("Bea");
   await expect(agent.getByTestId("conversation-item").filter({ hasText: visitorName })).toContainText("Bea");
 });
+
+test("an admin tests routing, adds a blocked phrase and tries an intent in the settings", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${API_ORIGIN}/settings/routing`);
+  // The demo's rule, and the test box reading the message as the pipeline would.
+  await expect(page.getByTestId("rule-row").filter({ hasText: "Billing questions" })).toBeVisible();
+  await page.getByTestId("test-message").fill("I was charged twice for my last order");
+  await page.getByTestId("test-submit").click();
+  await expect(page.getByTestId("test-headline")).toContainText("Billing questions");
+
+  await page.getByTestId("nav-safety").click();
+  await expect(page).toHaveURL(`${API_ORIGIN}/settings/safety`);
+  const blocked = page.getByTestId("safety-blocked");
+  await blocked.fill("crypto\nbitcoin");
+  await page.getByTestId("safety-save").click();
+  await expect(page.getByTestId("safety-saved")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("safety-blocked")).toHaveValue("crypto\nbitcoin");
+  // An empty fallback message is refused next to the field.
+  await page.getByTestId("safety-fallback").fill("");
+  await page.getByTestId("safety-save").click();
+  await expect(page.getByTestId("error-fallbackMessage")).toBeVisible();
+
+  await page.getByTestId("nav-intents").click();
+  await expect(page.getByTestId("intent-billing")).toBeVisible();
+  await page.getByTestId("intents-try-text").fill("my card was charged twice for order 1234");
+  await page.getByTestId("intents-try-submit").click();
+  await expect(page.getByTestId("intents-try-result")).toContainText("billing");
+});
