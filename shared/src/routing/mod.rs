@@ -384,7 +384,7 @@ pub struct TestRequest {
     pub message: String,
     /// `web`, `sms`, `email` or `voice`; empty: `web`.
     pub channel: String,
-    /// Absent: the intent is unknown (no intent condition holds).
+    /// Absent: the workspace's classifier reads the message, as the reply pipeline does.
     pub intent: Option<IntentGuess>,
     /// Unix milliseconds to evaluate at; absent: now.
     pub at: Option<i64>,
