@@ -87,30 +87,43 @@ impl std::fmt::Debug for OpenAiProvider {
     }
 }
 
+/// A client for the configured OpenAI-compatible server, and its base URL (no trailing `/`).
+pub(crate) struct Connection {
+    pub client: Client<OpenAIConfig>,
+    pub base_url: String,
+}
+
+/// The client every call to the provider uses (replies, intent classification): the base URL
+/// must be http(s), the key valid in a header, the model named. Fails only on an unusable
+/// configuration.
+pub(crate) fn connect(config: &AiConfig) -> anyhow::Result<Connection> {
+    let base_url = config.base_url.trim().trim_end_matches('/').to_string();
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        anyhow::bail!("AI base URL must start with http:// or https://: {base_url:?}");
+    }
+    let key = config.api_key.as_deref().unwrap_or_default().trim();
+    // async-openai puts the key in a header and panics if that header is invalid.
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        anyhow::bail!("AI api key contains characters that are not allowed in a header");
+    }
+    if config.model.trim().is_empty() {
+        anyhow::bail!("AI model name is empty");
+    }
+    // Explicit org/project so stray OPENAI_* environment variables don't leak in.
+    let openai_config = OpenAIConfig::new()
+        .with_api_base(base_url.as_str())
+        .with_api_key(key)
+        .with_org_id("")
+        .with_project_id("");
+    // The default executor retries 5xx/429/connect errors with backoff (honouring
+    // Retry-After). A plain service disables that: the embedded fallback is the retry.
+    let client = Client::with_config(openai_config).with_http_service(ReqwestService::default());
+    Ok(Connection { client, base_url })
+}
+
 impl OpenAiProvider {
     pub(crate) fn new(config: &AiConfig) -> anyhow::Result<Self> {
-        let base_url = config.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            anyhow::bail!("AI base URL must start with http:// or https://: {base_url:?}");
-        }
-        let key = config.api_key.as_deref().unwrap_or_default().trim();
-        // async-openai puts the key in a header and panics if that header is invalid.
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            anyhow::bail!("AI api key contains characters that are not allowed in a header");
-        }
-        if config.model.trim().is_empty() {
-            anyhow::bail!("AI model name is empty");
-        }
-        // Explicit org/project so stray OPENAI_* environment variables don't leak in.
-        let openai_config = OpenAIConfig::new()
-            .with_api_base(base_url.as_str())
-            .with_api_key(key)
-            .with_org_id("")
-            .with_project_id("");
-        // The default executor retries 5xx/429/connect errors with backoff (honouring
-        // Retry-After). A plain service disables that: the embedded fallback is the retry.
-        let client =
-            Client::with_config(openai_config).with_http_service(ReqwestService::default());
+        let Connection { client, base_url } = connect(config)?;
         Ok(Self {
             client,
             base_url,

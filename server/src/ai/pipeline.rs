@@ -42,7 +42,7 @@ use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySett
 use crate::ai::{ProviderKind, ReplyRequest, Turn};
 use crate::assistants::roster::Roster;
 use crate::assistants::LoadedAssistant;
-use crate::conversations::{self, NewReply, ReplyEffects, StoredMessage};
+use crate::conversations::{self, NewReply, ReplyEffects, RoutingState, StoredMessage};
 use crate::error::{ApiError, Result};
 use crate::routing::handoff::{HandoffStep as HandoffStepKind, HumanReason};
 use crate::routing::store::RoutingConfig;
@@ -163,10 +163,15 @@ fn no_assistant() -> ApiError {
 }
 
 /// The conversation's assistant, else (deleted since) the workspace's default.
-async fn answering_assistant(state: &AppState, inbound: &Inbound) -> Result<Arc<LoadedAssistant>> {
-    let own = conversations::assistant_of(&state.db, &inbound.message.conversation_id).await?;
-    let roster = roster(state, &inbound.tenant_id).await?;
-    own.and_then(|id| roster.get(&id))
+fn answering_assistant(
+    roster: &Roster,
+    current: &RoutingState,
+    inbound: &Inbound,
+) -> Result<Arc<LoadedAssistant>> {
+    current
+        .assistant_id
+        .as_deref()
+        .and_then(|id| roster.get(id))
         .or_else(|| roster.default_assistant())
         .ok_or_else(|| {
             tracing::warn!(tenant = %inbound.tenant_id, "no reply: the tenant has no default assistant");
@@ -199,7 +204,10 @@ struct Intervention {
 /// Produces, stores and returns the reply to a stored customer message.
 async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let visitor = &inbound.message;
-    let mut loaded = answering_assistant(state, inbound).await?;
+    // The conversation as routing and the answering assistant need it: read once.
+    let current = conversations::routing_state(&state.db, &visitor.conversation_id).await?;
+    let roster = roster(state, &inbound.tenant_id).await?;
+    let mut loaded = answering_assistant(&roster, &current, inbound)?;
     let config = state
         .safety
         .get(&inbound.tenant_id, || async {
@@ -285,13 +293,13 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let routing = routing_config(state, &inbound.tenant_id).await?;
     let handoff_settings = &routing.handoff;
     let routed = route(
-        state,
         inbound,
+        &roster,
+        &current,
         &routing,
         &detected.classification,
         &mut decision,
-    )
-    .await?;
+    );
     let mut assistant_change = None;
     let mut handoff_note = None;
     match routed {
@@ -501,14 +509,14 @@ enum Routed {
 /// Evaluates the workspace's rules for this message (recording the rule and why in
 /// `decision`), resolves no match to the channel's default assistant, and applies the handoff
 /// guardrails (handoffs on or off, their maximum).
-async fn route(
-    state: &AppState,
+fn route(
     inbound: &Inbound,
+    roster: &Roster,
+    current: &RoutingState,
     config: &RoutingConfig,
     intent: &crate::ai::intent::Classification,
     decision: &mut Decision,
-) -> Result<Routed> {
-    let roster = roster(state, &inbound.tenant_id).await?;
+) -> Routed {
     let now = crate::db::now_ms();
     let outcome = routing::evaluate(
         &config.rules,
@@ -548,7 +556,6 @@ async fn route(
         ),
     });
 
-    let current = conversations::routing_state(&state.db, &inbound.message.conversation_id).await?;
     let step = routing::handoff::next_step(
         &config.handoff,
         &routing::handoff::ConversationState {
@@ -563,7 +570,7 @@ async fn route(
         },
         &target,
     );
-    Ok(match step {
+    match step {
         HandoffStepKind::Stay => match assistant {
             Some(next)
                 if !current.started
@@ -580,7 +587,7 @@ async fn route(
             HumanReason::RepeatedFailure => HandoffReason::Unanswered,
             HumanReason::HandoffLimit => HandoffReason::Limit,
         }),
-    })
+    }
 }
 
 /// `text`, and when the team is away, when someone will answer.

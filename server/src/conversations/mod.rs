@@ -276,15 +276,6 @@ pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<Routi
     })
 }
 
-/// The assistant a conversation is with (`None` for one started before assistants existed).
-pub async fn assistant_of(db: &Db, conversation_id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT assistant_id FROM conversations WHERE id = $1")
-        .bind(conversation_id)
-        .fetch_optional(&db.pool)
-        .await
-        .map(Option::flatten)
-}
-
 /// The visitor session of a conversation of this tenant (`Some(None)`: a conversation with no
 /// session, such as another channel's); `None` when the tenant has no such conversation.
 pub async fn session_of(

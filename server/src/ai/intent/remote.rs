@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use async_openai::config::OpenAIConfig;
-use async_openai::middleware::ReqwestService;
 use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
     ChatCompletionRequestUserMessage, CreateChatCompletionRequest, ResponseFormat,
@@ -16,6 +15,7 @@ use async_openai::Client;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::super::openai as connect;
 use super::super::{AiConfig, ProviderError};
 use super::{Classification, Intent};
 
@@ -55,26 +55,8 @@ impl RemoteClassifier {
     /// Builds the client as the reply provider does (same checks, no retrying executor: the
     /// embedded classifier is the retry). Fails only on an unusable configuration.
     pub fn new(config: &AiConfig) -> anyhow::Result<Self> {
-        let base_url = config.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            anyhow::bail!("AI base URL must start with http:// or https://: {base_url:?}");
-        }
-        let key = config.api_key.as_deref().unwrap_or_default().trim();
-        // async-openai puts the key in a header and panics if that header is invalid.
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            anyhow::bail!("AI api key contains characters that are not allowed in a header");
-        }
+        let connect::Connection { client, base_url } = connect::connect(config)?;
         let model = config.model.trim().to_string();
-        if model.is_empty() {
-            anyhow::bail!("AI model name is empty");
-        }
-        let openai_config = OpenAIConfig::new()
-            .with_api_base(base_url.as_str())
-            .with_api_key(key)
-            .with_org_id("")
-            .with_project_id("");
-        let client =
-            Client::with_config(openai_config).with_http_service(ReqwestService::default());
         Ok(Self {
             client,
             base_url,
