@@ -86,7 +86,7 @@ impl<V: Send + Sync + 'static> SettingsCache<V> {
                             }
                         }
                     }
-                    Ok(FeedItem::Typing(_)) => {}
+                    Ok(FeedItem::Typing(_) | FeedItem::Draft(_)) => {}
                     // Fell behind (it may have missed a change) or the hub is gone.
                     Err(RecvError::Lagged(_) | RecvError::Closed) => break,
                 }

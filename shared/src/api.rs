@@ -248,6 +248,49 @@ pub enum WidgetEvent {
     /// A teammate is typing (or stopped). Never stored.
     #[serde(rename_all = "camelCase")]
     Typing { name: Option<String>, active: bool },
+    /// The assistant's reply as it is being written, a sentence or so at a time. Never stored:
+    /// the stored reply (a `message` with the same `id`) replaces it, whatever the draft said.
+    #[serde(rename_all = "camelCase")]
+    Draft {
+        conversation_id: String,
+        /// The id the stored reply will have.
+        id: String,
+        author_name: Option<String>,
+        /// Where `text` starts in the draft, in characters: the draft so far is cut there and
+        /// `text` appended (a draft is only ever extended, except when the writer takes back
+        /// what it had not finished).
+        offset: u32,
+        text: String,
+    },
+}
+
+/// A reply being written, as the widget shows it until the stored reply arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Draft {
+    pub id: String,
+    pub author_name: Option<String>,
+    pub text: String,
+}
+
+impl Draft {
+    /// Applies one [`WidgetEvent::Draft`] piece: `text` replaces everything from `offset` on.
+    /// A piece that starts past the end (one before it was lost) is ignored, answering false:
+    /// the stored reply fills the gap.
+    pub fn apply(&mut self, offset: u32, text: &str) -> bool {
+        let offset = offset as usize;
+        let Some(cut) = self
+            .text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(self.text.len()))
+            .nth(offset)
+        else {
+            return false;
+        };
+        self.text.truncate(cut);
+        self.text.push_str(text);
+        true
+    }
 }
 
 /// Every error the API answers has this body.
@@ -304,5 +347,30 @@ mod tests {
         for c in [Channel::Web, Channel::Sms, Channel::Email, Channel::Voice] {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
         }
+    }
+
+    #[test]
+    fn a_draft_grows_piece_by_piece_and_ignores_a_gap() {
+        let mut draft = Draft::default();
+        assert!(draft.apply(0, "Hé there. "));
+        assert!(draft.apply(10, "We roast"));
+        assert_eq!(draft.text, "Hé there. We roast");
+        // The writer takes back an unfinished word: cut at a character, not a byte.
+        assert!(draft.apply(13, "ship on Mondays."));
+        assert_eq!(draft.text, "Hé there. We ship on Mondays.");
+        // A piece after a lost one is not glued on.
+        assert!(!draft.apply(40, "lost"));
+        assert_eq!(draft.text, "Hé there. We ship on Mondays.");
+        let json = serde_json::to_value(WidgetEvent::Draft {
+            conversation_id: "c".into(),
+            id: "m".into(),
+            author_name: None,
+            offset: 3,
+            text: "x".into(),
+        })
+        .unwrap();
+        assert_eq!(json["type"], "draft");
+        assert_eq!(json["conversationId"], "c");
+        assert_eq!(json["offset"], 3);
     }
 }

@@ -550,6 +550,17 @@ impl Chat {
             WidgetEvent::Typing { name, active } => {
                 self.set_teammate_typing(active.then(|| name.unwrap_or_default()));
             }
+            WidgetEvent::Draft {
+                conversation_id,
+                id,
+                author_name,
+                offset,
+                text,
+            } => {
+                self.set_conversation(conversation_id);
+                self.transcript
+                    .update(|t| t.draft(id, author_name, offset, &text));
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! The messages a visitor sees: those the server stored, then the visitor's own messages that
 //! are not confirmed yet. Pure state transitions, so they are tested without a browser.
 
-use shared::api::MessageView;
+use shared::api::{Author, Draft, MessageView};
 
 /// How many stored messages the local cache keeps (the server has the whole history).
 pub const CACHED_MESSAGES: usize = 100;
@@ -37,6 +37,8 @@ pub enum SendState {
 pub enum Entry {
     Stored(MessageView),
     Pending(PendingMessage),
+    /// The assistant's reply while it is being written.
+    Draft(Draft),
 }
 
 impl Entry {
@@ -52,6 +54,7 @@ impl Entry {
                 };
                 format!("p:{}:{state}", p.client_message_id)
             }
+            Self::Draft(d) => format!("d:{}:{}", d.id, d.text.len()),
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct Transcript {
     pub pending: Vec<PendingMessage>,
     /// True while a teammate, not the assistant, answers.
     pub human: bool,
+    /// Replies being written, shown after everything else until they are stored.
+    pub drafts: Vec<Draft>,
 }
 
 impl Transcript {
@@ -99,6 +104,10 @@ impl Transcript {
             };
             if let Some(i) = self.messages.iter().position(same) {
                 self.messages.remove(i);
+            }
+            // A stored reply has the last word over any draft.
+            if message.author != Author::Visitor {
+                self.drafts.clear();
             }
             // After every message of the same time or earlier: equal times keep arrival order.
             let at = self
@@ -151,6 +160,7 @@ impl Transcript {
     ) {
         self.pending
             .retain(|p| p.client_message_id != client_message_id);
+        self.drafts.clear();
         self.merge(std::iter::once(stored).chain(reply));
     }
 
@@ -179,7 +189,28 @@ impl Transcript {
         joined
     }
 
+    /// A piece of a reply being written: `text` from character `offset` on. Ignored once the
+    /// reply is stored, and when a piece before it was lost (the stored reply fills the gap).
+    pub fn draft(&mut self, id: String, author_name: Option<String>, offset: u32, text: &str) {
+        if self.messages.iter().any(|m| m.id == id) {
+            return;
+        }
+        if let Some(draft) = self.drafts.iter_mut().find(|d| d.id == id) {
+            draft.apply(offset, text);
+            return;
+        }
+        let mut draft = Draft {
+            id,
+            author_name,
+            text: String::new(),
+        };
+        if draft.apply(offset, text) {
+            self.drafts.push(draft);
+        }
+    }
+
     pub fn fail(&mut self, client_message_id: &str, reason: String) {
+        self.drafts.clear();
         self.set_state(client_message_id, SendState::Failed(reason));
     }
 
@@ -235,6 +266,7 @@ impl Transcript {
                     .cloned()
                     .map(Entry::Pending),
             )
+            .chain(self.drafts.iter().cloned().map(Entry::Draft))
             .collect()
     }
 

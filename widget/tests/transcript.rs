@@ -29,6 +29,7 @@ fn ids(t: &Transcript) -> Vec<String> {
         .map(|e| match e {
             Entry::Stored(m) => m.id.clone(),
             Entry::Pending(p) => format!("pending {}", p.client_message_id),
+            Entry::Draft(d) => format!("draft {}: {}", d.id, d.text),
         })
         .collect()
 }
@@ -118,4 +119,50 @@ fn an_answer_without_a_reply_shows_only_the_visitors_message() {
     // The teammate's reply then arrives on the stream.
     t.receive(message("a1", Author::Agent, 6, None));
     assert_eq!(ids(&t), ["v1", "a1"]);
+}
+
+#[test]
+fn a_draft_grows_below_the_messages_and_the_stored_reply_replaces_it() {
+    let mut t = Transcript::default();
+    t.queue(pending("c1"));
+    assert!(t.start_next().is_some());
+    t.receive(message("v1", Author::Visitor, 5, Some("c1")));
+    t.draft("r1".into(), Some("Nora".into()), 0, "We roast on Mondays.");
+    t.draft("r1".into(), Some("Nora".into()), 20, " Ship");
+    assert_eq!(ids(&t), ["v1", "draft r1: We roast on Mondays. Ship"]);
+    // A piece after a lost one is not glued on; the stored reply will say it all.
+    t.draft("r1".into(), None, 90, "lost");
+    assert_eq!(ids(&t), ["v1", "draft r1: We roast on Mondays. Ship"]);
+    // The stream hears the stored reply first: the draft goes.
+    t.receive(message("r1", Author::Assistant, 6, None));
+    assert_eq!(ids(&t), ["v1", "r1"]);
+    // A late piece of a stored reply never brings the draft back.
+    t.draft("r1".into(), None, 0, "We roast");
+    assert_eq!(ids(&t), ["v1", "r1"]);
+    t.confirm(
+        "c1",
+        message("v1", Author::Visitor, 5, Some("c1")),
+        Some(message("r1", Author::Assistant, 6, None)),
+    );
+    assert_eq!(ids(&t), ["v1", "r1"]);
+}
+
+#[test]
+fn the_chat_answer_or_a_failure_ends_a_draft_the_stream_did_not() {
+    let mut t = Transcript::default();
+    t.queue(pending("c1"));
+    assert!(t.start_next().is_some());
+    // A draft whose stored reply took another id (a racing retry stored one first).
+    t.draft("r-lost".into(), None, 0, "Half a sent");
+    t.confirm(
+        "c1",
+        message("v1", Author::Visitor, 5, Some("c1")),
+        Some(message("r1", Author::Assistant, 6, None)),
+    );
+    assert_eq!(ids(&t), ["v1", "r1"]);
+    t.queue(pending("c2"));
+    assert!(t.start_next().is_some());
+    t.draft("r2".into(), None, 0, "Half.");
+    t.fail("c2", "Not sent.".into());
+    assert!(t.drafts.is_empty());
 }

@@ -3,6 +3,7 @@
 
 mod bm25;
 pub mod demo;
+mod drafts;
 mod embedded;
 pub mod embedded_eval;
 pub mod intent;
@@ -13,9 +14,13 @@ pub mod safety;
 use std::time::Duration;
 
 use shared::api::Author;
+use tokio::sync::watch;
 
 pub use demo::{demo_assistant, demo_billing_assistant, AssistantSeed};
 pub use openai::ProviderError;
+
+/// Bridges a remote reply that was cut off midway to the embedded assistant's answer.
+pub const CUT_TEXT: &str = "Sorry, I was cut off there.";
 
 /// The assistant answering a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +182,62 @@ impl Responder {
                     provider_error: Some(error.to_string()),
                 }
             }
+        }
+    }
+
+    /// Like [`Self::reply`], with a remote model's reply streamed into `progress` (the raw text
+    /// so far) as it arrives; the embedded assistant answers at once and streams nothing. A
+    /// stream cut midway keeps what arrived and finishes with the embedded assistant's answer,
+    /// `provider_error` saying why.
+    pub async fn reply_live(
+        &self,
+        req: &ReplyRequest<'_>,
+        progress: &watch::Sender<String>,
+    ) -> Outcome {
+        let Some(remote) = &self.remote else {
+            return self.reply(req).await;
+        };
+        let error = match remote.reply_streamed(req, progress).await {
+            Ok(openai::Streamed { reply, cut: None }) => {
+                return Outcome {
+                    reply,
+                    provider_error: None,
+                }
+            }
+            Ok(openai::Streamed {
+                reply: mut partial,
+                cut: Some(error),
+            }) => {
+                tracing::warn!(
+                    provider = "openai",
+                    assistant = %req.assistant.id,
+                    %error,
+                    "the AI provider's reply stream was cut; the embedded assistant finished it"
+                );
+                let rest = self.embedded.reply(req);
+                partial.text = format!("{}…\n\n{CUT_TEXT} {}", partial.text, rest.text);
+                partial.needs_human |= rest.needs_human;
+                for id in rest.used_entries {
+                    if !partial.used_entries.contains(&id) {
+                        partial.used_entries.push(id);
+                    }
+                }
+                return Outcome {
+                    reply: partial,
+                    provider_error: Some(format!("the reply stream was cut: {error}")),
+                };
+            }
+            Err(error) => error,
+        };
+        tracing::warn!(
+            provider = "openai",
+            assistant = %req.assistant.id,
+            %error,
+            "AI provider failed; the embedded assistant answered instead"
+        );
+        Outcome {
+            reply: self.embedded.reply(req),
+            provider_error: Some(error.to_string()),
         }
     }
 

@@ -9,10 +9,12 @@ use async_openai::middleware::ReqwestService;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    CreateChatCompletionRequest,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest,
 };
 use async_openai::Client;
+use futures::StreamExt;
 use shared::api::Author;
+use tokio::sync::watch;
 
 use super::embedded::{relevant_entries, wants_human, HUMAN_TEXT};
 use super::{AiConfig, Reply, ReplyRequest};
@@ -36,6 +38,8 @@ pub enum ProviderError {
     Decode,
     #[error("provider returned an empty reply")]
     Empty,
+    #[error("the reply stream ended before the reply was finished")]
+    Unfinished,
     #[error("provider request failed: {0}")]
     Other(String),
 }
@@ -56,6 +60,7 @@ impl From<OpenAIError> for ProviderError {
                 }
             }
             OpenAIError::JSONDeserialize(..) => Self::Decode,
+            OpenAIError::StreamError(_) => Self::Network("the reply stream broke off".to_string()),
             OpenAIError::InvalidArgument(message) => Self::Other(message),
             _ => Self::Other("unexpected client error".to_string()),
         }
@@ -152,26 +157,128 @@ impl OpenAiProvider {
         } else {
             text
         };
-        Ok(Reply {
+        let model = if response.model.is_empty() {
+            model
+        } else {
+            response.model
+        };
+        Ok(self.finish(
+            req,
             text,
-            model: if response.model.is_empty() {
-                model
-            } else {
-                response.model
-            },
-            tokens: response.usage.map(|u| u.total_tokens),
+            marked,
+            model,
+            response.usage.map(|u| u.total_tokens),
+        ))
+    }
+}
+
+/// A streamed reply: what arrived, and why it is not whole if it isn't.
+pub(crate) struct Streamed {
+    pub reply: Reply,
+    /// The stream broke off (or timed out) after some text arrived: `reply.text` is that text.
+    pub cut: Option<ProviderError>,
+}
+
+impl OpenAiProvider {
+    /// Like [`Self::reply`], with the reply streamed: `progress` holds the raw text so far
+    /// (handoff marker included) while it arrives. A failure before any text is an error (the
+    /// caller answers another way); after some text, what arrived is kept and the failure
+    /// returned beside it. The timeout bounds the whole stream.
+    pub(crate) async fn reply_streamed(
+        &self,
+        req: &ReplyRequest<'_>,
+        progress: &watch::Sender<String>,
+    ) -> Result<Streamed, ProviderError> {
+        let mut request = build_request(req, &self.model);
+        request.stream_options = Some(ChatCompletionStreamOptions {
+            include_usage: Some(true),
+            ..Default::default()
+        });
+        let mut model = request.model.clone();
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let timeout = || ProviderError::Timeout(self.timeout);
+        let mut stream =
+            tokio::time::timeout_at(deadline, self.client.chat().create_stream(request))
+                .await
+                .map_err(|_| timeout())??;
+        let mut content = String::new();
+        let mut tokens = None;
+        let mut finished = false;
+        let mut cut = None;
+        loop {
+            let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+                Err(_) => {
+                    cut = Some(timeout());
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(error))) => {
+                    cut = Some(error.into());
+                    break;
+                }
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            if !chunk.model.is_empty() {
+                model.clone_from(&chunk.model);
+            }
+            if let Some(usage) = chunk.usage {
+                tokens = Some(usage.total_tokens);
+            }
+            // One choice is asked for; a server sending more is read for the first only.
+            for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
+                if let Some(delta) = choice.delta.content.filter(|d| !d.is_empty()) {
+                    content.push_str(&delta);
+                    progress.send_modify(|text| text.push_str(&delta));
+                }
+                finished |= choice.finish_reason.is_some();
+            }
+        }
+        if cut.is_none() && !finished {
+            cut = Some(ProviderError::Unfinished);
+        }
+        let (text, marked) = strip_marker(&content);
+        if text.is_empty() {
+            // Nothing usable arrived: the same as a failed call, unless the model only asked
+            // for a teammate.
+            return match cut {
+                Some(error) => Err(error),
+                None if marked => Ok(Streamed {
+                    reply: self.finish(req, HUMAN_TEXT.to_string(), true, model, tokens),
+                    cut: None,
+                }),
+                None => Err(ProviderError::Empty),
+            };
+        }
+        Ok(Streamed {
+            reply: self.finish(req, text, marked, model, tokens),
+            cut,
+        })
+    }
+
+    fn finish(
+        &self,
+        req: &ReplyRequest<'_>,
+        text: String,
+        marked: bool,
+        model: String,
+        tokens: Option<u32>,
+    ) -> Reply {
+        Reply {
+            text,
+            model,
+            tokens,
             needs_human: marked || wants_human(req.message),
             // The same entries `system_prompt` showed the model.
             used_entries: relevant_entries(req, KNOWLEDGE_IN_PROMPT)
                 .iter()
                 .map(|e| e.id.clone())
                 .collect(),
-        })
+        }
     }
 }
 
 /// The reply without handoff markers, and whether there was one.
-fn strip_marker(content: &str) -> (String, bool) {
+pub(crate) fn strip_marker(content: &str) -> (String, bool) {
     let marked = content.contains(HANDOFF_MARKER);
     let lines: Vec<&str> = content
         .lines()

@@ -291,6 +291,124 @@ async fn unreachable_provider_falls_back_without_leaking_the_key() {
     assert!(outcome.reply.text.contains("555-0142"));
 }
 
+/// A streamed reply in the wire format: `pieces` as content deltas, then (when `finished`)
+/// a chunk with the finish reason, one with the usage, and `[DONE]`.
+fn streamed(pieces: &[&str], finished: bool) -> ResponseTemplate {
+    let chunk = |delta: &str, finish: Option<&str>| {
+        let chunk = json!({
+            "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "delta": {"content": delta}, "finish_reason": finish}]
+        });
+        format!("data: {chunk}\n\n")
+    };
+    let mut body: String = pieces.iter().map(|p| chunk(p, None)).collect();
+    if finished {
+        body.push_str(&chunk("", Some("stop")));
+        let usage = json!({
+            "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000,
+            "model": "gpt-4o-mini-2024-07-18", "choices": [],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 9, "total_tokens": 109}
+        });
+        body.push_str(&format!("data: {usage}\n\ndata: [DONE]\n\n"));
+    }
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_string(body)
+}
+
+impl Demo {
+    async fn ask_live(
+        &self,
+        responder: &Responder,
+        message: &str,
+    ) -> (Outcome, tokio::sync::watch::Receiver<String>) {
+        let (progress, raw) = tokio::sync::watch::channel(String::new());
+        let outcome = responder
+            .reply_live(
+                &ReplyRequest {
+                    assistant: &self.assistant,
+                    knowledge: &self.knowledge,
+                    history: &self.history,
+                    message,
+                    visitor_name: None,
+                },
+                &progress,
+            )
+            .await;
+        (outcome, raw)
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_reply_is_read_whole_with_its_model_and_tokens() {
+    let server = stub(streamed(&["We roast ", "on Mondays.", "\n[HANDOFF]"], true)).await;
+    let responder = Responder::new(&config(&server, Duration::from_secs(5))).expect("responder");
+    let (outcome, raw) = demo().ask_live(&responder, "When do you roast?").await;
+    assert_eq!(outcome.provider_error, None);
+    assert_eq!(outcome.reply.text, "We roast on Mondays.");
+    assert!(outcome.reply.needs_human, "the marker still counts");
+    assert_eq!(outcome.reply.model, "gpt-4o-mini-2024-07-18");
+    assert_eq!(outcome.reply.tokens, Some(109));
+    // The raw text as it arrived, for the drafts (which take the marker out themselves).
+    assert_eq!(*raw.borrow(), "We roast on Mondays.\n[HANDOFF]");
+    let requests = server.received_requests().await.unwrap_or_default();
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("json");
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["stream_options"]["include_usage"], true);
+}
+
+#[tokio::test]
+async fn a_stream_that_stops_before_finishing_keeps_what_arrived_and_the_embedded_answer_ends_it() {
+    let server = stub(streamed(&["Our opening hours ", "are Monday to"], false)).await;
+    let responder = Responder::new(&config(&server, Duration::from_secs(5))).expect("responder");
+    let (outcome, _) = demo()
+        .ask_live(&responder, "What are your opening hours?")
+        .await;
+    let reason = outcome.provider_error.expect("a cut is a provider error");
+    assert!(reason.starts_with("the reply stream was cut"), "{reason}");
+    let (arrived, rest) = outcome
+        .reply
+        .text
+        .split_once(crate::ai::CUT_TEXT)
+        .expect("the bridge");
+    assert_eq!(arrived, "Our opening hours are Monday to…\n\n");
+    assert!(rest.contains("Saturday"), "{rest}");
+    assert_eq!(
+        outcome.reply.model, "gpt-4o-mini-2024-07-18",
+        "the model that wrote the start"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_with_no_text_before_it_ends_falls_back_whole() {
+    let server = stub(streamed(&[], false)).await;
+    let responder = Responder::new(&config(&server, Duration::from_secs(5))).expect("responder");
+    let (outcome, raw) = demo().ask_live(&responder, "Do you ship to Canada?").await;
+    assert_eq!(
+        outcome.provider_error.as_deref(),
+        Some("the reply stream ended before the reply was finished")
+    );
+    assert_eq!(outcome.reply.model, "embedded");
+    assert!(outcome.reply.text.contains("Canada"));
+    assert!(raw.borrow().is_empty());
+}
+
+#[tokio::test]
+async fn a_slow_stream_is_cut_at_the_timeout() {
+    let server = stub(streamed(&["Too late."], true).set_delay(Duration::from_secs(3))).await;
+    let responder =
+        Responder::new(&config(&server, Duration::from_millis(300))).expect("responder");
+    let started = Instant::now();
+    let (outcome, _) = demo().ask_live(&responder, "Do you ship to Canada?").await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        outcome.provider_error.as_deref(),
+        Some("timeout after 300ms")
+    );
+    assert_eq!(outcome.reply.model, "embedded");
+}
+
 #[test]
 fn history_is_limited_to_the_last_twenty_turns() {
     let d = demo();

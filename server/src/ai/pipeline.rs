@@ -38,6 +38,9 @@ use shared::decision::{
     SafetyStep,
 };
 
+use tokio::sync::watch;
+
+use crate::ai::drafts::Drafter;
 use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySettings, Verdict};
 use crate::ai::{ProviderKind, ReplyRequest, Turn};
 use crate::assistants::roster::Roster;
@@ -369,16 +372,38 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         }
     }
 
-    let outcome = state
-        .responder
-        .reply(&ReplyRequest {
-            assistant: &loaded.assistant,
-            knowledge: &loaded.knowledge,
-            history: &history,
-            message,
-            visitor_name: visitor_name.as_deref(),
-        })
-        .await;
+    let request = ReplyRequest {
+        assistant: &loaded.assistant,
+        knowledge: &loaded.knowledge,
+        history: &history,
+        message,
+        visitor_name: visitor_name.as_deref(),
+    };
+    // A remote model's reply reaches the open widget while it is written, under the id the
+    // stored reply will have.
+    let reply_id = crate::db::new_id("msg");
+    let outcome = match inbound.session_id.as_deref().filter(|_| remote) {
+        Some(session_id) => {
+            let (progress, raw) = watch::channel(String::new());
+            let drafter = Drafter {
+                state,
+                tenant_id: &inbound.tenant_id,
+                session_id,
+                conversation_id: &visitor.conversation_id,
+                reply_id: &reply_id,
+                author_name: &loaded.assistant.name,
+                note: handoff_note.as_deref(),
+                placeholders: redacted.as_ref().map_or(&[], |r| r.placeholders.as_slice()),
+                lists,
+            };
+            let writer = async move {
+                // `progress` is dropped when the reply is done: the drafter then stops.
+                state.responder.reply_live(&request, &progress).await
+            };
+            tokio::join!(writer, drafter.run(raw)).0
+        }
+        None => state.responder.reply(&request).await,
+    };
     let mut reply = outcome.reply;
     if let Some(r) = &redacted {
         reply.text = safety::restore(&reply.text, &r.placeholders);
@@ -417,7 +442,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             inbound,
             &loaded,
             &intervention.text,
-            Some(&reply),
+            Some((&reply_id, &reply)),
             &decision,
             &intervention.effects,
             fallback,
@@ -476,7 +501,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         inbound,
         &loaded,
         &reply_text,
-        Some(&reply),
+        Some((&reply_id, &reply)),
         &decision,
         &effects,
         fallback,
@@ -816,26 +841,30 @@ fn unique_name(name: &str, taken: &[(String, String)]) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
-/// Stores the reply (the provider's, or the pipeline's own text), its decision and the
-/// conversation's changes, and answers where the conversation stands.
+/// Stores the reply (the provider's, with the id its drafts carried, or the pipeline's own
+/// text), its decision and the conversation's changes, and answers where the conversation
+/// stands.
 #[allow(clippy::too_many_arguments)]
 async fn store(
     state: &AppState,
     inbound: &Inbound,
     loaded: &LoadedAssistant,
     text: &str,
-    provider_reply: Option<&crate::ai::Reply>,
+    provider_reply: Option<(&str, &crate::ai::Reply)>,
     decision: &Decision,
     effects: &ReplyEffects,
     fallback: bool,
 ) -> Result<Answered> {
     let visitor = &inbound.message;
     // The provider is still named (and its tokens counted) when its reply was replaced.
-    let (model, tokens) =
-        provider_reply.map_or((PIPELINE_MODEL, None), |r| (r.model.as_str(), r.tokens));
+    let (model, tokens) = provider_reply.map_or((PIPELINE_MODEL, None), |(_, r)| {
+        (r.model.as_str(), r.tokens)
+    });
     let stored = conversations::insert_reply(
         &state.db,
         &NewReply {
+            // The id its drafts carried, so the stored reply replaces them.
+            id: provider_reply.map(|(id, _)| id),
             tenant_id: &inbound.tenant_id,
             conversation_id: &visitor.conversation_id,
             session_id: inbound.session_id.as_deref(),

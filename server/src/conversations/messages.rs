@@ -232,6 +232,8 @@ pub struct ReplyEffects {
 
 /// A reply to be stored.
 pub struct NewReply<'a> {
+    /// The id chosen before the reply was written (a streamed draft carries it); else a new one.
+    pub id: Option<&'a str>,
     pub tenant_id: &'a str,
     pub conversation_id: &'a str,
     pub session_id: Option<&'a str>,
@@ -253,7 +255,7 @@ pub async fn insert_reply(
     effects: &ReplyEffects,
 ) -> sqlx::Result<StoredMessage> {
     let now = now_ms();
-    let id = new_id("msg");
+    let id = reply.id.map_or_else(|| new_id("msg"), str::to_owned);
     let mut tx = db.begin_write().await?;
     let inserted: sqlx::Result<i64> = sqlx::query_scalar(
         "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)

@@ -125,6 +125,8 @@ impl Session {
                             }
                         }
                         Ok(FeedItem::Typing(item)) => send(&mut sink, item.frame.clone()).await?,
+                        // Only widget streams hear drafts.
+                        Ok(FeedItem::Draft(_)) => {}
                         Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up(&mut sink).await?,
                         Err(broadcast::error::RecvError::Closed) => return Err(Stop::Gone),
                     },

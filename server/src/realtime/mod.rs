@@ -19,6 +19,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
+use serde::{Deserialize, Serialize};
+use shared::api::WidgetEvent;
 use shared::dashboard::{DashboardEvent, SettingsArea, SocketFrame, Typing};
 use tokio::sync::{broadcast, Mutex, Notify};
 
@@ -30,6 +32,17 @@ use crate::events::{self, StoredEvent};
 pub enum FeedItem {
     Event(Arc<StoredEvent>),
     Typing(Arc<TypingItem>),
+    /// Reaches its visitor session's widget streams only.
+    Draft(Arc<DraftItem>),
+}
+
+/// A piece of a reply being written ([`WidgetEvent::Draft`]), for one visitor session's widget.
+/// Never stored: the stored reply replaces it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftItem {
+    pub session_id: String,
+    pub event: WidgetEvent,
 }
 
 /// Someone typing, with the dashboard frame pre-serialised.
@@ -97,6 +110,12 @@ impl TenantFeed {
         let session_id = match &item {
             FeedItem::Event(event) => event.session_id.as_deref(),
             FeedItem::Typing(typing) => typing.session_id.as_deref(),
+            FeedItem::Draft(draft) => {
+                if let Some(session) = self.sessions().get(&draft.session_id).cloned() {
+                    let _ = session.send(item.clone());
+                }
+                return;
+            }
         };
         if let Some(session) = session_id.and_then(|id| self.sessions().get(id).cloned()) {
             let _ = session.send(item.clone());
@@ -269,6 +288,24 @@ impl Hub {
             pg_listener::notify_typing(&self.db, tenant_id, &item).await
         } else {
             self.deliver_typing(tenant_id, Arc::new(item)).await;
+            Ok(())
+        }
+    }
+
+    /// Sends a piece of a reply being written to this process's streams of its visitor session.
+    pub async fn deliver_draft(&self, tenant_id: &str, item: Arc<DraftItem>) {
+        if let Some(feed) = self.feeds.lock().await.get(tenant_id) {
+            feed.deliver(FeedItem::Draft(item));
+        }
+    }
+
+    /// Sends a piece of a reply being written to its visitor session's streams, on every
+    /// instance.
+    pub async fn publish_draft(&self, tenant_id: &str, item: DraftItem) -> sqlx::Result<()> {
+        if self.db.backend == Backend::Postgres {
+            pg_listener::notify_draft(&self.db, tenant_id, &item).await
+        } else {
+            self.deliver_draft(tenant_id, Arc::new(item)).await;
             Ok(())
         }
     }

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use shared::dashboard::Typing;
 use sqlx::postgres::PgListener;
 
-use super::{Hub, TypingItem};
+use super::{DraftItem, Hub, TypingItem};
 use crate::db::Db;
 use crate::events::PG_CHANNEL;
 
 const TYPING_CHANNEL: &str = "livechat_typing";
+const DRAFT_CHANNEL: &str = "livechat_draft";
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,6 +38,30 @@ pub async fn notify_typing(db: &Db, tenant_id: &str, item: &TypingItem) -> sqlx:
     Ok(())
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DraftNotice {
+    tenant_id: String,
+    #[serde(flatten)]
+    item: DraftItem,
+}
+
+/// A draft piece to every instance (a notification carries at most 8000 bytes: the pipeline
+/// sends drafts in pieces well under that).
+pub async fn notify_draft(db: &Db, tenant_id: &str, item: &DraftItem) -> sqlx::Result<()> {
+    let notice = DraftNotice {
+        tenant_id: tenant_id.to_owned(),
+        item: item.clone(),
+    };
+    let payload = serde_json::to_string(&notice).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(DRAFT_CHANNEL)
+        .bind(payload)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 pub fn spawn(hub: Weak<Hub>, database_url: String) {
     tokio::spawn(async move {
         loop {
@@ -53,7 +78,9 @@ pub fn spawn(hub: Weak<Hub>, database_url: String) {
 
 async fn listen(hub: &Weak<Hub>, database_url: &str) -> sqlx::Result<()> {
     let mut listener = PgListener::connect(database_url).await?;
-    listener.listen_all([PG_CHANNEL, TYPING_CHANNEL]).await?;
+    listener
+        .listen_all([PG_CHANNEL, TYPING_CHANNEL, DRAFT_CHANNEL])
+        .await?;
     // Anything committed while we were not listening is picked up by a full wake.
     match hub.upgrade() {
         Some(hub) => hub.wake_all().await,
@@ -72,6 +99,11 @@ async fn listen(hub: &Weak<Hub>, database_url: &str) -> sqlx::Result<()> {
         };
         if notification.channel() == PG_CHANNEL {
             hub.wake(notification.payload()).await;
+        } else if notification.channel() == DRAFT_CHANNEL {
+            if let Ok(notice) = serde_json::from_str::<DraftNotice>(notification.payload()) {
+                hub.deliver_draft(&notice.tenant_id, Arc::new(notice.item))
+                    .await;
+            }
         } else if let Ok(notice) = serde_json::from_str::<TypingNotice>(notification.payload()) {
             let item = TypingItem::new(notice.session_id, notice.typing);
             hub.deliver_typing(&notice.tenant_id, Arc::new(item)).await;

@@ -99,6 +99,12 @@ pub async fn events(
                     return; // revoked or no longer allowed: the widget's reconnect gets a 401/403
                 }
                 Ok(FeedItem::Event(event)) => stream.forward(&event).await,
+                Ok(FeedItem::Draft(item)) => {
+                    if item.session_id != stream.session_id {
+                        continue;
+                    }
+                    stream.send(None, &item.event).await
+                }
                 Ok(FeedItem::Typing(item)) => {
                     if item.session_id.as_deref() != Some(stream.session_id.as_str())
                         || item.typing.author == shared::api::Author::Visitor

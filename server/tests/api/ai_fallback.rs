@@ -11,7 +11,12 @@ use crate::helpers::{spawn_app_with, Backend, TestApp};
 
 /// An app whose AI provider is `stub` (an OpenAI-compatible server).
 pub(crate) async fn app_with_provider(backend: Backend, stub: &MockServer) -> Option<TestApp> {
-    let base = format!("{}/v1", stub.uri());
+    app_with_provider_at(backend, &stub.uri()).await
+}
+
+/// An app whose AI provider is the OpenAI-compatible server at `uri` (its API under `/v1`).
+pub(crate) async fn app_with_provider_at(backend: Backend, uri: &str) -> Option<TestApp> {
+    let base = format!("{uri}/v1");
     spawn_app_with(
         backend,
         &[
@@ -23,6 +28,85 @@ pub(crate) async fn app_with_provider(backend: Backend, stub: &MockServer) -> Op
         ],
     )
     .await
+}
+
+/// A stub answer saying `text` the way the request asks for it, as OpenAI's API does: a whole
+/// completion, or (`"stream": true`) server-sent chunks of a few words, a last chunk with the
+/// finish reason, one with the usage, then `[DONE]`.
+pub(crate) struct Says {
+    text: String,
+    delay: Duration,
+}
+
+pub(crate) fn says(text: &str) -> Says {
+    Says {
+        text: text.to_owned(),
+        delay: Duration::ZERO,
+    }
+}
+
+impl Says {
+    /// Answers only after `delay`.
+    pub(crate) fn after(self, delay: Duration) -> Self {
+        Self { delay, ..self }
+    }
+}
+
+impl wiremock::Respond for Says {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let streamed = serde_json::from_slice::<serde_json::Value>(&request.body)
+            .is_ok_and(|body| body["stream"] == true);
+        let answer = if streamed {
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/event-stream")
+                .set_body_string(sse_body(&chunks(&self.text), true))
+        } else {
+            ResponseTemplate::new(200).set_body_json(completion(&self.text))
+        };
+        answer.set_delay(self.delay)
+    }
+}
+
+/// `text` in pieces of about three words, as a model streams it.
+pub(crate) fn chunks(text: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    for (n, word) in text.split_inclusive(' ').enumerate() {
+        piece.push_str(word);
+        if n % 3 == 2 {
+            pieces.push(std::mem::take(&mut piece));
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// One streamed chunk's SSE block carrying `delta` (and `finish`, when it is the last).
+pub(crate) fn sse_chunk(delta: &str, finish: Option<&str>) -> String {
+    let chunk = json!({
+        "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000,
+        "model": "stub-model",
+        "choices": [{ "index": 0, "delta": { "content": delta }, "finish_reason": finish }]
+    });
+    format!("data: {chunk}\n\n")
+}
+
+/// A streamed reply of `pieces`; `finished`: with the finish reason, usage and `[DONE]`, else
+/// it just stops (a server that died midway).
+pub(crate) fn sse_body(pieces: &[String], finished: bool) -> String {
+    let mut body: String = pieces.iter().map(|p| sse_chunk(p, None)).collect();
+    if finished {
+        body.push_str(&sse_chunk("", Some("stop")));
+        let usage = json!({
+            "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000,
+            "model": "stub-model", "choices": [],
+            "usage": { "prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52 }
+        });
+        body.push_str(&format!("data: {usage}\n\ndata: [DONE]\n\n"));
+    }
+    body
 }
 
 /// A chat-completions answer saying `text`.
@@ -39,7 +123,7 @@ async fn the_provider_answers_with_model_and_tokens(backend: Backend) {
     let stub = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion("We roast on Mondays.")))
+        .respond_with(says("We roast on Mondays."))
         .mount(&stub)
         .await;
     let Some(app) = app_with_provider(backend, &stub).await else {
@@ -71,7 +155,7 @@ async fn the_provider_answers_with_model_and_tokens(backend: Backend) {
 
 async fn a_failing_provider_still_answers_keeps_the_message_and_flags_the_conversation(
     backend: Backend,
-    failure: ResponseTemplate,
+    failure: impl wiremock::Respond + 'static,
 ) {
     let stub = MockServer::start().await;
     Mock::given(method("POST"))
@@ -106,10 +190,8 @@ fn http_500() -> ResponseTemplate {
         .set_body_json(json!({"error": {"message": "boom", "type": "server_error"}}))
 }
 
-fn too_slow() -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .set_body_json(completion("too late"))
-        .set_delay(Duration::from_secs(3))
+fn too_slow() -> Says {
+    says("too late").after(Duration::from_secs(3))
 }
 
 #[tokio::test]

@@ -322,3 +322,24 @@ macro_rules! on_both_backends {
         }
     )*};
 }
+
+/// Declares each listed `async fn(Backend)` (a case that starts its own app, e.g. after a stub
+/// it needs) as a module with a `sqlite` and a `postgres` test.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            use $crate::helpers::Backend;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$case(Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$case(Backend::Postgres).await;
+            }
+        }
+    )*};
+}

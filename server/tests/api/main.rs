@@ -26,5 +26,6 @@ mod safety_settings;
 mod search;
 mod seeding;
 mod static_files;
+mod streaming;
 mod widget_settings;
 mod workspaces;

@@ -10,7 +10,7 @@ use shared::dashboard::Role;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::ai_fallback::{app_with_provider, completion};
+use crate::ai_fallback::{app_with_provider, says};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
@@ -349,9 +349,9 @@ async fn a_remote_model_never_sees_personal_data(backend: Backend) {
     let stub = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion(
+        .respond_with(says(
             "Thanks! I've noted card [CREDIT_CARD] and will email [EMAIL].",
-        )))
+        ))
         .mount(&stub)
         .await;
     let Some(app) = app_with_provider(backend, &stub).await else {
@@ -423,7 +423,7 @@ async fn moderation_escalates_what_the_lists_miss(backend: Backend) {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion("Sure.")))
+        .respond_with(says("Sure."))
         .mount(&stub)
         .await;
     let Some(app) = app_with_provider(backend, &stub).await else {

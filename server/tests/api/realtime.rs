@@ -197,7 +197,7 @@ impl EventStream {
     }
 
     /// The next event with data (keep-alive comments skipped).
-    async fn next(&mut self) -> Sse {
+    pub async fn next(&mut self) -> Sse {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();

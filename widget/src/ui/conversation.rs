@@ -168,6 +168,8 @@ fn notice(text: &str) -> Entry {
 /// One line of the list. Bodies are text nodes: whatever a message holds, it is never markup.
 /// Stored and pending messages share one shape (one view type keeps the binary small).
 fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
+    // A draft is not announced: the stored reply that replaces it is, once.
+    let draft = matches!(entry, Entry::Draft(_));
     let (who, name, class, body, status, failed) = match entry {
         Entry::Stored(MessageView {
             author: who,
@@ -175,6 +177,16 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
             author_name,
             ..
         }) => (who, author_name, bubble_class(who), body, None, None),
+        Entry::Draft(shared::api::Draft {
+            author_name, text, ..
+        }) => (
+            Author::Assistant,
+            author_name,
+            "lc-msg lc-msg--assistant lc-msg--draft",
+            text,
+            None,
+            None,
+        ),
         Entry::Pending(PendingMessage {
             client_message_id,
             body,
@@ -200,7 +212,7 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
         }
     };
     view! {
-        <li class=class>
+        <li class=class aria-hidden=draft.then_some("true")>
             <span class="lc-author">{move || author_label(chat, who, name.as_deref())}</span>
             <p class="lc-bubble">{body}</p>
             {status.map(|(class, text)| view! { <p class=class>{text}</p> })}

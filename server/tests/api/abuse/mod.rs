@@ -10,26 +10,7 @@ mod streams;
 
 use crate::helpers::Answer;
 
-/// Declares each listed `async fn(Backend)` as a module with a `sqlite` and a `postgres` test.
-macro_rules! on_both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use crate::helpers::Backend;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$case(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
-use on_both;
+use crate::on_each_backend as on_both;
 
 /// The `Retry-After` of an answer, in seconds (0 when absent).
 pub fn seconds(answer: &Answer) -> u64 {

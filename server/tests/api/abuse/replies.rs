@@ -4,26 +4,18 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 use super::on_both;
+use crate::ai_fallback::says;
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 
 on_both!(
     ten_copies_of_one_message_make_one_provider_call_and_get_one_answer,
     a_reply_is_still_stored_when_its_requester_disconnects,
 );
-
-fn completion(text: &str) -> Value {
-    json!({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": "stub-model",
-        "choices": [{ "index": 0, "finish_reason": "stop",
-                      "message": { "role": "assistant", "content": text } }],
-        "usage": { "prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52 }
-    })
-}
 
 /// An OpenAI-compatible stub that answers after `delay`, and an app using it.
 async fn app_with_slow_provider(
@@ -33,11 +25,7 @@ async fn app_with_slow_provider(
     let stub = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(completion("We roast on Mondays."))
-                .set_delay(delay),
-        )
+        .respond_with(says("We roast on Mondays.").after(delay))
         .mount(&stub)
         .await;
     let base = format!("{}/v1", stub.uri());

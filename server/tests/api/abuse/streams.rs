@@ -112,5 +112,6 @@ async fn a_visitors_stream_never_hears_another_sessions_events(backend: Backend)
             assert_eq!(event.session_id.as_deref(), Some(ann.as_str()));
         }
         server::realtime::FeedItem::Typing(_) => panic!("nobody typed"),
+        server::realtime::FeedItem::Draft(_) => panic!("no reply was streamed"),
     }
 }
