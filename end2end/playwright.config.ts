@@ -9,6 +9,11 @@ const root = resolve(__dirname, "..");
 const apiPort = Number(process.env.E2E_API_PORT ?? 18180);
 const demoPort = Number(process.env.E2E_DEMO_PORT ?? 18181);
 const emptyPort = Number(process.env.E2E_EMPTY_PORT ?? 18182);
+// A third server whose AI provider is an OpenAI-compatible stub that streams its replies.
+const openaiPort = Number(process.env.E2E_OPENAI_PORT ?? 18186);
+const streamingPort = Number(process.env.E2E_STREAMING_PORT ?? 18187);
+const streamingDemoPort = Number(process.env.E2E_STREAMING_DEMO_PORT ?? 18188);
+const streamingDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-streaming-"));
 const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
 // A second server with an empty data directory and no demo: a business's first run.
 const emptyDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-empty-"));
@@ -79,6 +84,32 @@ export default defineConfig({
       LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
       LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
       LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      RUST_LOG: "warn",
+    },
+  }, {
+    command: `node ${join(root, "end2end", "support", "openai-stub.mjs")}`,
+    url: `http://127.0.0.1:${openaiPort}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: { E2E_OPENAI_PORT: String(openaiPort) },
+  }, {
+    command: `${join(targetDir, "debug", "server")}`,
+    url: `http://127.0.0.1:${streamingPort}/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LIVECHAT_LISTEN: `127.0.0.1:${streamingPort}`,
+      LIVECHAT_DEMO_LISTEN: `127.0.0.1:${streamingDemoPort}`,
+      LIVECHAT_DATA_DIR: streamingDataDir,
+      LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
+      LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
+      LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      LIVECHAT_AI_PROVIDER: "openai",
+      OPENAI_BASE_URL: `http://127.0.0.1:${openaiPort}/v1`,
+      OPENAI_API_KEY: "sk-e2e-not-a-secret",
+      OPENAI_MODEL: "e2e-stub",
       RUST_LOG: "warn",
     },
   }],

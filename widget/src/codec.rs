@@ -233,6 +233,15 @@ impl FromJson for WidgetEvent {
                 name: optional(v, "name", String::from_json)?,
                 active: field(v, "active").as_bool()?,
             },
+            "draft" => Self::Draft {
+                conversation_id: string(v, "conversationId")?,
+                id: string(v, "id")?,
+                author_name: optional(v, "authorName", String::from_json)?,
+                offset: number(v, "offset").and_then(|n| {
+                    (n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0).then_some(n as u32)
+                })?,
+                text: string(v, "text")?,
+            },
             _ => return None,
         })
     }

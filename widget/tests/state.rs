@@ -249,6 +249,20 @@ fn the_codec_reads_every_event_of_the_stream() {
             name: None,
             active: false,
         },
+        WidgetEvent::Draft {
+            conversation_id: "conv-1".into(),
+            id: "m5".into(),
+            author_name: Some("Nora".into()),
+            offset: 22,
+            text: " We roast on Mondays.".into(),
+        },
+        WidgetEvent::Draft {
+            conversation_id: "conv-1".into(),
+            id: "m5".into(),
+            author_name: None,
+            offset: 0,
+            text: String::new(),
+        },
     ];
     for event in events {
         let json = serde_json::to_string(&event).unwrap();
@@ -256,6 +270,12 @@ fn the_codec_reads_every_event_of_the_stream() {
     }
     assert_eq!(decode::<WidgetEvent>(r#"{"type":"handoff_v2"}"#), None);
     assert_eq!(decode::<WidgetEvent>(r#"{"type":"typing"}"#), None);
+    assert_eq!(
+        decode::<WidgetEvent>(
+            r#"{"type":"draft","conversationId":"c","id":"m","offset":-1,"text":"x"}"#
+        ),
+        None
+    );
     assert_eq!(decode::<WidgetEvent>(""), None);
 }
 
