@@ -243,6 +243,7 @@ pub async fn test_message(
             })
             .collect(),
         business_hours: routing::is_open(hours, now),
+        business_hours_set: hours.is_set(),
         closed_message,
     }))
 }

@@ -602,11 +602,31 @@ async fn a_rule_for_the_team_hands_over_without_an_ai_reply(app: TestApp) {
         body.starts_with("I've asked a member of our team"),
         "{body}"
     );
+    // The workspace never set business hours: whatever the time, nobody is told when the
+    // team is back.
+    assert!(!body.contains("We're back"), "{body}");
+    assert!(!body.contains("not available"), "{body}");
     let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
     let decision = &last_decision(&app, &detail(&app, &conversation).await).await;
     assert_eq!(decision["routing"]["ruleName"], "Wholesale", "{decision}");
     assert_eq!(decision["handoff"]["reason"], "rule", "{decision}");
     assert_eq!(decision["reply"]["model"], "pipeline", "{decision}");
+
+    // Business hours with no opening at all: the team is never in, and the visitor is told.
+    let admin = app.teammate(Role::Admin).await;
+    let saved = admin
+        .send(
+            admin
+                .request(reqwest::Method::PUT, "/api/dashboard/settings/routing/handoff")
+                .json(&json!({ "businessHoursEnabled": true, "weeklyHours": [] })),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let later = app.session_with_contact("Liv", "liv@example.com").await;
+    let answer = app.chat(&later, "Wholesale prices, please", "l-1").await;
+    let body = answer.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(body.starts_with("I've asked a member of our team"), "{body}");
+    assert!(body.contains("not available right now"), "{body}");
 }
 
 on_both_backends!(

@@ -435,8 +435,10 @@ pub struct TestResult {
     /// Every active rule in evaluation order up to the match (inactive ones are listed as
     /// skipped), each with why.
     pub checks: Vec<RuleCheckView>,
-    /// Whether the time evaluated falls within business hours.
+    /// Whether the time evaluated falls within business hours (always, without them).
     pub business_hours: bool,
+    /// Whether the workspace set business hours at all.
+    pub business_hours_set: bool,
     /// For a handoff to humans outside business hours: what the visitor is told.
     pub closed_message: Option<String>,
 }

@@ -501,7 +501,13 @@ fn TestOutcome(result: TestResult) -> impl IntoView {
     view! {
         <div class="test-result" role="status" data-testid="test-result">
             <p data-testid="test-headline"><strong>{headline}</strong></p>
-            <p class="hint">{if result.business_hours { "Within business hours." } else { "Outside business hours." }}</p>
+            <p class="hint" data-testid="test-hours">{if !result.business_hours_set {
+                "No business hours set: the team is never shown as away."
+            } else if result.business_hours {
+                "Within business hours."
+            } else {
+                "Outside business hours."
+            }}</p>
             {result.closed_message.map(|m| view! { <p data-testid="test-closed">{format!("The visitor is told: {m}")}</p> })}
             <ol class="checks">
                 {result.checks.into_iter().map(|check| view! {
