@@ -439,7 +439,8 @@ fn TestBox() -> impl IntoView {
     let intent = NodeRef::new();
     let confidence = NodeRef::new();
     let channel = RwSignal::new("web".to_owned());
-    let result = RwSignal::new(None::<TestResult>);
+    // Answers so far, numbered: a new answer is told from the last even when it reads the same.
+    let result = RwSignal::new(None::<(u32, TestResult)>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let key = value_of(intent).trim().to_owned();
@@ -453,7 +454,8 @@ fn TestBox() -> impl IntoView {
             at: None,
         };
         form.send(async move { api::test(&request).await }, move |answer| {
-            result.set(Some(answer));
+            let run = result.with_untracked(|r| r.as_ref().map_or(0, |(n, _)| *n)) + 1;
+            result.set(Some((run, answer)));
         });
     };
     view! {
@@ -477,13 +479,17 @@ fn TestBox() -> impl IntoView {
             {form.form_error(&["message", "channel", "intent"])}
             <button type="submit" class="primary" data-testid="test-submit"
                 disabled=move || form.busy.get()>{form.label("Test", "Testing…")}</button>
-            {move || result.get().map(|r| view! { <TestOutcome result=r/> })}
+            {move || result.get().map(|(run, r)| view! { <TestOutcome result=r run=run/> })}
         </form>
     }
 }
 
 #[component]
-fn TestOutcome(result: TestResult) -> impl IntoView {
+fn TestOutcome(
+    result: TestResult,
+    /// Which answer of the box this is (1, 2, …).
+    run: u32,
+) -> impl IntoView {
     let goes_to = match &result.target {
         TestTarget::Assistant { assistant_name, .. } => assistant_name.clone(),
         TestTarget::Human => "the human team".to_owned(),
@@ -499,7 +505,7 @@ fn TestOutcome(result: TestResult) -> impl IntoView {
         None => format!("No rule matched: it goes to {goes_to}."),
     };
     view! {
-        <div class="test-result" role="status" data-testid="test-result">
+        <div class="test-result" role="status" data-testid="test-result" data-run=run>
             <p data-testid="test-headline"><strong>{headline}</strong></p>
             <p class="hint" data-testid="test-hours">{if !result.business_hours_set {
                 "No business hours set: the team is never shown as away."
