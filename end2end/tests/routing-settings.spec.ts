@@ -165,6 +165,15 @@ test("handoff settings are checked, saved and still there after a reload", async
     handoffTemplate: "Over to {agent_name} for your {customer_intent} question.",
   });
 
+  // "AI generated": the page says what it does, and the choice is kept.
+  await form.getByTestId("handoff-style").selectOption({ label: "AI generated" });
+  await expect(form.getByTestId("handoff-style-ai")).toContainText("embedded assistant");
+  await form.getByTestId("handoff-save").click();
+  await expect(form.getByTestId("handoff-saved")).toBeVisible();
+  await page.reload();
+  await expect(form.getByTestId("handoff-style")).toHaveValue("ai_generated");
+  await expect(form.getByTestId("handoff-style-ai")).toBeVisible();
+
   // An unknown placeholder is refused by name.
   await form.getByTestId("handoff-template").fill("Hi {visitor_name}");
   await form.getByTestId("handoff-save").click();
@@ -277,4 +286,11 @@ test("an admin adds an intent with examples, removes one, saves, and the classif
   const ranked = page.getByTestId("intents-try-ranked").locator("li");
   await expect(ranked.first()).toHaveAttribute("data-key", "wholesale");
   await expect(page.getByTestId("intents-try-ranked").locator('li[data-key="technical"]')).toHaveCount(0);
+
+  // The routing test box reads the same intent, and says how sure it is.
+  await page.goto(`${API}/settings/routing`);
+  await testMessage(page, "We have a small café and want a trade account for your beans");
+  const intent = page.getByTestId("test-detected");
+  await expect(intent).toHaveAttribute("data-key", "wholesale");
+  await expect(intent).toContainText(/^Intent: wholesale \(\d+%\), detected by the embedded classifier/);
 });

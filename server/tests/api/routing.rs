@@ -320,6 +320,10 @@ async fn the_test_box_says_which_rule_matched_and_why_for_each(app: TestApp) {
         answer.body["target"],
         json!({ "kind": "assistant", "assistantId": billing, "assistantName": "Billing Bot" })
     );
+    assert_eq!(
+        answer.body["intent"],
+        json!({ "key": "billing", "confidence": 0.9, "confident": true, "detectedBy": null })
+    );
     let checks = answer.body["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 2);
     assert_eq!(checks[0]["matched"], true);
@@ -341,8 +345,24 @@ async fn the_test_box_says_which_rule_matched_and_why_for_each(app: TestApp) {
         "{}",
         classified.body
     );
+    // The test box says what the classifier read, and how sure it was.
+    let read = &classified.body["intent"];
+    assert_eq!(read["key"], "billing", "{read}");
+    assert_eq!(read["detectedBy"], "embedded", "{read}");
+    assert_eq!(read["confident"], true, "{read}");
+    assert!(read["confidence"].as_f64().unwrap() >= 0.6, "{read}");
     let unknown = admin.post(TEST, json!({ "message": "hello there" })).await;
     assert_eq!(unknown.body["ruleId"], Value::Null);
+    assert_eq!(unknown.body["intent"]["key"], "general");
+    // A given intent below the threshold is reported as too uncertain, and no rule takes it.
+    let unsure = admin
+        .post(
+            TEST,
+            json!({ "message": "hmm", "intent": { "key": "billing", "confidence": 0.3 } }),
+        )
+        .await;
+    assert_eq!(unsure.body["intent"]["confident"], false);
+    assert_eq!(unsure.body["ruleId"], Value::Null);
     let checks = unknown.body["checks"].as_array().unwrap();
     assert!(
         checks[0]["why"]
@@ -482,7 +502,10 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
     assert_eq!(saved.status, 200, "{:?}", saved.body);
     assert_eq!(saved.body["settings"]["businessHoursEnabled"], false);
     assert_eq!(
-        saved.body["settings"]["weeklyHours"].as_array().unwrap().len(),
+        saved.body["settings"]["weeklyHours"]
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
     assert_eq!(saved.body["openNow"], true);
@@ -500,6 +523,23 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
         .as_str()
         .unwrap_or_default()
         .contains("not available"));
+
+    // Every style the page offers is taken, "AI generated" included.
+    for style in [
+        "default",
+        "professional",
+        "casual",
+        "brief",
+        "detailed",
+        "ai_generated",
+    ] {
+        let answer = put_json(&admin, HANDOFF, json!({ "messageStyle": style })).await;
+        assert_eq!(answer.status, 200, "{style}: {:?}", answer.body);
+        assert_eq!(
+            admin.get(HANDOFF).await.body["settings"]["messageStyle"],
+            style
+        );
+    }
 }
 
 async fn a_rule_whose_assistant_was_deleted_stays_listed_and_is_skipped(app: TestApp) {

@@ -16,15 +16,20 @@ pub enum MessageStyle {
     Casual,
     Brief,
     Detailed,
+    /// The assistant words the message itself from the template's facts: with the
+    /// OpenAI-compatible provider the model writes a short line (the template in force when it
+    /// fails); with the embedded assistant, a sentence composed from the same facts.
+    AiGenerated,
 }
 
 impl MessageStyle {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Default,
         Self::Professional,
         Self::Casual,
         Self::Brief,
         Self::Detailed,
+        Self::AiGenerated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +39,7 @@ impl MessageStyle {
             Self::Casual => "casual",
             Self::Brief => "brief",
             Self::Detailed => "detailed",
+            Self::AiGenerated => "ai_generated",
         }
     }
 
@@ -41,10 +47,13 @@ impl MessageStyle {
         Self::ALL.into_iter().find(|m| m.as_str() == s.trim())
     }
 
-    /// The fixed template of the style, used when the workspace has no custom one.
+    /// The fixed template of the style, used when the workspace has no custom one. "AI
+    /// generated" has none of its own: the default's is what it falls back to.
     pub fn template(self) -> &'static str {
         match self {
-            Self::Default => "I'm passing you to {agent_name}, who handles {task_description}.",
+            Self::Default | Self::AiGenerated => {
+                "I'm passing you to {agent_name}, who handles {task_description}."
+            }
             Self::Professional => {
                 "Thank you for your patience. I am transferring you to {agent_name}, who \
                  specialises in {task_description}."
@@ -71,9 +80,10 @@ pub struct HandoffForm {
     pub max_handoffs: i64,
     /// Replies in a row that could not answer before a human takes over, 1–10.
     pub failures_before_human: i64,
-    /// `default`, `professional`, `casual`, `brief` or `detailed`.
+    /// `default`, `professional`, `casual`, `brief`, `detailed` or `ai_generated`.
     pub message_style: String,
-    /// Empty: the style's template. May use [`PLACEHOLDERS`].
+    /// Empty: the style's template. May use [`PLACEHOLDERS`]. With `ai_generated`, the gist the
+    /// model is shown and what it falls back to.
     pub handoff_template: String,
     /// Off (the default): the workspace has not said when its team works, so the team counts as
     /// always available: no "we're back at…" message, business-hours rules always hold and
@@ -211,8 +221,8 @@ impl HandoffForm {
                 "messageStyle",
                 "unknown_style",
                 format!(
-                    "{:?} is not a message style; choose default, professional, casual, brief \
-                     or detailed.",
+                    "{:?} is not a message style; choose default, professional, casual, brief, \
+                     detailed or ai_generated.",
                     self.message_style
                 ),
             )
@@ -337,6 +347,14 @@ mod tests {
         for (field, input) in cases {
             assert_eq!(input.parse().unwrap_err().field, field);
         }
+        let generated = HandoffForm {
+            message_style: "ai_generated".into(),
+            ..form.clone()
+        };
+        let parsed = generated.parse().unwrap();
+        assert_eq!(parsed.message_style, MessageStyle::AiGenerated);
+        assert_eq!(parsed.template(), MessageStyle::Default.template());
+        assert_eq!(parsed.to_form().message_style, "ai_generated");
         let custom = HandoffForm {
             handoff_template: "Over to {agent_name} for {customer_intent}.".into(),
             ..form

@@ -500,6 +500,21 @@ fn TestOutcome(
                 .unwrap_or_else(|| "no assistant".to_owned())
         ),
     };
+    let intent = &result.intent;
+    let percent = (f64::from(intent.confidence) * 100.0).round();
+    let intent_line = format!(
+        "Intent: {} ({percent:.0}%), {}{}",
+        intent.key,
+        intent.detected_by.as_ref().map_or_else(
+            || "as given".to_owned(),
+            |by| format!("detected by the {by} classifier")
+        ),
+        if intent.confident {
+            "."
+        } else {
+            ": too uncertain for a rule's intent condition."
+        }
+    );
     let headline = match &result.rule_name {
         Some(rule) => format!("Rule \"{rule}\" matched: it goes to {goes_to}."),
         None => format!("No rule matched: it goes to {goes_to}."),
@@ -507,6 +522,8 @@ fn TestOutcome(
     view! {
         <div class="test-result" role="status" data-testid="test-result" data-run=run>
             <p data-testid="test-headline"><strong>{headline}</strong></p>
+            <p data-testid="test-detected" data-key=result.intent.key.clone()
+                data-confident=result.intent.confident.to_string()>{intent_line}</p>
             <p class="hint" data-testid="test-hours">{if !result.business_hours_set {
                 "No business hours set: the team is never shown as away."
             } else if result.business_hours {

@@ -49,6 +49,7 @@ fn style_label(style: MessageStyle) -> &'static str {
         MessageStyle::Casual => "Casual",
         MessageStyle::Brief => "Brief",
         MessageStyle::Detailed => "Detailed",
+        MessageStyle::AiGenerated => "AI generated",
     }
 }
 
@@ -98,8 +99,7 @@ pub fn HandoffSection() -> impl IntoView {
         edited.set(true);
         saved.set(false);
     };
-    let hours_on =
-        move || settings.with(|s| s.as_ref().is_some_and(|s| s.business_hours_enabled));
+    let hours_on = move || settings.with(|s| s.as_ref().is_some_and(|s| s.business_hours_enabled));
     let read = move |f: fn(&HandoffForm) -> String| {
         settings.with(|s| s.as_ref().map(f).unwrap_or_default())
     };
@@ -165,6 +165,15 @@ pub fn HandoffSection() -> impl IntoView {
                     }).collect_view()}
                 </select>
                 {form.field_error("messageStyle")}
+                <Show when=move || read(|s| s.message_style.clone()) == MessageStyle::AiGenerated.as_str()>
+                    <p class="hint" data-testid="handoff-style-ai">
+                        "The assistant words the message itself from the facts (who takes over, what \
+                         they handle, the customer's topic). With the OpenAI-compatible provider the \
+                         model writes a short line, guided by your template if you set one, and falls \
+                         back to that template (else the default one) when it cannot; with the \
+                         embedded assistant, a sentence is composed from the same facts."
+                    </p>
+                </Show>
                 <label for="handoff-template">"Custom template (empty: the style's)"</label>
                 <textarea id="handoff-template" data-testid="handoff-template" rows="2" maxlength="500"
                     placeholder=move || MessageStyle::parse(&read(|s| s.message_style.clone()))
@@ -179,7 +188,7 @@ pub fn HandoffSection() -> impl IntoView {
                 <h4>"Business hours"</h4>
                 <label class="checkbox">
                     <input type="checkbox" data-testid="hours-enabled"
-                        prop:checked=move || hours_on()
+                        prop:checked=hours_on
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
                             change(Box::new(move |s| {
