@@ -9,7 +9,8 @@ const root = resolve(__dirname, "..");
 const apiPort = Number(process.env.E2E_API_PORT ?? 18180);
 const demoPort = Number(process.env.E2E_DEMO_PORT ?? 18181);
 const emptyPort = Number(process.env.E2E_EMPTY_PORT ?? 18182);
-// A third server whose AI provider is an OpenAI-compatible stub that streams its replies.
+const signupPort = Number(process.env.E2E_SIGNUP_PORT ?? 18183);
+// A server whose AI provider is an OpenAI-compatible stub that streams its replies.
 const openaiPort = Number(process.env.E2E_OPENAI_PORT ?? 18186);
 const streamingPort = Number(process.env.E2E_STREAMING_PORT ?? 18187);
 const streamingDemoPort = Number(process.env.E2E_STREAMING_DEMO_PORT ?? 18188);
@@ -17,6 +18,9 @@ const streamingDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-streaming-"));
 const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
 // A second server with an empty data directory and no demo: a business's first run.
 const emptyDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-empty-"));
+// A third with signup open and no demo: tests that change a workspace's settings each make
+// their own workspace, so they never change what the demo's tests rely on.
+const signupDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-signup-"));
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 
 export const API_ORIGIN = `http://127.0.0.1:${apiPort}`;
@@ -84,6 +88,25 @@ export default defineConfig({
       LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
       LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
       LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      RUST_LOG: "warn",
+    },
+  }, {
+    command: `${join(targetDir, "debug", "server")}`,
+    url: `http://127.0.0.1:${signupPort}/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LIVECHAT_LISTEN: `127.0.0.1:${signupPort}`,
+      LIVECHAT_DATA_DIR: signupDataDir,
+      LIVECHAT_SIGNUP: "open",
+      LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
+      LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
+      LIVECHAT_PUBLIC_DIR: join(root, "public"),
+      // Every test creates a workspace (rate-limited like a sign-in) from 127.0.0.1.
+      LIVECHAT_LOGIN_BURST: "60",
+      LIVECHAT_LOGINS_PER_MINUTE: "60",
       RUST_LOG: "warn",
     },
   }, {

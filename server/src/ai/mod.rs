@@ -6,6 +6,7 @@ pub mod demo;
 mod drafts;
 mod embedded;
 pub mod embedded_eval;
+pub mod handoff_line;
 pub mod intent;
 mod openai;
 pub mod pipeline;
@@ -14,9 +15,11 @@ pub mod safety;
 use std::time::Duration;
 
 use shared::api::Author;
+use shared::routing::{HandoffSettings, MessageStyle};
 use tokio::sync::watch;
 
 pub use demo::{demo_assistant, demo_billing_assistant, AssistantSeed};
+pub use handoff_line::HandoffFacts;
 pub use openai::ProviderError;
 
 /// Bridges a remote reply that was cut off midway to the embedded assistant's answer.
@@ -142,19 +145,73 @@ pub fn rank_knowledge(entries: &[KnowledgeEntry], query: &str) -> Vec<usize> {
 pub struct Responder {
     embedded: embedded::Embedded,
     remote: Option<openai::OpenAiProvider>,
+    /// Words "AI generated" handoff messages with the remote model.
+    handoff: Option<handoff_line::HandoffWriter>,
 }
 
 impl Responder {
     /// Fails only on an unusable remote configuration (bad base URL, malformed key).
     pub fn new(config: &AiConfig) -> anyhow::Result<Self> {
-        let remote = match config.provider {
-            ProviderKind::Embedded => None,
-            ProviderKind::OpenAi => Some(openai::OpenAiProvider::new(config)?),
+        let (remote, handoff) = match config.provider {
+            ProviderKind::Embedded => (None, None),
+            ProviderKind::OpenAi => (
+                Some(openai::OpenAiProvider::new(config)?),
+                Some(handoff_line::HandoffWriter::new(config)?),
+            ),
         };
         Ok(Self {
             embedded: embedded::Embedded,
             remote,
+            handoff,
         })
+    }
+
+    /// The message a customer reads when another assistant takes over. "AI generated" with
+    /// the remote provider: the model's line from the facts (the workspace's template shown as
+    /// its guide), else, when the call fails or its line is unusable, the template in force.
+    /// Every other case is [`crate::routing::handoff_message`]. Never fails.
+    pub async fn handoff_message(
+        &self,
+        settings: &HandoffSettings,
+        agent_name: &str,
+        customer_intent: &str,
+        task_description: &str,
+    ) -> String {
+        let template = || {
+            crate::routing::render_template(
+                settings.template(),
+                agent_name,
+                customer_intent,
+                task_description,
+            )
+        };
+        match &self.handoff {
+            Some(writer) if settings.message_style == MessageStyle::AiGenerated => {
+                let facts = HandoffFacts {
+                    agent_name,
+                    customer_intent,
+                    task_description,
+                };
+                let guide = Some(settings.handoff_template.as_str()).filter(|t| !t.is_empty());
+                match writer.write(&facts, guide).await {
+                    Ok(line) => line,
+                    Err(error) => {
+                        tracing::warn!(
+                            provider = "openai",
+                            %error,
+                            "the model gave no usable handoff line; the template words it"
+                        );
+                        template()
+                    }
+                }
+            }
+            _ => crate::routing::handoff_message(
+                settings,
+                agent_name,
+                customer_intent,
+                task_description,
+            ),
+        }
     }
 
     /// Never fails: remote error/timeout => embedded reply + provider_error set.

@@ -317,12 +317,15 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
                 .as_ref()
                 .and_then(|r| r.rule_name.clone())
                 .unwrap_or_else(|| detected.classification.intent.clone());
-            let note = routing::handoff_message(
-                handoff_settings,
-                &next.assistant.name,
-                &detected.classification.intent,
-                &task.to_lowercase(),
-            );
+            let note = state
+                .responder
+                .handoff_message(
+                    handoff_settings,
+                    &next.assistant.name,
+                    &detected.classification.intent,
+                    &task.to_lowercase(),
+                )
+                .await;
             decision.handoff = Some(HandoffStep {
                 to_human: false,
                 assistant_name: Some(next.assistant.name.clone()),

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use shared::api::Channel;
 use shared::routing::{
     parse_intent, FieldError, HandoffForm, HandoffPage, HandoffSettings, RuleCheckView, RuleInput,
-    RuleOrder, RuleView, TestRequest, TestResult, TestTarget,
+    RuleOrder, RuleView, TestIntent, TestRequest, TestResult, TestTarget,
 };
 use shared::text::MAX_MESSAGE_CHARS;
 use shared::{MessageText, MessageTextError};
@@ -152,8 +152,8 @@ fn parse_test_message(text: &str) -> Result<MessageText> {
     })
 }
 
-/// How a message would be routed now (or at `at`), with every rule's check; its intent is the
-/// classifier's unless the request names one. Writes nothing.
+/// How a message would be routed now (or at `at`), with its intent and every rule's check; the
+/// intent is the classifier's unless the request names one. Writes nothing.
 #[instrument(skip_all, fields(tenant = %user.tenant_id()))]
 pub async fn test_message(
     State(state): State<AppState>,
@@ -172,12 +172,14 @@ pub async fn test_message(
             )
         })?,
     };
-    let intent = match &request.intent {
+    let (intent, detected_by) = match &request.intent {
         // As the reply pipeline would read it: the workspace's classifier.
         None => {
             let detector = state.intents.for_workspace(user.tenant_id()).await?;
-            let detected = detector.detect(message.as_str()).await.classification;
-            Some((detected.intent, detected.confidence))
+            let detected = detector.detect(message.as_str()).await;
+            let by = detected.by.to_owned();
+            let found = detected.classification;
+            ((found.intent, found.confidence), Some(by))
         }
         Some(guess) => {
             let key = parse_intent(&guess.key)
@@ -190,7 +192,7 @@ pub async fn test_message(
                     "The confidence is from 0 to 1.",
                 ));
             }
-            Some((key, guess.confidence))
+            ((key, guess.confidence), None)
         }
     };
     let now = request.at.unwrap_or_else(now_ms);
@@ -200,7 +202,7 @@ pub async fn test_message(
     let (rules, hours) = (&config.rules, &config.hours);
     let input = RoutingInput {
         text: message.as_str(),
-        intent: intent.as_ref().map(|(key, c)| (key.as_str(), *c)),
+        intent: Some((intent.0.as_str(), intent.1)),
         channel,
         now_ms: now,
     };
@@ -232,6 +234,12 @@ pub async fn test_message(
         rule_id: decision.rule.as_ref().map(|r| r.id.clone()),
         rule_name: decision.rule.map(|r| r.name),
         target,
+        intent: TestIntent {
+            confident: intent.1 >= routing::DEFAULT_MIN_CONFIDENCE,
+            key: intent.0,
+            confidence: intent.1,
+            detected_by,
+        },
         checks: decision
             .explanation
             .into_iter()
@@ -243,6 +251,7 @@ pub async fn test_message(
             })
             .collect(),
         business_hours: routing::is_open(hours, now),
+        business_hours_set: hours.is_set(),
         closed_message,
     }))
 }

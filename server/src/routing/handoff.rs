@@ -1,7 +1,7 @@
 //! Handoff: the message a customer sees when another assistant or the human team takes over,
 //! and the guardrails that decide whether a routing change becomes a handoff at all.
 
-use shared::routing::{HandoffSettings, PLACEHOLDERS};
+use shared::routing::{HandoffSettings, MessageStyle, PLACEHOLDERS};
 
 use super::Target;
 
@@ -33,19 +33,73 @@ pub fn render_template(
     out
 }
 
-/// The handoff message by the workspace's settings: its custom template, else its style's.
+/// The handoff message by the workspace's settings without a remote model: its custom
+/// template, else its style's; "AI generated" is [`compose_message`]. (With the
+/// OpenAI-compatible provider, `ai::Responder::handoff_message` has the model word it.)
 pub fn handoff_message(
     settings: &HandoffSettings,
     agent_name: &str,
     customer_intent: &str,
     task_description: &str,
 ) -> String {
+    if settings.message_style == MessageStyle::AiGenerated {
+        return compose_message(agent_name, customer_intent, task_description);
+    }
     render_template(
         settings.template(),
         agent_name,
         customer_intent,
         task_description,
     )
+}
+
+/// Words that say nothing about a task beyond its topic ("billing questions" is billing).
+const FILLER: [&str; 9] = [
+    "question",
+    "questions",
+    "issue",
+    "issues",
+    "request",
+    "requests",
+    "enquiries",
+    "inquiries",
+    "help",
+];
+
+/// The "AI generated" style with the embedded assistant: one sentence composed from the
+/// template's facts, saying what the customer asked about when the intent says something
+/// (not the catch-all `general`), and what the assistant handles when that adds to it.
+/// Deterministic, and it states nothing beyond the facts.
+pub fn compose_message(agent_name: &str, customer_intent: &str, task_description: &str) -> String {
+    let agent = agent_name.trim();
+    let topic = customer_intent
+        .trim()
+        .replace(['_', '-'], " ")
+        .to_lowercase();
+    let task = task_description
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let about = !topic.is_empty() && topic != "general";
+    // The task adds something when a word of it is neither the topic's nor filler.
+    let task_adds = task.split_whitespace().any(|word| {
+        let word = word.to_lowercase();
+        !FILLER.contains(&word.as_str()) && !topic.split(' ').any(|t| t == word)
+    });
+    match (about, task_adds) {
+        (true, true) => format!(
+            "Since your question is about {topic}, I'm bringing in {agent}, who handles {task} \
+             and can take it from here."
+        ),
+        (true, false) => format!(
+            "Since your question is about {topic}, I'm bringing in {agent}, who looks after \
+             {topic} questions and can take it from here."
+        ),
+        (false, true) => {
+            format!("I'm bringing in {agent}, who handles {task} and can take it from here.")
+        }
+        (false, false) => format!("I'm bringing in {agent}, who can take it from here."),
+    }
 }
 
 /// Where a conversation stands, as the guardrails need it.
@@ -159,6 +213,42 @@ mod tests {
             handoff_message(&settings, "Ada", "billing", "invoices"),
             "billing: over to Ada"
         );
+    }
+
+    #[test]
+    fn ai_generated_without_a_model_is_a_sentence_composed_from_the_facts() {
+        let settings = HandoffSettings {
+            message_style: shared::routing::MessageStyle::AiGenerated,
+            ..HandoffSettings::default()
+        };
+        // The task only restates the topic: said once.
+        assert_eq!(
+            handoff_message(&settings, "Bea", "billing", "billing questions"),
+            "Since your question is about billing, I'm bringing in Bea, who looks after billing \
+             questions and can take it from here."
+        );
+        // A task that says more is kept; an intent key reads as words.
+        assert_eq!(
+            compose_message("Tom", "technical_support", "Router setup and Wi-Fi"),
+            "Since your question is about technical support, I'm bringing in Tom, who handles \
+             Router setup and Wi-Fi and can take it from here."
+        );
+        // The catch-all intent says nothing about the question: left out.
+        assert_eq!(
+            compose_message("Ada", "general", "wholesale orders"),
+            "I'm bringing in Ada, who handles wholesale orders and can take it from here."
+        );
+        assert_eq!(
+            compose_message("Ada", "general", "general"),
+            "I'm bringing in Ada, who can take it from here."
+        );
+        // A custom template does not change the composed sentence (it is the model's guide and
+        // fallback with a remote provider).
+        let custom = HandoffSettings {
+            handoff_template: "Over to {agent_name}.".into(),
+            ..settings
+        };
+        assert!(handoff_message(&custom, "Bea", "billing", "billing").starts_with("Since"));
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! spring-forward gap starts at the first valid instant after it. Time zones come from jiff's
 //! bundled IANA database (`tzdb-bundle-always`): the same rules on every host, whatever its
 //! `/usr/share/zoneinfo` holds.
+//!
+//! A workspace that never set business hours has none ([`BusinessHours::unset`]): its team
+//! counts as always available, so nobody is told "we're back Monday" on the strength of a
+//! schedule the business never gave.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -14,7 +18,8 @@ use shared::routing::{FieldError, HandoffSettings, Opening, WEEKDAYS};
 pub struct BusinessHours {
     tz: TimeZone,
     tz_name: String,
-    openings: Vec<Opening>,
+    /// `None`: no business hours set (always open). `Some(empty)`: set, but never open.
+    openings: Option<Vec<Opening>>,
 }
 
 impl BusinessHours {
@@ -30,21 +35,39 @@ impl BusinessHours {
         Ok(Self {
             tz,
             tz_name: time_zone.trim().to_owned(),
-            openings,
+            openings: Some(openings),
         })
     }
 
-    /// The hours of saved settings. A time zone that is no longer known reads as UTC.
+    /// No business hours: the team is always available.
+    pub fn unset() -> Self {
+        Self {
+            tz: TimeZone::UTC,
+            tz_name: "UTC".to_owned(),
+            openings: None,
+        }
+    }
+
+    /// The hours of saved settings: none unless the workspace turned them on. A time zone that
+    /// is no longer known reads as UTC.
     pub fn from_settings(settings: &HandoffSettings) -> Self {
+        if !settings.business_hours_enabled {
+            return Self::unset();
+        }
         Self::new(&settings.time_zone, settings.weekly_hours.clone()).unwrap_or_else(|_| Self {
             tz: TimeZone::UTC,
             tz_name: "UTC".to_owned(),
-            openings: settings.weekly_hours.clone(),
+            openings: Some(settings.weekly_hours.clone()),
         })
     }
 
     pub fn time_zone(&self) -> &str {
         &self.tz_name
+    }
+
+    /// Whether the workspace set business hours at all.
+    pub fn is_set(&self) -> bool {
+        self.openings.is_some()
     }
 }
 
@@ -58,26 +81,29 @@ fn local(hours: &BusinessHours, now_ms: i64) -> Option<(u8, u16, Date)> {
     Some((weekday, minute, zoned.date()))
 }
 
-/// Whether the human team is within business hours at `now_ms` (Unix milliseconds).
+/// Whether the human team is within business hours at `now_ms` (Unix milliseconds); always
+/// without business hours.
 pub fn is_open(hours: &BusinessHours, now_ms: i64) -> bool {
-    local(hours, now_ms).is_some_and(|(weekday, minute, _)| {
-        hours.openings.iter().any(|o| o.contains(weekday, minute))
-    })
+    let Some(openings) = &hours.openings else {
+        return true;
+    };
+    local(hours, now_ms)
+        .is_some_and(|(weekday, minute, _)| openings.iter().any(|o| o.contains(weekday, minute)))
 }
 
-/// When the team is next within hours: `now_ms` itself while open, `None` when the schedule
-/// has no openings at all.
+/// When the team is next within hours: `now_ms` itself while open (or without business
+/// hours), `None` when the schedule has no openings at all.
 pub fn next_opening(hours: &BusinessHours, now_ms: i64) -> Option<i64> {
     if is_open(hours, now_ms) {
         return Some(now_ms);
     }
+    let openings = hours.openings.as_deref().unwrap_or_default();
     let (_, _, today) = local(hours, now_ms)?;
     let mut day = today;
     // Every weekday comes round within eight local dates.
     for _ in 0..8 {
         let weekday = u8::try_from(day.weekday().to_monday_zero_offset()).ok()?;
-        let soonest = hours
-            .openings
+        let soonest = openings
             .iter()
             .filter(|o| o.weekday == weekday)
             .filter_map(|o| {
@@ -98,8 +124,8 @@ pub fn next_opening(hours: &BusinessHours, now_ms: i64) -> Option<i64> {
 }
 
 /// What a visitor handed to humans at `now_ms` is told about when someone will answer:
-/// `None` while within hours; "We're back tomorrow at 9:00 (Europe/London)." and the like
-/// outside them.
+/// `None` while within hours and without business hours; "We're back tomorrow at 9:00
+/// (Europe/London)." and the like outside them.
 pub fn closed_message(hours: &BusinessHours, now_ms: i64) -> Option<String> {
     if is_open(hours, now_ms) {
         return None;

@@ -157,3 +157,39 @@ fn closed_days_are_skipped_and_the_next_opening_is_found() {
         .unwrap()
         .contains("not available"));
 }
+
+#[test]
+fn a_workspace_without_business_hours_is_never_shown_as_away() {
+    use shared::routing::{suggested_hours, HandoffSettings};
+    let never_saved = HandoffSettings::default();
+    let hours = BusinessHours::from_settings(&never_saved);
+    assert!(!hours.is_set());
+    // Saturday noon and Tuesday 3:00: no schedule, so no "we're back Monday".
+    for now in [at("UTC", 2026, 12, 5, 12, 0), at("UTC", 2026, 12, 1, 3, 0)] {
+        assert!(is_open(&hours, now));
+        assert_eq!(next_opening(&hours, now), Some(now));
+        assert_eq!(closed_message(&hours, now), None);
+    }
+    // Hours kept in the settings but switched off are not in force…
+    let kept = HandoffSettings {
+        time_zone: "Europe/London".into(),
+        weekly_hours: parse_weekly_hours(&suggested_hours()).unwrap(),
+        ..HandoffSettings::default()
+    };
+    let saturday = at("Europe/London", 2026, 12, 5, 12, 0);
+    assert_eq!(
+        closed_message(&BusinessHours::from_settings(&kept), saturday),
+        None
+    );
+    // …and are once switched on.
+    let on = HandoffSettings {
+        business_hours_enabled: true,
+        ..kept
+    };
+    let hours = BusinessHours::from_settings(&on);
+    assert!(hours.is_set());
+    assert_eq!(
+        closed_message(&hours, saturday).as_deref(),
+        Some("We're back Monday at 9:00 (Europe/London).")
+    );
+}

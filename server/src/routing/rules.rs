@@ -137,6 +137,8 @@ struct Message<'a> {
     input: &'a RoutingInput<'a>,
     words: Vec<String>,
     open: bool,
+    /// Whether the workspace set business hours (without them, always `open`).
+    hours_set: bool,
     min_confidence: f32,
 }
 
@@ -204,7 +206,9 @@ fn describe(rule: &Rule, verdict: &Verdict<'_>, message: &Message<'_>) -> String
     }
     if verdict.window.is_some() {
         why.push(
-            if message.open {
+            if !message.hours_set {
+                "no business hours set: always within hours"
+            } else if message.open {
                 "within business hours"
             } else {
                 "outside business hours"
@@ -224,6 +228,7 @@ impl<'a> Message<'a> {
             input,
             words: words(input.text),
             open: is_open(hours, input.now_ms),
+            hours_set: hours.is_set(),
             min_confidence,
         }
     }

@@ -169,6 +169,15 @@ fn time_windows_follow_business_hours() {
         winner(&route(&rules, &at(WEDNESDAY_10_UTC + 72 * HOUR))),
         Some("night")
     );
+    // A workspace without business hours is always within them: the after-hours rule never
+    // matches, and the explanation says why.
+    let unset = BusinessHours::unset();
+    let saturday = evaluate(&rules, &at(WEDNESDAY_10_UTC + 72 * HOUR), &unset, 0.6);
+    assert_eq!(winner(&saturday), Some("office"));
+    assert_eq!(
+        saturday.explanation[0].why,
+        "no business hours set: always within hours"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use shared::dashboard::Role;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::ai_fallback::{app_with_provider, says};
+use crate::ai_fallback::{app_with_provider, completion, says};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
@@ -602,11 +602,37 @@ async fn a_rule_for_the_team_hands_over_without_an_ai_reply(app: TestApp) {
         body.starts_with("I've asked a member of our team"),
         "{body}"
     );
+    // The workspace never set business hours: whatever the time, nobody is told when the
+    // team is back.
+    assert!(!body.contains("We're back"), "{body}");
+    assert!(!body.contains("not available"), "{body}");
     let conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
     let decision = &last_decision(&app, &detail(&app, &conversation).await).await;
     assert_eq!(decision["routing"]["ruleName"], "Wholesale", "{decision}");
     assert_eq!(decision["handoff"]["reason"], "rule", "{decision}");
     assert_eq!(decision["reply"]["model"], "pipeline", "{decision}");
+
+    // Business hours with no opening at all: the team is never in, and the visitor is told.
+    let admin = app.teammate(Role::Admin).await;
+    let saved = admin
+        .send(
+            admin
+                .request(
+                    reqwest::Method::PUT,
+                    "/api/dashboard/settings/routing/handoff",
+                )
+                .json(&json!({ "businessHoursEnabled": true, "weeklyHours": [] })),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let later = app.session_with_contact("Liv", "liv@example.com").await;
+    let answer = app.chat(&later, "Wholesale prices, please", "l-1").await;
+    let body = answer.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.starts_with("I've asked a member of our team"),
+        "{body}"
+    );
+    assert!(body.contains("not available right now"), "{body}");
 }
 
 on_both_backends!(
@@ -662,3 +688,174 @@ async fn a_workspaces_own_intent_is_detected_once_saved(app: TestApp) {
 }
 
 on_both_backends!(a_workspaces_own_intent_is_detected_once_saved);
+
+// --- The "AI generated" handoff message ------------------------------------------------------
+
+async fn save_message_style(app: &TestApp, style: &str, template: &str) {
+    let admin = app.teammate(Role::Admin).await;
+    let saved = admin
+        .send(
+            admin
+                .request(
+                    reqwest::Method::PUT,
+                    "/api/dashboard/settings/routing/handoff",
+                )
+                .json(&json!({ "messageStyle": style, "handoffTemplate": template })),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+}
+
+/// A conversation Nora starts ("Do you ship to Canada?"), then billing: Bea takes over. The
+/// answer to the billing message.
+async fn billing_handoff(app: &TestApp, who: &str) -> Value {
+    billing_rule(app).await;
+    let session = app
+        .session_with_contact(who, &format!("{}@example.com", who.to_lowercase()))
+        .await;
+    let first = app.chat(&session, "Do you ship to Canada?", "m-1").await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let answer = app
+        .chat(&session, "I was charged twice for my last order", "m-2")
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(
+        answer.body["message"]["authorName"], "Bea",
+        "{}",
+        answer.body
+    );
+    answer.body
+}
+
+async fn ai_generated_handoffs_are_composed_from_the_facts_without_a_model(app: TestApp) {
+    save_message_style(&app, "ai_generated", "").await;
+    let answer = billing_handoff(&app, "Mia").await;
+    let body = answer["message"]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.starts_with(
+            "Since your question is about billing, I'm bringing in Bea, who looks after billing \
+             questions and can take it from here.\n\n"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("refund the duplicate"), "{body}");
+}
+
+on_both_backends!(ai_generated_handoffs_are_composed_from_the_facts_without_a_model);
+
+/// A stub provider: classifies the billing message as billing and everything else as general
+/// (structured output), answers handoff-line requests with `handoff`, and replies "Happy to
+/// help with that." to everything else.
+async fn routing_stub(handoff: ResponseTemplate) -> MockServer {
+    use wiremock::matchers::body_string_contains;
+    let stub = MockServer::start().await;
+    let classified = |intent: &str| {
+        ResponseTemplate::new(200).set_body_json(completion(&format!(
+            r#"{{"intent":"{intent}","confidence":0.95}}"#
+        )))
+    };
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("customer_intent"))
+        // The message itself: the prompt's examples hold "I was charged twice" already.
+        .and(body_string_contains("charged twice for my last order"))
+        .respond_with(classified("billing"))
+        .with_priority(1)
+        .mount(&stub)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("customer_intent"))
+        .respond_with(classified("general"))
+        .with_priority(2)
+        .mount(&stub)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("passes the customer to a colleague"))
+        .respond_with(handoff)
+        .with_priority(1)
+        .mount(&stub)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(says("Happy to help with that."))
+        .with_priority(5)
+        .mount(&stub)
+        .await;
+    stub
+}
+
+/// The handoff-line requests the stub received.
+async fn handoff_requests(stub: &MockServer) -> Vec<String> {
+    stub.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .filter(|body| body.contains("passes the customer to a colleague"))
+        .collect()
+}
+
+async fn a_remote_model_words_an_ai_generated_handoff(backend: Backend) {
+    let stub = routing_stub(ResponseTemplate::new(200).set_body_json(completion(
+        "Bea looks after billing questions and will take it from here.",
+    )))
+    .await;
+    let Some(app) = app_with_provider(backend, &stub).await else {
+        return;
+    };
+    save_message_style(
+        &app,
+        "ai_generated",
+        "Over to {agent_name} for {customer_intent}.",
+    )
+    .await;
+    let answer = billing_handoff(&app, "Noa").await;
+    assert_eq!(
+        answer["message"]["body"],
+        "Bea looks after billing questions and will take it from here.\n\nHappy to help with that."
+    );
+    // One line asked for, from the facts and the workspace's template: nothing the customer
+    // wrote was sent with it.
+    let asked = handoff_requests(&stub).await;
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].contains("Colleague: Bea"), "{}", asked[0]);
+    assert!(asked[0].contains("Over to {agent_name}"), "{}", asked[0]);
+    assert!(!asked[0].contains("last order"), "{}", asked[0]);
+}
+
+async fn an_ai_generated_handoff_falls_back_to_the_template(backend: Backend) {
+    // The model fails, then answers a line that does not say who takes over.
+    for (i, handoff) in [
+        ResponseTemplate::new(500),
+        ResponseTemplate::new(200).set_body_json(completion("A colleague will take it from here.")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let stub = routing_stub(handoff).await;
+        let Some(app) = app_with_provider(backend, &stub).await else {
+            return;
+        };
+        let template = if i == 0 {
+            ""
+        } else {
+            "Over to {agent_name} for {customer_intent}."
+        };
+        save_message_style(&app, "ai_generated", template).await;
+        let answer = billing_handoff(&app, "Ola").await;
+        let expected = if i == 0 {
+            "I'm passing you to Bea, who handles billing questions.\n\nHappy to help with that."
+        } else {
+            "Over to Bea for billing.\n\nHappy to help with that."
+        };
+        assert_eq!(answer["message"]["body"], expected);
+        assert_eq!(handoff_requests(&stub).await.len(), 1);
+    }
+}
+
+with_stub!(
+    a_remote_model_words_an_ai_generated_handoff,
+    an_ai_generated_handoff_falls_back_to_the_template,
+);

@@ -320,6 +320,10 @@ async fn the_test_box_says_which_rule_matched_and_why_for_each(app: TestApp) {
         answer.body["target"],
         json!({ "kind": "assistant", "assistantId": billing, "assistantName": "Billing Bot" })
     );
+    assert_eq!(
+        answer.body["intent"],
+        json!({ "key": "billing", "confidence": 0.9, "confident": true, "detectedBy": null })
+    );
     let checks = answer.body["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 2);
     assert_eq!(checks[0]["matched"], true);
@@ -341,8 +345,24 @@ async fn the_test_box_says_which_rule_matched_and_why_for_each(app: TestApp) {
         "{}",
         classified.body
     );
+    // The test box says what the classifier read, and how sure it was.
+    let read = &classified.body["intent"];
+    assert_eq!(read["key"], "billing", "{read}");
+    assert_eq!(read["detectedBy"], "embedded", "{read}");
+    assert_eq!(read["confident"], true, "{read}");
+    assert!(read["confidence"].as_f64().unwrap() >= 0.6, "{read}");
     let unknown = admin.post(TEST, json!({ "message": "hello there" })).await;
     assert_eq!(unknown.body["ruleId"], Value::Null);
+    assert_eq!(unknown.body["intent"]["key"], "general");
+    // A given intent below the threshold is reported as too uncertain, and no rule takes it.
+    let unsure = admin
+        .post(
+            TEST,
+            json!({ "message": "hmm", "intent": { "key": "billing", "confidence": 0.3 } }),
+        )
+        .await;
+    assert_eq!(unsure.body["intent"]["confident"], false);
+    assert_eq!(unsure.body["ruleId"], Value::Null);
     let checks = unknown.body["checks"].as_array().unwrap();
     assert!(
         checks[0]["why"]
@@ -360,15 +380,29 @@ async fn the_test_box_says_which_rule_matched_and_why_for_each(app: TestApp) {
     assert_eq!(unknown.body["target"]["kind"], "default");
     assert_eq!(unknown.body["target"]["assistantId"], default.as_str());
 
-    // To humans on a Saturday (2026-12-05 12:00 UTC): the visitor is told when they're back.
+    // To humans on a Saturday (2026-12-05 12:00 UTC), in a workspace that never set business
+    // hours: nobody is told "we're back Monday" on the strength of hours it never gave.
     let saturday = 1_796_472_000_000_i64;
-    let human = admin
-        .post(
-            TEST,
-            json!({ "message": "Can I SPEAK to a human?", "at": saturday }),
-        )
-        .await;
+    let speak = json!({ "message": "Can I SPEAK to a human?", "at": saturday });
+    let human = admin.post(TEST, speak.clone()).await;
     assert_eq!(human.body["target"], json!({ "kind": "human" }));
+    assert_eq!(human.body["businessHoursSet"], false);
+    assert_eq!(human.body["businessHours"], true);
+    assert_eq!(human.body["closedMessage"], Value::Null);
+    // Once it sets Monday–Friday 9:00–17:00, the visitor is told when they're back.
+    let weekdays: Vec<Value> = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        .iter()
+        .map(|day| json!({ "day": day, "open": "09:00", "close": "17:00" }))
+        .collect();
+    let saved = put_json(
+        &admin,
+        HANDOFF,
+        json!({ "businessHoursEnabled": true, "timeZone": "UTC", "weeklyHours": weekdays }),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let human = admin.post(TEST, speak).await;
+    assert_eq!(human.body["businessHoursSet"], true);
     assert_eq!(human.body["businessHours"], false);
     assert_eq!(
         human.body["closedMessage"],
@@ -399,7 +433,11 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
     assert_eq!(defaults["failuresBeforeHuman"], 2);
     assert_eq!(defaults["messageStyle"], "default");
     assert_eq!(defaults["timeZone"], "UTC");
-    assert_eq!(defaults["weeklyHours"].as_array().unwrap().len(), 5);
+    // Never saved: no business hours, so the team is never shown as away.
+    assert_eq!(defaults["businessHoursEnabled"], false);
+    assert_eq!(defaults["weeklyHours"], json!([]));
+    assert_eq!(page.body["openNow"], true);
+    assert_eq!(page.body["closedMessage"], Value::Null);
 
     let good = json!({
         "handoffEnabled": false,
@@ -407,6 +445,7 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
         "failuresBeforeHuman": 1,
         "messageStyle": "casual",
         "handoffTemplate": "Over to {agent_name} for {customer_intent}.",
+        "businessHoursEnabled": true,
         "timeZone": "Europe/London",
         "weeklyHours": [
             { "day": "monday", "open": "09:00", "close": "17:30" },
@@ -447,7 +486,7 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
     assert_eq!(again.body["settings"], saved.body["settings"]);
     assert_eq!(again.body["settings"]["maxHandoffs"], 5);
     // Saving the same again records nothing new.
-    assert_eq!(put_json(&admin, HANDOFF, good).await.status, 200);
+    assert_eq!(put_json(&admin, HANDOFF, good.clone()).await.status, 200);
     assert_eq!(routing_audit(&app).await, ["handoff_settings.updated"]);
     let after: String =
         sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'handoff_settings.updated'")
@@ -455,6 +494,52 @@ async fn handoff_settings_default_save_and_refuse_bad_input_by_field(app: TestAp
             .await
             .unwrap();
     assert!(after.contains("Europe/London"), "{after}");
+
+    // Switched off, the hours are kept for later but not in force.
+    let mut off = good;
+    off["businessHoursEnabled"] = json!(false);
+    let saved = put_json(&admin, HANDOFF, off).await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    assert_eq!(saved.body["settings"]["businessHoursEnabled"], false);
+    assert_eq!(
+        saved.body["settings"]["weeklyHours"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(saved.body["openNow"], true);
+    assert_eq!(saved.body["closedMessage"], Value::Null);
+    // Switched on with no opening at all: the team is never in, and the page says so.
+    let never = put_json(
+        &admin,
+        HANDOFF,
+        json!({ "businessHoursEnabled": true, "timeZone": "UTC", "weeklyHours": [] }),
+    )
+    .await;
+    assert_eq!(never.status, 200, "{:?}", never.body);
+    assert_eq!(never.body["openNow"], false);
+    assert!(never.body["closedMessage"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("not available"));
+
+    // Every style the page offers is taken, "AI generated" included.
+    for style in [
+        "default",
+        "professional",
+        "casual",
+        "brief",
+        "detailed",
+        "ai_generated",
+    ] {
+        let answer = put_json(&admin, HANDOFF, json!({ "messageStyle": style })).await;
+        assert_eq!(answer.status, 200, "{style}: {:?}", answer.body);
+        assert_eq!(
+            admin.get(HANDOFF).await.body["settings"]["messageStyle"],
+            style
+        );
+    }
 }
 
 async fn a_rule_whose_assistant_was_deleted_stays_listed_and_is_skipped(app: TestApp) {

@@ -16,15 +16,20 @@ pub enum MessageStyle {
     Casual,
     Brief,
     Detailed,
+    /// The assistant words the message itself from the template's facts: with the
+    /// OpenAI-compatible provider the model writes a short line (the template in force when it
+    /// fails); with the embedded assistant, a sentence composed from the same facts.
+    AiGenerated,
 }
 
 impl MessageStyle {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Default,
         Self::Professional,
         Self::Casual,
         Self::Brief,
         Self::Detailed,
+        Self::AiGenerated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +39,7 @@ impl MessageStyle {
             Self::Casual => "casual",
             Self::Brief => "brief",
             Self::Detailed => "detailed",
+            Self::AiGenerated => "ai_generated",
         }
     }
 
@@ -41,10 +47,13 @@ impl MessageStyle {
         Self::ALL.into_iter().find(|m| m.as_str() == s.trim())
     }
 
-    /// The fixed template of the style, used when the workspace has no custom one.
+    /// The fixed template of the style, used when the workspace has no custom one. "AI
+    /// generated" has none of its own: the default's is what it falls back to.
     pub fn template(self) -> &'static str {
         match self {
-            Self::Default => "I'm passing you to {agent_name}, who handles {task_description}.",
+            Self::Default | Self::AiGenerated => {
+                "I'm passing you to {agent_name}, who handles {task_description}."
+            }
             Self::Professional => {
                 "Thank you for your patience. I am transferring you to {agent_name}, who \
                  specialises in {task_description}."
@@ -71,13 +80,19 @@ pub struct HandoffForm {
     pub max_handoffs: i64,
     /// Replies in a row that could not answer before a human takes over, 1–10.
     pub failures_before_human: i64,
-    /// `default`, `professional`, `casual`, `brief` or `detailed`.
+    /// `default`, `professional`, `casual`, `brief`, `detailed` or `ai_generated`.
     pub message_style: String,
-    /// Empty: the style's template. May use [`PLACEHOLDERS`].
+    /// Empty: the style's template. May use [`PLACEHOLDERS`]. With `ai_generated`, the gist the
+    /// model is shown and what it falls back to.
     pub handoff_template: String,
+    /// Off (the default): the workspace has not said when its team works, so the team counts as
+    /// always available: no "we're back at…" message, business-hours rules always hold and
+    /// after-hours rules never do. The time zone and hours below are kept but not used.
+    pub business_hours_enabled: bool,
     /// An IANA time zone name, e.g. `Europe/London`.
     pub time_zone: String,
-    /// When the human team answers; empty: never (always after hours).
+    /// When the human team answers, with `businessHoursEnabled`; empty: never (always after
+    /// hours).
     pub weekly_hours: Vec<HoursRange>,
 }
 
@@ -96,13 +111,16 @@ pub struct HandoffSettings {
     pub failures_before_human: u8,
     pub message_style: MessageStyle,
     pub handoff_template: String,
+    /// Whether the workspace set business hours; see [`HandoffForm::business_hours_enabled`].
+    pub business_hours_enabled: bool,
     pub time_zone: String,
     pub weekly_hours: Vec<Opening>,
 }
 
 impl Default for HandoffSettings {
     /// A workspace without saved settings: handoffs on, 3 per conversation, a human after 2
-    /// failed replies, Monday to Friday 9:00–17:00 UTC.
+    /// failed replies, and no business hours (the team is never shown as away: a business that
+    /// never said when it works must not be told "we're back Monday").
     fn default() -> Self {
         Self {
             handoff_enabled: true,
@@ -110,16 +128,26 @@ impl Default for HandoffSettings {
             failures_before_human: 2,
             message_style: MessageStyle::Default,
             handoff_template: String::new(),
+            business_hours_enabled: false,
             time_zone: "UTC".to_owned(),
-            weekly_hours: (0..5)
-                .map(|weekday| Opening {
-                    weekday,
-                    open_min: 9 * 60,
-                    close_min: 17 * 60,
-                })
-                .collect(),
+            weekly_hours: Vec::new(),
         }
     }
+}
+
+/// The hours the settings page offers when an admin first turns business hours on: Monday to
+/// Friday, 9:00–17:00. A suggestion to edit, never in force until saved.
+pub fn suggested_hours() -> Vec<HoursRange> {
+    (0..5)
+        .map(|weekday| {
+            Opening {
+                weekday,
+                open_min: 9 * 60,
+                close_min: 17 * 60,
+            }
+            .to_range()
+        })
+        .collect()
 }
 
 impl HandoffSettings {
@@ -130,6 +158,7 @@ impl HandoffSettings {
             failures_before_human: i64::from(self.failures_before_human),
             message_style: self.message_style.as_str().to_owned(),
             handoff_template: self.handoff_template.clone(),
+            business_hours_enabled: self.business_hours_enabled,
             time_zone: self.time_zone.clone(),
             weekly_hours: self.weekly_hours.iter().map(|o| o.to_range()).collect(),
         }
@@ -192,8 +221,8 @@ impl HandoffForm {
                 "messageStyle",
                 "unknown_style",
                 format!(
-                    "{:?} is not a message style; choose default, professional, casual, brief \
-                     or detailed.",
+                    "{:?} is not a message style; choose default, professional, casual, brief, \
+                     detailed or ai_generated.",
                     self.message_style
                 ),
             )
@@ -215,6 +244,7 @@ impl HandoffForm {
             failures_before_human,
             message_style,
             handoff_template,
+            business_hours_enabled: self.business_hours_enabled,
             time_zone,
             weekly_hours,
         })
@@ -226,16 +256,38 @@ impl HandoffForm {
 #[serde(rename_all = "camelCase")]
 pub struct HandoffPage {
     pub settings: HandoffForm,
-    /// Whether the human team is within business hours now.
+    /// Whether the human team is within business hours now (always, without business hours).
     pub open_now: bool,
     /// What a visitor handed to humans outside the hours is told, e.g. "We're back Monday at
-    /// 9:00 (Europe/London)."; `None` while open.
+    /// 9:00 (Europe/London)."; `None` while open or without business hours.
     pub closed_message: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workspace_that_never_saved_has_no_business_hours() {
+        let settings = HandoffSettings::default();
+        assert!(!settings.business_hours_enabled);
+        assert!(settings.weekly_hours.is_empty());
+        let form = settings.to_form();
+        assert!(!form.business_hours_enabled);
+        // A body without the flag (an older client) sets no hours either.
+        let partial: HandoffForm = serde_json::from_str(r#"{"maxHandoffs": 4}"#).unwrap();
+        assert!(!partial.parse().unwrap().business_hours_enabled);
+        // The page's suggestion is valid hours, Monday to Friday.
+        let on = HandoffForm {
+            business_hours_enabled: true,
+            weekly_hours: suggested_hours(),
+            ..form
+        };
+        let parsed = on.parse().unwrap();
+        assert!(parsed.business_hours_enabled);
+        assert_eq!(parsed.weekly_hours.len(), 5);
+        assert_eq!(parsed.to_form().weekly_hours, suggested_hours());
+    }
 
     #[test]
     fn handoff_settings_are_checked_field_by_field() {
@@ -295,6 +347,14 @@ mod tests {
         for (field, input) in cases {
             assert_eq!(input.parse().unwrap_err().field, field);
         }
+        let generated = HandoffForm {
+            message_style: "ai_generated".into(),
+            ..form.clone()
+        };
+        let parsed = generated.parse().unwrap();
+        assert_eq!(parsed.message_style, MessageStyle::AiGenerated);
+        assert_eq!(parsed.template(), MessageStyle::Default.template());
+        assert_eq!(parsed.to_form().message_style, "ai_generated");
         let custom = HandoffForm {
             handoff_template: "Over to {agent_name} for {customer_intent}.".into(),
             ..form

@@ -9,7 +9,8 @@
 //!   [`RuleView`]; `PUT /rules/{id}` [`RuleInput`] → [`RuleView`]; `DELETE /rules/{id}` → 204.
 //! - `PUT /rules/order` [`RuleOrder`] → `Vec<`[`RuleView`]`>`.
 //! - `GET|PUT /handoff` ([`HandoffForm`]) → [`HandoffPage`].
-//! - `POST /test` [`TestRequest`] → [`TestResult`]: which rule would match, and why for each.
+//! - `POST /test` [`TestRequest`] → [`TestResult`]: the message's intent, which rule would match,
+//!   and why for each.
 
 use serde::{Deserialize, Serialize};
 
@@ -424,19 +425,38 @@ pub enum TestTarget {
     },
 }
 
+/// The intent a test message was routed with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestIntent {
+    pub key: String,
+    /// 0–1.
+    pub confidence: f32,
+    /// Whether a rule's intent condition takes it (the confidence reaches the routing
+    /// threshold).
+    pub confident: bool,
+    /// Which classifier read it from the message (`embedded` or `openai`); `None` when the
+    /// request named it.
+    pub detected_by: Option<String>,
+}
+
 /// `POST /test` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestResult {
     /// The rule that matched first, if any.
     pub rule_id: Option<String>,
     pub rule_name: Option<String>,
     pub target: TestTarget,
+    /// The message's intent, as the rules saw it.
+    pub intent: TestIntent,
     /// Every active rule in evaluation order up to the match (inactive ones are listed as
     /// skipped), each with why.
     pub checks: Vec<RuleCheckView>,
-    /// Whether the time evaluated falls within business hours.
+    /// Whether the time evaluated falls within business hours (always, without them).
     pub business_hours: bool,
+    /// Whether the workspace set business hours at all.
+    pub business_hours_set: bool,
     /// For a handoff to humans outside business hours: what the visitor is told.
     pub closed_message: Option<String>,
 }

@@ -439,7 +439,8 @@ fn TestBox() -> impl IntoView {
     let intent = NodeRef::new();
     let confidence = NodeRef::new();
     let channel = RwSignal::new("web".to_owned());
-    let result = RwSignal::new(None::<TestResult>);
+    // Answers so far, numbered: a new answer is told from the last even when it reads the same.
+    let result = RwSignal::new(None::<(u32, TestResult)>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let key = value_of(intent).trim().to_owned();
@@ -453,7 +454,8 @@ fn TestBox() -> impl IntoView {
             at: None,
         };
         form.send(async move { api::test(&request).await }, move |answer| {
-            result.set(Some(answer));
+            let run = result.with_untracked(|r| r.as_ref().map_or(0, |(n, _)| *n)) + 1;
+            result.set(Some((run, answer)));
         });
     };
     view! {
@@ -477,13 +479,17 @@ fn TestBox() -> impl IntoView {
             {form.form_error(&["message", "channel", "intent"])}
             <button type="submit" class="primary" data-testid="test-submit"
                 disabled=move || form.busy.get()>{form.label("Test", "Testing…")}</button>
-            {move || result.get().map(|r| view! { <TestOutcome result=r/> })}
+            {move || result.get().map(|(run, r)| view! { <TestOutcome result=r run=run/> })}
         </form>
     }
 }
 
 #[component]
-fn TestOutcome(result: TestResult) -> impl IntoView {
+fn TestOutcome(
+    result: TestResult,
+    /// Which answer of the box this is (1, 2, …).
+    run: u32,
+) -> impl IntoView {
     let goes_to = match &result.target {
         TestTarget::Assistant { assistant_name, .. } => assistant_name.clone(),
         TestTarget::Human => "the human team".to_owned(),
@@ -494,14 +500,37 @@ fn TestOutcome(result: TestResult) -> impl IntoView {
                 .unwrap_or_else(|| "no assistant".to_owned())
         ),
     };
+    let intent = &result.intent;
+    let percent = (f64::from(intent.confidence) * 100.0).round();
+    let intent_line = format!(
+        "Intent: {} ({percent:.0}%), {}{}",
+        intent.key,
+        intent.detected_by.as_ref().map_or_else(
+            || "as given".to_owned(),
+            |by| format!("detected by the {by} classifier")
+        ),
+        if intent.confident {
+            "."
+        } else {
+            ": too uncertain for a rule's intent condition."
+        }
+    );
     let headline = match &result.rule_name {
         Some(rule) => format!("Rule \"{rule}\" matched: it goes to {goes_to}."),
         None => format!("No rule matched: it goes to {goes_to}."),
     };
     view! {
-        <div class="test-result" role="status" data-testid="test-result">
+        <div class="test-result" role="status" data-testid="test-result" data-run=run>
             <p data-testid="test-headline"><strong>{headline}</strong></p>
-            <p class="hint">{if result.business_hours { "Within business hours." } else { "Outside business hours." }}</p>
+            <p data-testid="test-detected" data-key=result.intent.key.clone()
+                data-confident=result.intent.confident.to_string()>{intent_line}</p>
+            <p class="hint" data-testid="test-hours">{if !result.business_hours_set {
+                "No business hours set: the team is never shown as away."
+            } else if result.business_hours {
+                "Within business hours."
+            } else {
+                "Outside business hours."
+            }}</p>
             {result.closed_message.map(|m| view! { <p data-testid="test-closed">{format!("The visitor is told: {m}")}</p> })}
             <ol class="checks">
                 {result.checks.into_iter().map(|check| view! {

@@ -19,8 +19,8 @@ pub struct RoutingConfig {
     pub hours: BusinessHours,
 }
 
-/// The tenant's rules, handoff settings and business hours (a time zone no longer known reads
-/// as UTC). Cache it per tenant and drop it on `settings_changed { area: routing }`.
+/// The tenant's rules, handoff settings and business hours (none unless the workspace turned
+/// them on; a time zone no longer known reads as UTC). Cache it per tenant and drop it on `settings_changed { area: routing }`.
 pub async fn load_config(db: &Db, tenant_id: &str) -> sqlx::Result<RoutingConfig> {
     let rules = list_rules(db, tenant_id).await?;
     let handoff = load_settings(db, tenant_id).await?;
@@ -43,7 +43,7 @@ where
 {
     let row = sqlx::query(
         "SELECT handoff_enabled, max_handoffs, failures_before_human, message_style,
-                handoff_template, time_zone, weekly_hours
+                handoff_template, business_hours_enabled, time_zone, weekly_hours
            FROM workspace_ai_settings WHERE tenant_id = $1",
     )
     .bind(tenant_id)
@@ -64,6 +64,7 @@ where
         message_style: MessageStyle::parse(&style)
             .ok_or_else(|| decode_error("message_style", &style))?,
         handoff_template: row.try_get("handoff_template")?,
+        business_hours_enabled: row.try_get::<i64, _>("business_hours_enabled")? == 1,
         time_zone: row.try_get("time_zone")?,
         weekly_hours: json_list(&row, "weekly_hours")?,
     })
@@ -87,14 +88,15 @@ pub async fn save_settings(
     sqlx::query(
         "INSERT INTO workspace_ai_settings
              (tenant_id, handoff_enabled, max_handoffs, failures_before_human, message_style,
-              handoff_template, time_zone, weekly_hours, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+              handoff_template, business_hours_enabled, time_zone, weekly_hours, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant_id) DO UPDATE SET
              handoff_enabled = excluded.handoff_enabled,
              max_handoffs = excluded.max_handoffs,
              failures_before_human = excluded.failures_before_human,
              message_style = excluded.message_style,
              handoff_template = excluded.handoff_template,
+             business_hours_enabled = excluded.business_hours_enabled,
              time_zone = excluded.time_zone,
              weekly_hours = excluded.weekly_hours,
              updated_at = excluded.updated_at",
@@ -105,6 +107,7 @@ pub async fn save_settings(
     .bind(i64::from(settings.failures_before_human))
     .bind(settings.message_style.as_str())
     .bind(&settings.handoff_template)
+    .bind(i64::from(settings.business_hours_enabled))
     .bind(&settings.time_zone)
     .bind(to_json(&settings.weekly_hours))
     .bind(now_ms())

@@ -1,10 +1,13 @@
 //! The handoff settings of `/settings/routing`: on/off, the guardrails, the message style or a
-//! template, and business hours (time zone and weekly openings, overnight allowed).
+//! template, and business hours (off until the admin sets them; then a time zone and weekly
+//! openings, overnight allowed).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::dashboard::SettingsArea;
-use shared::routing::{HandoffForm, HandoffPage, HoursRange, MessageStyle, WEEKDAYS};
+use shared::routing::{
+    suggested_hours, HandoffForm, HandoffPage, HoursRange, MessageStyle, WEEKDAYS,
+};
 
 use super::local_error;
 use crate::api::{routing as api, ApiError};
@@ -46,6 +49,7 @@ fn style_label(style: MessageStyle) -> &'static str {
         MessageStyle::Casual => "Casual",
         MessageStyle::Brief => "Brief",
         MessageStyle::Detailed => "Detailed",
+        MessageStyle::AiGenerated => "AI generated",
     }
 }
 
@@ -95,6 +99,7 @@ pub fn HandoffSection() -> impl IntoView {
         edited.set(true);
         saved.set(false);
     };
+    let hours_on = move || settings.with(|s| s.as_ref().is_some_and(|s| s.business_hours_enabled));
     let read = move |f: fn(&HandoffForm) -> String| {
         settings.with(|s| s.as_ref().map(f).unwrap_or_default())
     };
@@ -160,6 +165,15 @@ pub fn HandoffSection() -> impl IntoView {
                     }).collect_view()}
                 </select>
                 {form.field_error("messageStyle")}
+                <Show when=move || read(|s| s.message_style.clone()) == MessageStyle::AiGenerated.as_str()>
+                    <p class="hint" data-testid="handoff-style-ai">
+                        "The assistant words the message itself from the facts (who takes over, what \
+                         they handle, the customer's topic). With the OpenAI-compatible provider the \
+                         model writes a short line, guided by your template if you set one, and falls \
+                         back to that template (else the default one) when it cannot; with the \
+                         embedded assistant, a sentence is composed from the same facts."
+                    </p>
+                </Show>
                 <label for="handoff-template">"Custom template (empty: the style's)"</label>
                 <textarea id="handoff-template" data-testid="handoff-template" rows="2" maxlength="500"
                     placeholder=move || MessageStyle::parse(&read(|s| s.message_style.clone()))
@@ -172,25 +186,48 @@ pub fn HandoffSection() -> impl IntoView {
                 <p class="hint">"Placeholders: {agent_name}, {customer_intent}, {task_description}."</p>
                 {form.field_error("handoffTemplate")}
                 <h4>"Business hours"</h4>
-                {move || status.get().map(|(open, closed)| view! {
-                    <p class="hint" data-testid="hours-now">
-                        {if open { "Open now.".to_owned() } else {
-                            format!("Closed now. Visitors handed to the team are told: {}", closed.unwrap_or_default())
-                        }}
-                    </p>
-                })}
-                <label for="handoff-tz">"Time zone"</label>
-                <input id="handoff-tz" list="time-zones" data-testid="handoff-tz" autocomplete="off"
-                    prop:value=move || read(|s| s.time_zone.clone())
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        change(Box::new(move |s| s.time_zone = v));
-                    }/>
-                <datalist id="time-zones">
-                    {TIME_ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
-                </datalist>
+                <label class="checkbox">
+                    <input type="checkbox" data-testid="hours-enabled"
+                        prop:checked=hours_on
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            change(Box::new(move |s| {
+                                s.business_hours_enabled = on;
+                                // A starting point to edit, shown before anything is saved.
+                                if on && s.weekly_hours.is_empty() {
+                                    s.weekly_hours = suggested_hours();
+                                }
+                            }));
+                        }/>
+                    "Set business hours (when the team answers)"
+                </label>
+                <Show when=hours_on
+                    fallback=|| view! {
+                        <p class="notice" data-testid="hours-unset">
+                            "No business hours set: the team is never shown as away. Rules for                              business hours always apply, and after-hours rules never do."
+                        </p>
+                    }>
+                    {move || status.get().filter(|_| !edited.get()).map(|(open, closed)| view! {
+                        <p class="hint" data-testid="hours-now">
+                            {if open { "Open now.".to_owned() } else {
+                                format!("Closed now. Visitors handed to the team are told: {}", closed.unwrap_or_default())
+                            }}
+                        </p>
+                    })}
+                    <label for="handoff-tz">"Time zone"</label>
+                    <input id="handoff-tz" list="time-zones" data-testid="handoff-tz" autocomplete="off"
+                        prop:value=move || read(|s| s.time_zone.clone())
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            change(Box::new(move |s| s.time_zone = v));
+                        }/>
+                    <datalist id="time-zones">
+                        {TIME_ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
+                    </datalist>
+                    <HoursEditor settings=settings change=Callback::new(move |w| change(w))/>
+                </Show>
+                // Outside the toggle: a bad kept value is named even while the hours are off.
                 {form.field_error("timeZone")}
-                <HoursEditor settings=settings change=Callback::new(move |w| change(w))/>
                 {form.field_error("weeklyHours")}
                 {form.form_error(FIELDS)}
                 <div class="form-actions">
