@@ -139,6 +139,7 @@ pub async fn create_user(
             .map_err(CreateUserError::Hash)?
     };
     let id = new_id("usr");
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, tenant_id, email, email_normalized, name, role, password_hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -151,8 +152,12 @@ pub async fn create_user(
     .bind(role.as_str())
     .bind(&hash)
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await;
+    let inserted = match inserted {
+        Ok(done) => tx.commit().await.map(|()| done),
+        Err(e) => Err(e),
+    };
     match inserted {
         Ok(_) => Ok(User {
             id,
@@ -322,6 +327,7 @@ pub async fn start_session(db: &Db, user_id: &str, ttl: Duration) -> sqlx::Resul
     let token = format!("ls_{}", hex::encode(rand::random::<[u8; 32]>()));
     let now = now_ms();
     let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO user_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -329,14 +335,15 @@ pub async fn start_session(db: &Db, user_id: &str, ttl: Duration) -> sqlx::Resul
     .bind(user_id)
     .bind(now)
     .bind(now.saturating_add(ttl_ms))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    // For the teammates page; not worth a transaction with the session.
+    // For the teammates page.
     sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -356,12 +363,13 @@ pub async fn user_of_session(db: &Db, token: &str) -> sqlx::Result<Option<User>>
 }
 
 pub async fn end_session(db: &Db, token: &str) -> sqlx::Result<()> {
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE user_sessions SET revoked_at = $1 WHERE token_hash = $2")
         .bind(now_ms())
         .bind(token_hash(token))
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub async fn find_or_create_by_email(
 ) -> sqlx::Result<Client> {
     // ON CONFLICT DO NOTHING + SELECT is race-free: two first visits with one address both end
     // on the row that won.
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO clients (id, tenant_id, name, email, email_normalized, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
@@ -36,8 +37,9 @@ pub async fn find_or_create_by_email(
     .bind(email.as_str())
     .bind(email.normalized())
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     let row = sqlx::query(
         "SELECT id, name, email FROM clients WHERE tenant_id = $1 AND email_normalized = $2",
     )
@@ -63,12 +65,14 @@ pub async fn upsert_by_email(
 ) -> sqlx::Result<Client> {
     let mut client = find_or_create_by_email(db, tenant_id, name, email).await?;
     if name.as_str().chars().count() > client.name.chars().count() {
+        let mut tx = db.begin_write().await?;
         sqlx::query("UPDATE clients SET name = $1, updated_at = $2 WHERE id = $3")
             .bind(name.as_str())
             .bind(now_ms())
             .bind(&client.id)
-            .execute(&db.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         client.name = name.as_str().to_owned();
     }
     Ok(client)

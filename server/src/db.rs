@@ -1,5 +1,9 @@
 //! The store: one `sqlx::AnyPool` over SQLite (the embedded default) or PostgreSQL, with portable
-//! SQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and a migration folder per backend.
+//! SQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and a migration folder per backend. On
+//! SQLite every write transaction goes through one writer connection that commits many at once
+//! ([`writer`]); on PostgreSQL each is a transaction of the pool.
+
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -36,10 +40,22 @@ impl Backend {
     }
 }
 
+/// SQLite's settings on every connection: WAL lets readers run beside the writer; the busy
+/// timeout makes a writer of another process queue instead of failing; foreign keys are off by
+/// default in SQLite.
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+];
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite: the one connection write transactions take turns on (see [`writer`]).
+    writer: Option<writer::Writer>,
     /// Tenant ids whose event log grew, announced by this process after commit.
     announcements: broadcast::Sender<String>,
     /// Bumped by every commit of this process that changed a setting (a `settings_changed`
@@ -66,34 +82,40 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // Every statement on SQLite is a hop to its connection's thread; a ping before each
+            // would double the hops for a local file that does not drop connections.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; the busy timeout makes writers
-                        // queue instead of failing; foreign keys are off by default in SQLite.
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            "PRAGMA busy_timeout = 10000",
-                            "PRAGMA foreign_keys = ON",
-                        ] {
+                        for pragma in SQLITE_PRAGMAS {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .context("connecting to the database")?;
         let (announcements, _) = broadcast::channel(1024);
-        let db = Self {
+        let mut db = Self {
             pool,
             backend,
+            writer: None,
             announcements,
             settings_epoch: Arc::new(AtomicU64::new(0)),
         };
         db.migrate().await?;
+        if backend == Backend::Sqlite {
+            let writer = writer::Writer::start(writer::WriterOptions {
+                options,
+                pragmas: SQLITE_PRAGMAS,
+            })
+            .await
+            .context("opening the SQLite writer connection")?;
+            db.writer = Some(writer);
+        }
         Ok(db)
     }
 
@@ -122,16 +144,17 @@ impl Db {
         self.settings_epoch.load(Ordering::Acquire)
     }
 
-    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`):
-    /// a deferred transaction that reads first and writes later can fail with "database is
-    /// locked" under concurrency instead of waiting its turn.
+    /// A write transaction. On SQLite it waits for its turn on the writer connection (which
+    /// holds the write lock, `BEGIN IMMEDIATE`, for the batch it joins): a deferred
+    /// transaction that reads first and writes later could fail with "database is locked"
+    /// under concurrency instead of waiting its turn.
     pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
-        let statement = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
+        let conn = match &self.writer {
+            Some(writer) => WriteConn::Lent(writer.lease().await?),
+            None => WriteConn::Pooled(self.pool.begin().await?),
         };
         Ok(WriteTx {
-            tx: self.pool.begin_with(statement).await?,
+            conn,
             backend: self.backend,
             announcements: self.announcements.clone(),
             recorded: Vec::new(),
@@ -146,7 +169,7 @@ impl Db {
 /// done by construction, not remembered at each call site. Dropped without commit, it rolls
 /// back and announces nothing. Derefs to the connection for the transaction's own queries.
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
+    conn: WriteConn,
     backend: Backend,
     announcements: broadcast::Sender<String>,
     /// Tenants whose event log this transaction appended to.
@@ -164,7 +187,8 @@ impl WriteTx {
         session_id: Option<&str>,
         event: &DashboardEvent,
     ) -> sqlx::Result<i64> {
-        let seq = events::append(&mut self.tx, self.backend, tenant_id, session_id, event).await?;
+        let backend = self.backend;
+        let seq = events::append(&mut **self, backend, tenant_id, session_id, event).await?;
         self.settings_changed |= matches!(event, DashboardEvent::SettingsChanged { .. });
         if !self.recorded.iter().any(|t| t == tenant_id) {
             self.recorded.push(tenant_id.to_owned());
@@ -172,9 +196,13 @@ impl WriteTx {
         Ok(seq)
     }
 
-    /// Commits, then announces every tenant that got events.
+    /// Commits (on SQLite: returns once the batch holding it committed), then announces every
+    /// tenant that got events.
     pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await?;
+        match self.conn {
+            WriteConn::Pooled(tx) => tx.commit().await?,
+            WriteConn::Lent(loan) => loan.commit().await?,
+        }
         if self.settings_changed {
             self.settings_epoch.fetch_add(1, Ordering::AcqRel);
         }
@@ -186,21 +214,38 @@ impl WriteTx {
     }
 
     pub async fn rollback(self) -> sqlx::Result<()> {
-        self.tx.rollback().await
+        match self.conn {
+            WriteConn::Pooled(tx) => tx.rollback().await,
+            WriteConn::Lent(loan) => loan.rollback().await,
+        }
     }
+}
+
+/// Where a write transaction runs.
+enum WriteConn {
+    /// PostgreSQL: a transaction of the pool.
+    Pooled(Transaction<'static, Any>),
+    /// SQLite: a savepoint on the writer connection.
+    Lent(writer::Loan),
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.tx
+        match &self.conn {
+            WriteConn::Pooled(tx) => tx,
+            WriteConn::Lent(loan) => loan.conn(),
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        match &mut self.conn {
+            WriteConn::Pooled(tx) => tx,
+            WriteConn::Lent(loan) => loan.conn_mut(),
+        }
     }
 }
 

@@ -179,14 +179,16 @@ pub async fn pruned_after(db: &Db, tenant_id: &str, after: i64) -> sqlx::Result<
 pub async fn prune(db: &Db, before: i64) -> sqlx::Result<u64> {
     let mut total = 0;
     loop {
+        let mut tx = db.begin_write().await?;
         let deleted = sqlx::query(
             "DELETE FROM events WHERE (tenant_id, seq) IN
                (SELECT tenant_id, seq FROM events WHERE created_at < $1 LIMIT 5000)",
         )
         .bind(before)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.commit().await?;
         total += deleted;
         if deleted < 5000 {
             return Ok(total);

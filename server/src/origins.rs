@@ -22,14 +22,15 @@ pub async fn allowed_origins(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<Strin
 /// Adds an origin to a tenant's list (no-op when present), without an audit entry: for the
 /// demo seed and scripted set-ups.
 pub async fn allow_origin(db: &Db, tenant_id: &str, origin: &str) -> sqlx::Result<()> {
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO allowed_origins (tenant_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(tenant_id)
     .bind(normalize_origin(origin))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// The stored form of an origin: [`AllowedOrigin`]'s normal form when it parses, else trimmed

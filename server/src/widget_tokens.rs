@@ -61,6 +61,7 @@ pub async fn issue_widget_token(
 ) -> sqlx::Result<IssuedToken> {
     let token = new_token();
     let id = new_id("tok");
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO widget_tokens (id, tenant_id, token_hash, label, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -71,8 +72,9 @@ pub async fn issue_widget_token(
     .bind(label)
     .bind(now_ms())
     .bind(expires_at_ms)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(IssuedToken { id, token })
 }
 
@@ -250,6 +252,7 @@ pub async fn record_use(db: &Db, token: &LiveToken) -> sqlx::Result<()> {
     if token.last_used_at.is_some_and(|t| t > stale_before) {
         return Ok(());
     }
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE widget_tokens SET last_used_at = $1
           WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
@@ -257,9 +260,9 @@ pub async fn record_use(db: &Db, token: &LiveToken) -> sqlx::Result<()> {
     .bind(now)
     .bind(&token.id)
     .bind(stale_before)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 fn hash_token(token: &str) -> String {

@@ -221,6 +221,7 @@ pub async fn mark_read(
     user_id: &str,
     conversation_id: &str,
 ) -> sqlx::Result<bool> {
+    let mut tx = db.begin_write().await?;
     let marked = sqlx::query(
         "INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
          SELECT $1, id, last_visitor_seq FROM conversations WHERE id = $2 AND tenant_id = $3
@@ -229,8 +230,9 @@ pub async fn mark_read(
     .bind(user_id)
     .bind(conversation_id)
     .bind(tenant_id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    tx.commit().await?;
     Ok(marked > 0)
 }

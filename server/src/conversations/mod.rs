@@ -66,14 +66,16 @@ fn conversation_from_row(row: &AnyRow) -> sqlx::Result<Conversation> {
 pub async fn create_session(db: &Db, tenant_id: &str) -> sqlx::Result<String> {
     let id = new_id("ses");
     let now = now_ms();
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO visitor_sessions (id, tenant_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
     )
     .bind(&id)
     .bind(tenant_id)
     .bind(now)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(id)
 }
 

@@ -1,0 +1,375 @@
+//! SQLite's one writer, with group commit. SQLite lets one connection write at a time; with a
+//! pool of connections each taking the write lock (`BEGIN IMMEDIATE`), the losers sleep in
+//! SQLite's busy handler (1, 2, 5 … 100 ms) and every transaction pays its own commit. Here
+//! every write transaction of this process is lent the one writer connection in turn, in order
+//! of arrival, and the writer commits many of them at once:
+//!
+//! - each [`WriteTx`](super::WriteTx) is a savepoint inside the writer's open transaction: its
+//!   rollback (or its drop) undoes only its own statements;
+//! - its `commit` releases the savepoint and returns only once the transaction holding it has
+//!   committed, so a caller that was told "committed" is on disk like before;
+//! - the writer commits when nobody else is waiting, or when the batch is [`MAX_JOBS`] long or
+//!   [`MAX_AGE`] old, so a lone writer pays no wait and a busy one amortises each commit over
+//!   many messages.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions};
+use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
+
+/// Most jobs one commit covers; bounds how long the first one waits for its commit.
+const MAX_JOBS: usize = 64;
+/// Oldest a batch gets before it commits, however busy the writer is.
+const MAX_AGE: Duration = Duration::from_millis(10);
+/// How long a transaction waits for its turn, like SQLite's busy timeout before.
+const LEASE_TIMEOUT: Duration = Duration::from_secs(10);
+const SAVEPOINT: &str = "SAVEPOINT write_tx";
+const RELEASE: &str = "RELEASE write_tx";
+const ROLLBACK_TO: &str = "ROLLBACK TO write_tx";
+
+/// How a write transaction connects and what it runs on a new connection.
+#[derive(Clone)]
+pub(super) struct WriterOptions {
+    pub options: AnyConnectOptions,
+    pub pragmas: &'static [&'static str],
+}
+
+/// Lends the writer connection to write transactions, one at a time.
+#[derive(Clone, Debug)]
+pub(super) struct Writer {
+    requests: mpsc::UnboundedSender<oneshot::Sender<sqlx::Result<Loan>>>,
+}
+
+/// The writer connection, lent to one transaction until it finishes (or is dropped).
+pub(super) struct Loan {
+    conn: OwnedMutexGuard<AnyConnection>,
+    back: Option<oneshot::Sender<Outcome>>,
+}
+
+/// How a lent transaction ended.
+enum Outcome {
+    /// Keep its changes; `done` is answered once they are committed.
+    Commit(oneshot::Sender<sqlx::Result<()>>),
+    /// Undo its changes; `done` is answered once the batch it saw is committed.
+    Rollback(oneshot::Sender<sqlx::Result<()>>),
+    /// Dropped without either (an error path, or a cancelled request): undo its changes.
+    Dropped,
+}
+
+impl Writer {
+    /// Opens the writer connection and starts the task that lends it.
+    pub(super) async fn start(options: WriterOptions) -> sqlx::Result<Self> {
+        let conn = connect(&options).await?;
+        let (requests, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run(options, conn, queue));
+        Ok(Self { requests })
+    }
+
+    /// The writer connection, inside a savepoint of the writer's open transaction, once every
+    /// transaction that asked before has finished.
+    pub(super) async fn lease(&self) -> sqlx::Result<Loan> {
+        let (lent, loan) = oneshot::channel();
+        self.requests.send(lent).map_err(|_| stopped())?;
+        match tokio::time::timeout(LEASE_TIMEOUT, loan).await {
+            Ok(Ok(loan)) => loan,
+            Ok(Err(_)) => Err(stopped()),
+            // Like SQLite's own busy timeout: the writer is held that long by someone else.
+            // (Should the loan come later, it returns at once: nobody takes it.)
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+}
+
+impl Loan {
+    pub(super) fn conn(&self) -> &AnyConnection {
+        &self.conn
+    }
+
+    pub(super) fn conn_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+
+    /// Keeps the changes; answers once they are committed.
+    pub(super) async fn commit(self) -> sqlx::Result<()> {
+        let (done, committed) = oneshot::channel();
+        self.finish(Outcome::Commit(done));
+        committed.await.map_err(|_| stopped())?
+    }
+
+    /// Undoes the changes.
+    pub(super) async fn rollback(self) -> sqlx::Result<()> {
+        let (done, rolled_back) = oneshot::channel();
+        self.finish(Outcome::Rollback(done));
+        rolled_back.await.map_err(|_| stopped())?
+    }
+
+    /// Hands the connection back with how it ended (the guard is released right after).
+    fn finish(mut self, outcome: Outcome) {
+        if let Some(back) = self.back.take() {
+            let _ = back.send(outcome);
+        }
+    }
+}
+
+impl Drop for Loan {
+    fn drop(&mut self) {
+        if let Some(back) = self.back.take() {
+            let _ = back.send(Outcome::Dropped);
+        }
+    }
+}
+
+fn stopped() -> sqlx::Error {
+    sqlx::Error::WorkerCrashed
+}
+
+async fn connect(options: &WriterOptions) -> sqlx::Result<Arc<Mutex<AnyConnection>>> {
+    let mut conn = options.options.connect().await?;
+    for pragma in options.pragmas {
+        sqlx::query(pragma).execute(&mut conn).await?;
+    }
+    Ok(Arc::new(Mutex::new(conn)))
+}
+
+/// The open transaction: when it began and who waits for its commit.
+#[derive(Default)]
+struct Batch {
+    since: Option<Instant>,
+    waiting: Vec<oneshot::Sender<sqlx::Result<()>>>,
+    jobs: usize,
+}
+
+impl Batch {
+    fn full(&self) -> bool {
+        self.jobs >= MAX_JOBS || self.since.is_some_and(|t| t.elapsed() >= MAX_AGE)
+    }
+}
+
+/// Lends the connection to each request in turn and commits batches, until every [`Writer`]
+/// handle is gone.
+async fn run(
+    options: WriterOptions,
+    mut conn: Arc<Mutex<AnyConnection>>,
+    mut queue: mpsc::UnboundedReceiver<oneshot::Sender<sqlx::Result<Loan>>>,
+) {
+    let mut batch = Batch::default();
+    loop {
+        let next = if batch.since.is_none() {
+            queue.recv().await
+        } else {
+            match queue.try_recv() {
+                Ok(next) if !batch.full() => Some(next),
+                Ok(next) => {
+                    commit(&conn, &mut batch).await;
+                    Some(next)
+                }
+                // Nobody else waits: commit now rather than make anyone wait for company.
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    commit(&conn, &mut batch).await;
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            }
+        };
+        let Some(lent) = next else {
+            commit(&conn, &mut batch).await;
+            return;
+        };
+        if lent.is_closed() {
+            continue; // it stopped waiting (timed out, or its request was cancelled)
+        }
+        match lend(&conn, &mut batch, lent).await {
+            Ok(()) => {}
+            Err(error) => {
+                // The connection failed under us: what the batch held is gone with it.
+                tracing::error!(%error, "the SQLite writer connection failed; reconnecting");
+                fail(&mut batch, &error);
+                conn = loop {
+                    match connect(&options).await {
+                        Ok(conn) => break conn,
+                        Err(error) => {
+                            tracing::error!(%error, "reconnecting the SQLite writer");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                };
+            }
+        }
+    }
+}
+
+/// Opens the batch if needed, lends the connection in a savepoint and settles how the borrower
+/// ended. An error here means the connection itself is unusable.
+async fn lend(
+    conn: &Arc<Mutex<AnyConnection>>,
+    batch: &mut Batch,
+    lent: oneshot::Sender<sqlx::Result<Loan>>,
+) -> sqlx::Result<()> {
+    let mut guard = conn.clone().lock_owned().await;
+    if batch.since.is_none() {
+        if let Err(error) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *guard).await {
+            // Most likely another process holds the lock past the busy timeout: this one fails,
+            // the next tries again.
+            let _ = lent.send(Err(error));
+            return Ok(());
+        }
+        batch.since = Some(Instant::now());
+    }
+    sqlx::query(SAVEPOINT).execute(&mut *guard).await?;
+    let (back, returned) = oneshot::channel();
+    let loan = Loan {
+        conn: guard,
+        back: Some(back),
+    };
+    // Not taken (it stopped waiting): the loan's drop hands the connection straight back.
+    let _ = lent.send(Ok(loan));
+    let outcome = returned.await.unwrap_or(Outcome::Dropped);
+    let mut guard = conn.lock().await;
+    match outcome {
+        Outcome::Commit(done) => match sqlx::query(RELEASE).execute(&mut *guard).await {
+            Ok(_) => {
+                batch.jobs += 1;
+                batch.waiting.push(done);
+            }
+            Err(error) => {
+                undo(&mut guard).await?;
+                let _ = done.send(Err(error));
+            }
+        },
+        Outcome::Rollback(done) => {
+            undo(&mut guard).await?;
+            // Answered with the batch: whatever it saw of earlier savepoints is committed by
+            // the time it reads again.
+            batch.waiting.push(done);
+        }
+        Outcome::Dropped => undo(&mut guard).await?,
+    }
+    Ok(())
+}
+
+/// Undoes the current savepoint's changes and leaves it.
+async fn undo(conn: &mut AnyConnection) -> sqlx::Result<()> {
+    sqlx::query(ROLLBACK_TO).execute(&mut *conn).await?;
+    sqlx::query(RELEASE).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Commits the open batch (if any) and answers everyone waiting for it.
+async fn commit(conn: &Arc<Mutex<AnyConnection>>, batch: &mut Batch) {
+    if batch.since.is_none() {
+        return;
+    }
+    let mut guard = conn.lock().await;
+    let committed = sqlx::query("COMMIT").execute(&mut *guard).await;
+    match committed {
+        Ok(_) => {
+            for done in std::mem::take(&mut batch.waiting) {
+                let _ = done.send(Ok(()));
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, jobs = batch.jobs, "committing a batch of writes");
+            // SQLite may have rolled back already; make sure no transaction stays open.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *guard).await;
+            fail(batch, &error);
+        }
+    }
+    *batch = Batch::default();
+}
+
+/// Answers everyone waiting for the batch with its failure.
+fn fail(batch: &mut Batch, error: &sqlx::Error) {
+    for done in std::mem::take(&mut batch.waiting) {
+        let _ = done.send(Err(sqlx::Error::Protocol(format!(
+            "the write could not be committed: {error}"
+        ))));
+    }
+    *batch = Batch::default();
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::Db;
+
+    async fn store() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/writer.db", dir.path().display());
+        let db = Db::connect(&url, 2).await.expect("store");
+        let mut tx = db.begin_write().await.expect("tx");
+        sqlx::query("CREATE TABLE notes (n BIGINT PRIMARY KEY)")
+            .execute(&mut *tx)
+            .await
+            .expect("table");
+        tx.commit().await.expect("commit");
+        (dir, db)
+    }
+
+    async fn insert(db: &Db, n: i64) -> sqlx::Result<crate::db::WriteTx> {
+        let mut tx = db.begin_write().await?;
+        sqlx::query("INSERT INTO notes (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    async fn notes(db: &Db) -> Vec<i64> {
+        sqlx::query_scalar("SELECT n FROM notes ORDER BY n")
+            .fetch_all(&db.pool)
+            .await
+            .expect("notes")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_returns_once_its_write_is_visible_to_every_reader() {
+        let (_dir, db) = store().await;
+        let writers: Vec<_> = (0..50)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    insert(&db, n).await.expect("insert").commit().await.expect("commit");
+                    // Another connection sees it as soon as the commit returned.
+                    let seen: Option<i64> = sqlx::query_scalar("SELECT n FROM notes WHERE n = $1")
+                        .bind(n)
+                        .fetch_optional(&db.pool)
+                        .await
+                        .expect("read");
+                    assert_eq!(seen, Some(n));
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        assert_eq!(notes(&db).await, (0..50).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_rolled_back_dropped_or_failed_transaction_undoes_only_its_own_writes() {
+        let (_dir, db) = store().await;
+        let kept = |n| {
+            let db = db.clone();
+            tokio::spawn(async move { insert(&db, n).await?.commit().await })
+        };
+        let rolled_back = {
+            let db = db.clone();
+            tokio::spawn(async move { insert(&db, 2).await?.rollback().await })
+        };
+        let dropped = {
+            let db = db.clone();
+            tokio::spawn(async move { insert(&db, 3).await.map(drop) })
+        };
+        let first = kept(1);
+        let last = kept(4);
+        for task in [first, rolled_back, dropped, last] {
+            task.await.expect("task").expect("no error");
+        }
+        // A statement that fails (a duplicate) leaves the others of its batch alone.
+        let duplicate = insert(&db, 1).await;
+        assert!(duplicate.is_err());
+        insert(&db, 5).await.expect("insert").commit().await.expect("commit");
+        assert_eq!(notes(&db).await, vec![1, 4, 5]);
+    }
+}
