@@ -329,7 +329,12 @@ mod tests {
             .map(|n| {
                 let db = db.clone();
                 tokio::spawn(async move {
-                    insert(&db, n).await.expect("insert").commit().await.expect("commit");
+                    insert(&db, n)
+                        .await
+                        .expect("insert")
+                        .commit()
+                        .await
+                        .expect("commit");
                     // Another connection sees it as soon as the commit returned.
                     let seen: Option<i64> = sqlx::query_scalar("SELECT n FROM notes WHERE n = $1")
                         .bind(n)
@@ -369,7 +374,12 @@ mod tests {
         // A statement that fails (a duplicate) leaves the others of its batch alone.
         let duplicate = insert(&db, 1).await;
         assert!(duplicate.is_err());
-        insert(&db, 5).await.expect("insert").commit().await.expect("commit");
+        insert(&db, 5)
+            .await
+            .expect("insert")
+            .commit()
+            .await
+            .expect("commit");
         assert_eq!(notes(&db).await, vec![1, 4, 5]);
     }
 }
