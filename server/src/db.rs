@@ -188,7 +188,7 @@ impl WriteTx {
         event: &DashboardEvent,
     ) -> sqlx::Result<i64> {
         let backend = self.backend;
-        let seq = events::append(&mut **self, backend, tenant_id, session_id, event).await?;
+        let seq = events::append(self, backend, tenant_id, session_id, event).await?;
         self.settings_changed |= matches!(event, DashboardEvent::SettingsChanged { .. });
         if !self.recorded.iter().any(|t| t == tenant_id) {
             self.recorded.push(tenant_id.to_owned());
