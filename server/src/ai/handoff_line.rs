@@ -7,12 +7,10 @@
 
 use std::time::Duration;
 
-use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
     ChatCompletionRequestUserMessage, CreateChatCompletionRequest,
 };
-use async_openai::Client;
 
 use super::openai as connect;
 use super::{AiConfig, ProviderError};
@@ -34,30 +32,18 @@ pub struct HandoffFacts<'a> {
 }
 
 /// Writes handoff lines with the configured OpenAI-compatible model. Cheap to share.
+#[derive(Debug)]
 pub struct HandoffWriter {
-    client: Client<OpenAIConfig>,
-    model: String,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for HandoffWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HandoffWriter")
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    conn: connect::Connection,
 }
 
 impl HandoffWriter {
-    /// Builds the client as the reply provider does. Fails only on an unusable configuration.
+    /// Builds the client as the reply provider does, waiting at most [`MAX_WAIT`]. Fails only
+    /// on an unusable configuration.
     pub fn new(config: &AiConfig) -> anyhow::Result<Self> {
-        let connect::Connection { client, .. } = connect::connect(config)?;
-        Ok(Self {
-            client,
-            model: config.model.trim().to_string(),
-            timeout: config.timeout.min(MAX_WAIT),
-        })
+        let mut conn = connect::connect(config)?;
+        conn.timeout = conn.timeout.min(MAX_WAIT);
+        Ok(Self { conn })
     }
 
     /// The model's line for `facts`; `guide`, the workspace's own template when it has one,
@@ -68,16 +54,9 @@ impl HandoffWriter {
         facts: &HandoffFacts<'_>,
         guide: Option<&str>,
     ) -> Result<String, ProviderError> {
-        let request = build_request(&self.model, facts, guide);
-        let response = tokio::time::timeout(self.timeout, self.client.chat().create(request))
-            .await
-            .map_err(|_| ProviderError::Timeout(self.timeout))??;
-        let content = response
-            .choices
-            .into_iter()
-            .find_map(|c| c.message.content.filter(|t| !t.trim().is_empty()))
-            .ok_or(ProviderError::Empty)?;
-        check_line(&content, facts)
+        let request = build_request(&self.conn.model, facts, guide);
+        let answer = self.conn.complete(request).await?;
+        check_line(&answer.content, facts)
     }
 }
 

@@ -227,18 +227,21 @@ impl Responder {
                 reply,
                 provider_error: None,
             },
-            Err(error) => {
-                tracing::warn!(
-                    provider = "openai",
-                    assistant = %req.assistant.id,
-                    %error,
-                    "AI provider failed; the embedded assistant answered instead"
-                );
-                Outcome {
-                    reply: self.embedded.reply(req),
-                    provider_error: Some(error.to_string()),
-                }
-            }
+            Err(error) => self.instead(req, &error),
+        }
+    }
+
+    /// The embedded assistant's answer when the remote provider failed with `error`.
+    fn instead(&self, req: &ReplyRequest<'_>, error: &ProviderError) -> Outcome {
+        tracing::warn!(
+            provider = "openai",
+            assistant = %req.assistant.id,
+            %error,
+            "AI provider failed; the embedded assistant answered instead"
+        );
+        Outcome {
+            reply: self.embedded.reply(req),
+            provider_error: Some(error.to_string()),
         }
     }
 
@@ -254,7 +257,7 @@ impl Responder {
         let Some(remote) = &self.remote else {
             return self.reply(req).await;
         };
-        let error = match remote.reply_streamed(req, progress).await {
+        let (mut reply, error) = match remote.reply_streamed(req, progress).await {
             Ok(openai::Streamed { reply, cut: None }) => {
                 return Outcome {
                     reply,
@@ -262,39 +265,28 @@ impl Responder {
                 }
             }
             Ok(openai::Streamed {
-                reply: mut partial,
+                reply,
                 cut: Some(error),
-            }) => {
-                tracing::warn!(
-                    provider = "openai",
-                    assistant = %req.assistant.id,
-                    %error,
-                    "the AI provider's reply stream was cut; the embedded assistant finished it"
-                );
-                let rest = self.embedded.reply(req);
-                partial.text = format!("{}…\n\n{CUT_TEXT} {}", partial.text, rest.text);
-                partial.needs_human |= rest.needs_human;
-                for id in rest.used_entries {
-                    if !partial.used_entries.contains(&id) {
-                        partial.used_entries.push(id);
-                    }
-                }
-                return Outcome {
-                    reply: partial,
-                    provider_error: Some(format!("the reply stream was cut: {error}")),
-                };
-            }
-            Err(error) => error,
+            }) => (reply, error),
+            Err(error) => return self.instead(req, &error),
         };
         tracing::warn!(
             provider = "openai",
             assistant = %req.assistant.id,
             %error,
-            "AI provider failed; the embedded assistant answered instead"
+            "the AI provider's reply stream was cut; the embedded assistant finished it"
         );
+        let rest = self.embedded.reply(req);
+        reply.text = format!("{}…\n\n{CUT_TEXT} {}", reply.text, rest.text);
+        reply.needs_human |= rest.needs_human;
+        for id in rest.used_entries {
+            if !reply.used_entries.contains(&id) {
+                reply.used_entries.push(id);
+            }
+        }
         Outcome {
-            reply: self.embedded.reply(req),
-            provider_error: Some(error.to_string()),
+            reply,
+            provider_error: Some(format!("the reply stream was cut: {error}")),
         }
     }
 

@@ -75,16 +75,24 @@ fn human_duration(d: Duration) -> String {
     }
 }
 
+#[derive(Debug)]
 pub(crate) struct OpenAiProvider {
-    client: Client<OpenAIConfig>,
-    base_url: String,
-    model: String,
-    timeout: Duration,
+    conn: Connection,
 }
 
-impl std::fmt::Debug for OpenAiProvider {
+/// The configured OpenAI-compatible model: a client, its base URL (no trailing `/`), the model
+/// name and the bound on one call. Every call to the provider goes through one (replies, intent
+/// classification, handoff lines); its `Debug` never shows the key.
+pub(crate) struct Connection {
+    pub client: Client<OpenAIConfig>,
+    pub base_url: String,
+    pub model: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiProvider")
+        f.debug_struct("Connection")
             .field("base_url", &self.base_url)
             .field("model", &self.model)
             .field("timeout", &self.timeout)
@@ -92,15 +100,43 @@ impl std::fmt::Debug for OpenAiProvider {
     }
 }
 
-/// A client for the configured OpenAI-compatible server, and its base URL (no trailing `/`).
-pub(crate) struct Connection {
-    pub client: Client<OpenAIConfig>,
-    pub base_url: String,
+/// A non-streamed answer: its first non-empty content, the model that wrote it and the tokens
+/// it counted.
+pub(crate) struct Completion {
+    pub content: String,
+    pub model: String,
+    pub tokens: Option<u32>,
 }
 
-/// The client every call to the provider uses (replies, intent classification): the base URL
-/// must be http(s), the key valid in a header, the model named. Fails only on an unusable
-/// configuration.
+impl Connection {
+    /// One call, bounded by the timeout. An answer with no text is [`ProviderError::Empty`].
+    pub(crate) async fn complete(
+        &self,
+        request: CreateChatCompletionRequest,
+    ) -> Result<Completion, ProviderError> {
+        let asked = request.model.clone();
+        let response = tokio::time::timeout(self.timeout, self.client.chat().create(request))
+            .await
+            .map_err(|_| ProviderError::Timeout(self.timeout))??;
+        let content = response
+            .choices
+            .into_iter()
+            .find_map(|c| c.message.content.filter(|t| !t.trim().is_empty()))
+            .ok_or(ProviderError::Empty)?;
+        Ok(Completion {
+            content,
+            model: if response.model.is_empty() {
+                asked
+            } else {
+                response.model
+            },
+            tokens: response.usage.map(|u| u.total_tokens),
+        })
+    }
+}
+
+/// The connection every call to the provider uses: the base URL must be http(s), the key valid
+/// in a header, the model named. Fails only on an unusable configuration.
 pub(crate) fn connect(config: &AiConfig) -> anyhow::Result<Connection> {
     let base_url = config.base_url.trim().trim_end_matches('/').to_string();
     if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
@@ -123,53 +159,12 @@ pub(crate) fn connect(config: &AiConfig) -> anyhow::Result<Connection> {
     // The default executor retries 5xx/429/connect errors with backoff (honouring
     // Retry-After). A plain service disables that: the embedded fallback is the retry.
     let client = Client::with_config(openai_config).with_http_service(ReqwestService::default());
-    Ok(Connection { client, base_url })
-}
-
-impl OpenAiProvider {
-    pub(crate) fn new(config: &AiConfig) -> anyhow::Result<Self> {
-        let Connection { client, base_url } = connect(config)?;
-        Ok(Self {
-            client,
-            base_url,
-            model: config.model.trim().to_string(),
-            timeout: config.timeout,
-        })
-    }
-
-    pub(crate) async fn reply(&self, req: &ReplyRequest<'_>) -> Result<Reply, ProviderError> {
-        let request = build_request(req, &self.model);
-        let model = request.model.clone();
-        let response = tokio::time::timeout(self.timeout, self.client.chat().create(request))
-            .await
-            .map_err(|_| ProviderError::Timeout(self.timeout))??;
-        let content = response
-            .choices
-            .into_iter()
-            .find_map(|c| c.message.content.filter(|t| !t.trim().is_empty()))
-            .ok_or(ProviderError::Empty)?;
-        let (text, marked) = strip_marker(&content);
-        let text = if text.is_empty() {
-            if !marked {
-                return Err(ProviderError::Empty);
-            }
-            HUMAN_TEXT.to_string()
-        } else {
-            text
-        };
-        let model = if response.model.is_empty() {
-            model
-        } else {
-            response.model
-        };
-        Ok(self.finish(
-            req,
-            text,
-            marked,
-            model,
-            response.usage.map(|u| u.total_tokens),
-        ))
-    }
+    Ok(Connection {
+        client,
+        base_url,
+        model: config.model.trim().to_string(),
+        timeout: config.timeout,
+    })
 }
 
 /// A streamed reply: what arrived, and why it is not whole if it isn't.
@@ -180,6 +175,29 @@ pub(crate) struct Streamed {
 }
 
 impl OpenAiProvider {
+    pub(crate) fn new(config: &AiConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            conn: connect(config)?,
+        })
+    }
+
+    pub(crate) async fn reply(&self, req: &ReplyRequest<'_>) -> Result<Reply, ProviderError> {
+        let answer = self
+            .conn
+            .complete(build_request(req, &self.conn.model))
+            .await?;
+        let (text, marked) = strip_marker(&answer.content);
+        let text = if text.is_empty() {
+            if !marked {
+                return Err(ProviderError::Empty);
+            }
+            HUMAN_TEXT.to_string()
+        } else {
+            text
+        };
+        Ok(self.finish(req, text, marked, answer.model, answer.tokens))
+    }
+
     /// Like [`Self::reply`], with the reply streamed: `progress` holds the raw text so far
     /// (handoff marker included) while it arrives. A failure before any text is an error (the
     /// caller answers another way); after some text, what arrived is kept and the failure
@@ -189,16 +207,16 @@ impl OpenAiProvider {
         req: &ReplyRequest<'_>,
         progress: &watch::Sender<String>,
     ) -> Result<Streamed, ProviderError> {
-        let mut request = build_request(req, &self.model);
+        let mut request = build_request(req, &self.conn.model);
         request.stream_options = Some(ChatCompletionStreamOptions {
             include_usage: Some(true),
             ..Default::default()
         });
         let mut model = request.model.clone();
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        let timeout = || ProviderError::Timeout(self.timeout);
+        let deadline = tokio::time::Instant::now() + self.conn.timeout;
+        let timeout = || ProviderError::Timeout(self.conn.timeout);
         let mut stream =
-            tokio::time::timeout_at(deadline, self.client.chat().create_stream(request))
+            tokio::time::timeout_at(deadline, self.conn.client.chat().create_stream(request))
                 .await
                 .map_err(|_| timeout())??;
         let mut content = String::new();

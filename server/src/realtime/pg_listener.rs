@@ -29,9 +29,14 @@ pub async fn notify_typing(db: &Db, tenant_id: &str, item: &TypingItem) -> sqlx:
         session_id: item.session_id.clone(),
         typing: item.typing.clone(),
     };
-    let payload = serde_json::to_string(&notice).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    notify(db, TYPING_CHANNEL, &notice).await
+}
+
+/// `payload` as JSON to every instance listening on `channel`.
+async fn notify(db: &Db, channel: &str, payload: &impl Serialize) -> sqlx::Result<()> {
+    let payload = serde_json::to_string(payload).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(TYPING_CHANNEL)
+        .bind(channel)
         .bind(payload)
         .execute(&db.pool)
         .await?;
@@ -53,13 +58,7 @@ pub async fn notify_draft(db: &Db, tenant_id: &str, item: &DraftItem) -> sqlx::R
         tenant_id: tenant_id.to_owned(),
         item: item.clone(),
     };
-    let payload = serde_json::to_string(&notice).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(DRAFT_CHANNEL)
-        .bind(payload)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    notify(db, DRAFT_CHANNEL, &notice).await
 }
 
 pub fn spawn(hub: Weak<Hub>, database_url: String) {

@@ -3,15 +3,11 @@
 //! answer is checked again here (a provider may ignore the schema), so anything unusable is an
 //! error the caller answers by falling back to the embedded classifier.
 
-use std::time::Duration;
-
-use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
     ChatCompletionRequestUserMessage, CreateChatCompletionRequest, ResponseFormat,
     ResponseFormatJsonSchema,
 };
-use async_openai::Client;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -26,21 +22,9 @@ const EXAMPLES_IN_PROMPT: usize = 3;
 const SCHEMA_NAME: &str = "customer_intent";
 
 /// Classifies messages with the configured OpenAI-compatible model. Cheap to share.
+#[derive(Debug)]
 pub struct RemoteClassifier {
-    client: Client<OpenAIConfig>,
-    base_url: String,
-    model: String,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for RemoteClassifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteClassifier")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    conn: connect::Connection,
 }
 
 /// The answer the schema asks for. Extra fields are ignored: a provider that does not enforce
@@ -55,13 +39,8 @@ impl RemoteClassifier {
     /// Builds the client as the reply provider does (same checks, no retrying executor: the
     /// embedded classifier is the retry). Fails only on an unusable configuration.
     pub fn new(config: &AiConfig) -> anyhow::Result<Self> {
-        let connect::Connection { client, base_url } = connect::connect(config)?;
-        let model = config.model.trim().to_string();
         Ok(Self {
-            client,
-            base_url,
-            model,
-            timeout: config.timeout,
+            conn: connect::connect(config)?,
         })
     }
 
@@ -78,16 +57,9 @@ impl RemoteClassifier {
                 "no intents to choose from".to_string(),
             ));
         }
-        let request = build_request(&self.model, intents, text);
-        let response = tokio::time::timeout(self.timeout, self.client.chat().create(request))
-            .await
-            .map_err(|_| ProviderError::Timeout(self.timeout))??;
-        let content = response
-            .choices
-            .into_iter()
-            .find_map(|c| c.message.content.filter(|t| !t.trim().is_empty()))
-            .ok_or(ProviderError::Empty)?;
-        parse_answer(&content, intents)
+        let request = build_request(&self.conn.model, intents, text);
+        let answer = self.conn.complete(request).await?;
+        parse_answer(&answer.content, intents)
     }
 }
 
