@@ -13,6 +13,11 @@ source scripts/wasm-app.sh
 
 out="$PWD/dist/dashboard"
 rm -rf "$out"
+# Both apps in one cargo run: the crates they share compile once, and the two final links (LTO,
+# one codegen unit each) run side by side instead of one after the other. build_wasm_app then
+# finds them built.
+echo "==> cargo build -p dashboard-inbox -p dashboard-settings (wasm-release)"
+cargo build -p dashboard-inbox -p dashboard-settings --target wasm32-unknown-unknown --profile wasm-release
 build_wasm_app dashboard-inbox "$out" dashboard
 build_wasm_app dashboard-settings "$out" settings
 cp dashboard/index.html dashboard/settings.html "$out/"
