@@ -363,3 +363,10 @@ pub async fn method_not_allowed() -> ApiError {
         "This endpoint does not accept that method.",
     )
 }
+
+/// A form's field that failed its check: a 422 naming the field.
+impl From<shared::form::FieldError> for ApiError {
+    fn from(e: shared::form::FieldError) -> Self {
+        Self::invalid_field(e.field, e.code, e.message)
+    }
+}

@@ -83,44 +83,12 @@ pub struct AssistantSettings {
     pub channels: Vec<Channel>,
 }
 
-/// What is wrong with one field of a form, for a 422 that names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The JSON name of the field.
-    pub field: &'static str,
-    /// A stable machine code, e.g. `too_long`.
-    pub code: &'static str,
-    /// What is wrong, as a lower-case phrase ("the answer is empty"), so that an import can put
-    /// it after "row 7: ".
-    pub reason: String,
+pub use crate::form::FieldError;
+
+/// Checks here word what is wrong as a phrase, so that an import can put it after "row 7: ".
+fn reason(field: &'static str, code: &'static str, phrase: impl AsRef<str>) -> FieldError {
+    FieldError::from_phrase(field, code, phrase.as_ref())
 }
-
-impl FieldError {
-    fn new(field: &'static str, code: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            code,
-            reason: reason.into(),
-        }
-    }
-
-    /// The reason as a sentence, for the form.
-    pub fn message(&self) -> String {
-        let mut chars = self.reason.chars();
-        match chars.next() {
-            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-            None => String::new(),
-        }
-    }
-}
-
-impl std::fmt::Display for FieldError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-impl std::error::Error for FieldError {}
 
 /// `input` trimmed, checked for length (in characters) and invisible control characters.
 /// `what` names the field in the reason ("the name").
@@ -134,21 +102,17 @@ fn text(
     let value = input.trim();
     let chars = value.chars().count();
     if chars < min {
-        return Err(FieldError::new(
-            field,
-            "required",
-            format!("{what} is empty"),
-        ));
+        return Err(reason(field, "required", format!("{what} is empty")));
     }
     if chars > max {
-        return Err(FieldError::new(
+        return Err(reason(
             field,
             "too_long",
             format!("{what} is {chars} characters long; the limit is {max}"),
         ));
     }
     if value.chars().any(is_forbidden_control) {
-        return Err(FieldError::new(
+        return Err(reason(
             field,
             "invalid_character",
             format!("{what} contains an invisible control character"),
@@ -166,7 +130,7 @@ pub fn parse_model(input: Option<&str>) -> Result<Option<String>, FieldError> {
     }
     let chars = value.chars().count();
     if chars > MAX_MODEL_CHARS {
-        return Err(FieldError::new(
+        return Err(reason(
             "model",
             "too_long",
             format!("the model name is {chars} characters long; the limit is {MAX_MODEL_CHARS}"),
@@ -174,7 +138,7 @@ pub fn parse_model(input: Option<&str>) -> Result<Option<String>, FieldError> {
     }
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-');
     if !value.chars().all(allowed) {
-        return Err(FieldError::new(
+        return Err(reason(
             "model",
             "invalid_model",
             "a model name may only hold letters, digits and . _ : / -",
@@ -188,7 +152,7 @@ pub fn parse_channels(input: &[String]) -> Result<Vec<Channel>, FieldError> {
     let mut chosen = Vec::new();
     for name in input {
         let channel = Channel::parse(name.trim()).ok_or_else(|| {
-            FieldError::new(
+            reason(
                 "channels",
                 "unknown_channel",
                 format!("{name:?} is not a channel; choose from web, sms, email and voice"),
@@ -201,7 +165,7 @@ pub fn parse_channels(input: &[String]) -> Result<Vec<Channel>, FieldError> {
         .filter(|c| chosen.contains(c))
         .collect();
     if channels.is_empty() {
-        return Err(FieldError::new(
+        return Err(reason(
             "channels",
             "required",
             "choose at least one channel",
@@ -455,8 +419,8 @@ mod tests {
         .parse()
         .expect_err("empty answer");
         assert_eq!(err.field, "answer");
-        assert_eq!(err.reason, "the answer is empty");
-        assert_eq!(err.message(), "The answer is empty.");
+        assert_eq!(err.phrase(), "the answer is empty");
+        assert_eq!(err.message, "The answer is empty.");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod assistant_settings;
 pub mod contact;
 pub mod dashboard;
 pub mod decision;
+pub mod form;
 pub mod intents;
 pub mod origin;
 pub mod routing;

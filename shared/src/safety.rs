@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::assistant_settings::FieldError;
+use crate::form::FieldError;
 
 /// The longest fallback message, in characters.
 pub const MAX_FALLBACK_MESSAGE_CHARS: usize = 500;
@@ -118,11 +118,12 @@ impl BlockedActionChoice {
         Self::ALL
             .into_iter()
             .find(|a| a.as_str() == s.trim())
-            .ok_or_else(|| FieldError {
-                field: "blockedAction",
-                code: "invalid_action",
-                reason: "the action is hand_to_human, fallback_message or end_conversation"
-                    .to_owned(),
+            .ok_or_else(|| {
+                FieldError::from_phrase(
+                    "blockedAction",
+                    "invalid_action",
+                    "the action is hand_to_human, fallback_message or end_conversation",
+                )
             })
     }
 }
@@ -130,10 +131,8 @@ impl BlockedActionChoice {
 /// The fallback message trimmed: 1 to [`MAX_FALLBACK_MESSAGE_CHARS`] characters, line breaks
 /// allowed, no other control characters.
 pub fn parse_fallback_message(s: &str) -> Result<String, FieldError> {
-    let error = |code: &'static str, reason: String| FieldError {
-        field: "fallbackMessage",
-        code,
-        reason,
+    let error = |code: &'static str, reason: String| {
+        FieldError::from_phrase("fallbackMessage", code, &reason)
     };
     let message = s.trim();
     let chars = message.chars().count();

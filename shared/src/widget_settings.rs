@@ -139,28 +139,10 @@ pub struct Branding {
     pub wordmark_url: Option<String>,
 }
 
-/// A field that failed a check: its wire name, a stable code and a sentence for the admin.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
-impl std::error::Error for FieldError {}
+pub use crate::form::FieldError;
 
 fn field_error(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        code,
-        message: message.into(),
-    }
+    FieldError::new(field, code, message)
 }
 
 impl Branding {

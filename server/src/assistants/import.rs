@@ -58,7 +58,7 @@ pub fn parse(format: Format, body: &[u8]) -> Result<Vec<KnowledgeFields>, Import
 fn checked(place: &str, input: &KnowledgeInput) -> Result<KnowledgeFields, ImportError> {
     input
         .parse()
-        .map_err(|e| ImportError(format!("{place}: {}", e.reason)))
+        .map_err(|e| ImportError(format!("{place}: {}", e.phrase())))
 }
 
 /// Rows are numbered as a spreadsheet shows them: the header is row 1.

@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::assistant_settings::{
-    AssistantDetail, AssistantInput, AssistantSummary, FieldError, ImportResult,
-    KnowledgeEntryView, KnowledgeInput, TryReply, TryRequest, UsedEntry,
+    AssistantDetail, AssistantInput, AssistantSummary, ImportResult, KnowledgeEntryView,
+    KnowledgeInput, TryReply, TryRequest, UsedEntry,
 };
 use shared::text::MAX_MESSAGE_CHARS;
 use shared::{MessageText, MessageTextError};
@@ -46,12 +46,6 @@ impl From<AssistantError> for ApiError {
     }
 }
 
-// By value, for `map_err(invalid)`.
-#[allow(clippy::needless_pass_by_value)]
-fn invalid(error: FieldError) -> ApiError {
-    ApiError::invalid_field(error.field, error.code, error.message())
-}
-
 #[instrument(skip_all, fields(tenant = %user.tenant_id()))]
 pub async fn list(
     State(state): State<AppState>,
@@ -81,7 +75,7 @@ pub async fn create(
     AppJson(input): AppJson<AssistantInput>,
 ) -> Result<(StatusCode, AppJson<AssistantDetail>)> {
     user.require_admin()?;
-    let settings = input.parse().map_err(invalid)?;
+    let settings = input.parse().map_err(ApiError::from)?;
     let created = assistants::insert(&state.db, user.tenant_id(), &settings, user.actor()).await?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
@@ -94,7 +88,7 @@ pub async fn update(
     AppJson(input): AppJson<AssistantInput>,
 ) -> Result<AppJson<AssistantDetail>> {
     user.require_admin()?;
-    let settings = input.parse().map_err(invalid)?;
+    let settings = input.parse().map_err(ApiError::from)?;
     let updated =
         assistants::update(&state.db, user.tenant_id(), &id, &settings, user.actor()).await?;
     Ok(AppJson(updated))
@@ -146,7 +140,7 @@ pub async fn knowledge_create(
     AppJson(input): AppJson<KnowledgeInput>,
 ) -> Result<(StatusCode, AppJson<KnowledgeEntryView>)> {
     user.require_admin()?;
-    let fields = input.parse().map_err(invalid)?;
+    let fields = input.parse().map_err(ApiError::from)?;
     let entry = knowledge::insert(&state.db, user.tenant_id(), &id, &fields, user.actor()).await?;
     Ok((StatusCode::CREATED, AppJson(entry)))
 }
@@ -159,7 +153,7 @@ pub async fn knowledge_update(
     AppJson(input): AppJson<KnowledgeInput>,
 ) -> Result<AppJson<KnowledgeEntryView>> {
     user.require_admin()?;
-    let fields = input.parse().map_err(invalid)?;
+    let fields = input.parse().map_err(ApiError::from)?;
     let entry = knowledge::update(
         &state.db,
         user.tenant_id(),

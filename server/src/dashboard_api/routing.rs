@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use shared::api::Channel;
 use shared::routing::{
-    parse_intent, FieldError, HandoffForm, HandoffPage, HandoffSettings, RuleCheckView, RuleInput,
-    RuleOrder, RuleView, TestIntent, TestRequest, TestResult, TestTarget,
+    parse_intent, HandoffForm, HandoffPage, HandoffSettings, RuleCheckView, RuleInput, RuleOrder,
+    RuleView, TestIntent, TestRequest, TestResult, TestTarget,
 };
 use shared::text::MAX_MESSAGE_CHARS;
 use shared::{MessageText, MessageTextError};
@@ -39,12 +39,6 @@ impl From<RoutingError> for ApiError {
     }
 }
 
-// By value, for `map_err(invalid)`.
-#[allow(clippy::needless_pass_by_value)]
-fn invalid(error: FieldError) -> ApiError {
-    ApiError::invalid_field(error.field, error.code, error.message)
-}
-
 #[instrument(skip_all, fields(tenant = %user.tenant_id()))]
 pub async fn list_rules(
     State(state): State<AppState>,
@@ -63,7 +57,7 @@ pub async fn create_rule(
     AppJson(input): AppJson<RuleInput>,
 ) -> Result<(StatusCode, AppJson<RuleView>)> {
     user.require_admin()?;
-    let rule = input.parse().map_err(invalid)?;
+    let rule = input.parse().map_err(ApiError::from)?;
     let created = store::create_rule(&state.db, user.tenant_id(), &rule, user.actor()).await?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
@@ -76,7 +70,7 @@ pub async fn update_rule(
     AppJson(input): AppJson<RuleInput>,
 ) -> Result<AppJson<RuleView>> {
     user.require_admin()?;
-    let rule = input.parse().map_err(invalid)?;
+    let rule = input.parse().map_err(ApiError::from)?;
     let updated = store::update_rule(&state.db, user.tenant_id(), &id, &rule, user.actor()).await?;
     Ok(AppJson(updated))
 }
@@ -130,9 +124,10 @@ pub async fn put_handoff(
     AppJson(form): AppJson<HandoffForm>,
 ) -> Result<AppJson<HandoffPage>> {
     user.require_admin()?;
-    let settings = form.parse().map_err(invalid)?;
+    let settings = form.parse().map_err(ApiError::from)?;
     // Only the server holds the time zone database.
-    BusinessHours::new(&settings.time_zone, settings.weekly_hours.clone()).map_err(invalid)?;
+    BusinessHours::new(&settings.time_zone, settings.weekly_hours.clone())
+        .map_err(ApiError::from)?;
     let saved = store::save_settings(&state.db, user.tenant_id(), &settings, user.actor()).await?;
     Ok(AppJson(handoff_page(&saved)))
 }
@@ -183,7 +178,7 @@ pub async fn test_message(
         }
         Some(guess) => {
             let key = parse_intent(&guess.key)
-                .map_err(invalid)?
+                .map_err(ApiError::from)?
                 .ok_or_else(|| ApiError::invalid_field("intent", "required", "Name the intent."))?;
             if !(0.0..=1.0).contains(&guess.confidence) {
                 return Err(ApiError::invalid_field(

@@ -13,7 +13,6 @@
 //! [`SafetySettings`], whose JSON is what `ai::safety::store` keeps.
 
 use axum::extract::State;
-use shared::assistant_settings::FieldError;
 use shared::safety::{
     clean_phrases, parse_fallback_message, BlockedActionChoice, SafetyListsView,
     SafetySettingsPage, SafetySettingsView, SystemListsView, SystemSeriousPhrase,
@@ -84,9 +83,9 @@ pub fn parse(body: &SafetySettingsView) -> Result<SafetySettings> {
         serious_medium: clean_phrases(&body.lists.serious_medium),
     };
     lists.validate().map_err(|e| list_error(&lists, &e))?;
-    let action = BlockedActionChoice::parse(&body.blocked_action).map_err(|e| invalid(&e))?;
+    let action = BlockedActionChoice::parse(&body.blocked_action).map_err(ApiError::from)?;
     let fallback_message =
-        parse_fallback_message(&body.fallback_message).map_err(|e| invalid(&e))?;
+        parse_fallback_message(&body.fallback_message).map_err(ApiError::from)?;
     Ok(SafetySettings {
         lists,
         blocked_action: blocked_action(action),
@@ -94,10 +93,6 @@ pub fn parse(body: &SafetySettingsView) -> Result<SafetySettings> {
         redact_contact_details: body.redact_contact_details,
         moderation: body.moderation,
     })
-}
-
-fn invalid(e: &FieldError) -> ApiError {
-    ApiError::invalid_field(e.field, e.code, e.message())
 }
 
 /// A list's error named by its wire field, quoting the phrase at fault: the line number counts
@@ -127,10 +122,10 @@ fn list_error(lists: &SafetyLists, e: &ListError) -> ApiError {
     let message = match culprit.filter(|_| e.code != "too_many") {
         Some(phrase) => format!(
             "{what}: {} (\u{201c}{}\u{201d}).",
-            e.reason,
+            e.phrase(),
             excerpt(phrase)
         ),
-        None => format!("{what}: {}.", e.reason),
+        None => format!("{what}: {}.", e.phrase()),
     };
     ApiError::invalid_field(field, e.code, message)
 }

@@ -15,8 +15,8 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::origin::AllowedOrigin;
 use shared::widget_settings::{
-    Branding, DomainList, DomainRequest, FieldError, IssueTokenRequest, TokenIssued, TokenList,
-    WidgetSettings, WidgetSettingsPage, WidgetTokenView,
+    Branding, DomainList, DomainRequest, IssueTokenRequest, TokenIssued, TokenList, WidgetSettings,
+    WidgetSettingsPage, WidgetTokenView,
 };
 use tracing::instrument;
 
@@ -24,10 +24,6 @@ use super::DashboardUser;
 use crate::error::{ApiError, AppJson, AppQuery, Result};
 use crate::state::AppState;
 use crate::{assistants, origins, tenants, widget_tokens};
-
-fn invalid(e: FieldError) -> ApiError {
-    ApiError::invalid_field(e.field, e.code, e.message)
-}
 
 async fn page(
     state: &AppState,
@@ -75,7 +71,7 @@ pub async fn put_widget(
     AppJson(settings): AppJson<WidgetSettings>,
 ) -> Result<AppJson<WidgetSettingsPage>> {
     user.require_admin()?;
-    let branding = Branding::parse(&settings).map_err(invalid)?;
+    let branding = Branding::parse(&settings).map_err(ApiError::from)?;
     let stored = tenants::update_branding(&state.db, user.tenant_id(), &branding, user.actor())
         .await?
         .ok_or_else(tenant_gone)?;
@@ -175,7 +171,7 @@ pub async fn issue_token(
     AppJson(body): AppJson<IssueTokenRequest>,
 ) -> Result<(StatusCode, AppJson<TokenIssued>)> {
     user.require_admin()?;
-    let (label, days) = body.parse().map_err(invalid)?;
+    let (label, days) = body.parse().map_err(ApiError::from)?;
     let (token, issued) =
         widget_tokens::issue(&state.db, user.tenant_id(), &label, days, user.actor()).await?;
     tracing::info!(user = %user.user.id, token = %token.id, "widget token issued");

@@ -77,32 +77,7 @@ pub enum RuleTarget {
     Human,
 }
 
-/// What is wrong with one field of a form, for a 422 that names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The JSON name of the field.
-    pub field: &'static str,
-    /// A stable machine code, e.g. `out_of_range`.
-    pub code: &'static str,
-    /// What is wrong, as a sentence.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for FieldError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+pub use crate::form::FieldError;
 
 /// The body of `POST /rules` and `PUT /rules/{id}`: the whole rule as an admin types it. Text
 /// where a wrong value must be a 422 naming the field, not an unreadable body.

@@ -180,7 +180,7 @@ fn AssistantForm(
                 .with_untracked(|c| c.iter().map(|c| c.as_str().to_owned()).collect()),
         };
         if let Err(e) = input.parse() {
-            error.set_field(e.field, e.message());
+            error.set_field(e.field, e.message);
             return;
         }
         saving.set(true);

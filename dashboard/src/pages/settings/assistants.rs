@@ -201,7 +201,7 @@ fn CreateAssistant() -> impl IntoView {
             channels: vec!["web".to_owned()],
         };
         if let Err(e) = input.parse() {
-            error.set_field(e.field, e.message());
+            error.set_field(e.field, e.message);
             return;
         }
         saving.set(true);

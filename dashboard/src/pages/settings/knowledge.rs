@@ -158,7 +158,7 @@ fn AddEntry(
         }
         let input = fields.input();
         if let Err(e) = input.parse() {
-            error.set_field(e.field, e.message());
+            error.set_field(e.field, e.message);
             return;
         }
         saving.set(true);
@@ -212,7 +212,7 @@ fn EntryRow(
         }
         let input = fields.input();
         if let Err(e) = input.parse() {
-            error.set_field(e.field, e.message());
+            error.set_field(e.field, e.message);
             return;
         }
         busy.set(true);

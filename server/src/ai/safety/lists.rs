@@ -56,18 +56,10 @@ pub struct SafetyLists {
     pub serious_medium: Vec<String>,
 }
 
-/// What is wrong with one list, for a 422 that names it (the shape of
-/// `shared::assistant_settings::FieldError`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct ListError {
-    /// The JSON name of the list: `blocked`, `serious_high` or `serious_medium`.
-    pub field: &'static str,
-    /// A stable machine code: `empty_phrase`, `too_long`, `no_words`, `too_many`.
-    pub code: &'static str,
-    /// What is wrong, naming the line ("line 3 is longer than 100 characters").
-    pub reason: String,
-}
+/// What is wrong with one list, for a 422 that names it: `field` is the list (`blocked`,
+/// `serious_high` or `serious_medium`), `code` one of `empty_phrase`, `too_long`, `no_words`,
+/// `too_many`, and the message names the line ("line 3 is longer than 100 characters").
+pub type ListError = shared::form::FieldError;
 
 impl SafetyLists {
     /// Checks the lists as an admin submitted them: at most [`MAX_ENTRIES`] entries each, and
@@ -86,11 +78,7 @@ impl SafetyLists {
 }
 
 fn validate_list(field: &'static str, phrases: &[String]) -> Result<(), ListError> {
-    let error = |code, reason: String| ListError {
-        field,
-        code,
-        reason,
-    };
+    let error = |code, reason: String| ListError::from_phrase(field, code, &reason);
     if phrases.len() > MAX_ENTRIES {
         return Err(error(
             "too_many",

@@ -51,7 +51,7 @@ fn validation_names_the_list_and_line_of_an_empty_phrase() {
     let error = lists.validate().expect_err("empty phrase");
     assert_eq!(error.field, "serious_high");
     assert_eq!(error.code, "empty_phrase");
-    assert_eq!(error.reason, "line 2 is empty");
+    assert_eq!(error.phrase(), "line 2 is empty");
 }
 
 #[test]
@@ -87,10 +87,7 @@ fn validation_rejects_a_phrase_with_nothing_to_match() {
         .validate()
         .expect_err("no words");
     assert_eq!((error.field, error.code), ("blocked", "no_words"));
-    assert_eq!(
-        error.to_string(),
-        "blocked: line 1 has no letters or digits to match"
-    );
+    assert_eq!(error.phrase(), "line 1 has no letters or digits to match");
 }
 
 #[test]
