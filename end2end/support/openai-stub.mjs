@@ -1,8 +1,8 @@
 // An OpenAI-compatible server for the end-to-end tests: streamed chat completions in the
 // wire format (server-sent `chat.completion.chunk`s, a finish reason, usage, `[DONE]`), a
-// word every WORD_MS so a test can watch the reply arrive. Anything else (the intent
-// classification's structured-output call) gets a 500: the server's embedded classifier
-// answers instead.
+// word every WORD_MS so a test can watch the reply arrive; and the intent classification's
+// structured-output call (`response_format: json_schema`) answered with an intent of the
+// schema's own list, as a model would. Anything else gets a 500.
 import { createServer } from "node:http";
 
 const port = Number(process.env.E2E_OPENAI_PORT ?? 18186);
@@ -20,6 +20,33 @@ const chunk = (delta, finish = null) =>
     choices: [{ index: 0, delta: { content: delta }, finish_reason: finish }],
   })}\n\n`;
 
+// The schema's intent for the customer's message: billing words → `billing`, product words →
+// `sales`, else `general` (each only when the workspace has it), as a JSON completion.
+function classification(request, schema) {
+  const keys = schema.properties?.intent?.enum ?? [];
+  const text = String(request.messages?.at(-1)?.content ?? "").toLowerCase();
+  const wanted = /charge|refund|invoice|bill/.test(text)
+    ? "billing"
+    : /blend|roast|guji|coffee|price/.test(text)
+      ? "sales"
+      : "general";
+  const intent = keys.includes(wanted) ? wanted : keys.includes("general") ? "general" : keys[0];
+  return {
+    id: "chatcmpl-e2e-intent",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: "e2e-stub",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: JSON.stringify({ intent, confidence: 0.9 }) },
+        finish_reason: "stop",
+      },
+    ],
+    usage: { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 },
+  };
+}
+
 createServer((req, res) => {
   if (req.method === "GET" && req.url === "/health") {
     res.end("ok");
@@ -32,6 +59,12 @@ createServer((req, res) => {
     try {
       request = JSON.parse(body);
     } catch {}
+    const schema = request.response_format?.json_schema?.schema;
+    if (req.url === "/v1/chat/completions" && request.response_format?.type === "json_schema" && schema) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(classification(request, schema)));
+      return;
+    }
     if (req.url !== "/v1/chat/completions" || request.stream !== true) {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "not here", type: "server_error" } }));

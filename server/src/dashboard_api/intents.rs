@@ -12,7 +12,8 @@
 //!   announces nothing. Answers the page. A full list is far larger than the API's usual body
 //!   limit, so this route takes up to [`PUT_MAX_BYTES`].
 //! - `POST …/intents/test` {text} → [`IntentTestResult`]: every intent ranked by a classifier
-//!   trained on the saved list (the "try it" box), so it shows what the assistant will do.
+//!   trained on the saved list (the "try it" box): the pipeline's own detector, trained once
+//!   per change of the list, so it shows what the assistant will do.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -92,14 +93,9 @@ pub async fn test_intents(
         };
         invalid("text", "invalid_text", message)
     })?;
-    let intents = store::load(&state.db, user.tenant_id()).await?;
-    let text = text.as_str().to_owned();
-    let ranked = tokio::task::spawn_blocking(move || {
-        Classifier::train(&intents).map(|model| model.rank(&text))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("the saved intents do not train: {e}")))?;
+    // The detector the pipeline uses, trained once on the saved list (not per try).
+    let detector = state.intents.for_workspace(user.tenant_id()).await?;
+    let ranked = detector.rank(text.as_str());
     Ok(AppJson(result(ranked)))
 }
 

@@ -5,7 +5,6 @@
 //! and a percentage. Reloads when anyone changes the intents, unless the admin is editing here.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::dashboard::SettingsArea;
 use shared::intents::{
     examples_from_text, examples_to_text, field, new_key_problem, IntentTest, IntentTestResult,
@@ -13,7 +12,7 @@ use shared::intents::{
     MAX_KEY_CHARS, MAX_LABEL_CHARS,
 };
 
-use super::SettingsEvents;
+use super::load_form_page;
 use crate::api::{self, ApiError};
 use crate::components::form::Submission;
 
@@ -135,7 +134,6 @@ impl Form {
 
 #[component]
 pub fn IntentsPage() -> impl IntoView {
-    let events = expect_context::<SettingsEvents>();
     let form = Form {
         rows: RwSignal::new(Vec::new()),
         loaded: RwSignal::new(false),
@@ -156,24 +154,14 @@ pub fn IntentsPage() -> impl IntoView {
             form.load(page.intents);
         }
     };
-    Effect::new(move |_| {
-        events.version(SettingsArea::Intents);
-        spawn_local(async move {
-            let result = api::get_json::<IntentsPage>(PATH).await;
-            if busy.is_disposed() {
-                return;
-            }
-            match result {
-                Ok(page) => {
-                    load_error.set(None);
-                    // Never overwrite what the admin is typing.
-                    let editing = form.edited.get_untracked() || busy.get_untracked();
-                    take_page(page, !editing);
-                }
-                Err(e) => load_error.set(Some(e)),
-            }
-        });
-    });
+    load_form_page::<IntentsPage>(
+        SettingsArea::Intents,
+        PATH,
+        form.edited,
+        busy,
+        load_error,
+        take_page,
+    );
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

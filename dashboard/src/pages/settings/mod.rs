@@ -163,6 +163,41 @@ impl SettingsEvents {
     }
 }
 
+/// A form page's loader: fetches `path` now and again whenever `area` changes (in this tab or
+/// anywhere), and hands the page to `take` with whether the form may be refilled from it: not
+/// while the admin has typed into it or a save is on its way. A failed load lands in
+/// `load_error`; a page left before the answer came ignores it.
+pub(crate) fn load_form_page<P>(
+    area: SettingsArea,
+    path: &'static str,
+    edited: RwSignal<bool>,
+    busy: RwSignal<bool>,
+    load_error: RwSignal<Option<crate::api::ApiError>>,
+    take: impl Fn(P, bool) + Copy + 'static,
+) where
+    P: serde::de::DeserializeOwned + 'static,
+{
+    let events = expect_context::<SettingsEvents>();
+    Effect::new(move |_| {
+        events.version(area);
+        leptos::task::spawn_local(async move {
+            let result = crate::api::get_json::<P>(path).await;
+            if busy.is_disposed() {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    load_error.set(None);
+                    // Never overwrite what the admin is typing.
+                    let editing = edited.get_untracked() || busy.get_untracked();
+                    take(page, !editing);
+                }
+                Err(e) => load_error.set(Some(e)),
+            }
+        });
+    });
+}
+
 /// The nav and the current page; opens the settings' live connection.
 #[component]
 pub fn SettingsLayout() -> impl IntoView {

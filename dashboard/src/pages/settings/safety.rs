@@ -5,14 +5,13 @@
 //! settings, unless the admin has started editing here.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::dashboard::SettingsArea;
 use shared::safety::{
     phrases_from_text, phrases_to_text, BlockedActionChoice, SafetyListsView, SafetySettingsPage,
     SafetySettingsView, SystemListsView, SystemSeriousPhrase,
 };
 
-use super::SettingsEvents;
+use super::load_form_page;
 use crate::api::{self, ApiError};
 use crate::components::form::Submission;
 
@@ -100,7 +99,6 @@ impl Form {
 
 #[component]
 pub fn SafetyPage() -> impl IntoView {
-    let events = expect_context::<SettingsEvents>();
     let form = Form {
         settings: RwSignal::new(None),
         texts: ListTexts {
@@ -124,24 +122,14 @@ pub fn SafetyPage() -> impl IntoView {
             form.load(page.settings);
         }
     };
-    Effect::new(move |_| {
-        events.version(SettingsArea::Safety);
-        spawn_local(async move {
-            let result = api::get_json::<SafetySettingsPage>(PATH).await;
-            if busy.is_disposed() {
-                return;
-            }
-            match result {
-                Ok(page) => {
-                    load_error.set(None);
-                    // Never overwrite what the admin is typing.
-                    let editing = form.edited.get_untracked() || busy.get_untracked();
-                    take_page(page, !editing);
-                }
-                Err(e) => load_error.set(Some(e)),
-            }
-        });
-    });
+    load_form_page::<SafetySettingsPage>(
+        SettingsArea::Safety,
+        PATH,
+        form.edited,
+        busy,
+        load_error,
+        take_page,
+    );
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -48,6 +48,12 @@ impl Detector {
         })
     }
 
+    /// Every intent of the workspace with the embedded classifier's probability for `text`,
+    /// most probable first (what the settings page's "try it" box shows).
+    pub fn rank(&self, text: &str) -> Vec<(String, f32)> {
+        self.embedded.rank(text)
+    }
+
     /// The intent of `text` (already redacted when a remote classifier will see it).
     pub async fn detect(&self, text: &str) -> Detected {
         let (classification, fallback) =
