@@ -42,12 +42,15 @@ impl Backend {
 
 /// SQLite's settings on every connection: WAL lets readers run beside the writer; the busy
 /// timeout makes a writer of another process queue instead of failing; foreign keys are off by
-/// default in SQLite.
+/// default in SQLite. Temporary storage in memory: every write transaction is a savepoint of
+/// the writer's batch (`db::writer`), and its statement journal went to a temporary file, a
+/// `write` system call per page touched.
 const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA foreign_keys = ON",
+    "PRAGMA temp_store = MEMORY",
 ];
 
 #[derive(Clone, Debug)]

@@ -39,26 +39,39 @@ pub(crate) async fn append(
     session_id: Option<&str>,
     event: &DashboardEvent,
 ) -> sqlx::Result<i64> {
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-    )
-    .bind(tenant_id)
-    .fetch_one(&mut *conn)
-    .await?;
     let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query(
-        "INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(tenant_id)
-    .bind(seq)
-    .bind(session_id)
-    .bind(event.conversation_id())
-    .bind(event.kind())
-    .bind(payload)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
+    // The tenant's next number and the event with it, in one round trip: the number comes from
+    // the tenant's row, whose update also orders concurrent appends (PostgreSQL's row lock;
+    // SQLite has one writer).
+    let sql = match backend {
+        Backend::Postgres => {
+            "WITH next AS (
+               UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq)
+             INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
+             SELECT $1, event_seq, $2, $3, $4, $5, $6 FROM next
+             RETURNING seq"
+        }
+        // Two statements, one call: the `$n` are shared.
+        Backend::Sqlite => {
+            "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1;
+             INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
+             SELECT $1, event_seq, $2, $3, $4, $5, $6 FROM tenants WHERE id = $1
+             RETURNING seq"
+        }
+    };
+    // `fetch_all`: a fetch of one row would stop after SQLite's first statement.
+    let seq: i64 = sqlx::query_scalar(sql)
+        .bind(tenant_id)
+        .bind(session_id)
+        .bind(event.conversation_id())
+        .bind(event.kind())
+        .bind(payload)
+        .bind(now_ms())
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?;
     if backend == Backend::Postgres {
         // Delivered to every listening instance when (and only if) the transaction commits.
         sqlx::query("SELECT pg_notify($1, $2)")

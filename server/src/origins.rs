@@ -2,10 +2,11 @@
 //! [`shared::origin`]'s, written down there and shared with the dashboard: scheme, host and port
 //! exact (default ports normalised), `https://*.example.com` for every subdomain of
 //! `example.com` but not `example.com` itself, no bare `*`, no path, query or user info. An
-//! empty list allows no site. Every request of the widget API reads the list afresh, so a
-//! change holds at once on every instance.
+//! empty list allows no site. The widget API keeps the list in memory (`widget_api::access`) and
+//! drops it on every change: at once on this instance, on the others when the change's event
+//! reaches them.
 
-use shared::dashboard::SettingsArea;
+use shared::dashboard::{DashboardEvent, SettingsArea};
 use shared::origin::AllowedOrigin;
 
 use crate::audit::{self, Actor};
@@ -30,6 +31,11 @@ pub async fn allow_origin(db: &Db, tenant_id: &str, origin: &str) -> sqlx::Resul
     .bind(normalize_origin(origin))
     .execute(&mut *tx)
     .await?;
+    // No audit entry, but caches of the tenant's origins must still hear of it.
+    let event = DashboardEvent::SettingsChanged {
+        area: SettingsArea::Domains,
+    };
+    tx.record_event(tenant_id, None, &event).await?;
     tx.commit().await
 }
 

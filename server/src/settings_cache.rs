@@ -47,6 +47,15 @@ impl<V: Send + Sync + 'static> SettingsCache<V> {
         }
     }
 
+    /// The workspace's value if it is loaded and current, without loading it.
+    pub fn peek(&self, tenant_id: &str) -> Option<Arc<V>> {
+        let epoch = self.db.settings_epoch();
+        self.lock()
+            .get(tenant_id)
+            .filter(|entry| entry.epoch == epoch)
+            .map(|entry| entry.value.clone())
+    }
+
     /// The workspace's value, loaded with `load` when there is none or it is stale.
     pub async fn get<E, F, Fut>(&self, tenant_id: &str, load: F) -> Result<Arc<V>, E>
     where

@@ -133,7 +133,9 @@ impl Application {
             hub.clone(),
             &[SettingsArea::Routing, SettingsArea::Assistants],
         ));
+        let access = Arc::new(crate::widget_api::AccessCache::new(db.clone(), hub.clone()));
         let state = AppState {
+            access,
             dashboard_origins,
             db,
             responder,

@@ -13,11 +13,13 @@ use crate::realtime::Hub;
 use crate::routing::store::RoutingConfig;
 use crate::settings_cache::SettingsCache;
 use crate::single_flight::SingleFlight;
-use crate::widget_api::StreamCaps;
+use crate::widget_api::{AccessCache, StreamCaps};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Each tenant's widget access (tenant, allowed origins, live tokens), until they change.
+    pub access: Arc<AccessCache>,
     pub responder: Arc<Responder>,
     /// Each workspace's intent detector (trained once, kept until its intents change).
     pub intents: Arc<Intents>,

@@ -3,12 +3,14 @@
 //! SHA-256 is stored, so a leaked database leaks no usable token, and the plain token is shown
 //! once, to the admin who issued it.
 //!
-//! Every widget request looks the token up, so revoking refuses it at once on every instance;
-//! the open event streams end too (see `widget_api::events`). `last_used_at` is written at most
+//! The widget API keeps each tenant's live tokens in memory (`widget_api::access`), dropped on
+//! every change of them: revoking refuses the token at once on this instance and on the others
+//! as soon as the change's event reaches them; the open event streams end too (see
+//! `widget_api::events`). `last_used_at` is written at most
 //! once a minute per token, not on every request.
 
 use sha2::{Digest, Sha256};
-use shared::dashboard::SettingsArea;
+use shared::dashboard::{DashboardEvent, SettingsArea};
 use shared::widget_settings::WidgetTokenView;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -74,6 +76,11 @@ pub async fn issue_widget_token(
     .bind(expires_at_ms)
     .execute(&mut *tx)
     .await?;
+    // No audit entry, but caches of the tenant's tokens must still hear of it.
+    let event = DashboardEvent::SettingsChanged {
+        area: SettingsArea::Tokens,
+    };
+    tx.record_event(tenant_id, None, &event).await?;
     tx.commit().await?;
     Ok(IssuedToken { id, token })
 }
@@ -243,29 +250,69 @@ pub async fn live_by_id(db: &Db, tenant_id: &str, token_id: &str) -> sqlx::Resul
     Ok(revoked_at.is_none() && expires_at.is_none_or(|t| t > now_ms()))
 }
 
+/// A tenant's token as the widget API's access cache keeps it.
+pub struct TokenRow {
+    pub id: String,
+    /// SHA-256 of the token's text, hex.
+    pub hash: String,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// The tenant's tokens that are not revoked (expired ones included: expiry is checked on use).
+pub async fn live_rows(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<TokenRow>> {
+    let rows = sqlx::query(
+        "SELECT id, token_hash, expires_at, last_used_at
+           FROM widget_tokens WHERE tenant_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(tenant_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenRow {
+                id: r.try_get("id")?,
+                hash: r.try_get("token_hash")?,
+                expires_at: r.try_get("expires_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Whether a use recorded at `last_used_at` (0: never) is old enough to be written again.
+pub fn use_is_stale(last_used_at: i64, now: i64) -> bool {
+    last_used_at <= now - LAST_USED_GRANULARITY_MS
+}
+
 /// Records that the token was just used, unless that was already recorded within the last
 /// minute (then nothing is written). Concurrent uses on several instances write once: the
 /// condition is checked again in the `UPDATE`.
 pub async fn record_use(db: &Db, token: &LiveToken) -> sqlx::Result<()> {
     let now = now_ms();
-    let stale_before = now - LAST_USED_GRANULARITY_MS;
-    if token.last_used_at.is_some_and(|t| t > stale_before) {
+    if !use_is_stale(token.last_used_at.unwrap_or(0), now) {
         return Ok(());
     }
+    record_use_at(db, &token.id, now).await
+}
+
+/// Writes `now` as the token's last use, unless another use within the last minute did.
+pub async fn record_use_at(db: &Db, token_id: &str, now: i64) -> sqlx::Result<()> {
+    let stale_before = now - LAST_USED_GRANULARITY_MS;
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE widget_tokens SET last_used_at = $1
           WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
     )
     .bind(now)
-    .bind(&token.id)
+    .bind(token_id)
     .bind(stale_before)
     .execute(&mut *tx)
     .await?;
     tx.commit().await
 }
 
-fn hash_token(token: &str) -> String {
+pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -57,6 +57,7 @@ pub(crate) struct Hit {
 }
 
 /// An inverted view of a small document collection.
+#[derive(Clone)]
 pub(crate) struct Index {
     docs: Vec<HashMap<String, f64>>,
     lengths: Vec<f64>,

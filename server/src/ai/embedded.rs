@@ -6,7 +6,7 @@
 
 use shared::api::Author;
 
-use super::bm25::{tokenize, Index};
+use super::bm25::tokenize;
 use super::{KnowledgeEntry, Reply, ReplyRequest};
 
 #[path = "embedded_facts.rs"]
@@ -109,7 +109,7 @@ fn has_visitor_turns(req: &ReplyRequest<'_>) -> bool {
 /// "Not sure", the titles of the entries closest to the message (or the first ones), and the
 /// handoff.
 fn handoff_text(req: &ReplyRequest<'_>) -> String {
-    let index = Index::for_knowledge(req.knowledge);
+    let index = req.knowledge.index();
     let (current, combined) = queries(req);
     let mut docs: Vec<usize> = index
         .rank(combined.as_ref().unwrap_or(&current))
@@ -149,7 +149,7 @@ fn handoff_text(req: &ReplyRequest<'_>) -> String {
 
 /// Top `n` entries for a prompt, reading the message in the context of earlier visitor turns.
 pub(crate) fn relevant_entries<'k>(req: &ReplyRequest<'k>, n: usize) -> Vec<&'k KnowledgeEntry> {
-    let index = Index::for_knowledge(req.knowledge);
+    let index = req.knowledge.index();
     let (current, combined) = queries(req);
     index
         .rank(combined.as_ref().unwrap_or(&current))

@@ -10,7 +10,7 @@ use shared::api::Author;
 
 use super::demo::demo_assistant;
 use super::embedded::Embedded;
-use super::{ReplyRequest, Turn};
+use super::{Knowledge, ReplyRequest, Turn};
 
 /// The question set, compiled in.
 pub const CASES_TSV: &str = include_str!("../../benches/data/answers.tsv");
@@ -122,7 +122,7 @@ pub fn parse_cases(tsv: &str) -> Result<Vec<Case>, String> {
 pub fn run(cases: &[Case]) -> Vec<Verdict> {
     let seed = demo_assistant();
     let assistant = seed.to_assistant("demo");
-    let knowledge = seed.to_knowledge();
+    let knowledge = Knowledge::new(seed.to_knowledge());
     cases
         .iter()
         .map(|case| {

@@ -34,8 +34,8 @@ pub(crate) struct Pick<'k> {
 /// The entries that answer the message, each with what is asked of it; `None` when nothing
 /// answers it well enough.
 pub(crate) fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<Pick<'k>>> {
-    let index = Index::for_knowledge(req.knowledge);
-    let by_part = answers_by_part(req.message, &index);
+    let index = req.knowledge.index();
+    let by_part = answers_by_part(req.message, index);
     if by_part.len() >= 2 {
         let picks = by_part
             .into_iter()
@@ -50,7 +50,7 @@ pub(crate) fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<Pick<'k>>> 
         return Some(picks);
     }
     let context = follow_up_context(req);
-    let docs = pick_entries(req, &index)?;
+    let docs = pick_entries(req, index)?;
     let picks = docs
         .into_iter()
         .filter_map(|doc| req.knowledge.get(doc))

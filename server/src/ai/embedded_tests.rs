@@ -2,20 +2,20 @@ use shared::api::Author;
 
 use super::super::demo::demo_assistant;
 use super::super::embedded_eval::{parse_cases, CASES_TSV};
-use super::super::{Assistant, KnowledgeEntry, Reply, ReplyRequest, Turn};
+use super::super::{Assistant, Knowledge, Reply, ReplyRequest, Turn};
 use super::passage::sentences;
 use super::*;
 
 struct Fixture {
     assistant: Assistant,
-    knowledge: Vec<KnowledgeEntry>,
+    knowledge: Knowledge,
 }
 
 fn demo() -> Fixture {
     let seed = demo_assistant();
     Fixture {
         assistant: seed.to_assistant("nora"),
-        knowledge: seed.to_knowledge(),
+        knowledge: Knowledge::new(seed.to_knowledge()),
     }
 }
 
@@ -310,7 +310,7 @@ fn empty_knowledge_hands_off_and_a_message_without_content_asks_for_more() {
     let f = demo();
     let reply = Embedded.reply(&ReplyRequest {
         assistant: &f.assistant,
-        knowledge: &[],
+        knowledge: &Knowledge::new(Vec::new()),
         history: &[visitor("hi")],
         message: "What are your opening hours?",
         visitor_name: None,
@@ -524,7 +524,7 @@ fn the_demo_billing_assistant_answers_a_double_charge_from_its_own_knowledge() {
     let seed = super::super::demo::demo_billing_assistant();
     let bea = Fixture {
         assistant: seed.to_assistant("bea"),
-        knowledge: seed.to_knowledge(),
+        knowledge: Knowledge::new(seed.to_knowledge()),
     };
     for question in [
         "I was charged twice for my last order",

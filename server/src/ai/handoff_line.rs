@@ -46,6 +46,11 @@ impl HandoffWriter {
         Ok(Self { conn })
     }
 
+    /// The model that writes the lines.
+    pub fn model(&self) -> &str {
+        &self.conn.model
+    }
+
     /// The model's line for `facts`; `guide`, the workspace's own template when it has one,
     /// is shown as the gist to keep. Errors on a failed call and on a line [`check_line`]
     /// refuses.

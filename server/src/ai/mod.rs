@@ -59,7 +59,7 @@ pub struct Turn {
 #[derive(Debug, Clone, Copy)]
 pub struct ReplyRequest<'a> {
     pub assistant: &'a Assistant,
-    pub knowledge: &'a [KnowledgeEntry],
+    pub knowledge: &'a Knowledge,
     /// Earlier messages of the conversation, oldest first, NOT including the current message.
     pub history: &'a [Turn],
     pub message: &'a str,
@@ -129,6 +129,39 @@ impl Default for AiConfig {
     }
 }
 
+/// An assistant's knowledge with its search index, built once when the knowledge is loaded
+/// rather than for every reply. Reads as the slice of entries.
+#[derive(Clone)]
+pub struct Knowledge {
+    entries: Vec<KnowledgeEntry>,
+    index: bm25::Index,
+}
+
+impl Knowledge {
+    pub fn new(entries: Vec<KnowledgeEntry>) -> Self {
+        let index = bm25::Index::for_knowledge(&entries);
+        Self { entries, index }
+    }
+
+    pub(crate) fn index(&self) -> &bm25::Index {
+        &self.index
+    }
+}
+
+impl std::ops::Deref for Knowledge {
+    type Target = [KnowledgeEntry];
+
+    fn deref(&self) -> &[KnowledgeEntry] {
+        &self.entries
+    }
+}
+
+impl std::fmt::Debug for Knowledge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.entries).finish()
+    }
+}
+
 /// Positions in `entries` of those BM25 finds relevant to `query`, best first: the ranking the
 /// embedded provider answers with, for searching the knowledge in the settings.
 pub fn rank_knowledge(entries: &[KnowledgeEntry], query: &str) -> Vec<usize> {
@@ -138,6 +171,14 @@ pub fn rank_knowledge(entries: &[KnowledgeEntry], query: &str) -> Vec<usize> {
         .into_iter()
         .map(|hit| hit.doc)
         .collect()
+}
+
+/// The message a customer reads when another assistant takes over, and who worded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoffLine {
+    pub text: String,
+    /// "written by the model …", "the template's words" and the like.
+    pub worded_by: String,
 }
 
 /// Writes assistant replies. Cheap to share: put it in an `Arc`.
@@ -169,14 +210,15 @@ impl Responder {
     /// The message a customer reads when another assistant takes over. "AI generated" with
     /// the remote provider: the model's line from the facts (the workspace's template shown as
     /// its guide), else, when the call fails or its line is unusable, the template in force.
-    /// Every other case is [`crate::routing::handoff_message`]. Never fails.
+    /// Every other case is [`crate::routing::handoff_message`]. Never fails; says who worded
+    /// it, for the agent's "why this reply".
     pub async fn handoff_message(
         &self,
         settings: &HandoffSettings,
         agent_name: &str,
         customer_intent: &str,
         task_description: &str,
-    ) -> String {
+    ) -> HandoffLine {
         let template = || {
             crate::routing::render_template(
                 settings.template(),
@@ -194,23 +236,38 @@ impl Responder {
                 };
                 let guide = Some(settings.handoff_template.as_str()).filter(|t| !t.is_empty());
                 match writer.write(&facts, guide).await {
-                    Ok(line) => line,
+                    Ok(text) => HandoffLine {
+                        text,
+                        worded_by: format!("written by the model {}", writer.model()),
+                    },
                     Err(error) => {
                         tracing::warn!(
                             provider = "openai",
                             %error,
                             "the model gave no usable handoff line; the template words it"
                         );
-                        template()
+                        HandoffLine {
+                            text: template(),
+                            worded_by: format!(
+                                "the template's words: the model's line was unusable ({error})"
+                            ),
+                        }
                     }
                 }
             }
-            _ => crate::routing::handoff_message(
-                settings,
-                agent_name,
-                customer_intent,
-                task_description,
-            ),
+            _ => HandoffLine {
+                worded_by: if settings.message_style == MessageStyle::AiGenerated {
+                    "composed by the embedded assistant".to_owned()
+                } else {
+                    "the template's words".to_owned()
+                },
+                text: crate::routing::handoff_message(
+                    settings,
+                    agent_name,
+                    customer_intent,
+                    task_description,
+                ),
+            },
         }
     }
 
@@ -367,7 +424,7 @@ mod tests {
         let outcome = responder
             .reply(&ReplyRequest {
                 assistant: &assistant,
-                knowledge: &knowledge,
+                knowledge: &Knowledge::new(knowledge),
                 history: &[],
                 message: "Can I get a refund?",
                 visitor_name: None,

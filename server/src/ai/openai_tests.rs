@@ -8,7 +8,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::super::demo::demo_assistant;
 use super::super::embedded::TEAMMATE_TEXT;
 use super::super::{
-    AiConfig, Assistant, KnowledgeEntry, Outcome, ProviderKind, ReplyRequest, Responder, Turn,
+    AiConfig, Assistant, Knowledge, Outcome, ProviderKind, ReplyRequest, Responder, Turn,
 };
 use super::*;
 
@@ -42,7 +42,7 @@ fn config(server: &MockServer, timeout: Duration) -> AiConfig {
 
 struct Demo {
     assistant: Assistant,
-    knowledge: Vec<KnowledgeEntry>,
+    knowledge: Knowledge,
     history: Vec<Turn>,
 }
 
@@ -50,7 +50,7 @@ fn demo() -> Demo {
     let seed = demo_assistant();
     Demo {
         assistant: seed.to_assistant("nora"),
-        knowledge: seed.to_knowledge(),
+        knowledge: Knowledge::new(seed.to_knowledge()),
         history: vec![
             Turn {
                 author: Author::Visitor,

@@ -45,7 +45,7 @@ use crate::ai::safety::{self, BlockedAction, Confidence, MergedLists, SafetySett
 use crate::ai::{ProviderKind, ReplyRequest, Turn};
 use crate::assistants::roster::Roster;
 use crate::assistants::LoadedAssistant;
-use crate::conversations::{self, NewReply, ReplyEffects, RoutingState, StoredMessage};
+use crate::conversations::{self, NewReply, ReplyEffects, RoutingState, Session, StoredMessage};
 use crate::error::{ApiError, Result};
 use crate::routing::handoff::{HandoffStep as HandoffStepKind, HumanReason};
 use crate::routing::store::RoutingConfig;
@@ -60,12 +60,23 @@ const HISTORY_FOR_AI: i64 = 20;
 pub struct Inbound {
     pub tenant_id: String,
     /// The visitor session whose widget should see the reply (web chat).
-    pub session_id: Option<String>,
+    pub session: Option<Session>,
     /// The client who wrote it.
     pub client_id: String,
     /// Where it came in (routing rules and per-channel default assistants depend on it).
     pub channel: Channel,
     pub message: StoredMessage,
+    /// What routing needs of the conversation, when the caller read it along with the message
+    /// (else the pipeline reads it).
+    pub conversation: Option<RoutingState>,
+    /// The caller has just stored the message: nothing can have answered it yet.
+    pub fresh: bool,
+}
+
+impl Inbound {
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_ref().map(|s| s.id.as_str())
+    }
 }
 
 /// The stored reply and where the conversation stands after it.
@@ -89,6 +100,9 @@ pub async fn answer_once(state: &AppState, inbound: Inbound) -> Result<Answered>
     let replies = state.replies.clone();
     let shared = replies
         .run(&key, move || async move {
+            if inbound.fresh {
+                return answer(&state, &inbound).await.map_err(Arc::new);
+            }
             // The work that just ended may have stored it after the caller looked.
             let stored = conversations::find_reply(&state.db, &inbound.message.id).await;
             match stored.map_err(|e| Arc::new(e.into()))? {
@@ -208,7 +222,10 @@ struct Intervention {
 async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let visitor = &inbound.message;
     // The conversation as routing and the answering assistant need it: read once.
-    let current = conversations::routing_state(&state.db, &visitor.conversation_id).await?;
+    let current = match &inbound.conversation {
+        Some(known) => known.clone(),
+        None => conversations::routing_state(&state.db, &visitor.conversation_id).await?,
+    };
     let roster = roster(state, &inbound.tenant_id).await?;
     let mut loaded = answering_assistant(&roster, &current, inbound)?;
     let config = state
@@ -259,12 +276,12 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     })
     .collect();
     // Only what this customer said, or proved: a claimed email never lends a stored name.
-    let visitor_name = match &inbound.session_id {
-        Some(session_id) => {
+    let visitor_name = match &inbound.session {
+        Some(session) => {
             conversations::name_to_address(
                 &state.db,
                 &inbound.tenant_id,
-                session_id,
+                session,
                 &inbound.client_id,
             )
             .await?
@@ -317,7 +334,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
                 .as_ref()
                 .and_then(|r| r.rule_name.clone())
                 .unwrap_or_else(|| detected.classification.intent.clone());
-            let note = state
+            let line = state
                 .responder
                 .handoff_message(
                     handoff_settings,
@@ -331,12 +348,12 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
                 assistant_name: Some(next.assistant.name.clone()),
                 reason: HandoffReason::Assistant,
                 detail: format!(
-                    "{} → {}: {note}",
-                    loaded.assistant.name, next.assistant.name
+                    "{} → {}: \u{201c}{}\u{201d} ({})",
+                    loaded.assistant.name, next.assistant.name, line.text, line.worded_by
                 ),
             });
             assistant_change = Some((next.assistant.id.clone(), true));
-            handoff_note = Some(note);
+            handoff_note = Some(line.text);
             loaded = next;
         }
         Routed::Human(reason) => {
@@ -385,7 +402,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     // A remote model's reply reaches the open widget while it is written, under the id the
     // stored reply will have.
     let reply_id = crate::db::new_id("msg");
-    let outcome = match inbound.session_id.as_deref().filter(|_| remote) {
+    let outcome = match inbound.session_id().filter(|_| remote) {
         Some(session_id) => {
             let (progress, raw) = watch::channel(String::new());
             let drafter = Drafter {
@@ -863,14 +880,14 @@ async fn store(
     let (model, tokens) = provider_reply.map_or((PIPELINE_MODEL, None), |(_, r)| {
         (r.model.as_str(), r.tokens)
     });
-    let stored = conversations::insert_reply(
+    let (stored, status) = conversations::insert_reply(
         &state.db,
         &NewReply {
             // The id its drafts carried, so the stored reply replaces them.
             id: provider_reply.map(|(id, _)| id),
             tenant_id: &inbound.tenant_id,
             conversation_id: &visitor.conversation_id,
-            session_id: inbound.session_id.as_deref(),
+            session_id: inbound.session_id(),
             reply_to: visitor,
             author: Author::Assistant,
             author_name: Some(&loaded.assistant.name),
@@ -882,11 +899,9 @@ async fn store(
         effects,
     )
     .await?;
-    let conversation =
-        conversations::find_conversation(&state.db, &visitor.conversation_id).await?;
     Ok(Answered {
         reply: stored,
-        status: conversation.status,
+        status,
         fallback,
     })
 }

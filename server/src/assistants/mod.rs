@@ -18,7 +18,7 @@ use shared::dashboard::{AssistantBrief, SettingsArea};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::ai::{Assistant, AssistantSeed, KnowledgeEntry};
+use crate::ai::{Assistant, AssistantSeed, Knowledge};
 use crate::audit::{self, Actor};
 use crate::db::{new_id, now_ms, Backend, Db, WriteTx};
 
@@ -26,7 +26,8 @@ use crate::db::{new_id, now_ms, Backend, Db, WriteTx};
 #[derive(Debug, Clone)]
 pub struct LoadedAssistant {
     pub assistant: Assistant,
-    pub knowledge: Vec<KnowledgeEntry>,
+    /// With its search index, built once here.
+    pub knowledge: Knowledge,
 }
 
 /// Why an assistant could not be changed.
@@ -462,7 +463,7 @@ pub async fn load(
         greeting: row.try_get("greeting")?,
         model: row.try_get("model")?,
     };
-    let knowledge = knowledge::entries(db, &assistant.id).await?;
+    let knowledge = Knowledge::new(knowledge::entries(db, &assistant.id).await?);
     Ok(Some(LoadedAssistant {
         assistant,
         knowledge,

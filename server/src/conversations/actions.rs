@@ -188,7 +188,7 @@ pub async fn reply(
         at: now,
         decision: None,
     };
-    let message = conversations::message_added(&mut tx, &added).await?;
+    let (message, _) = conversations::message_added(&mut tx, &added).await?;
     tx.commit().await?;
     Ok(message)
 }

@@ -1,7 +1,7 @@
 //! Messages of a conversation: the visitor's (stored once per client message id), the replies,
 //! and the list columns and event each one brings.
 
-use shared::api::{Author, Channel, MessageView};
+use shared::api::{Author, Channel, ConversationStatus, MessageView};
 use shared::dashboard::{DashboardEvent, TimelineMessage};
 use shared::decision::Decision;
 use sqlx::any::AnyRow;
@@ -56,7 +56,12 @@ fn message_from_row(row: &AnyRow) -> sqlx::Result<StoredMessage> {
     })
 }
 
+/// How stale a session's `last_seen_at` may get before a message writes it again.
+pub const LAST_SEEN_GRANULARITY_MS: i64 = 60_000;
+
 /// Stores a visitor's message once per client message id; a retry returns the stored one.
+/// `true` with it: this call stored it. `last_seen_at`, the session's as read before: the
+/// session is marked seen only when that is older than [`LAST_SEEN_GRANULARITY_MS`].
 pub async fn insert_visitor_message(
     db: &Db,
     tenant_id: &str,
@@ -64,7 +69,8 @@ pub async fn insert_visitor_message(
     session_id: &str,
     body: &str,
     client_message_id: &str,
-) -> sqlx::Result<StoredMessage> {
+    last_seen_at: i64,
+) -> sqlx::Result<(StoredMessage, bool)> {
     let now = now_ms();
     let id = new_id("msg");
     let mut tx = db.begin_write().await?;
@@ -99,16 +105,40 @@ pub async fn insert_visitor_message(
             decision: None,
         };
         message_added(&mut tx, &added).await?;
-        sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(session_id)
-            .execute(&mut *tx)
-            .await?;
+        if last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
+            sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     tx.commit().await?;
-    find_by_client_message_id(db, session_id, client_message_id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)
+    match seq {
+        // Everything is known: nothing to read back.
+        Some(seq) => Ok((
+            StoredMessage {
+                seq,
+                id,
+                conversation_id: conversation_id.to_owned(),
+                author: Author::Visitor,
+                author_name: None,
+                body: body.to_owned(),
+                client_message_id: Some(client_message_id.to_owned()),
+                model: None,
+                tokens: None,
+                created_at: now,
+            },
+            true,
+        )),
+        // A racing retry stored it first.
+        None => Ok((
+            find_by_client_message_id(db, session_id, client_message_id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?,
+            false,
+        )),
+    }
 }
 
 /// A message just inserted, for [`message_added`].
@@ -149,8 +179,11 @@ impl Added<'_> {
 
 /// Brings the conversation's list columns up to date with a message inserted in this
 /// transaction, then records the `message_created` event (with the conversation as it now is);
-/// answers the message as the timeline shows it.
-pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<TimelineMessage> {
+/// answers the message as the timeline shows it, and the conversation's status.
+pub async fn message_added(
+    tx: &mut WriteTx,
+    added: &Added<'_>,
+) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     sqlx::query(
         "UPDATE conversations SET
@@ -174,6 +207,7 @@ pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<
     .execute(&mut **tx)
     .await?;
     let conversation = inbox::event_summary(tx, added.tenant_id, added.conversation_id).await?;
+    let status = conversation.status;
     let event = DashboardEvent::MessageCreated {
         conversation_id: added.conversation_id.to_owned(),
         message: added.timeline(),
@@ -181,7 +215,7 @@ pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<
     };
     tx.record_event(added.tenant_id, added.session_id, &event)
         .await?;
-    Ok(added.timeline())
+    Ok((added.timeline(), status))
 }
 
 pub async fn find_by_client_message_id(
@@ -248,12 +282,13 @@ pub struct NewReply<'a> {
 }
 
 /// Stores the reply to a visitor message and applies its effects on the conversation in one
-/// transaction. If a racing retry stored a reply first, that one is returned.
+/// transaction; answers it with the conversation's status after it. If a racing retry stored a
+/// reply first, that one is returned.
 pub async fn insert_reply(
     db: &Db,
     reply: &NewReply<'_>,
     effects: &ReplyEffects,
-) -> sqlx::Result<StoredMessage> {
+) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
     let now = now_ms();
     let id = reply.id.map_or_else(|| new_id("msg"), str::to_owned);
     let mut tx = db.begin_write().await?;
@@ -279,9 +314,11 @@ pub async fn insert_reply(
         Ok(seq) => seq,
         Err(e) if is_unique_violation(&e) => {
             tx.rollback().await?;
-            return find_reply(db, &reply.reply_to.id)
+            let stored = find_reply(db, &reply.reply_to.id)
                 .await?
-                .ok_or(sqlx::Error::RowNotFound);
+                .ok_or(sqlx::Error::RowNotFound)?;
+            let conversation = super::find_conversation(db, reply.conversation_id).await?;
+            return Ok((stored, conversation.status));
         }
         Err(e) => return Err(e),
     };
@@ -350,11 +387,21 @@ pub async fn insert_reply(
         at: now,
         decision: reply.decision,
     };
-    message_added(&mut tx, &added).await?;
+    let (_, status) = message_added(&mut tx, &added).await?;
     tx.commit().await?;
-    find_reply(db, &reply.reply_to.id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)
+    let stored = StoredMessage {
+        seq,
+        id,
+        conversation_id: reply.conversation_id.to_owned(),
+        author: reply.author,
+        author_name: reply.author_name.map(str::to_owned),
+        body: reply.body.to_owned(),
+        client_message_id: None,
+        model: Some(reply.model.to_owned()),
+        tokens: reply.tokens.map(i64::from),
+        created_at: now,
+    };
+    Ok((stored, status))
 }
 
 /// How many of the assistant's latest replies in a row could not answer the question (safety

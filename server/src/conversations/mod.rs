@@ -109,6 +109,79 @@ pub async fn find_session(
     .transpose()
 }
 
+/// What a chat message needs to know before it is stored, in one read: the session, its
+/// unresolved conversation with what routing needs of it, and whether the message is a retry.
+#[derive(Debug, Clone)]
+pub struct ChatContext {
+    pub session: Session,
+    pub open: Option<(Conversation, RoutingState)>,
+    /// The id of the message already stored with this client message id (a retry).
+    pub retry_of: Option<String>,
+    /// When the session was last written as seen (ms).
+    pub last_seen_at: i64,
+}
+
+/// [`ChatContext`] of a session of this tenant; another tenant's session id finds nothing.
+pub async fn chat_context(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+    client_message_id: &str,
+) -> sqlx::Result<Option<ChatContext>> {
+    let row = sqlx::query(
+        "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email, s.last_seen_at,
+           CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified,
+           c.id AS conversation_id, c.status, c.flagged, c.ai_paused, c.assistant_id, c.handoffs,
+           CAST(CASE WHEN c.id IS NOT NULL AND EXISTS (SELECT 1 FROM messages a
+                 WHERE a.conversation_id = c.id AND a.author = 'assistant')
+                THEN 1 ELSE 0 END AS BIGINT) AS started,
+           (SELECT m.id FROM messages m
+             WHERE m.session_id = s.id AND m.client_message_id = $3) AS retry_of
+         FROM visitor_sessions s
+         LEFT JOIN identity_secrets i ON i.tenant_id = s.tenant_id
+         LEFT JOIN conversations c ON c.session_id = s.id AND c.status <> 'resolved'
+         WHERE s.id = $1 AND s.tenant_id = $2",
+    )
+    .bind(session_id)
+    .bind(tenant_id)
+    .bind(client_message_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let session = Session {
+        id: r.try_get("id")?,
+        client_id: r.try_get("client_id")?,
+        visitor_name: r.try_get("visitor_name")?,
+        visitor_email: r.try_get("visitor_email")?,
+        verified: r.try_get::<i64, _>("verified")? != 0,
+    };
+    let open = match r.try_get::<Option<String>, _>("conversation_id")? {
+        Some(id) => {
+            let status: String = r.try_get("status")?;
+            let conversation = Conversation {
+                id,
+                status: ConversationStatus::parse(&status)
+                    .ok_or_else(|| decode_error("status", &status))?,
+                flagged: r.try_get::<i64, _>("flagged")? != 0,
+                ai_paused: r.try_get::<i64, _>("ai_paused")? != 0,
+            };
+            let routing = RoutingState {
+                assistant_id: r.try_get("assistant_id")?,
+                handoffs: u32::try_from(r.try_get::<i64, _>("handoffs")?).unwrap_or(0),
+                started: r.try_get::<i64, _>("started")? != 0,
+            };
+            Some((conversation, routing))
+        }
+        None => None,
+    };
+    Ok(Some(ChatContext {
+        session,
+        open,
+        retry_of: r.try_get("retry_of")?,
+        last_seen_at: r.try_get("last_seen_at")?,
+    }))
+}
+
 /// Records who the session's visitor is and links the session, and its unresolved conversation,
 /// to the client (as a claim unless verified), in one transaction.
 pub async fn link_client(
@@ -218,18 +291,15 @@ pub async fn open_for_session(
 pub async fn name_to_address(
     db: &Db,
     tenant_id: &str,
-    session_id: &str,
+    session: &Session,
     client_id: &str,
 ) -> sqlx::Result<Option<String>> {
-    let Some(session) = find_session(db, tenant_id, session_id).await? else {
-        return Ok(None);
-    };
     if session.verified {
         if let Some(client) = crate::clients::find(db, tenant_id, client_id).await? {
             return Ok(Some(client.name));
         }
     }
-    Ok(session.visitor_name)
+    Ok(session.visitor_name.clone())
 }
 
 /// The session's most recent conversation, resolved or not.
@@ -264,8 +334,9 @@ pub struct RoutingState {
 pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<RoutingState> {
     let row = sqlx::query(
         "SELECT c.assistant_id, c.handoffs,
-                (SELECT COUNT(*) FROM messages m
-                  WHERE m.conversation_id = c.id AND m.author = 'assistant') AS replies
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m
+                  WHERE m.conversation_id = c.id AND m.author = 'assistant')
+                THEN 1 ELSE 0 END AS BIGINT) AS replies
            FROM conversations c WHERE c.id = $1",
     )
     .bind(conversation_id)

@@ -3,16 +3,18 @@
 //! accepted instead when the header is absent (the widget token is public: it sits in the embed
 //! snippet, but a token in a URL also lands in logs and histories, so nowhere it isn't needed).
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequestParts, MatchedPath, Query};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::Deserialize;
 
+use super::access::{Access, TokenCheck};
 use super::EVENTS_ROUTE;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tenants::Tenant;
-use crate::widget_tokens;
 
 /// Proof that the request carries a live widget token of the tenant it addresses.
 pub struct WidgetAuth {
@@ -30,9 +32,9 @@ impl FromRequestParts<AppState> for WidgetAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let tenant = parts
+        let access = parts
             .extensions
-            .get::<Tenant>()
+            .get::<Arc<Access>>()
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("widget route reached without the tenant gate"))?;
         let on_event_stream = parts
@@ -56,18 +58,12 @@ impl FromRequestParts<AppState> for WidgetAuth {
             .ok_or_else(|| {
                 ApiError::unauthorized("Send the widget token as `Authorization: Bearer <token>`.")
             })?;
-        match widget_tokens::live_token(&state.db, &token).await? {
-            Some(live) if live.tenant_id == tenant.id => {
-                // Bookkeeping only: a failed write must not refuse the visitor.
-                if let Err(e) = widget_tokens::record_use(&state.db, &live).await {
-                    tracing::warn!(error = %e, "recording a widget token's use");
-                }
-                Ok(Self {
-                    tenant,
-                    token_id: live.id,
-                })
-            }
-            _ => Err(ApiError::unauthorized(
+        match state.access.check_token(&access, &token).await? {
+            TokenCheck::Live(token_id) => Ok(Self {
+                tenant: access.tenant.clone(),
+                token_id,
+            }),
+            TokenCheck::Refused => Err(ApiError::unauthorized(
                 "The widget token is not valid for this tenant (unknown, revoked or expired).",
             )),
         }

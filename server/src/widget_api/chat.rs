@@ -23,10 +23,17 @@ pub async fn send(
     let text = error::message_text("message", &request.message)?;
     let client_message_id = error::client_message_id(&request.client_message_id)?;
     let tenant_id = auth.tenant.id.as_str();
-    let session = conversations::find_session(&state.db, tenant_id, &request.session_id)
-        .await?
-        .ok_or_else(session_not_found)?;
-    let Some(client_id) = session.client_id.as_deref() else {
+    // The session, its open conversation and whether this is a retry: one read.
+    let context = conversations::chat_context(
+        &state.db,
+        tenant_id,
+        &request.session_id,
+        client_message_id.as_str(),
+    )
+    .await?
+    .ok_or_else(session_not_found)?;
+    let session = context.session;
+    let Some(client_id) = session.client_id.clone() else {
         return Err(ApiError::conflict(
             "contact_required",
             "Please tell us your name and email before sending a message.",
@@ -34,10 +41,14 @@ pub async fn send(
     };
 
     // A retry: answer from the store, finishing the reply if the first attempt could not.
-    if let Some(stored) =
-        conversations::find_by_client_message_id(&state.db, &session.id, client_message_id.as_str())
-            .await?
-    {
+    if context.retry_of.is_some() {
+        let stored = conversations::find_by_client_message_id(
+            &state.db,
+            &session.id,
+            client_message_id.as_str(),
+        )
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
         let conversation =
             conversations::find_conversation(&state.db, &stored.conversation_id).await?;
         if let Some(reply) = conversations::find_reply(&state.db, &stored.id).await? {
@@ -51,25 +62,44 @@ pub async fn send(
         if !conversation.assistant_answers() {
             return Ok(AppJson(response(&stored, None, conversation.status, false)));
         }
-        let answered =
-            pipeline::answer_once(&state, inbound(tenant_id, &session.id, client_id, &stored))
-                .await?;
+        let inbound = Inbound {
+            tenant_id: tenant_id.to_owned(),
+            session: Some(session),
+            client_id,
+            channel: Channel::Web,
+            message: stored.clone(),
+            conversation: None,
+            fresh: false,
+        };
+        let answered = pipeline::answer_once(&state, inbound).await?;
         return Ok(AppJson(answered_response(&stored, &answered)));
     }
 
     state.limiters.message(&session.id, from, tenant_id)?;
-    let loaded = pipeline::default_assistant(&state, tenant_id).await?;
-    let conversation =
-        conversations::open_for_session(&state.db, tenant_id, &session, &loaded.assistant.id)
+    let (conversation, routing) = match context.open {
+        Some((conversation, routing)) => (conversation, Some(routing)),
+        None => {
+            let loaded = pipeline::default_assistant(&state, tenant_id).await?;
+            let conversation = conversations::open_for_session(
+                &state.db,
+                tenant_id,
+                &session,
+                &loaded.assistant.id,
+            )
             .await?;
+            // New (or just made by a racing first message): the pipeline reads it.
+            (conversation, None)
+        }
+    };
     // Stored before any AI work: if the AI fails, the message is not lost.
-    let stored = conversations::insert_visitor_message(
+    let (stored, fresh) = conversations::insert_visitor_message(
         &state.db,
         tenant_id,
         &conversation.id,
         &session.id,
         text.as_str(),
         client_message_id.as_str(),
+        context.last_seen_at,
     )
     .await?;
     if !conversation.assistant_answers() {
@@ -77,19 +107,17 @@ pub async fn send(
         // session's event stream.
         return Ok(AppJson(response(&stored, None, conversation.status, false)));
     }
-    let answered =
-        pipeline::answer_once(&state, inbound(tenant_id, &session.id, client_id, &stored)).await?;
-    Ok(AppJson(answered_response(&stored, &answered)))
-}
-
-fn inbound(tenant_id: &str, session_id: &str, client_id: &str, message: &StoredMessage) -> Inbound {
-    Inbound {
+    let inbound = Inbound {
         tenant_id: tenant_id.to_owned(),
-        session_id: Some(session_id.to_owned()),
-        client_id: client_id.to_owned(),
+        session: Some(session),
+        client_id,
         channel: Channel::Web,
-        message: message.clone(),
-    }
+        message: stored.clone(),
+        conversation: routing,
+        fresh,
+    };
+    let answered = pipeline::answer_once(&state, inbound).await?;
+    Ok(AppJson(answered_response(&stored, &answered)))
 }
 
 fn answered_response(visitor: &StoredMessage, answered: &Answered) -> ChatResponse {

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tenants;
 
 const ALLOWED_METHODS: &str = "GET, POST, PUT, OPTIONS";
 const ALLOWED_HEADERS: &str = "authorization, content-type, accept";
@@ -27,8 +26,8 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
     let Some(tenant_id) = tenant_in_path(request.uri().path()) else {
         return next.run(request).await;
     };
-    let tenant = match tenants::find_tenant(&state.db, tenant_id).await {
-        Ok(Some(tenant)) => tenant,
+    let access = match state.access.get(tenant_id).await {
+        Ok(Some(access)) => access,
         Ok(None) => {
             let mut response =
                 ApiError::not_found("tenant_not_found", "No such tenant.").into_response();
@@ -39,16 +38,12 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
         Err(e) => return ApiError::from(e).into_response(),
     };
     if let Some(origin) = origin.as_deref() {
-        match tenants::allowed_origins(&state.db, &tenant.id).await {
-            Ok(allowed) if tenants::origin_allowed(&allowed, origin) => {}
-            Ok(_) => {
-                return ApiError::forbidden(
-                    "origin_not_allowed",
-                    format!("The origin {origin} is not allowed to use this widget. Add it to the tenant's allowed domains."),
-                )
-                .into_response();
-            }
-            Err(e) => return ApiError::from(e).into_response(),
+        if !access.origin_allowed(origin) {
+            return ApiError::forbidden(
+                "origin_not_allowed",
+                format!("The origin {origin} is not allowed to use this widget. Add it to the tenant's allowed domains."),
+            )
+            .into_response();
         }
     }
     if request.method() == Method::OPTIONS {
@@ -69,7 +64,7 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
         );
         return response;
     }
-    request.extensions_mut().insert(tenant);
+    request.extensions_mut().insert(access);
     let mut response = next.run(request).await;
     allow(response.headers_mut(), origin.as_deref());
     response

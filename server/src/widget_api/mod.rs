@@ -4,6 +4,7 @@
 //! on the tenant's allowed list (403), and CORS headers answer only allowed origins. Every
 //! handler then takes a [`WidgetAuth`]: a live widget token of that very tenant (401).
 
+mod access;
 mod auth;
 mod chat;
 mod events;
@@ -17,6 +18,7 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::{middleware, Router};
 
 use crate::state::AppState;
+pub use access::AccessCache;
 pub use auth::WidgetAuth;
 pub use sessions::session_not_found;
 pub use stream_caps::{StreamCaps, StreamSlot};

@@ -727,6 +727,21 @@ async fn billing_handoff(app: &TestApp, who: &str) -> Value {
     answer.body
 }
 
+/// The handoff part of the decision stored with the reply in `answer` (what "why this reply"
+/// shows the agent).
+async fn handoff_detail(app: &TestApp, answer: &Value) -> String {
+    let json: Option<String> = sqlx::query_scalar("SELECT decision FROM messages WHERE id = $1")
+        .bind(answer["message"]["id"].as_str().unwrap_or_default())
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the reply");
+    let decision: Value = serde_json::from_str(&json.expect("a decision")).expect("json");
+    decision["handoff"]["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 async fn ai_generated_handoffs_are_composed_from_the_facts_without_a_model(app: TestApp) {
     save_message_style(&app, "ai_generated", "").await;
     let answer = billing_handoff(&app, "Mia").await;
@@ -739,6 +754,12 @@ async fn ai_generated_handoffs_are_composed_from_the_facts_without_a_model(app: 
         "{body}"
     );
     assert!(body.contains("refund the duplicate"), "{body}");
+    // The agent is told who worded it.
+    let detail = handoff_detail(&app, &answer).await;
+    assert!(
+        detail.ends_with("(composed by the embedded assistant)"),
+        "{detail}"
+    );
 }
 
 on_both_backends!(ai_generated_handoffs_are_composed_from_the_facts_without_a_model);
@@ -823,6 +844,8 @@ async fn a_remote_model_words_an_ai_generated_handoff(backend: Backend) {
     assert!(asked[0].contains("Colleague: Bea"), "{}", asked[0]);
     assert!(asked[0].contains("Over to {agent_name}"), "{}", asked[0]);
     assert!(!asked[0].contains("last order"), "{}", asked[0]);
+    let detail = handoff_detail(&app, &answer).await;
+    assert!(detail.contains("(written by the model "), "{detail}");
 }
 
 async fn an_ai_generated_handoff_falls_back_to_the_template(backend: Backend) {
@@ -852,6 +875,11 @@ async fn an_ai_generated_handoff_falls_back_to_the_template(backend: Backend) {
         };
         assert_eq!(answer["message"]["body"], expected);
         assert_eq!(handoff_requests(&stub).await.len(), 1);
+        let detail = handoff_detail(&app, &answer).await;
+        assert!(
+            detail.contains("(the template's words: the model's line was unusable"),
+            "{detail}"
+        );
     }
 }
 

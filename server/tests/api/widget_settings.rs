@@ -387,23 +387,27 @@ async fn an_issued_token_works_records_its_last_use_and_is_refused_at_once_when_
 }
 
 async fn an_expired_token_is_refused(app: TestApp) {
-    let admin = app.teammate(Role::Admin).await;
-    let issued = admin
-        .issue_token(json!({ "label": "short", "expiresInDays": 7 }))
-        .await;
-    let secret = issued.body["secret"].as_str().unwrap().to_owned();
+    // A token that expires in a moment: accepted (and so cached) now, refused once it expired.
+    let expires_at = server::db::now_ms() + 1_500;
+    let issued =
+        server::tenants::issue_widget_token(&app.db, &app.tenant.id, "short", Some(expires_at))
+            .await
+            .expect("token");
     assert_eq!(
-        config_with(&app, &secret, &app.tenant.origin).await.status,
+        config_with(&app, &issued.token, &app.tenant.origin)
+            .await
+            .status,
         200
     );
-    sqlx::query("UPDATE widget_tokens SET expires_at = $1 WHERE id = $2")
-        .bind(server::db::now_ms() - 1)
-        .bind(issued.body["token"]["id"].as_str().unwrap())
-        .execute(&app.db.pool)
-        .await
-        .expect("expire");
+    let left = expires_at - server::db::now_ms();
+    tokio::time::sleep(std::time::Duration::from_millis(
+        u64::try_from(left).unwrap_or(0) + 50,
+    ))
+    .await;
     assert_eq!(
-        config_with(&app, &secret, &app.tenant.origin).await.status,
+        config_with(&app, &issued.token, &app.tenant.origin)
+            .await
+            .status,
         401
     );
 }
