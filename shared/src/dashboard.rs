@@ -242,6 +242,49 @@ pub struct ConversationDetail {
     /// The client's other conversations, newest first.
     pub other_conversations: Vec<ConversationSummary>,
     pub last_event_seq: i64,
+    /// Contact details the customer wrote that are not on the client yet (an unverified
+    /// visitor's words change nothing by themselves), newest first: an agent applies one with
+    /// one click.
+    #[serde(default)]
+    pub mentions: Vec<MentionView>,
+}
+
+/// What kind of contact detail a customer mentioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MentionKind {
+    Email,
+    /// E.164.
+    Phone,
+    Name,
+}
+
+impl MentionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Name => "name",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Email, Self::Phone, Self::Name]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A contact detail a customer mentioned in a message and nobody applied yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MentionView {
+    pub id: String,
+    pub kind: MentionKind,
+    pub value: String,
+    /// The conversation it was written in.
+    pub conversation_id: Option<String>,
+    pub created_at: i64,
 }
 
 /// `POST /api/dashboard/conversations/{id}/messages` body.

@@ -59,6 +59,7 @@ fn detail(conversation: ConversationSummary) -> ConversationDetail {
         client: None,
         other_conversations: vec![],
         last_event_seq: 10,
+        mentions: vec![],
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::{self, ApiError, AppJson, AppQuery, Result};
 use crate::realtime::TypingItem;
 use crate::search::{self, SearchError};
 use crate::state::AppState;
-use crate::{assistants, conversations, events, inbox};
+use crate::{assistants, clients, conversations, events, inbox};
 
 /// Messages a conversation view loads at most (the newest).
 const TIMELINE_LIMIT: i64 = 1000;
@@ -88,12 +88,18 @@ pub async fn detail(
         }
         None => Vec::new(),
     };
+    drop(conn);
+    let mentions = match &conversation.client {
+        Some(client) => clients::mentions::pending(&state.db, tenant_id, &client.id).await?,
+        None => Vec::new(),
+    };
     Ok(AppJson(ConversationDetail {
         client: conversation.client.clone(),
         conversation,
         messages,
         other_conversations,
         last_event_seq,
+        mentions,
     }))
 }
 

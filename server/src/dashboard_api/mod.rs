@@ -4,6 +4,7 @@
 
 mod assistants;
 mod audit;
+mod clients;
 mod conversations;
 mod export;
 mod intents;
@@ -56,6 +57,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/conversations/{id}/typing",
             post(conversations::typing),
+        )
+        .route(
+            "/api/dashboard/clients/{client_id}/mentions/{mention_id}/apply",
+            post(clients::apply_mention),
         )
         .route("/api/dashboard/export.csv", get(export::csv))
         .route(

@@ -9,6 +9,7 @@ use super::sessions::session_not_found;
 use super::WidgetAuth;
 use crate::ai::pipeline::{self, Answered, Inbound};
 use crate::client_addr::ClientAddr;
+use crate::clients;
 use crate::conversations::{self, StoredMessage};
 use crate::error::{self, ApiError, AppJson, Result};
 use crate::state::AppState;
@@ -102,6 +103,16 @@ pub async fn send(
         context.last_seen_at,
     )
     .await?;
+    if fresh {
+        // Contact details in the message: a verified visitor's fill gaps on their client, an
+        // unverified one's are kept for an agent to apply. The message is stored either way.
+        let noted =
+            clients::mentions::note(&state.db, tenant_id, &client_id, &stored, session.verified)
+                .await;
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, "reading contact details from a message");
+        }
+    }
     if !conversation.assistant_answers() {
         // A teammate has it (or must look first): their reply reaches the widget on the
         // session's event stream.

@@ -28,7 +28,7 @@ on_both_backends!(
 const EMAIL: &str = "jane@example.com";
 
 /// `HMAC-SHA256(secret, lowercase email)` in hex, computed by openssl, not by the server's code.
-fn openssl_user_hash(secret: &str, email: &str) -> String {
+pub(crate) fn openssl_user_hash(secret: &str, email: &str) -> String {
     let mut child = Command::new("openssl")
         .args(["dgst", "-sha256", "-hmac", secret])
         .stdin(Stdio::piped())
@@ -53,7 +53,7 @@ fn openssl_user_hash(secret: &str, email: &str) -> String {
 }
 
 impl TestApp {
-    async fn set_contact_with_hash(
+    pub(crate) async fn set_contact_with_hash(
         &self,
         tenant: &TestTenant,
         session: &str,
@@ -76,7 +76,12 @@ impl TestApp {
     }
 
     /// A verified session of this app's tenant: answers (session, the contact answer).
-    async fn verified_session(&self, secret: &str, name: &str, email: &str) -> (String, Answer) {
+    pub(crate) async fn verified_session(
+        &self,
+        secret: &str,
+        name: &str,
+        email: &str,
+    ) -> (String, Answer) {
         let session = self.create_session().await;
         let hash = openssl_user_hash(secret, email);
         let answer = self

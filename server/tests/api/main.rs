@@ -11,6 +11,7 @@ mod assistants;
 mod audit;
 mod chat;
 mod cli;
+mod clients;
 mod contact;
 mod dashboard;
 mod errors;

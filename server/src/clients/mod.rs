@@ -1,7 +1,12 @@
 //! Clients: the people behind conversations. One client per normalised email per tenant; a
 //! visitor who gives the same address again is linked to the existing record, not duplicated.
 //! Only a verified visitor may change an existing record ([`upsert_by_email`]); anyone else's
-//! details create a record for a new address at most ([`find_or_create_by_email`]).
+//! details create a record for a new address at most ([`find_or_create_by_email`]). What
+//! customers write about themselves in messages is read by [`extract`] and kept or applied by
+//! [`mentions`].
+
+pub mod extract;
+pub mod mentions;
 
 use shared::{Email, PersonName};
 use sqlx::Row;
