@@ -260,6 +260,28 @@ impl Desk {
         });
     }
 
+    /// Applies a mention of the open conversation's client (one click in the client panel).
+    pub fn apply_mention(self, client_id: String, mention_id: String) {
+        if self.acting.get_untracked() {
+            return;
+        }
+        self.acting.set(true);
+        self.action_error.set(None);
+        spawn_local(async move {
+            let result = api::apply_mention(&client_id, &mention_id).await;
+            if !self.alive() {
+                return;
+            }
+            self.acting.set(false);
+            match result {
+                Ok(client) => self
+                    .inbox
+                    .update(|i| i.mention_applied(&mention_id, &client)),
+                Err(e) => self.action_error.set(self.failed(&e)),
+            }
+        });
+    }
+
     fn start_live(self, after: i64) {
         let live = Live::start(
             after,

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use shared::api::Author;
 use shared::dashboard::{
-    ConversationDetail, ConversationPage, ConversationQuery, ConversationSummary, DashboardEvent,
-    EventEnvelope, SocketFrame, TimelineMessage, Typing,
+    ClientBrief, ConversationDetail, ConversationPage, ConversationQuery, ConversationSummary,
+    DashboardEvent, EventEnvelope, MentionView, SocketFrame, TimelineMessage, Typing,
 };
 
 /// The list, as far as it is loaded, and the conversation on screen.
@@ -144,6 +144,53 @@ impl Inbox {
         self.place(conversation, false);
     }
 
+    /// A client's details and pending mentions as they now are (a `client_changed` event):
+    /// the open conversation of that client shows them.
+    pub fn client_changed(&mut self, client: &ClientBrief, mentions: Vec<MentionView>) {
+        if let Some(open) = self.open.as_mut() {
+            let of_client = |c: &Option<ClientBrief>| c.as_ref().is_some_and(|c| c.id == client.id);
+            if of_client(&open.client) || of_client(&open.conversation.client) {
+                open.mentions = mentions;
+            }
+        }
+        self.merge_client(client);
+    }
+
+    /// Takes an applied mention's answer: the client as it now is. The mention leaves the open
+    /// conversation's list, and the client shows the new detail there and in the list's rows.
+    pub fn mention_applied(&mut self, mention_id: &str, client: &ClientBrief) {
+        if let Some(open) = self.open.as_mut() {
+            open.mentions.retain(|m| m.id != mention_id);
+        }
+        self.merge_client(client);
+    }
+
+    /// Shows a client's new details wherever it appears (the verified flag belongs to each
+    /// conversation's link, so it is kept).
+    fn merge_client(&mut self, client: &ClientBrief) {
+        let merge = |c: &mut ClientBrief| {
+            if c.id == client.id {
+                // The answer does not say whether the link was proven: keep what was known.
+                let verified = c.verified;
+                *c = client.clone();
+                c.verified = verified;
+            }
+        };
+        if let Some(open) = self.open.as_mut() {
+            if let Some(c) = open.client.as_mut() {
+                merge(c);
+            }
+            if let Some(c) = open.conversation.client.as_mut() {
+                merge(c);
+            }
+        }
+        for row in &mut self.conversations {
+            if let Some(c) = row.client.as_mut() {
+                merge(c);
+            }
+        }
+    }
+
     /// Adds a message to the open timeline, once (the sender's answer and the socket's event
     /// both bring it).
     pub fn add_message(&mut self, message: TimelineMessage) {
@@ -219,6 +266,9 @@ impl Inbox {
             }
             // The settings pages follow these (see `live`); the inbox has nothing to change.
             DashboardEvent::SettingsChanged { .. } => {}
+            DashboardEvent::ClientChanged { client, mentions } => {
+                self.client_changed(&client, mentions);
+            }
         }
         true
     }

@@ -319,6 +319,34 @@ test("a sign-in link pointing off the site is not followed", async ({ page }) =>
   await expect(page.getByTestId("me")).toBeVisible();
 });
 
+test("a phone number the visitor writes waits as a mention, and an agent applies it with one click", async ({ browser }) => {
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext();
+  const tag = `mn${Date.now().toString(36)}`;
+  const visitorName = `Mo ${tag}`;
+  const agent = await agentContext.newPage();
+  await signIn(agent);
+
+  const visitor = await visitorContext.newPage();
+  await visitorSays(visitor, visitorName, `mo.${tag}@example.com`, "Please call me back on (415) 555-0123");
+  await expect(widgetLog(visitor).getByText(/Please call me back/)).toBeVisible();
+
+  // Opened at once: the mention may be recorded after the detail was read, and arrives live.
+  await agent.getByTestId("conversation-item").filter({ hasText: visitorName }).click();
+  const panel = agent.getByTestId("client-panel");
+  const mention = panel.getByTestId("mention").filter({ hasText: "+14155550123" });
+  await expect(mention).toHaveAttribute("data-kind", "phone");
+  // An unverified visitor's words change nothing by themselves.
+  await expect(panel.locator(".client-details")).not.toContainText("+14155550123");
+  await mention.getByRole("button", { name: "Use +14155550123 as the client's phone" }).click();
+  await expect(panel.locator(".client-details")).toContainText("+14155550123");
+  await expect(panel.getByTestId("mention")).toHaveCount(0);
+  // Stored: a fresh load shows it on the client.
+  await agent.reload();
+  await agent.getByTestId("conversation-item").filter({ hasText: visitorName }).click();
+  await expect(agent.getByTestId("client-panel").locator(".client-details")).toContainText("+14155550123");
+});
+
 test("an agent sees why the assistant answered: the intent, the entries it used, the handoff", async ({ browser }) => {
   const visitorContext = await browser.newContext();
   const agentContext = await browser.newContext();

@@ -326,6 +326,14 @@ pub enum DashboardEvent {
     SettingsChanged {
         area: SettingsArea,
     },
+    /// A client's details or pending mentions changed (a customer mentioned a phone number, an
+    /// agent applied one): open conversations of that client show the new state. `verified`
+    /// in `client` is not meaningful here (it belongs to a conversation's link).
+    ClientChanged {
+        client: ClientBrief,
+        /// The client's pending mentions, newest first, as the conversation detail lists them.
+        mentions: Vec<MentionView>,
+    },
 }
 
 impl DashboardEvent {
@@ -336,7 +344,7 @@ impl DashboardEvent {
             Self::MessageCreated {
                 conversation_id, ..
             } => Some(conversation_id),
-            Self::SettingsChanged { .. } => None,
+            Self::SettingsChanged { .. } | Self::ClientChanged { .. } => None,
         }
     }
 
@@ -346,7 +354,7 @@ impl DashboardEvent {
             Self::ConversationCreated { conversation }
             | Self::ConversationUpdated { conversation }
             | Self::MessageCreated { conversation, .. } => Some(conversation),
-            Self::SettingsChanged { .. } => None,
+            Self::SettingsChanged { .. } | Self::ClientChanged { .. } => None,
         }
     }
 
@@ -356,6 +364,7 @@ impl DashboardEvent {
             Self::ConversationUpdated { .. } => "conversation_updated",
             Self::MessageCreated { .. } => "message_created",
             Self::SettingsChanged { .. } => "settings_changed",
+            Self::ClientChanged { .. } => "client_changed",
         }
     }
 }

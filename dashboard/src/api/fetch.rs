@@ -4,8 +4,8 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use shared::api::ErrorBody;
 use shared::dashboard::{
-    AgentReply, AssistantBrief, ConversationDetail, ConversationPage, ConversationQuery,
-    ConversationSummary, LoginRequest, Me, TimelineMessage,
+    AgentReply, AssistantBrief, ClientBrief, ConversationDetail, ConversationPage,
+    ConversationQuery, ConversationSummary, LoginRequest, Me, TimelineMessage,
 };
 use web_sys::RequestCredentials;
 
@@ -58,6 +58,16 @@ pub async fn act(id: &str, action: Action) -> Result<ConversationSummary, ApiErr
         "{BASE}/conversations/{}/{}",
         encode_component(id),
         action.path()
+    );
+    json(Request::post(&url), None).await
+}
+
+/// Puts a detail the customer mentioned on their client; answers the client as it now is.
+pub async fn apply_mention(client_id: &str, mention_id: &str) -> Result<ClientBrief, ApiError> {
+    let url = format!(
+        "{BASE}/clients/{}/mentions/{}/apply",
+        encode_component(client_id),
+        encode_component(mention_id)
     );
     json(Request::post(&url), None).await
 }

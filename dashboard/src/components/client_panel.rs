@@ -1,7 +1,8 @@
-//! The client panel: who the client is and their other conversations.
+//! The client panel: who the client is, what they mentioned in messages that is not on the
+//! client yet (applied with one click by agents), and their other conversations.
 
 use leptos::prelude::*;
-use shared::dashboard::ConversationSummary;
+use shared::dashboard::{ConversationSummary, MentionKind, MentionView};
 
 use super::{conversation_href, open_on_click};
 use crate::desk::Desk;
@@ -34,6 +35,14 @@ pub fn ClientPanel(
                 .as_ref()
                 .filter(|d| d.client.as_ref().is_some_and(|c| !c.verified))
                 .map(|d| d.conversation.visitor_name.clone().unwrap_or_default())
+        })
+    });
+    let mentions = Memo::new(move |_| {
+        desk.inbox.with(|i| {
+            i.open
+                .as_ref()
+                .map(|d| d.mentions.clone())
+                .unwrap_or_default()
         })
     });
     let is_open = Memo::new(move |_| desk.inbox.with(|i| i.open.is_some()));
@@ -69,6 +78,17 @@ pub fn ClientPanel(
                         None => view! { <p class="muted">"Anonymous visitor: no contact details yet."</p> }
                             .into_any(),
                     }}
+                    {move || {
+                        let mentions = mentions.get();
+                        let client_id = client.get().map(|c| c.id)?;
+                        (!mentions.is_empty()).then(|| view! {
+                            <h3>"Mentioned in messages"</h3>
+                            <p class="muted">"Not on the client yet: the customer wrote it, nobody checked it."</p>
+                            <ul class="mentions" data-testid="mentions">
+                                {mentions.iter().map(|m| mention_item(desk, &client_id, m)).collect_view()}
+                            </ul>
+                        })
+                    }}
                     <h3>"Other conversations"</h3>
                     {move || {
                         let others = others.get();
@@ -87,6 +107,31 @@ pub fn ClientPanel(
                 </aside>
             }
         })
+    }
+}
+
+fn mention_item(desk: Desk, client_id: &str, m: &MentionView) -> impl IntoView {
+    let kind = match m.kind {
+        MentionKind::Email => "Email",
+        MentionKind::Phone => "Phone",
+        MentionKind::Name => "Name",
+    };
+    let (client_id, mention_id) = (client_id.to_owned(), m.id.clone());
+    let label = format!("Use {} as the client's {}", m.value, kind.to_lowercase());
+    view! {
+        <li data-testid="mention" data-kind=m.kind.as_str()>
+            <span class="mention-kind">{kind}</span>
+            " "
+            <span class="mention-value">{m.value.clone()}</span>
+            {desk.session.can_act().then(|| view! {
+                " "
+                <button type="button" data-testid="mention-apply" aria-label=label
+                    disabled=move || desk.acting.get()
+                    on:click=move |_| desk.apply_mention(client_id.clone(), mention_id.clone())>
+                    "Apply"
+                </button>
+            })}
+        </li>
     }
 }
 

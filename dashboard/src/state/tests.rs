@@ -1,7 +1,7 @@
 use shared::api::{Author, Channel, ConversationStatus};
 use shared::dashboard::{
-    ConversationDetail, ConversationPage, ConversationQuery, ConversationSummary, DashboardEvent,
-    EventEnvelope, SocketFrame, TimelineMessage, Typing,
+    ClientBrief, ConversationDetail, ConversationPage, ConversationQuery, ConversationSummary,
+    DashboardEvent, EventEnvelope, MentionKind, MentionView, SocketFrame, TimelineMessage, Typing,
 };
 
 use super::{FrameEffect, Inbox};
@@ -362,4 +362,99 @@ fn messages_that_arrive_while_a_conversation_opens_are_not_lost() {
     fresh.messages.push(message("m1", "b", Author::Visitor));
     inbox.open_conversation(fresh);
     assert_eq!(inbox.open.as_ref().unwrap().messages.len(), 1);
+}
+
+#[test]
+fn an_applied_mention_leaves_the_list_and_the_client_shows_the_detail_everywhere() {
+    let client = ClientBrief {
+        id: "cl-1".into(),
+        name: "Jo".into(),
+        email: Some("jo@example.com".into()),
+        phone: None,
+        verified: true,
+    };
+    let mut row = summary("a", 1);
+    row.client = Some(client.clone());
+    let mut inbox = Inbox::default();
+    inbox.load_first_page(ConversationQuery::default(), page(vec![row.clone()], None));
+    let mut open = detail(row);
+    open.client = Some(client.clone());
+    open.mentions = ["mn-1", "mn-2"]
+        .into_iter()
+        .map(|id| MentionView {
+            id: id.into(),
+            kind: MentionKind::Phone,
+            value: format!("+1415555010{}", &id[3..]),
+            conversation_id: Some("a".into()),
+            created_at: 1,
+        })
+        .collect();
+    inbox.open_conversation(open);
+
+    // The answer says nothing of verification: what was known stays.
+    let applied = ClientBrief {
+        phone: Some("+14155550101".into()),
+        verified: false,
+        ..client
+    };
+    inbox.mention_applied("mn-1", &applied);
+    let open = inbox.open.as_ref().expect("open");
+    assert_eq!(
+        open.mentions
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        ["mn-2"]
+    );
+    for shown in [
+        open.client.as_ref(),
+        open.conversation.client.as_ref(),
+        inbox.conversations[0].client.as_ref(),
+    ] {
+        let shown = shown.expect("a client");
+        assert_eq!(shown.phone.as_deref(), Some("+14155550101"));
+        assert!(shown.verified);
+    }
+}
+
+#[test]
+fn a_client_changed_event_shows_the_new_mentions_in_that_clients_open_conversation_only() {
+    let client = |id: &str| ClientBrief {
+        id: id.into(),
+        name: "Jo".into(),
+        email: None,
+        phone: None,
+        verified: false,
+    };
+    let mention = MentionView {
+        id: "mn-1".into(),
+        kind: MentionKind::Email,
+        value: "jo@work.example".into(),
+        conversation_id: Some("a".into()),
+        created_at: 1,
+    };
+    let mut row = summary("a", 1);
+    row.client = Some(client("cl-1"));
+    let mut inbox = Inbox::default();
+    inbox.open_conversation(detail(row));
+
+    let elsewhere = event(
+        11,
+        DashboardEvent::ClientChanged {
+            client: client("cl-2"),
+            mentions: vec![mention.clone()],
+        },
+    );
+    inbox.apply_frame(elsewhere);
+    assert!(inbox.open.as_ref().expect("open").mentions.is_empty());
+
+    let ours = event(
+        12,
+        DashboardEvent::ClientChanged {
+            client: client("cl-1"),
+            mentions: vec![mention.clone()],
+        },
+    );
+    inbox.apply_frame(ours);
+    assert_eq!(inbox.open.as_ref().expect("open").mentions, [mention]);
 }

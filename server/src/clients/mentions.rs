@@ -8,9 +8,9 @@
 //!   beside the conversation and applies with one click ([`apply`]); the value it replaces is
 //!   kept as a mention in its turn, so nothing is lost either way.
 
-use shared::dashboard::{ClientBrief, MentionKind, MentionView};
+use shared::dashboard::{ClientBrief, DashboardEvent, MentionKind, MentionView};
 use shared::Email;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::extract::{self, Mentioned};
 use crate::conversations::StoredMessage;
@@ -65,6 +65,7 @@ pub async fn note(
     let Some(known) = known(&mut tx, tenant_id, client_id).await? else {
         return Ok(());
     };
+    let mut changed = false;
     for (kind, value) in details(&mentioned) {
         if is_known(&known, kind, &value) {
             continue;
@@ -73,9 +74,10 @@ pub async fn note(
             && fills_gap(&known, kind, &value)
             && set(&mut tx, client_id, kind, &value).await?
         {
+            changed = true;
             continue;
         }
-        sqlx::query(
+        let added = sqlx::query(
             "INSERT INTO client_mentions
                (id, tenant_id, client_id, kind, value, message_id, conversation_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -90,7 +92,12 @@ pub async fn note(
         .bind(&message.conversation_id)
         .bind(now_ms())
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        changed |= added > 0;
+    }
+    if changed {
+        announce(&mut tx, tenant_id, client_id).await?;
     }
     tx.commit().await
 }
@@ -215,6 +222,15 @@ async fn set(
 
 /// The client's mentions nobody applied yet, newest first.
 pub async fn pending(db: &Db, tenant_id: &str, client_id: &str) -> sqlx::Result<Vec<MentionView>> {
+    let mut conn = db.pool.acquire().await?;
+    pending_on(&mut conn, tenant_id, client_id).await
+}
+
+async fn pending_on(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    client_id: &str,
+) -> sqlx::Result<Vec<MentionView>> {
     let rows = sqlx::query(
         "SELECT id, kind, value, conversation_id, created_at FROM client_mentions
           WHERE tenant_id = $1 AND client_id = $2 AND applied_at IS NULL
@@ -223,20 +239,58 @@ pub async fn pending(db: &Db, tenant_id: &str, client_id: &str) -> sqlx::Result<
     .bind(tenant_id)
     .bind(client_id)
     .bind(SHOWN)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .filter_map(|r| {
-            let kind: String = r.try_get("kind").ok()?;
-            Some(Ok(MentionView {
-                id: r.try_get("id").ok()?,
-                kind: MentionKind::parse(&kind)?,
-                value: r.try_get("value").ok()?,
-                conversation_id: r.try_get("conversation_id").ok()?,
-                created_at: r.try_get("created_at").ok()?,
-            }))
-        })
-        .collect()
+    let mut mentions = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let kind: String = r.try_get("kind")?;
+        // A kind this version does not know is left out rather than failing the page.
+        let Some(kind) = MentionKind::parse(&kind) else {
+            continue;
+        };
+        mentions.push(MentionView {
+            id: r.try_get("id")?,
+            kind,
+            value: r.try_get("value")?,
+            conversation_id: r.try_get("conversation_id")?,
+            created_at: r.try_get("created_at")?,
+        });
+    }
+    Ok(mentions)
+}
+
+/// The client as it now is, for answers and events (`verified` belongs to a conversation's
+/// link, not to the client: `false` here).
+async fn brief(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    client_id: &str,
+) -> sqlx::Result<ClientBrief> {
+    let client =
+        sqlx::query("SELECT id, name, email, phone FROM clients WHERE id = $1 AND tenant_id = $2")
+            .bind(client_id)
+            .bind(tenant_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(ClientBrief {
+        id: client.try_get("id")?,
+        name: client.try_get("name")?,
+        email: client.try_get("email")?,
+        phone: client.try_get("phone")?,
+        verified: false,
+    })
+}
+
+/// Tells open dashboards the client's details and pending mentions, with the transaction.
+async fn announce(tx: &mut WriteTx, tenant_id: &str, client_id: &str) -> sqlx::Result<ClientBrief> {
+    let client = brief(tx, tenant_id, client_id).await?;
+    let mentions = pending_on(tx, tenant_id, client_id).await?;
+    let event = DashboardEvent::ClientChanged {
+        client: client.clone(),
+        mentions,
+    };
+    tx.record_event(tenant_id, None, &event).await?;
+    Ok(client)
 }
 
 /// An agent applies a mention: the client takes the value, and the value it had (if any) is
@@ -301,19 +355,7 @@ pub async fn apply(
         .execute(&mut *tx)
         .await?;
     }
-    let client =
-        sqlx::query("SELECT id, name, email, phone FROM clients WHERE id = $1 AND tenant_id = $2")
-            .bind(client_id)
-            .bind(tenant_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let brief = ClientBrief {
-        id: client.try_get("id")?,
-        name: client.try_get("name")?,
-        email: client.try_get("email")?,
-        phone: client.try_get("phone")?,
-        verified: false,
-    };
+    let client = announce(&mut tx, tenant_id, client_id).await?;
     tx.commit().await?;
-    Ok(brief)
+    Ok(client)
 }

@@ -248,6 +248,6 @@ fn widget_event(event: &DashboardEvent) -> Option<WidgetEvent> {
             status: conversation.status,
             human: conversation.ai_paused,
         }),
-        DashboardEvent::SettingsChanged { .. } => None,
+        DashboardEvent::SettingsChanged { .. } | DashboardEvent::ClientChanged { .. } => None,
     }
 }

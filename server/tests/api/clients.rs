@@ -90,6 +90,16 @@ async fn an_unverified_visitor_s_details_wait_for_an_agent(app: TestApp) {
         ]
     );
     assert!(detail["mentions"][0]["conversationId"] == conversation.as_str());
+    // Open dashboards were told, with the client's pending list.
+    let told: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM events WHERE kind = 'client_changed'")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("events");
+    assert_eq!(told.len(), 1, "{told:?}");
+    let told: Value = serde_json::from_str(&told[0]).expect("json");
+    assert_eq!(told["client"]["id"], detail["client"]["id"]);
+    assert_eq!(told["mentions"].as_array().map(Vec::len), Some(3), "{told}");
 
     // Saying it again adds nothing.
     let again = app.chat(&session, "again: 415-555-0100", "m-2").await;
@@ -110,6 +120,12 @@ async fn an_unverified_visitor_s_details_wait_for_an_agent(app: TestApp) {
         .await;
     assert_eq!(applied.status, 200, "{:?}", applied.body);
     assert_eq!(applied.body["phone"], "+14155550100");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind = 'client_changed'")
+            .await,
+        2,
+        "the apply is announced too"
+    );
     assert_eq!(
         client_row(&app, "jo@example.com").await.2.as_deref(),
         Some("+14155550100")
