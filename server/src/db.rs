@@ -147,6 +147,21 @@ impl Db {
         self.settings_epoch.load(Ordering::Acquire)
     }
 
+    /// Runs a whole write transaction's work (`job`, given this store): on SQLite on the
+    /// writer's own thread (see [`writer::Writer::run_job`]), on PostgreSQL right here. For the
+    /// writes of every chat message; the work runs to its end even if the caller goes away.
+    pub async fn write<T, F, Fut>(&self, job: F) -> sqlx::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Db) -> Fut,
+        Fut: std::future::Future<Output = sqlx::Result<T>> + Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.run_job(job(self.clone())).await,
+            None => job(self.clone()).await,
+        }
+    }
+
     /// A write transaction. On SQLite it waits for its turn on the writer connection (which
     /// holds the write lock, `BEGIN IMMEDIATE`, for the batch it joins): a deferred
     /// transaction that reads first and writes later could fail with "database is locked"

@@ -71,6 +71,39 @@ pub async fn insert_visitor_message(
     client_message_id: &str,
     last_seen_at: i64,
 ) -> sqlx::Result<(StoredMessage, bool)> {
+    let owned = [
+        tenant_id,
+        conversation_id,
+        session_id,
+        body,
+        client_message_id,
+    ]
+    .map(str::to_owned);
+    db.write(move |db| async move {
+        let [tenant_id, conversation_id, session_id, body, client_message_id] = owned;
+        store_visitor_message(
+            &db,
+            &tenant_id,
+            &conversation_id,
+            &session_id,
+            &body,
+            &client_message_id,
+            last_seen_at,
+        )
+        .await
+    })
+    .await
+}
+
+async fn store_visitor_message(
+    db: &Db,
+    tenant_id: &str,
+    conversation_id: &str,
+    session_id: &str,
+    body: &str,
+    client_message_id: &str,
+    last_seen_at: i64,
+) -> sqlx::Result<(StoredMessage, bool)> {
     let now = now_ms();
     let id = new_id("msg");
     let mut tx = db.begin_write().await?;
@@ -285,6 +318,68 @@ pub struct NewReply<'a> {
 /// transaction; answers it with the conversation's status after it. If a racing retry stored a
 /// reply first, that one is returned.
 pub async fn insert_reply(
+    db: &Db,
+    reply: &NewReply<'_>,
+    effects: &ReplyEffects,
+) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
+    let owned = OwnedReply::from(reply);
+    let effects = effects.clone();
+    db.write(move |db| async move { store_reply(&db, &owned.borrowed(), &effects).await })
+        .await
+}
+
+/// A [`NewReply`] that owns its parts, to be written on the writer's thread.
+struct OwnedReply {
+    id: Option<String>,
+    tenant_id: String,
+    conversation_id: String,
+    session_id: Option<String>,
+    reply_to: StoredMessage,
+    author: Author,
+    author_name: Option<String>,
+    body: String,
+    model: String,
+    tokens: Option<u32>,
+    decision: Option<Decision>,
+}
+
+impl From<&NewReply<'_>> for OwnedReply {
+    fn from(r: &NewReply<'_>) -> Self {
+        Self {
+            id: r.id.map(str::to_owned),
+            tenant_id: r.tenant_id.to_owned(),
+            conversation_id: r.conversation_id.to_owned(),
+            session_id: r.session_id.map(str::to_owned),
+            reply_to: r.reply_to.clone(),
+            author: r.author,
+            author_name: r.author_name.map(str::to_owned),
+            body: r.body.to_owned(),
+            model: r.model.to_owned(),
+            tokens: r.tokens,
+            decision: r.decision.cloned(),
+        }
+    }
+}
+
+impl OwnedReply {
+    fn borrowed(&self) -> NewReply<'_> {
+        NewReply {
+            id: self.id.as_deref(),
+            tenant_id: &self.tenant_id,
+            conversation_id: &self.conversation_id,
+            session_id: self.session_id.as_deref(),
+            reply_to: &self.reply_to,
+            author: self.author,
+            author_name: self.author_name.as_deref(),
+            body: &self.body,
+            model: &self.model,
+            tokens: self.tokens,
+            decision: self.decision.as_ref(),
+        }
+    }
+}
+
+async fn store_reply(
     db: &Db,
     reply: &NewReply<'_>,
     effects: &ReplyEffects,

@@ -40,6 +40,9 @@ pub(super) struct WriterOptions {
 #[derive(Clone, Debug)]
 pub(super) struct Writer {
     requests: mpsc::UnboundedSender<oneshot::Sender<sqlx::Result<Loan>>>,
+    /// The writer's own thread (a single-threaded runtime): the lending loop runs there, and so
+    /// does the work of transactions handed to [`Writer::run_job`].
+    runtime: tokio::runtime::Handle,
 }
 
 /// The writer connection, lent to one transaction until it finishes (or is dropped).
@@ -59,12 +62,39 @@ enum Outcome {
 }
 
 impl Writer {
-    /// Opens the writer connection and starts the task that lends it.
+    /// Opens the writer connection and starts the thread that lends it. The thread ends once
+    /// every handle is gone.
     pub(super) async fn start(options: WriterOptions) -> sqlx::Result<Self> {
         let conn = connect(&options).await?;
         let (requests, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(options, conn, queue));
-        Ok(Self { requests })
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(sqlx::Error::Io)?;
+        let handle = runtime.handle().clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || runtime.block_on(run(options, conn, queue)))
+            .map_err(sqlx::Error::Io)?;
+        Ok(Self {
+            requests,
+            runtime: handle,
+        })
+    }
+
+    /// Runs `job` (a whole write transaction) on the writer's thread and answers its result.
+    /// There the transaction that holds the writer connection is woken the moment each of its
+    /// statements is done, instead of waiting its turn behind every other task of the server
+    /// while everyone else waits for the connection.
+    pub(super) async fn run_job<T, Fut>(&self, job: Fut) -> sqlx::Result<T>
+    where
+        T: Send + 'static,
+        Fut: std::future::Future<Output = sqlx::Result<T>> + Send + 'static,
+    {
+        self.runtime
+            .spawn(job)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("the write did not finish: {e}")))?
     }
 
     /// The writer connection, inside a savepoint of the writer's open transaction, once every
