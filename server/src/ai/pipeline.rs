@@ -154,7 +154,7 @@ fn copy_error(error: &ApiError) -> ApiError {
 }
 
 /// The workspace's assistants, from the cache (read from the store when it changed).
-async fn roster(state: &AppState, tenant_id: &str) -> Result<Arc<Roster>> {
+pub async fn roster(state: &AppState, tenant_id: &str) -> Result<Arc<Roster>> {
     state
         .assistants
         .get(tenant_id, || async {

@@ -7,12 +7,13 @@ use shared::{Email, PersonName};
 use tracing::instrument;
 
 use super::WidgetAuth;
+use crate::ai::pipeline;
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppJson, Result};
 use crate::events;
 use crate::realtime::TypingItem;
 use crate::state::AppState;
-use crate::{assistants, clients, conversations, identity};
+use crate::{clients, conversations, identity};
 use shared::api::Author;
 use shared::dashboard::Typing;
 
@@ -24,7 +25,10 @@ pub async fn config(
     State(state): State<AppState>,
     auth: WidgetAuth,
 ) -> Result<AppJson<WidgetConfig>> {
-    let assistant = assistants::load_default(&state.db, &auth.tenant.id).await?;
+    // From the pipeline's cache: every page load of every site asks for this.
+    let assistant = pipeline::roster(&state, &auth.tenant.id)
+        .await?
+        .default_assistant();
     let tenant = auth.tenant;
     let (default_greeting, assistant_name) = assistant.map_or_else(
         || {
@@ -33,7 +37,7 @@ pub async fn config(
                 tenant.company_name.clone(),
             )
         },
-        |a| (a.assistant.greeting, a.assistant.name),
+        |a| (a.assistant.greeting.clone(), a.assistant.name.clone()),
     );
     // The widget settings' greeting wins; empty means the default assistant's.
     let greeting = if tenant.greeting.is_empty() {
