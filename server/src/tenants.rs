@@ -28,6 +28,8 @@ pub struct Tenant {
     pub avatar_url: Option<String>,
     pub header_logo_url: Option<String>,
     pub wordmark_url: Option<String>,
+    /// ISO 3166 region for phone numbers written without a country code (`US` unless set).
+    pub default_region: String,
 }
 
 impl Tenant {
@@ -70,6 +72,7 @@ pub async fn create_tenant(db: &Db, new: &NewTenant) -> sqlx::Result<Tenant> {
         avatar_url: None,
         header_logo_url: None,
         wordmark_url: None,
+        default_region: "US".to_owned(),
     };
     let mut tx = db.begin_write().await?;
     sqlx::query(
@@ -95,7 +98,7 @@ pub async fn create_tenant(db: &Db, new: &NewTenant) -> sqlx::Result<Tenant> {
 }
 
 const COLUMNS: &str = "id, name, company_name, primary_color, position, theme, greeting, \
-                       avatar_url, header_logo_url, wordmark_url";
+                       avatar_url, header_logo_url, wordmark_url, default_region";
 
 pub async fn find_tenant(db: &Db, id: &str) -> sqlx::Result<Option<Tenant>> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"))
@@ -120,6 +123,7 @@ fn tenant_from_row(r: &AnyRow) -> sqlx::Result<Tenant> {
         avatar_url: r.try_get("avatar_url")?,
         header_logo_url: r.try_get("header_logo_url")?,
         wordmark_url: r.try_get("wordmark_url")?,
+        default_region: r.try_get("default_region")?,
     })
 }
 

@@ -882,19 +882,19 @@ async fn store(
     });
     let (stored, status) = conversations::insert_reply(
         &state.db,
-        &NewReply {
+        NewReply {
             // The id its drafts carried, so the stored reply replaces them.
-            id: provider_reply.map(|(id, _)| id),
-            tenant_id: &inbound.tenant_id,
-            conversation_id: &visitor.conversation_id,
-            session_id: inbound.session_id(),
-            reply_to: visitor,
+            id: provider_reply.map(|(id, _)| id.to_owned()),
+            tenant_id: inbound.tenant_id.clone(),
+            conversation_id: visitor.conversation_id.clone(),
+            session_id: inbound.session_id().map(str::to_owned),
+            reply_to: visitor.clone(),
             author: Author::Assistant,
-            author_name: Some(&loaded.assistant.name),
-            body: text,
-            model,
+            author_name: Some(loaded.assistant.name.clone()),
+            body: text.to_owned(),
+            model: model.to_owned(),
             tokens,
-            decision: Some(decision),
+            decision: Some(decision.clone()),
         },
         effects,
     )

@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, Row};
 use super::extract::{self, Mentioned};
 use crate::conversations::StoredMessage;
 use crate::db::{is_unique_violation, new_id, now_ms, Db, WriteTx};
+use crate::tenants::Tenant;
 
 /// Newest mentions an agent is shown.
 const SHOWN: i64 = 20;
@@ -38,12 +39,12 @@ struct Known {
     phone: Option<String>,
 }
 
-/// Reads `message` for contact details of its author, the client `client_id`, and records
-/// them: applied when `trusted`, where they fill a gap; kept as mentions otherwise. Writes
-/// nothing when the message mentions nothing new (most messages).
+/// Reads `message` for contact details of its author, the client `client_id` of `tenant`, and
+/// records them: applied when `trusted`, where they fill a gap; kept as mentions otherwise.
+/// Writes nothing when the message mentions nothing new (most messages).
 pub async fn note(
     db: &Db,
-    tenant_id: &str,
+    tenant: &Tenant,
     client_id: &str,
     message: &StoredMessage,
     trusted: bool,
@@ -52,11 +53,8 @@ pub async fn note(
     if !might_mention(&message.body) {
         return Ok(());
     }
-    let region: String = sqlx::query_scalar("SELECT default_region FROM tenants WHERE id = $1")
-        .bind(tenant_id)
-        .fetch_one(&db.pool)
-        .await?;
-    let region = extract::region(&region).unwrap_or(phonenumber::country::Id::US);
+    let tenant_id = tenant.id.as_str();
+    let region = extract::region(&tenant.default_region).unwrap_or(phonenumber::country::Id::US);
     let mentioned = extract::extract(&message.body, region);
     if mentioned.is_empty() {
         return Ok(());

@@ -297,21 +297,21 @@ pub struct ReplyEffects {
     pub intent: Option<String>,
 }
 
-/// A reply to be stored.
-pub struct NewReply<'a> {
+/// A reply to be stored. Owns its parts: it is written on the writer's thread.
+pub struct NewReply {
     /// The id chosen before the reply was written (a streamed draft carries it); else a new one.
-    pub id: Option<&'a str>,
-    pub tenant_id: &'a str,
-    pub conversation_id: &'a str,
-    pub session_id: Option<&'a str>,
-    pub reply_to: &'a StoredMessage,
+    pub id: Option<String>,
+    pub tenant_id: String,
+    pub conversation_id: String,
+    pub session_id: Option<String>,
+    pub reply_to: StoredMessage,
     pub author: Author,
-    pub author_name: Option<&'a str>,
-    pub body: &'a str,
-    pub model: &'a str,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub model: String,
     pub tokens: Option<u32>,
     /// Why the assistant answered so, stored with the reply for agents.
-    pub decision: Option<&'a Decision>,
+    pub decision: Option<Decision>,
 }
 
 /// Stores the reply to a visitor message and applies its effects on the conversation in one
@@ -319,90 +319,38 @@ pub struct NewReply<'a> {
 /// reply first, that one is returned.
 pub async fn insert_reply(
     db: &Db,
-    reply: &NewReply<'_>,
+    reply: NewReply,
     effects: &ReplyEffects,
 ) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
-    let owned = OwnedReply::from(reply);
     let effects = effects.clone();
-    db.write(move |db| async move { store_reply(&db, &owned.borrowed(), &effects).await })
+    db.write(move |db| async move { store_reply(&db, &reply, &effects).await })
         .await
-}
-
-/// A [`NewReply`] that owns its parts, to be written on the writer's thread.
-struct OwnedReply {
-    id: Option<String>,
-    tenant_id: String,
-    conversation_id: String,
-    session_id: Option<String>,
-    reply_to: StoredMessage,
-    author: Author,
-    author_name: Option<String>,
-    body: String,
-    model: String,
-    tokens: Option<u32>,
-    decision: Option<Decision>,
-}
-
-impl From<&NewReply<'_>> for OwnedReply {
-    fn from(r: &NewReply<'_>) -> Self {
-        Self {
-            id: r.id.map(str::to_owned),
-            tenant_id: r.tenant_id.to_owned(),
-            conversation_id: r.conversation_id.to_owned(),
-            session_id: r.session_id.map(str::to_owned),
-            reply_to: r.reply_to.clone(),
-            author: r.author,
-            author_name: r.author_name.map(str::to_owned),
-            body: r.body.to_owned(),
-            model: r.model.to_owned(),
-            tokens: r.tokens,
-            decision: r.decision.cloned(),
-        }
-    }
-}
-
-impl OwnedReply {
-    fn borrowed(&self) -> NewReply<'_> {
-        NewReply {
-            id: self.id.as_deref(),
-            tenant_id: &self.tenant_id,
-            conversation_id: &self.conversation_id,
-            session_id: self.session_id.as_deref(),
-            reply_to: &self.reply_to,
-            author: self.author,
-            author_name: self.author_name.as_deref(),
-            body: &self.body,
-            model: &self.model,
-            tokens: self.tokens,
-            decision: self.decision.as_ref(),
-        }
-    }
 }
 
 async fn store_reply(
     db: &Db,
-    reply: &NewReply<'_>,
+    reply: &NewReply,
     effects: &ReplyEffects,
 ) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
     let now = now_ms();
-    let id = reply.id.map_or_else(|| new_id("msg"), str::to_owned);
+    let id = reply.id.clone().unwrap_or_else(|| new_id("msg"));
     let mut tx = db.begin_write().await?;
     let inserted: sqlx::Result<i64> = sqlx::query_scalar(
         "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
     )
     .bind(&id)
-    .bind(reply.tenant_id)
-    .bind(reply.conversation_id)
+    .bind(&reply.tenant_id)
+    .bind(&reply.conversation_id)
     .bind(reply.author.as_str())
-    .bind(reply.author_name)
+    .bind(&reply.author_name)
     .bind(Channel::Web.as_str())
-    .bind(reply.body)
+    .bind(&reply.body)
     .bind(&reply.reply_to.id)
-    .bind(reply.model)
+    .bind(&reply.model)
     .bind(reply.tokens.map(i64::from))
     .bind(now)
-    .bind(reply.decision.and_then(|d| serde_json::to_string(d).ok()))
+    .bind(reply.decision.as_ref().and_then(|d| serde_json::to_string(d).ok()))
     .fetch_one(&mut *tx)
     .await;
     let seq = match inserted {
@@ -412,7 +360,7 @@ async fn store_reply(
             let stored = find_reply(db, &reply.reply_to.id)
                 .await?
                 .ok_or(sqlx::Error::RowNotFound)?;
-            let conversation = super::find_conversation(db, reply.conversation_id).await?;
+            let conversation = super::find_conversation(db, &reply.conversation_id).await?;
             return Ok((stored, conversation.status));
         }
         Err(e) => return Err(e),
@@ -421,7 +369,7 @@ async fn store_reply(
         sqlx::query(
             "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
         )
-        .bind(reply.conversation_id)
+        .bind(&reply.conversation_id)
         .execute(&mut *tx)
         .await?;
     }
@@ -431,7 +379,7 @@ async fn store_reply(
         )
         .bind(assistant_id)
         .bind(i64::from(*handoff))
-        .bind(reply.conversation_id)
+        .bind(&reply.conversation_id)
         .execute(&mut *tx)
         .await?;
     }
@@ -441,7 +389,7 @@ async fn store_reply(
               WHERE id = $2 AND ($3 = 0 OR intent IS NULL)",
         )
         .bind(intent)
-        .bind(reply.conversation_id)
+        .bind(&reply.conversation_id)
         .bind(i64::from(intent == GENERAL_INTENT))
         .execute(&mut *tx)
         .await?;
@@ -451,48 +399,48 @@ async fn store_reply(
             "UPDATE conversations SET status = 'escalated'
               WHERE id = $1 AND status IN ('open', 'waiting_human')",
         )
-        .bind(reply.conversation_id)
+        .bind(&reply.conversation_id)
         .execute(&mut *tx)
         .await?;
     }
     if effects.resolve {
         sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = $1")
-            .bind(reply.conversation_id)
+            .bind(&reply.conversation_id)
             .execute(&mut *tx)
             .await?;
     }
     if let Some(reason) = &effects.flag_reason {
         sqlx::query("UPDATE conversations SET flagged = 1, flag_reason = $1 WHERE id = $2")
             .bind(reason)
-            .bind(reply.conversation_id)
+            .bind(&reply.conversation_id)
             .execute(&mut *tx)
             .await?;
     }
     let added = Added {
-        tenant_id: reply.tenant_id,
-        conversation_id: reply.conversation_id,
-        session_id: reply.session_id,
+        tenant_id: &reply.tenant_id,
+        conversation_id: &reply.conversation_id,
+        session_id: reply.session_id.as_deref(),
         message_id: &id,
         seq,
         author: reply.author,
-        author_name: reply.author_name,
+        author_name: reply.author_name.as_deref(),
         channel: Channel::Web,
-        body: reply.body,
+        body: &reply.body,
         client_message_id: None,
         at: now,
-        decision: reply.decision,
+        decision: reply.decision.as_ref(),
     };
     let (_, status) = message_added(&mut tx, &added).await?;
     tx.commit().await?;
     let stored = StoredMessage {
         seq,
         id,
-        conversation_id: reply.conversation_id.to_owned(),
+        conversation_id: reply.conversation_id.clone(),
         author: reply.author,
-        author_name: reply.author_name.map(str::to_owned),
-        body: reply.body.to_owned(),
+        author_name: reply.author_name.clone(),
+        body: reply.body.clone(),
         client_message_id: None,
-        model: Some(reply.model.to_owned()),
+        model: Some(reply.model.clone()),
         tokens: reply.tokens.map(i64::from),
         created_at: now,
     };

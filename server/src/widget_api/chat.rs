@@ -106,9 +106,14 @@ pub async fn send(
     if fresh {
         // Contact details in the message: a verified visitor's fill gaps on their client, an
         // unverified one's are kept for an agent to apply. The message is stored either way.
-        let noted =
-            clients::mentions::note(&state.db, tenant_id, &client_id, &stored, session.verified)
-                .await;
+        let noted = clients::mentions::note(
+            &state.db,
+            &auth.tenant,
+            &client_id,
+            &stored,
+            session.verified,
+        )
+        .await;
         if let Err(e) = noted {
             tracing::warn!(error = %e, "reading contact details from a message");
         }
