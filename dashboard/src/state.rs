@@ -156,6 +156,33 @@ impl Inbox {
         self.merge_client(client);
     }
 
+    /// Two clients became one (a `clients_merged` event): every conversation of `merged` shows
+    /// `into`, and the open conversation of either shows the merged client's mentions.
+    pub fn clients_merged(&mut self, merged: &str, into: &ClientBrief, mentions: Vec<MentionView>) {
+        let renamed = |c: &mut Option<ClientBrief>| {
+            if let Some(c) = c.as_mut().filter(|c| c.id == merged) {
+                let verified = c.verified;
+                *c = into.clone();
+                c.verified = verified;
+            }
+        };
+        if let Some(open) = self.open.as_mut() {
+            renamed(&mut open.client);
+            renamed(&mut open.conversation.client);
+            let of_client = |c: &Option<ClientBrief>| c.as_ref().is_some_and(|c| c.id == into.id);
+            if of_client(&open.client) || of_client(&open.conversation.client) {
+                open.mentions = mentions;
+            }
+            for other in &mut open.other_conversations {
+                renamed(&mut other.client);
+            }
+        }
+        for row in &mut self.conversations {
+            renamed(&mut row.client);
+        }
+        self.merge_client(into);
+    }
+
     /// Takes an applied mention's answer: the client as it now is. The mention leaves the open
     /// conversation's list, and the client shows the new detail there and in the list's rows.
     pub fn mention_applied(&mut self, mention_id: &str, client: &ClientBrief) {
@@ -268,6 +295,13 @@ impl Inbox {
             DashboardEvent::SettingsChanged { .. } => {}
             DashboardEvent::ClientChanged { client, mentions } => {
                 self.client_changed(&client, mentions);
+            }
+            DashboardEvent::ClientsMerged {
+                merged,
+                into,
+                mentions,
+            } => {
+                self.clients_merged(&merged, &into, mentions);
             }
         }
         true

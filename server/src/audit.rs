@@ -1,6 +1,7 @@
 //! The audit log: who changed which setting, when, from what to what.
 //!
-//! Every settings write goes through [`record`] inside its own [`WriteTx`]: the entry, the
+//! Every settings write goes through [`record`] inside its own [`WriteTx`] (other audited changes,
+//! such as a client merge, through [`record_entry`] with their own event): the entry, the
 //! change and a [`DashboardEvent::SettingsChanged`] event commit together or not at all. The event
 //! is what makes a change live everywhere: other admin tabs reload that area of settings, and
 //! every server instance (woken by the event log, on PostgreSQL by `pg_notify`) drops what it
@@ -56,6 +57,19 @@ pub async fn record(
 ) -> sqlx::Result<()> {
     let event = DashboardEvent::SettingsChanged { area: change.area };
     let seq = tx.record_event(tenant_id, None, &event).await?;
+    record_entry(tx, tenant_id, seq, actor, change).await
+}
+
+/// Writes the entry for a change whose own event (number `seq`, recorded in `tx`) tells the
+/// dashboards what happened, e.g. a client merge: no `settings_changed`, which would drop every
+/// cache for nothing.
+pub async fn record_entry(
+    tx: &mut WriteTx,
+    tenant_id: &str,
+    seq: i64,
+    actor: Actor<'_>,
+    change: Change<'_>,
+) -> sqlx::Result<()> {
     let text = |v: Option<Value>| v.map(|v| v.to_string());
     sqlx::query(
         "INSERT INTO audit_log

@@ -46,6 +46,13 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (see [`crate::client_addr`]).
     pub trusted_proxies: TrustedProxies,
     pub log_json: bool,
+    /// How the channels' sending workers retry (`LIVECHAT_OUTBOX_RETRY_MS`, the first retry's
+    /// wait; `LIVECHAT_OUTBOX_POLL_MS`).
+    pub outbox: crate::channels::outbox::RetryPolicy,
+    /// Twilio's and Telnyx's API roots (`LIVECHAT_TWILIO_API_BASE`, `LIVECHAT_TELNYX_API_BASE`)
+    /// when not their public ones: a regional edge, a test stub.
+    pub twilio_api_base: Option<String>,
+    pub telnyx_api_base: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -216,6 +223,19 @@ impl Config {
                 None => TrustedProxies::default(),
             },
             log_json: src.get("LIVECHAT_LOG_FORMAT") == Some("json"),
+            twilio_api_base: src.get("LIVECHAT_TWILIO_API_BASE").map(str::to_owned),
+            telnyx_api_base: src.get("LIVECHAT_TELNYX_API_BASE").map(str::to_owned),
+            outbox: {
+                let d = crate::channels::outbox::RetryPolicy::default();
+                crate::channels::outbox::RetryPolicy {
+                    base: opt::<u64>(src, "LIVECHAT_OUTBOX_RETRY_MS")?
+                        .map_or(d.base, Duration::from_millis),
+                    poll: opt::<u64>(src, "LIVECHAT_OUTBOX_POLL_MS")?
+                        .map_or(d.poll, |ms| Duration::from_millis(ms.max(10))),
+                    max_attempts: d.max_attempts,
+                    stale_after: d.stale_after,
+                }
+            },
         })
     }
 }
@@ -313,6 +333,17 @@ fn read_file(path: &str) -> anyhow::Result<BTreeMap<String, String>> {
             Ok((k.to_ascii_lowercase(), value))
         })
         .collect()
+}
+
+impl Config {
+    /// Where the SMS providers are reached and report back.
+    pub fn sms_endpoints(&self) -> crate::channels::sms::sender::Endpoints {
+        crate::channels::sms::sender::Endpoints {
+            public_url: self.public_url.clone(),
+            twilio_api: self.twilio_api_base.clone(),
+            telnyx_api: self.telnyx_api_base.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

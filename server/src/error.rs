@@ -33,7 +33,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self::Client {
             status,
             code,

@@ -6,6 +6,7 @@ pub mod ai;
 pub mod assets;
 pub mod assistants;
 pub mod audit;
+pub mod channels;
 pub mod cli;
 pub mod client_addr;
 pub mod clients;

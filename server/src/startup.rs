@@ -151,7 +151,15 @@ impl Application {
             ),
             hub,
             config: Arc::new(config),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         };
+        crate::channels::outbox::spawn_worker(
+            state.db.clone(),
+            shared::api::Channel::Sms,
+            state.config.outbox,
+            state.outbox_wake.clone(),
+            crate::channels::sms::sender::send_fn(state.db.clone(), state.config.sms_endpoints())?,
+        );
         Ok(Self {
             api_listener,
             demo,
@@ -232,6 +240,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(widget_api::router(&state))
         .merge(dashboard_api::router(&state))
+        .merge(crate::channels::sms::inbound::router())
         .route("/health", get(health))
         .merge(assets::widget_router(&state.config.widget_dir))
         .merge(assets::dashboard_router(&state.config.dashboard_dir))

@@ -40,4 +40,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The origins the dashboard is served from (`Origin` must be one of them on changes).
     pub dashboard_origins: Arc<[String]>,
+    /// Wakes the channels' sending workers when this process queued something to send.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }

@@ -10,6 +10,9 @@
 //!   [`ConversationSummary`].
 //! - `POST /conversations/{id}/typing` → 204.
 //! - `GET /assistants` → `Vec<`[`AssistantBrief`]`>` (for the filter).
+//! - `GET /clients/{id}` → [`ClientRecord`]; `PUT /clients/{id}/profile` [`ClientProfile`] →
+//!   [`ClientRecord`]; `POST /clients/{id}/merge` [`MergeClients`] → [`ClientRecord`];
+//!   `POST /clients/{id}/mentions/{mention}/apply` → [`ClientBrief`].
 //! - `GET /export.csv?`[`ConversationQuery`]`&rows=conversations|messages` → CSV, streamed.
 //! - `GET /ws?after={seq}` → WebSocket of [`SocketFrame`]s.
 
@@ -285,6 +288,140 @@ pub struct MentionView {
     /// The conversation it was written in.
     pub conversation_id: Option<String>,
     pub created_at: i64,
+    /// Written by the customer in a verified conversation (or a value the client had before an
+    /// agent replaced it); `false` for anyone's unverified claim.
+    #[serde(default)]
+    pub trusted: bool,
+}
+
+/// `GET /api/dashboard/clients/{id}`: one client's page, every channel in one timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRecord {
+    pub client: ClientBrief,
+    pub profile: ClientProfile,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Pending contact details, newest first (as in the conversation view).
+    pub mentions: Vec<MentionView>,
+    /// Other clients that may be the same person: their email or phone number is one this
+    /// client's customer mentioned. An agent merges them.
+    pub duplicates: Vec<ClientBrief>,
+    /// Every conversation of every channel, newest activity first.
+    pub conversations: Vec<ConversationSummary>,
+    /// The newest messages of all those conversations in one timeline, oldest first.
+    pub timeline: Vec<TimelineMessage>,
+    /// Older messages exist beyond `timeline` (open their conversation to read them).
+    pub timeline_truncated: bool,
+}
+
+/// What agents write about a client (`PUT /api/dashboard/clients/{id}/profile` body).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientProfile {
+    /// Empty: none.
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub notes: String,
+    /// Short labels, lower-cased, without repeats.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl ClientProfile {
+    pub const MAX_COMPANY_CHARS: usize = 200;
+    pub const MAX_NOTES_CHARS: usize = 10_000;
+    pub const MAX_TAGS: usize = 20;
+    pub const MAX_TAG_CHARS: usize = 32;
+
+    /// The profile as stored: company and notes trimmed, tags trimmed, lower-cased and without
+    /// repeats (in the order given). The dashboard runs it before sending, the server again.
+    pub fn parse(self) -> Result<Self, crate::form::FieldError> {
+        use crate::form::FieldError;
+        let company = self.company.trim().to_owned();
+        if company.chars().count() > Self::MAX_COMPANY_CHARS {
+            return Err(FieldError::new(
+                "company",
+                "too_long",
+                format!(
+                    "The company name is longer than {} characters.",
+                    Self::MAX_COMPANY_CHARS
+                ),
+            ));
+        }
+        if company.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "company",
+                "invalid",
+                "The company name has a line break or a control character.",
+            ));
+        }
+        let notes = self.notes.trim().to_owned();
+        if notes.chars().count() > Self::MAX_NOTES_CHARS {
+            return Err(FieldError::new(
+                "notes",
+                "too_long",
+                format!(
+                    "The notes are longer than {} characters.",
+                    Self::MAX_NOTES_CHARS
+                ),
+            ));
+        }
+        let mut tags: Vec<String> = Vec::new();
+        for tag in &self.tags {
+            let tag = tag
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            if tag.is_empty() {
+                continue;
+            }
+            if tag.chars().count() > Self::MAX_TAG_CHARS {
+                return Err(FieldError::new(
+                    "tags",
+                    "too_long",
+                    format!(
+                        "The tag \"{tag}\" is longer than {} characters.",
+                        Self::MAX_TAG_CHARS
+                    ),
+                ));
+            }
+            if !tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '/'))
+            {
+                return Err(FieldError::new(
+                    "tags",
+                    "invalid",
+                    format!("The tag \"{tag}\" may hold letters, digits, spaces and - _ . / only."),
+                ));
+            }
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        if tags.len() > Self::MAX_TAGS {
+            return Err(FieldError::new(
+                "tags",
+                "too_many",
+                format!("A client can have at most {} tags.", Self::MAX_TAGS),
+            ));
+        }
+        Ok(Self {
+            company,
+            notes,
+            tags,
+        })
+    }
+}
+
+/// `POST /api/dashboard/clients/{id}/merge` body: `other` moves into the client of the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeClients {
+    pub other: String,
 }
 
 /// `POST /api/dashboard/conversations/{id}/messages` body.
@@ -334,6 +471,13 @@ pub enum DashboardEvent {
         /// The client's pending mentions, newest first, as the conversation detail lists them.
         mentions: Vec<MentionView>,
     },
+    /// An agent merged client `merged` into `into`: every conversation of `merged` is now
+    /// `into`'s, and `merged` is gone.
+    ClientsMerged {
+        merged: String,
+        into: ClientBrief,
+        mentions: Vec<MentionView>,
+    },
 }
 
 impl DashboardEvent {
@@ -344,7 +488,9 @@ impl DashboardEvent {
             Self::MessageCreated {
                 conversation_id, ..
             } => Some(conversation_id),
-            Self::SettingsChanged { .. } | Self::ClientChanged { .. } => None,
+            Self::SettingsChanged { .. }
+            | Self::ClientChanged { .. }
+            | Self::ClientsMerged { .. } => None,
         }
     }
 
@@ -354,7 +500,9 @@ impl DashboardEvent {
             Self::ConversationCreated { conversation }
             | Self::ConversationUpdated { conversation }
             | Self::MessageCreated { conversation, .. } => Some(conversation),
-            Self::SettingsChanged { .. } | Self::ClientChanged { .. } => None,
+            Self::SettingsChanged { .. }
+            | Self::ClientChanged { .. }
+            | Self::ClientsMerged { .. } => None,
         }
     }
 
@@ -365,6 +513,7 @@ impl DashboardEvent {
             Self::MessageCreated { .. } => "message_created",
             Self::SettingsChanged { .. } => "settings_changed",
             Self::ClientChanged { .. } => "client_changed",
+            Self::ClientsMerged { .. } => "clients_merged",
         }
     }
 }
@@ -416,6 +565,10 @@ pub enum SettingsArea {
     Intents,
     /// Content safety lists and actions, personal-data redaction.
     Safety,
+    /// Client records (merges): in the audit log only, nothing caches them.
+    Clients,
+    /// Connected channels (SMS numbers).
+    Channels,
 }
 
 impl SettingsArea {
@@ -431,6 +584,8 @@ impl SettingsArea {
             Self::Routing => "routing",
             Self::Intents => "intents",
             Self::Safety => "safety",
+            Self::Clients => "clients",
+            Self::Channels => "channels",
         }
     }
 }
@@ -516,6 +671,59 @@ impl std::fmt::Debug for IdentitySecretIssued {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_profile_is_trimmed_and_its_tags_folded_once() {
+        let profile = ClientProfile {
+            company: "  Acme Ltd ".into(),
+            notes: "\n prefers email \n".into(),
+            tags: vec![
+                "VIP".into(),
+                " vip ".into(),
+                "".into(),
+                "wholesale  buyer".into(),
+            ],
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(profile.company, "Acme Ltd");
+        assert_eq!(profile.notes, "prefers email");
+        assert_eq!(profile.tags, vec!["vip", "wholesale buyer"]);
+    }
+
+    #[test]
+    fn a_client_profile_names_the_field_it_refuses() {
+        let bad = |p: ClientProfile| p.parse().unwrap_err();
+        let long = "x".repeat(ClientProfile::MAX_COMPANY_CHARS + 1);
+        let e = bad(ClientProfile {
+            company: long,
+            ..ClientProfile::default()
+        });
+        assert_eq!((e.field, e.code), ("company", "too_long"));
+        let e = bad(ClientProfile {
+            company: "a\nb".into(),
+            ..ClientProfile::default()
+        });
+        assert_eq!((e.field, e.code), ("company", "invalid"));
+        let e = bad(ClientProfile {
+            notes: "n".repeat(ClientProfile::MAX_NOTES_CHARS + 1),
+            ..ClientProfile::default()
+        });
+        assert_eq!((e.field, e.code), ("notes", "too_long"));
+        let e = bad(ClientProfile {
+            tags: vec!["<b>".into()],
+            ..ClientProfile::default()
+        });
+        assert_eq!((e.field, e.code), ("tags", "invalid"));
+        let many = (0..=ClientProfile::MAX_TAGS)
+            .map(|i| format!("t{i}"))
+            .collect();
+        let e = bad(ClientProfile {
+            tags: many,
+            ..ClientProfile::default()
+        });
+        assert_eq!((e.field, e.code), ("tags", "too_many"));
+    }
 
     #[test]
     fn socket_frames_are_tagged_by_type() {

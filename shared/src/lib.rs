@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assistant_settings;
+pub mod channels;
 pub mod contact;
 pub mod dashboard;
 pub mod decision;

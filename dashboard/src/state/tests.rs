@@ -387,6 +387,7 @@ fn an_applied_mention_leaves_the_list_and_the_client_shows_the_detail_everywhere
             value: format!("+1415555010{}", &id[3..]),
             conversation_id: Some("a".into()),
             created_at: 1,
+            trusted: false,
         })
         .collect();
     inbox.open_conversation(open);
@@ -432,6 +433,7 @@ fn a_client_changed_event_shows_the_new_mentions_in_that_clients_open_conversati
         value: "jo@work.example".into(),
         conversation_id: Some("a".into()),
         created_at: 1,
+        trusted: false,
     };
     let mut row = summary("a", 1);
     row.client = Some(client("cl-1"));
@@ -457,4 +459,55 @@ fn a_client_changed_event_shows_the_new_mentions_in_that_clients_open_conversati
     );
     inbox.apply_frame(ours);
     assert_eq!(inbox.open.as_ref().expect("open").mentions, [mention]);
+}
+
+#[test]
+fn a_merge_shows_the_kept_client_on_every_row_of_the_merged_one() {
+    let client = |id: &str, name: &str, verified: bool| ClientBrief {
+        id: id.into(),
+        name: name.into(),
+        email: None,
+        phone: None,
+        verified,
+    };
+    let mut a = summary("a", 2);
+    a.client = Some(client("cl-old", "Jo", true));
+    let mut b = summary("b", 1);
+    b.client = Some(client("cl-other", "Sam", false));
+    let mut inbox = Inbox {
+        conversations: vec![a.clone(), b],
+        ..Inbox::default()
+    };
+    inbox.open_conversation(detail(a));
+    let mention = MentionView {
+        id: "mn-1".into(),
+        kind: MentionKind::Phone,
+        value: "+447700900123".into(),
+        conversation_id: None,
+        created_at: 1,
+        trusted: true,
+    };
+    inbox.apply_frame(event(
+        20,
+        DashboardEvent::ClientsMerged {
+            merged: "cl-old".into(),
+            into: client("cl-new", "Jo Bloggs", false),
+            mentions: vec![mention.clone()],
+        },
+    ));
+    let shown = inbox.conversations[0].client.as_ref().expect("client");
+    assert_eq!(
+        (shown.id.as_str(), shown.name.as_str()),
+        ("cl-new", "Jo Bloggs")
+    );
+    // The row's link was proven before the merge: it still is.
+    assert!(shown.verified);
+    let other = inbox.conversations[1].client.as_ref().expect("client");
+    assert_eq!(other.id, "cl-other");
+    let open = inbox.open.as_ref().expect("open");
+    assert_eq!(
+        open.conversation.client.as_ref().map(|c| c.id.as_str()),
+        Some("cl-new")
+    );
+    assert_eq!(open.mentions, [mention]);
 }

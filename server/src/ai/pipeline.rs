@@ -71,6 +71,8 @@ pub struct Inbound {
     pub conversation: Option<RoutingState>,
     /// The caller has just stored the message: nothing can have answered it yet.
     pub fresh: bool,
+    /// Where the reply is sent (SMS, email), queued with it; `None` for web chat.
+    pub delivery: Option<crate::channels::outbox::Delivery>,
 }
 
 impl Inbound {
@@ -895,6 +897,8 @@ async fn store(
             model: model.to_owned(),
             tokens,
             decision: Some(decision.clone()),
+            channel: inbound.channel,
+            delivery: inbound.delivery.clone(),
         },
         effects,
     )

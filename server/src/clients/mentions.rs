@@ -20,14 +20,19 @@ use crate::tenants::Tenant;
 /// Newest mentions an agent is shown.
 const SHOWN: i64 = 20;
 
+/// Pending mentions a client can hold. Anyone who types a known customer's email in the widget
+/// writes on that customer's record; past this, an unverified claim adds nothing, and a verified
+/// customer's detail takes the place of the oldest unverified one.
+pub const PENDING_CAP: i64 = 30;
+
 /// Why a mention could not be applied.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error("no such mention")]
     NotFound,
-    /// Another client of the workspace has this email: merge the two instead.
-    #[error("another client has this email address")]
-    EmailTaken,
+    /// Another client of the workspace has this email or phone number: merge the two instead.
+    #[error("another client has this {}", .0.as_str())]
+    Taken(MentionKind),
     #[error(transparent)]
     Store(#[from] sqlx::Error),
 }
@@ -75,10 +80,14 @@ pub async fn note(
             changed = true;
             continue;
         }
+        if !make_room(&mut tx, client_id, trusted).await? {
+            continue;
+        }
         let added = sqlx::query(
             "INSERT INTO client_mentions
-               (id, tenant_id, client_id, kind, value, message_id, conversation_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               (id, tenant_id, client_id, kind, value, message_id, conversation_id, created_at,
+                trusted)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT DO NOTHING",
         )
         .bind(new_id("mn"))
@@ -89,6 +98,7 @@ pub async fn note(
         .bind(&message.id)
         .bind(&message.conversation_id)
         .bind(now_ms())
+        .bind(i64::from(trusted))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -98,6 +108,34 @@ pub async fn note(
         announce(&mut tx, tenant_id, client_id).await?;
     }
     tx.commit().await
+}
+
+/// Whether one more pending mention fits under [`PENDING_CAP`]: a `trusted` one makes room by
+/// dropping the oldest unverified claim.
+async fn make_room(tx: &mut WriteTx, client_id: &str, trusted: bool) -> sqlx::Result<bool> {
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM client_mentions WHERE client_id = $1 AND applied_at IS NULL",
+    )
+    .bind(client_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if pending < PENDING_CAP {
+        return Ok(true);
+    }
+    if !trusted {
+        return Ok(false);
+    }
+    let dropped = sqlx::query(
+        "DELETE FROM client_mentions WHERE id = (
+           SELECT id FROM client_mentions
+            WHERE client_id = $1 AND applied_at IS NULL AND trusted = 0
+            ORDER BY created_at, id LIMIT 1)",
+    )
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(dropped > 0)
 }
 
 /// Whether `text` could mention anything [`extract::extract`] finds.
@@ -163,8 +201,9 @@ async fn known(tx: &mut WriteTx, tenant_id: &str, client_id: &str) -> sqlx::Resu
     .transpose()
 }
 
-/// Puts `value` on the client; `false` when it cannot go there (an email another client of the
-/// workspace has). Runs in a savepoint-free way: the unique check is made before the update.
+/// Puts `value` on the client; `false` when it cannot go there (an email or phone number another
+/// client of the workspace has). The unique check is made before the update, so a refusal leaves
+/// the transaction usable.
 async fn set(
     tx: &mut WriteTx,
     client_id: &str,
@@ -199,6 +238,17 @@ async fn set(
             .await?;
         }
         MentionKind::Phone => {
+            let taken: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM clients WHERE phone = $1
+                   AND tenant_id = (SELECT tenant_id FROM clients WHERE id = $2) AND id <> $2",
+            )
+            .bind(value)
+            .bind(client_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if taken.is_some() {
+                return Ok(false);
+            }
             sqlx::query("UPDATE clients SET phone = $1, updated_at = $2 WHERE id = $3")
                 .bind(value)
                 .bind(now)
@@ -224,13 +274,13 @@ pub async fn pending(db: &Db, tenant_id: &str, client_id: &str) -> sqlx::Result<
     pending_on(&mut conn, tenant_id, client_id).await
 }
 
-async fn pending_on(
+pub(crate) async fn pending_on(
     conn: &mut AnyConnection,
     tenant_id: &str,
     client_id: &str,
 ) -> sqlx::Result<Vec<MentionView>> {
     let rows = sqlx::query(
-        "SELECT id, kind, value, conversation_id, created_at FROM client_mentions
+        "SELECT id, kind, value, conversation_id, created_at, trusted FROM client_mentions
           WHERE tenant_id = $1 AND client_id = $2 AND applied_at IS NULL
           ORDER BY created_at DESC, id DESC LIMIT $3",
     )
@@ -252,6 +302,7 @@ async fn pending_on(
             value: r.try_get("value")?,
             conversation_id: r.try_get("conversation_id")?,
             created_at: r.try_get("created_at")?,
+            trusted: r.try_get::<i64, _>("trusted")? != 0,
         });
     }
     Ok(mentions)
@@ -259,7 +310,7 @@ async fn pending_on(
 
 /// The client as it now is, for answers and events (`verified` belongs to a conversation's
 /// link, not to the client: `false` here).
-async fn brief(
+pub(crate) async fn brief(
     conn: &mut AnyConnection,
     tenant_id: &str,
     client_id: &str,
@@ -324,8 +375,8 @@ pub async fn apply(
     };
     match set(&mut tx, client_id, kind, &value).await {
         Ok(true) => {}
-        Ok(false) => return Err(ApplyError::EmailTaken),
-        Err(e) if is_unique_violation(&e) => return Err(ApplyError::EmailTaken),
+        Ok(false) => return Err(ApplyError::Taken(kind)),
+        Err(e) if is_unique_violation(&e) => return Err(ApplyError::Taken(kind)),
         Err(e) => return Err(e.into()),
     }
     let now = now_ms();
@@ -339,9 +390,10 @@ pub async fn apply(
         // offered again).
         sqlx::query(
             "INSERT INTO client_mentions
-               (id, tenant_id, client_id, kind, value, message_id, conversation_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)
-             ON CONFLICT (client_id, kind, value) DO UPDATE SET applied_at = NULL",
+               (id, tenant_id, client_id, kind, value, message_id, conversation_id, created_at,
+                trusted)
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, 1)
+             ON CONFLICT (client_id, kind, value) DO UPDATE SET applied_at = NULL, trusted = 1",
         )
         .bind(new_id("mn"))
         .bind(tenant_id)

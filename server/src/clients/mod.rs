@@ -3,10 +3,13 @@
 //! Only a verified visitor may change an existing record ([`upsert_by_email`]); anyone else's
 //! details create a record for a new address at most ([`find_or_create_by_email`]). What
 //! customers write about themselves in messages is read by [`extract`] and kept or applied by
-//! [`mentions`].
+//! [`mentions`]. An agent sees a client's [`record`] (every channel in one timeline) and
+//! [`merge`]s two clients who are one person.
 
 pub mod extract;
 pub mod mentions;
+pub mod merge;
+pub mod record;
 
 use shared::{Email, PersonName};
 use sqlx::Row;
@@ -97,4 +100,41 @@ pub async fn find(db: &Db, tenant_id: &str, client_id: &str) -> sqlx::Result<Opt
         })
     })
     .transpose()
+}
+
+/// The client with this phone number (E.164), created (without a name) when there is none: a
+/// signed SMS webhook's sender, or a call's caller, is who the number says. Race-free like
+/// [`find_or_create_by_email`]: one client per number per workspace.
+pub async fn find_or_create_by_phone(
+    db: &Db,
+    tenant_id: &str,
+    phone: &str,
+) -> sqlx::Result<String> {
+    let select = "SELECT id FROM clients WHERE tenant_id = $1 AND phone = $2";
+    let found: Option<String> = sqlx::query_scalar(select)
+        .bind(tenant_id)
+        .bind(phone)
+        .fetch_optional(&db.pool)
+        .await?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO clients (id, tenant_id, name, phone, created_at, updated_at)
+         VALUES ($1, $2, '', $3, $4, $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id("cl"))
+    .bind(tenant_id)
+    .bind(phone)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query_scalar(select)
+        .bind(tenant_id)
+        .bind(phone)
+        .fetch_one(&db.pool)
+        .await
 }

@@ -6,6 +6,7 @@ use shared::dashboard::{ConversationSummary, DashboardEvent, TimelineMessage};
 use sqlx::AnyConnection;
 
 use crate::accounts::User;
+use crate::channels::outbox::{self, Delivery};
 use crate::conversations::{self, Added};
 use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db};
 use crate::inbox;
@@ -26,6 +27,8 @@ struct Current {
     status: ConversationStatus,
     session_id: Option<String>,
     channel: Channel,
+    /// Where a reply goes outside web chat: the customer's address and the workspace's end.
+    delivery: Option<Delivery>,
 }
 
 async fn current(
@@ -33,18 +36,32 @@ async fn current(
     tenant_id: &str,
     conversation_id: &str,
 ) -> Result<Current, HandlingError> {
-    let row: Option<(String, Option<String>, String)> = sqlx::query_as(
-        "SELECT status, session_id, channel FROM conversations WHERE id = $1 AND tenant_id = $2",
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT status, session_id, channel, contact_address, channel_ref FROM conversations
+          WHERE id = $1 AND tenant_id = $2",
     )
     .bind(conversation_id)
     .bind(tenant_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (status, session_id, channel) = row.ok_or(HandlingError::NotFound)?;
+    let (status, session_id, channel, address, route) = row.ok_or(HandlingError::NotFound)?;
+    let channel = Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?;
     Ok(Current {
         status: ConversationStatus::parse(&status).ok_or(HandlingError::NotFound)?,
         session_id,
-        channel: Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?,
+        channel,
+        delivery: address.zip(route).map(|(recipient, route)| Delivery {
+            channel,
+            route,
+            recipient,
+        }),
     })
 }
 
@@ -144,6 +161,14 @@ pub async fn reply(
     if current.status == ConversationStatus::Resolved {
         return Err(RESOLVED);
     }
+    if let Some(delivery) = &current.delivery {
+        if crate::channels::opted_out(&mut tx, tenant_id, delivery).await? {
+            return Err(HandlingError::Conflict(
+                "opted_out",
+                "This customer texted STOP: nothing can be sent to their number until they text START.",
+            ));
+        }
+    }
     let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, user_id, channel, body, client_message_id, created_at)
          VALUES ($1, $2, $3, 'agent', $4, $5, $6, $7, $8, $9)
@@ -189,6 +214,10 @@ pub async fn reply(
         decision: None,
     };
     let (message, _) = conversations::message_added(&mut tx, &added).await?;
+    if let Some(delivery) = &current.delivery {
+        let parts = crate::channels::parts(delivery.channel, body);
+        outbox::enqueue(&mut tx, tenant_id, &id, delivery, &parts).await?;
+    }
     tx.commit().await?;
     Ok(message)
 }

@@ -312,6 +312,11 @@ pub struct NewReply {
     pub tokens: Option<u32>,
     /// Why the assistant answered so, stored with the reply for agents.
     pub decision: Option<Decision>,
+    /// The conversation's channel.
+    pub channel: Channel,
+    /// Where the reply is sent (SMS, email): queued in the outbox with it, so a stored reply is
+    /// always sent. `None` for web chat (the widget reads it).
+    pub delivery: Option<crate::channels::outbox::Delivery>,
 }
 
 /// Stores the reply to a visitor message and applies its effects on the conversation in one
@@ -344,7 +349,7 @@ async fn store_reply(
     .bind(&reply.conversation_id)
     .bind(reply.author.as_str())
     .bind(&reply.author_name)
-    .bind(Channel::Web.as_str())
+    .bind(reply.channel.as_str())
     .bind(&reply.body)
     .bind(&reply.reply_to.id)
     .bind(&reply.model)
@@ -424,13 +429,17 @@ async fn store_reply(
         seq,
         author: reply.author,
         author_name: reply.author_name.as_deref(),
-        channel: Channel::Web,
+        channel: reply.channel,
         body: &reply.body,
         client_message_id: None,
         at: now,
         decision: reply.decision.as_ref(),
     };
     let (_, status) = message_added(&mut tx, &added).await?;
+    if let Some(delivery) = &reply.delivery {
+        let parts = crate::channels::parts(delivery.channel, &reply.body);
+        crate::channels::outbox::enqueue(&mut tx, &reply.tenant_id, &id, delivery, &parts).await?;
+    }
     tx.commit().await?;
     let stored = StoredMessage {
         seq,

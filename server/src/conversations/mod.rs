@@ -1,6 +1,8 @@
-//! Visitor sessions and their conversations in the store; the messages are in [`messages`].
+//! Visitor sessions and their conversations in the store; the messages are in [`messages`];
+//! conversations with a phone number or an email address (SMS, email) in [`by_address`].
 
 pub mod actions;
+pub mod by_address;
 mod messages;
 
 use shared::api::{Channel, ConversationStatus};

@@ -4,6 +4,7 @@
 
 mod assistants;
 mod audit;
+mod channels;
 mod clients;
 mod conversations;
 mod export;
@@ -18,7 +19,7 @@ mod teammates;
 mod widget_settings;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use shared::dashboard::ConversationAction;
 use widget_settings as widget;
@@ -59,10 +60,34 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(conversations::typing),
         )
         .route(
+            "/api/dashboard/clients/{client_id}",
+            get(clients::get_client),
+        )
+        .route(
+            "/api/dashboard/clients/{client_id}/profile",
+            put(clients::put_profile),
+        )
+        .route(
+            "/api/dashboard/clients/{client_id}/merge",
+            post(clients::merge_clients),
+        )
+        .route(
             "/api/dashboard/clients/{client_id}/mentions/{mention_id}/apply",
             post(clients::apply_mention),
         )
         .route("/api/dashboard/export.csv", get(export::csv))
+        .route(
+            "/api/dashboard/settings/channels/sms",
+            get(channels::list_sms).post(channels::connect_sms),
+        )
+        .route(
+            "/api/dashboard/settings/channels/sms/{id}",
+            delete(channels::disconnect_sms),
+        )
+        .route(
+            "/api/dashboard/settings/channels/sms/{id}/test",
+            post(channels::test_sms),
+        )
         .route(
             "/api/dashboard/settings/identity-secret",
             get(settings::identity_secret).post(settings::rotate_identity_secret),

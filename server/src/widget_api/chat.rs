@@ -71,6 +71,7 @@ pub async fn send(
             message: stored.clone(),
             conversation: None,
             fresh: false,
+            delivery: None,
         };
         let answered = pipeline::answer_once(&state, inbound).await?;
         return Ok(AppJson(answered_response(&stored, &answered)));
@@ -131,6 +132,7 @@ pub async fn send(
         message: stored.clone(),
         conversation: routing,
         fresh,
+        delivery: None,
     };
     let answered = pipeline::answer_once(&state, inbound).await?;
     Ok(AppJson(answered_response(&stored, &answered)))

@@ -248,6 +248,8 @@ fn widget_event(event: &DashboardEvent) -> Option<WidgetEvent> {
             status: conversation.status,
             human: conversation.ai_paused,
         }),
-        DashboardEvent::SettingsChanged { .. } | DashboardEvent::ClientChanged { .. } => None,
+        DashboardEvent::SettingsChanged { .. }
+        | DashboardEvent::ClientChanged { .. }
+        | DashboardEvent::ClientsMerged { .. } => None,
     }
 }

@@ -35,6 +35,8 @@ pub struct TestTenant {
 
 pub struct TestApp {
     pub address: String,
+    /// What the dashboard's browser sends as `Origin`: the public URL when the test sets one.
+    pub origin: String,
     pub database_url: String,
     pub db: Db,
     /// The app's live-update hub, to subscribe to directly.
@@ -96,7 +98,12 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
     .expect("test config");
     let (address, db, hub) = start(config).await;
     let tenant = create_tenant(&db, "https://shop.example.com").await;
+    let origin = settings
+        .iter()
+        .find(|(k, _)| *k == "LIVECHAT_PUBLIC_URL")
+        .map_or_else(|| address.clone(), |(_, v)| (*v).to_owned());
     Some(TestApp {
+        origin,
         address,
         database_url,
         db,

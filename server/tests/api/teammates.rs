@@ -21,6 +21,8 @@ pub struct Teammate {
     pub id: String,
     pub email: String,
     pub address: String,
+    /// The dashboard page's origin its browser sends (the server's public URL when one is set).
+    pub origin: String,
     /// `lc_session=...`, as the browser would send it.
     pub cookie: String,
     http: reqwest::Client,
@@ -53,7 +55,7 @@ impl TestApp {
         let request = self
             .http
             .post(self.url("/api/dashboard/login"))
-            .header("Origin", &self.address)
+            .header("Origin", &self.origin)
             .json(&json!({ "email": email, "password": password }));
         self.send(request).await
     }
@@ -81,6 +83,7 @@ impl TestApp {
                 .to_owned(),
             email,
             address: self.address.clone(),
+            origin: self.origin.clone(),
             cookie,
             http: reqwest::Client::new(),
         }
@@ -117,6 +120,7 @@ impl Teammate {
             id: self.id.clone(),
             email: self.email.clone(),
             address: address.to_owned(),
+            origin: address.to_owned(),
             cookie: self.cookie.clone(),
             http: self.http.clone(),
         }
@@ -126,7 +130,7 @@ impl Teammate {
         self.http
             .request(method, format!("{}{path}", self.address))
             .header("Cookie", &self.cookie)
-            .header("Origin", &self.address)
+            .header("Origin", &self.origin)
     }
 
     pub async fn send(&self, request: RequestBuilder) -> Answer {
@@ -140,6 +144,10 @@ impl Teammate {
     pub async fn post(&self, path: &str, body: Value) -> Answer {
         self.send(self.request(Method::POST, path).json(&body))
             .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::PUT, path).json(&body)).await
     }
 
     /// `GET /api/dashboard/conversations?{query}`.
@@ -183,7 +191,7 @@ impl Teammate {
             .insert("Cookie", self.cookie.parse().expect("cookie header"));
         request
             .headers_mut()
-            .insert("Origin", self.address.parse().expect("origin header"));
+            .insert("Origin", self.origin.parse().expect("origin header"));
         let (socket, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("socket connects");
@@ -272,7 +280,7 @@ impl TestApp {
     pub fn public(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, self.url(path))
-            .header("Origin", &self.address)
+            .header("Origin", &self.origin)
     }
 
     pub async fn public_get(&self, path: &str) -> Answer {
@@ -292,6 +300,7 @@ impl TestApp {
                 .to_owned(),
             email: email.to_owned(),
             address: self.address.clone(),
+            origin: self.origin.clone(),
             cookie: session_cookie(answer),
             http: reqwest::Client::new(),
         }

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use reqwest::Method;
 use serde_json::{json, Value};
 use shared::dashboard::Role;
 
@@ -31,10 +30,6 @@ const DOMAINS: &str = "/api/dashboard/settings/domains";
 const TOKENS: &str = "/api/dashboard/settings/tokens";
 
 impl Teammate {
-    async fn put(&self, path: &str, body: Value) -> Answer {
-        self.send(self.request(Method::PUT, path).json(&body)).await
-    }
-
     async fn issue_token(&self, body: Value) -> Answer {
         self.post(TOKENS, body).await
     }

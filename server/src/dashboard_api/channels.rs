@@ -1,0 +1,108 @@
+//! Channels in the settings (admins): SMS numbers connected with their provider's credentials,
+//! the webhook URLs to paste into the provider's console, and "send a test". Secrets are
+//! write-only: answers say whether one is set, never what it is. Routes in
+//! [`shared::channels`].
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use shared::channels::{SmsChannelForm, SmsChannelView, SmsTest, SmsTestResult};
+use tracing::instrument;
+
+use super::{public_base, DashboardUser};
+use crate::channels::sms::sender;
+use crate::channels::sms::store::{self, ConnectError};
+use crate::error::{ApiError, AppJson, Result};
+use crate::state::AppState;
+
+fn channel_not_found() -> ApiError {
+    ApiError::not_found("channel_not_found", "No such SMS number in this workspace.")
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn list_sms(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    headers: HeaderMap,
+) -> Result<AppJson<Vec<SmsChannelView>>> {
+    user.require_admin()?;
+    let base = public_base(&state, &headers);
+    let channels = store::list(&state.db, user.tenant_id()).await?;
+    Ok(AppJson(
+        channels.iter().map(|c| store::view(c, &base)).collect(),
+    ))
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn connect_sms(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    headers: HeaderMap,
+    AppJson(form): AppJson<SmsChannelForm>,
+) -> Result<(StatusCode, AppJson<SmsChannelView>)> {
+    user.require_admin()?;
+    let form = form.parse()?;
+    match store::connect(&state.db, user.tenant_id(), &form, user.actor()).await {
+        Ok(channel) => Ok((
+            StatusCode::CREATED,
+            AppJson(store::view(&channel, &public_base(&state, &headers))),
+        )),
+        Err(ConnectError::NumberTaken) => Err(ApiError::conflict(
+            "number_taken",
+            "This number is connected already (here or in another workspace).",
+        )),
+        Err(ConnectError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn disconnect_sms(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    user.require_admin()?;
+    if store::disconnect(&state.db, user.tenant_id(), &id, user.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(channel_not_found())
+    }
+}
+
+/// Sends a text now, straight through the provider, and answers what it said: the quickest way
+/// to see the credentials work.
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn test_sms(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+    AppJson(test): AppJson<SmsTest>,
+) -> Result<AppJson<SmsTestResult>> {
+    user.require_admin()?;
+    let to = test.to.trim();
+    if !shared::channels::is_e164(to) {
+        return Err(ApiError::invalid_field(
+            "to",
+            "invalid_phone",
+            "Write the number in E.164: + then country code and number, e.g. +14155550100.",
+        ));
+    }
+    let channel = store::find(&state.db, user.tenant_id(), &id)
+        .await?
+        .ok_or_else(channel_not_found)?;
+    let body = match test.body.trim() {
+        "" => "This is a test message from your live chat settings.",
+        body => body,
+    };
+    let http = sender::client().map_err(anyhow::Error::from)?;
+    let sent = sender::send_text(&http, &state.config.sms_endpoints(), &channel, to, body).await;
+    match sent {
+        Ok(sent) => Ok(AppJson(SmsTestResult {
+            provider_message_id: sent.provider_message_id,
+        })),
+        Err(e) => Err(ApiError::client(
+            StatusCode::BAD_GATEWAY,
+            "provider_refused",
+            format!("The provider did not send it: {e}"),
+        )),
+    }
+}
