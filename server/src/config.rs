@@ -53,6 +53,9 @@ pub struct Config {
     /// when not their public ones: a regional edge, a test stub.
     pub twilio_api_base: Option<String>,
     pub telnyx_api_base: Option<String>,
+    /// Where the SMTP listener for direct inbound mail binds (`LIVECHAT_SMTP_LISTEN`); off
+    /// unless set.
+    pub smtp_listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug)]
@@ -224,6 +227,10 @@ impl Config {
             },
             log_json: src.get("LIVECHAT_LOG_FORMAT") == Some("json"),
             twilio_api_base: src.get("LIVECHAT_TWILIO_API_BASE").map(str::to_owned),
+            smtp_listen: match src.get("LIVECHAT_SMTP_LISTEN") {
+                None | Some("") | Some("off") => None,
+                Some(v) => Some(parse(v, "LIVECHAT_SMTP_LISTEN")?),
+            },
             telnyx_api_base: src.get("LIVECHAT_TELNYX_API_BASE").map(str::to_owned),
             outbox: {
                 let d = crate::channels::outbox::RetryPolicy::default();

@@ -160,6 +160,18 @@ impl Application {
             state.outbox_wake.clone(),
             crate::channels::sms::sender::send_fn(state.db.clone(), state.config.sms_endpoints())?,
         );
+        crate::channels::outbox::spawn_worker(
+            state.db.clone(),
+            shared::api::Channel::Email,
+            state.config.outbox,
+            state.outbox_wake.clone(),
+            crate::channels::email::sender::send_fn(state.db.clone()),
+        );
+        if let Some(address) = state.config.smtp_listen {
+            let listener = tokio::net::TcpListener::bind(address).await?;
+            tracing::info!(%address, "SMTP listener for inbound mail");
+            crate::channels::email::spawn_listener(state.clone(), listener);
+        }
         Ok(Self {
             api_listener,
             demo,
@@ -241,6 +253,7 @@ pub fn router(state: AppState) -> Router {
         .merge(widget_api::router(&state))
         .merge(dashboard_api::router(&state))
         .merge(crate::channels::sms::inbound::router())
+        .merge(crate::channels::email::inbound::router())
         .route("/health", get(health))
         .merge(assets::widget_router(&state.config.widget_dir))
         .merge(assets::dashboard_router(&state.config.dashboard_dir))

@@ -7,6 +7,9 @@
 //!   409 `number_taken` when any workspace has the number.
 //! - `DELETE /api/dashboard/settings/channels/sms/{id}` → 204.
 //! - `POST /api/dashboard/settings/channels/sms/{id}/test` [`SmsTest`] → [`SmsTestResult`].
+//! - `GET /api/dashboard/settings/channels/email` → `Vec<`[`EmailChannelView`]`>`;
+//!   `POST` [`EmailChannelForm`] → [`EmailChannelCreated`] (the webhook secret, shown once), 201;
+//!   409 `address_taken`; `DELETE /api/dashboard/settings/channels/email/{id}` → 204.
 
 use serde::{Deserialize, Serialize};
 
@@ -196,6 +199,155 @@ pub struct SmsTest {
 #[serde(rename_all = "camelCase")]
 pub struct SmsTestResult {
     pub provider_message_id: String,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on the same machine or private network.
+    None,
+    /// STARTTLS upgrade (usually port 587).
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::StartTls => "starttls",
+            Self::Tls => "tls",
+        }
+    }
+}
+
+/// An inbound address to connect and the SMTP account replies go out through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChannelForm {
+    /// Where customers write (and replies come from), e.g. `support@shop.example`.
+    pub inbound_address: String,
+    /// The sender name on replies, e.g. "Northwind Support".
+    #[serde(default)]
+    pub from_name: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    #[serde(default)]
+    pub smtp_username: String,
+    /// Write-only.
+    #[serde(default)]
+    pub smtp_password: String,
+    pub smtp_tls: SmtpTls,
+    /// After "-- " under every reply; empty: the assistant's name and the company.
+    #[serde(default)]
+    pub signature: String,
+    /// How long the assistant's replies wait before they are sent (0 to 86,400 seconds).
+    #[serde(default = "default_reply_delay")]
+    pub reply_delay_secs: u32,
+}
+
+fn default_reply_delay() -> u32 {
+    300
+}
+
+impl EmailChannelForm {
+    pub const MAX_REPLY_DELAY_SECS: u32 = 86_400;
+
+    /// The form trimmed and checked; the address lower-cased.
+    pub fn parse(self) -> Result<Self, FieldError> {
+        let address = self.inbound_address.trim().to_ascii_lowercase();
+        if crate::Email::parse(&address).is_err() {
+            return Err(FieldError::new(
+                "inboundAddress",
+                "invalid_email",
+                "Write the address customers write to, e.g. support@shop.example.",
+            ));
+        }
+        let host = self.smtp_host.trim().to_owned();
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !host_ok {
+            return Err(FieldError::new(
+                "smtpHost",
+                "invalid_host",
+                "Write the SMTP server's host name, e.g. smtp.mailgun.org.",
+            ));
+        }
+        if self.smtp_port == 0 {
+            return Err(FieldError::new(
+                "smtpPort",
+                "invalid_port",
+                "The SMTP port is a number from 1 to 65535 (587 for STARTTLS, 465 for TLS).",
+            ));
+        }
+        if self.reply_delay_secs > Self::MAX_REPLY_DELAY_SECS {
+            return Err(FieldError::new(
+                "replyDelaySecs",
+                "out_of_range",
+                "The reply delay is at most a day (86400 seconds).",
+            ));
+        }
+        let from_name = self.from_name.trim().to_owned();
+        if from_name.chars().count() > 100 || from_name.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "fromName",
+                "invalid",
+                "The sender name is one line of at most 100 characters.",
+            ));
+        }
+        let signature = self.signature.trim().to_owned();
+        if signature.chars().count() > 1000 {
+            return Err(FieldError::new(
+                "signature",
+                "too_long",
+                "The signature is at most 1000 characters.",
+            ));
+        }
+        Ok(Self {
+            inbound_address: address,
+            from_name,
+            smtp_host: host,
+            smtp_port: self.smtp_port,
+            smtp_username: self.smtp_username.trim().to_owned(),
+            smtp_password: self.smtp_password,
+            smtp_tls: self.smtp_tls,
+            signature,
+            reply_delay_secs: self.reply_delay_secs,
+        })
+    }
+}
+
+/// A connected address as the settings show it: never its secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChannelView {
+    pub id: String,
+    pub inbound_address: String,
+    pub from_name: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_username: Option<String>,
+    pub smtp_password_set: bool,
+    pub smtp_tls: SmtpTls,
+    pub signature: String,
+    pub reply_delay_secs: u32,
+    /// Where the mail provider posts inbound mail (raw `message/rfc822` or a JSON envelope),
+    /// signed with the webhook secret.
+    pub webhook_url: String,
+    pub created_at: i64,
+}
+
+/// The answer to connecting an address: its webhook secret is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChannelCreated {
+    pub channel: EmailChannelView,
+    pub webhook_secret: String,
 }
 
 #[cfg(test)]

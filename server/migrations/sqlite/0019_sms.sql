@@ -20,14 +20,14 @@ CREATE TABLE sms_channels (
 CREATE UNIQUE INDEX sms_channels_number ON sms_channels (phone_number);
 CREATE INDEX sms_channels_service ON sms_channels (messaging_service_sid);
 
--- Conversations with a customer address outside the web (a phone number, an email address):
--- one open per workspace, channel and address; `channel_ref` is the workspace's own end (the
--- SMS channel that received it).
+-- Conversations with a customer address outside the web (a phone number, an email address);
+-- `channel_ref` is the workspace's own end (the SMS channel that received it). One open SMS
+-- conversation per workspace and number (an email sender may have several threads).
 ALTER TABLE conversations ADD COLUMN contact_address TEXT;
 ALTER TABLE conversations ADD COLUMN channel_ref TEXT;
 CREATE UNIQUE INDEX conversations_one_open_per_contact
-    ON conversations (tenant_id, channel, contact_address)
-    WHERE status <> 'resolved' AND contact_address IS NOT NULL;
+    ON conversations (tenant_id, contact_address)
+    WHERE status <> 'resolved' AND channel = 'sms' AND contact_address IS NOT NULL;
 CREATE INDEX conversations_contact
     ON conversations (tenant_id, channel, contact_address, last_message_at);
 

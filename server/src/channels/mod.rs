@@ -4,6 +4,7 @@
 //! pipeline (`ai::pipeline`); what goes out is queued in the [`outbox`] with the message that
 //! says it, and sent by the channel's worker.
 
+pub mod email;
 pub mod outbox;
 pub mod sms;
 

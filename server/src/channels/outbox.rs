@@ -33,6 +33,9 @@ pub struct Delivery {
     pub channel: Channel,
     pub route: String,
     pub recipient: String,
+    /// How long the message waits before its first send (an email channel's reply delay for
+    /// the assistant's replies); 0: at once.
+    pub delay_ms: i64,
 }
 
 /// How the workers retry.
@@ -108,8 +111,8 @@ pub async fn enqueue(
         sqlx::query(
             "INSERT INTO outbox
                (id, tenant_id, message_id, part, channel, route, recipient, body,
-                next_attempt_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                created_at, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT DO NOTHING",
         )
         .bind(new_id("ob"))
@@ -121,6 +124,7 @@ pub async fn enqueue(
         .bind(&delivery.recipient)
         .bind(body)
         .bind(now)
+        .bind(now.saturating_add(delivery.delay_ms.max(0)))
         .execute(&mut **tx)
         .await?;
     }

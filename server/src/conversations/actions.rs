@@ -61,6 +61,8 @@ async fn current(
             channel,
             route,
             recipient,
+            // A person's reply goes at once.
+            delay_ms: 0,
         }),
     })
 }

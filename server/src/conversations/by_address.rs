@@ -109,6 +109,88 @@ pub async fn open_for_contact(
     conversation_from_row(&row)
 }
 
+/// The email thread a message belongs to: the conversation of a message it replies to (its
+/// `In-Reply-To` / `References` ids, `thread_keys`, newest first), else the sender's recent
+/// conversation with the same normalised subject, else a new one. A resolved thread the customer
+/// writes in again is reopened.
+pub async fn open_for_email_thread(
+    db: &Db,
+    contact: &Contact<'_>,
+    thread_keys: &[String],
+    subject: &str,
+    assistant_id: &str,
+) -> sqlx::Result<Conversation> {
+    let select = "SELECT id, status, flagged, ai_paused FROM conversations WHERE id = $1";
+    for key in thread_keys {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT conversation_id FROM messages
+              WHERE tenant_id = $1 AND channel = 'email' AND external_id = $2",
+        )
+        .bind(contact.tenant_id)
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?;
+        if let Some(id) = found {
+            return reopened(db, contact.tenant_id, &id, select).await;
+        }
+    }
+    if !subject.is_empty() {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM conversations
+              WHERE tenant_id = $1 AND channel = 'email' AND contact_address = $2
+                AND subject = $3 AND last_message_at >= $4
+              ORDER BY last_message_at DESC, id DESC LIMIT 1",
+        )
+        .bind(contact.tenant_id)
+        .bind(contact.address)
+        .bind(subject)
+        .bind(now_ms() - RESUME_WINDOW_MS)
+        .fetch_optional(&db.pool)
+        .await?;
+        if let Some(id) = found {
+            return reopened(db, contact.tenant_id, &id, select).await;
+        }
+    }
+    let id = new_id("cv");
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO conversations
+           (id, tenant_id, client_id, client_verified, assistant_id, channel, status,
+            contact_address, channel_ref, subject, created_at, updated_at, last_message_at)
+         VALUES ($1, $2, $3, 1, $4, $5, 'open', $6, $7, $8, $9, $9, $9)",
+    )
+    .bind(&id)
+    .bind(contact.tenant_id)
+    .bind(contact.client_id)
+    .bind(assistant_id)
+    .bind(contact.channel.as_str())
+    .bind(contact.address)
+    .bind(contact.channel_ref)
+    .bind(subject)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let conversation = inbox::event_summary(&mut tx, contact.tenant_id, &id).await?;
+    let event = DashboardEvent::ConversationCreated { conversation };
+    tx.record_event(contact.tenant_id, None, &event).await?;
+    tx.commit().await?;
+    let row = sqlx::query(select).bind(&id).fetch_one(&db.pool).await?;
+    conversation_from_row(&row)
+}
+
+/// The conversation `id`, reopened first when it was resolved.
+async fn reopened(db: &Db, tenant_id: &str, id: &str, select: &str) -> sqlx::Result<Conversation> {
+    let row = sqlx::query(select).bind(id).fetch_one(&db.pool).await?;
+    let conversation = conversation_from_row(&row)?;
+    if conversation.status == shared::api::ConversationStatus::Resolved {
+        set_status(db, tenant_id, id, "open").await?;
+        let row = sqlx::query(select).bind(id).fetch_one(&db.pool).await?;
+        return conversation_from_row(&row);
+    }
+    Ok(conversation)
+}
+
 /// Moves a conversation to `status` and tells the dashboards; `true` when it changed (a racing
 /// reopen that would make a second open conversation changes nothing).
 async fn set_status(db: &Db, tenant_id: &str, id: &str, status: &str) -> sqlx::Result<bool> {
@@ -175,14 +257,16 @@ pub async fn insert_customer_message(
     conversation_id: &str,
     body: &str,
     external_id: &str,
+    email_meta: Option<&str>,
 ) -> sqlx::Result<Option<StoredMessage>> {
     let now = now_ms();
     let id = new_id("msg");
     let mut tx = db.begin_write().await?;
     let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages
-           (id, tenant_id, conversation_id, author, channel, body, external_id, created_at)
-         VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7)
+           (id, tenant_id, conversation_id, author, channel, body, external_id, created_at,
+            email_meta)
+         VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)
          ON CONFLICT DO NOTHING RETURNING seq",
     )
     .bind(&id)
@@ -192,6 +276,7 @@ pub async fn insert_customer_message(
     .bind(body)
     .bind(external_id)
     .bind(now)
+    .bind(email_meta)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(seq) = seq else {

@@ -5,10 +5,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use shared::channels::{SmsChannelForm, SmsChannelView, SmsTest, SmsTestResult};
+use shared::channels::{
+    EmailChannelCreated, EmailChannelForm, EmailChannelView, SmsChannelForm, SmsChannelView,
+    SmsTest, SmsTestResult,
+};
 use tracing::instrument;
 
 use super::{public_base, DashboardUser};
+use crate::channels::email::store as email_store;
 use crate::channels::sms::sender;
 use crate::channels::sms::store::{self, ConnectError};
 use crate::error::{ApiError, AppJson, Result};
@@ -104,5 +108,67 @@ pub async fn test_sms(
             "provider_refused",
             format!("The provider did not send it: {e}"),
         )),
+    }
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn list_email(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    headers: HeaderMap,
+) -> Result<AppJson<Vec<EmailChannelView>>> {
+    user.require_admin()?;
+    let base = public_base(&state, &headers);
+    let channels = email_store::list(&state.db, user.tenant_id()).await?;
+    Ok(AppJson(
+        channels
+            .iter()
+            .map(|c| email_store::view(c, &base))
+            .collect(),
+    ))
+}
+
+/// Connects an address; the answer carries the webhook secret this once.
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn connect_email(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    headers: HeaderMap,
+    AppJson(form): AppJson<EmailChannelForm>,
+) -> Result<(StatusCode, AppJson<EmailChannelCreated>)> {
+    user.require_admin()?;
+    let form = form.parse()?;
+    let channel = email_store::connect(&state.db, user.tenant_id(), &form, user.actor())
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "address_taken",
+                "This address is connected already (here or in another workspace).",
+            )
+        })?;
+    let view = email_store::view(&channel, &public_base(&state, &headers));
+    Ok((
+        StatusCode::CREATED,
+        AppJson(EmailChannelCreated {
+            channel: view,
+            webhook_secret: channel.webhook_secret,
+        }),
+    ))
+}
+
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn disconnect_email(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    user.require_admin()?;
+    if email_store::disconnect(&state.db, user.tenant_id(), &id, user.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(
+            "channel_not_found",
+            "No such email address in this workspace.",
+        ))
     }
 }

@@ -89,6 +89,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(channels::test_sms),
         )
         .route(
+            "/api/dashboard/settings/channels/email",
+            get(channels::list_email).post(channels::connect_email),
+        )
+        .route(
+            "/api/dashboard/settings/channels/email/{id}",
+            delete(channels::disconnect_email),
+        )
+        .route(
             "/api/dashboard/settings/identity-secret",
             get(settings::identity_secret).post(settings::rotate_identity_secret),
         )

@@ -15,6 +15,7 @@ mod client_records;
 mod clients;
 mod contact;
 mod dashboard;
+mod email;
 mod errors;
 mod export;
 mod identity;

@@ -52,6 +52,7 @@ async fn a_worker_stopped_mid_send_never_sends_twice(app: TestApp) {
         channel: Channel::Voice,
         route: "route-1".into(),
         recipient: "+14155550199".into(),
+        delay_ms: 0,
     };
     outbox::enqueue(
         &mut tx,

@@ -279,6 +279,7 @@ async fn receive(state: &AppState, channel: &SmsChannel, sms: InboundSms) -> Res
         &conversation.id,
         &text,
         &sms.provider_message_id,
+        None,
     )
     .await?;
     let Some(stored) = stored else {
@@ -289,6 +290,7 @@ async fn receive(state: &AppState, channel: &SmsChannel, sms: InboundSms) -> Res
         channel: Channel::Sms,
         route: channel.id.clone(),
         recipient: from.clone(),
+        delay_ms: 0,
     };
     match keywords::classify(&sms.body) {
         // The provider confirms STOP and START to the customer itself.

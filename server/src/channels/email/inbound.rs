@@ -1,0 +1,341 @@
+//! Inbound mail: the webhook a mail provider (or a mail server's pipe) posts to, and the mail
+//! the SMTP listener receives. The workspace is found from the recipient address; a webhook is
+//! signed with the channel's secret and checked before anything is stored; a Message-ID is
+//! stored once. The sender's address is their client (an email's sender is trusted), the thread
+//! found by `In-Reply-To` / `References`, then by subject and sender within 30 days; quoted
+//! earlier text is trimmed from the stored message (the original is kept with it); auto-replies
+//! and bounces are stored but never answered, so two robots cannot talk forever.
+//!
+//! `POST /webhooks/email`, either
+//! - `Content-Type: message/rfc822`: the raw message, or
+//! - `Content-Type: application/json`: `{"recipient": "...", "raw": "<the raw message>"}` (the
+//!   envelope recipient, when the message's own headers do not name the address),
+//!
+//! with `X-Livechat-Timestamp: <unix seconds>` and `X-Livechat-Signature: sha256=<hex>`, the
+//! HMAC-SHA256 of `"{timestamp}.{body}"` with the channel's webhook secret (within 5 minutes).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use shared::api::Channel;
+use shared::{Email, PersonName};
+
+use super::parse::{self, ParsedEmail};
+use super::store::{self, EmailChannel};
+use super::{quotes, thread};
+use crate::ai::pipeline::{self, Inbound};
+use crate::channels::outbox::Delivery;
+use crate::clients;
+use crate::conversations::by_address::{self, Contact};
+use crate::error::{ApiError, Result};
+use crate::state::AppState;
+use crate::tenants;
+
+/// How far a webhook's timestamp may be from now: older is a replay.
+const TOLERANCE_SECS: i64 = 300;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/email", post(webhook))
+}
+
+#[derive(Deserialize)]
+struct JsonEnvelope {
+    #[serde(default)]
+    recipient: Option<String>,
+    raw: String,
+}
+
+fn bad_signature() -> ApiError {
+    ApiError::forbidden(
+        "invalid_signature",
+        "The webhook's signature does not match: nothing was stored.",
+    )
+}
+
+/// Whether `signature` (`sha256=<hex>`) signs `"{timestamp}.{body}"` with `secret`, and the
+/// timestamp is within [`TOLERANCE_SECS`] of `now`.
+pub fn signature_ok(secret: &str, timestamp: &str, signature: &str, body: &[u8], now: i64) -> bool {
+    let Ok(ts) = timestamp.trim().parse::<i64>() else {
+        return false;
+    };
+    if (now - ts).abs() > TOLERANCE_SECS {
+        return false;
+    }
+    let Some(given) = signature
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(|h| hex::decode(h).ok())
+    else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(timestamp.trim().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&given).is_ok()
+}
+
+async fn webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let (raw, envelope_recipient): (Vec<u8>, Option<String>) =
+        if content_type.starts_with("message/rfc822") {
+            (body.to_vec(), None)
+        } else if content_type.starts_with("application/json") {
+            let envelope: JsonEnvelope = serde_json::from_slice(&body).map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_body",
+                    format!("The JSON envelope does not read: {e}."),
+                )
+            })?;
+            (envelope.raw.into_bytes(), envelope.recipient)
+        } else {
+            return Err(ApiError::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Post the raw message as message/rfc822, or a JSON envelope {\"raw\": ...}.",
+            ));
+        };
+    let parsed = parse::parse(&raw).map_err(|e| {
+        ApiError::invalid_field(
+            "raw",
+            "invalid_email",
+            format!("The message does not read: {e}."),
+        )
+    })?;
+    let channel = store::find_receiving(&state.db, &recipients(&parsed, envelope_recipient))
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_address",
+                "No workspace has connected this address: nothing was stored.",
+            )
+        })?;
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let signed = match (
+        header_text("x-livechat-timestamp"),
+        header_text("x-livechat-signature"),
+    ) {
+        (Some(ts), Some(sig)) => signature_ok(
+            &channel.webhook_secret,
+            ts,
+            sig,
+            &body,
+            crate::db::now_ms() / 1000,
+        ),
+        _ => false,
+    };
+    if !signed {
+        return Err(bad_signature());
+    }
+    receive(&state, &channel, &raw, parsed).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where the message was sent: the envelope recipient first, then the headers that name the
+/// delivery address, then To and Cc.
+pub fn recipients(parsed: &ParsedEmail, envelope: Option<String>) -> Vec<String> {
+    let mut out: Vec<String> = envelope.into_iter().collect();
+    out.extend(parsed.delivered_to.iter().cloned());
+    out.extend(parsed.to.iter().map(|m| m.address.clone()));
+    out.extend(parsed.cc.iter().map(|m| m.address.clone()));
+    out
+}
+
+/// The text stored for agents and the assistant: the reply without the quoted thread, and a
+/// line per attachment.
+fn stored_text(parsed: &ParsedEmail, trimmed: &str) -> String {
+    let mut text = trimmed.trim().to_owned();
+    for a in parsed.attachments.iter().filter(|a| !a.inline) {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let name = a.filename.as_deref().unwrap_or("unnamed");
+        text.push_str(&format!(
+            "[attachment] {name} ({}, {} bytes)",
+            a.content_type, a.size
+        ));
+    }
+    if text.is_empty() {
+        text = match parsed.subject.trim() {
+            "" => "(empty message)".to_owned(),
+            subject => subject.to_owned(),
+        };
+    }
+    text
+}
+
+/// Stores a message for `channel` once and sets its answer going (SMTP listener and webhook).
+pub async fn receive(
+    state: &AppState,
+    channel: &EmailChannel,
+    raw: &[u8],
+    parsed: ParsedEmail,
+) -> Result<()> {
+    let db = &state.db;
+    let tenant_id = channel.tenant_id.as_str();
+    let Some(sender) = parsed.from.clone() else {
+        return Err(ApiError::invalid_field(
+            "raw",
+            "missing_from",
+            "The message has no sender.",
+        ));
+    };
+    let email = Email::parse(&sender.address).map_err(|e| {
+        ApiError::invalid_field(
+            "raw",
+            "invalid_sender",
+            format!("The sender's address: {e}"),
+        )
+    })?;
+    let message_id = parsed
+        .message_id
+        .clone()
+        .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(raw))));
+    if by_address::external_id_seen(db, tenant_id, Channel::Email, &message_id).await? {
+        return Ok(());
+    }
+    let tenant = tenants::find_tenant(db, tenant_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let local = email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let name = sender
+        .name
+        .as_deref()
+        .and_then(|n| PersonName::parse(n).ok())
+        .or_else(|| PersonName::parse(&local).ok())
+        .or_else(|| PersonName::parse("Customer").ok())
+        .ok_or_else(|| anyhow::anyhow!("a fallback name does not parse"))?;
+    // The sender is who the mail says: a longer name fills in, nothing is erased.
+    let client = clients::upsert_by_email(db, tenant_id, &name, &email).await?;
+    let address = email.normalized();
+    let contact = Contact {
+        tenant_id,
+        channel: Channel::Email,
+        channel_ref: &channel.id,
+        address: &address,
+        client_id: &client.id,
+    };
+    let assistant = pipeline::default_assistant(state, tenant_id).await?;
+    let keys = thread::thread_keys(&parsed.in_reply_to, &parsed.references);
+    let subject = thread::normalize_subject(&parsed.subject);
+    let conversation =
+        by_address::open_for_email_thread(db, &contact, &keys, &subject, &assistant.assistant.id)
+            .await?;
+    let trimmed = quotes::trim_quoted(&parsed.text);
+    let text = stored_text(&parsed, &trimmed.text);
+    let mut references = parsed.references.clone();
+    for id in &parsed.in_reply_to {
+        if !references.contains(id) {
+            references.push(id.clone());
+        }
+    }
+    let meta = serde_json::json!({
+        "subject": parsed.subject,
+        "references": references,
+        "originalText": trimmed.trimmed.then_some(&parsed.text),
+        "htmlOnly": parsed.text_from_html,
+        "cc": parsed.cc.iter().map(|m| &m.address).collect::<Vec<_>>(),
+        "attachments": parsed.attachments.iter().map(|a| serde_json::json!({
+            "filename": a.filename, "contentType": a.content_type, "size": a.size, "inline": a.inline,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let stored = by_address::insert_customer_message(
+        db,
+        &contact,
+        &conversation.id,
+        &text,
+        &message_id,
+        Some(&meta),
+    )
+    .await?;
+    let Some(stored) = stored else {
+        return Ok(());
+    };
+    if let Err(e) = clients::mentions::note(db, &tenant, &client.id, &stored, true).await {
+        tracing::warn!(error = %e, "reading contact details from an email");
+    }
+    if parsed.auto_submitted || !conversation.assistant_answers() {
+        return Ok(());
+    }
+    let reply_to = parsed
+        .reply_to
+        .as_ref()
+        .and_then(|m| Email::parse(&m.address).ok())
+        .unwrap_or(email);
+    let inbound = Inbound {
+        tenant_id: tenant_id.to_owned(),
+        session: None,
+        client_id: client.id,
+        channel: Channel::Email,
+        message: stored,
+        conversation: None,
+        fresh: true,
+        delivery: Some(Delivery {
+            channel: Channel::Email,
+            route: channel.id.clone(),
+            recipient: reply_to.as_str().to_owned(),
+            delay_ms: channel.reply_delay_secs.saturating_mul(1000),
+        }),
+    };
+    let state = state.clone();
+    tokio::spawn(async move {
+        match pipeline::answer_once(&state, inbound).await {
+            Ok(_) => state.outbox_wake.notify_waiters(),
+            Err(e) => tracing::error!(error = %e, "answering an email"),
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{ts}.").as_bytes());
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn a_webhook_signature_covers_the_timestamp_and_the_body() {
+        let body = b"From: a@b.example\r\n\r\nhi";
+        let good = sign("s3cret", "1000", body);
+        assert!(signature_ok("s3cret", "1000", &good, body, 1100));
+        assert!(!signature_ok("other", "1000", &good, body, 1100));
+        assert!(!signature_ok("s3cret", "1001", &good, body, 1100));
+        assert!(!signature_ok("s3cret", "1000", &good, b"changed", 1100));
+        // A replay from long ago.
+        assert!(!signature_ok(
+            "s3cret",
+            "1000",
+            &good,
+            body,
+            1000 + TOLERANCE_SECS + 1
+        ));
+        assert!(!signature_ok("s3cret", "1000", "sha256=zz", body, 1100));
+        assert!(!signature_ok("s3cret", "x", &good, body, 1100));
+    }
+}

@@ -1,0 +1,465 @@
+//! The email channel end to end: raw MIME posted to the signed webhook (and delivered to the
+//! SMTP listener by lettre), threading by headers and by subject, quoted text trimmed, and the
+//! assistant's reply received over SMTP by a real SMTP server the test starts, with the headers
+//! that keep it in the customer's thread.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use server::channels::email::parse;
+use server::channels::email::smtp_listener::{self, Envelope, ListenerConfig};
+use sha2::Sha256;
+use shared::dashboard::Role;
+use tokio::sync::mpsc;
+
+use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::on_each_backend;
+
+on_each_backend!(
+    a_mail_is_answered_over_smtp_in_its_thread_and_the_answer_threads_back,
+    bad_signatures_unknown_addresses_and_auto_replies,
+    html_only_latin1_mail_with_an_attachment_reads,
+    the_smtp_listener_takes_mail_for_connected_addresses,
+    the_reply_delay_holds_the_assistants_reply_but_not_an_agents,
+);
+
+const SUPPORT: &str = "support@shop.example";
+
+/// An SMTP server collecting what it receives.
+async fn smtp_receiver() -> (u16, mpsc::UnboundedReceiver<Envelope>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let deliver = smtp_listener::deliver_fn(move |envelope: Envelope| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(envelope);
+            Ok(())
+        }
+    });
+    tokio::spawn(smtp_listener::serve(
+        listener,
+        ListenerConfig::new("mx.customer.example", |_: &str| true),
+        deliver,
+    ));
+    (port, rx)
+}
+
+struct Mail {
+    app: TestApp,
+    secret: String,
+}
+
+async fn start(
+    backend: Backend,
+    smtp_port: u16,
+    delay: u32,
+    extra: &[(&str, &str)],
+) -> Option<Mail> {
+    let mut settings = vec![
+        ("LIVECHAT_OUTBOX_RETRY_MS", "50"),
+        ("LIVECHAT_OUTBOX_POLL_MS", "20"),
+    ];
+    settings.extend_from_slice(extra);
+    let app = spawn_app_with(backend, &settings).await?;
+    let admin = app.teammate(Role::Admin).await;
+    let created = admin
+        .post(
+            "/api/dashboard/settings/channels/email",
+            json!({
+                "inboundAddress": "Support@Shop.example",
+                "fromName": "Shop Support",
+                "smtpHost": "127.0.0.1",
+                "smtpPort": smtp_port,
+                "smtpTls": "none",
+                "replyDelaySecs": delay,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["channel"]["inboundAddress"], SUPPORT);
+    let secret = created.body["webhookSecret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    // Shown once: the list never has it.
+    let listed = admin.get("/api/dashboard/settings/channels/email").await;
+    assert!(!listed.body.to_string().contains(&secret));
+    Some(Mail { app, secret })
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+fn signature(secret: &str, ts: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+impl Mail {
+    async fn post_raw(&self, raw: &str, secret: &str, ts: i64) -> (u16, Value) {
+        let response = self
+            .app
+            .http
+            .post(self.app.url("/webhooks/email"))
+            .header("content-type", "message/rfc822")
+            .header("x-livechat-timestamp", ts.to_string())
+            .header(
+                "x-livechat-signature",
+                signature(secret, ts, raw.as_bytes()),
+            )
+            .body(raw.to_owned())
+            .send()
+            .await
+            .expect("webhook");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, raw: &str) -> u16 {
+        self.post_raw(raw, &self.secret, now()).await.0
+    }
+}
+
+fn mail(message_id: &str, subject: &str, headers: &str, body: &str) -> String {
+    format!(
+        "From: Jo Bloggs <jo@customer.example>\r\nTo: Shop Support <{SUPPORT}>\r\n\
+         Subject: {subject}\r\nMessage-ID: <{message_id}>\r\nDate: Thu, 03 Dec 2026 10:00:00 +0000\r\n\
+         {headers}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+}
+
+async fn next_mail(rx: &mut mpsc::UnboundedReceiver<Envelope>) -> Envelope {
+    tokio::time::timeout(Duration::from_secs(15), rx.recv())
+        .await
+        .expect("a mail within 15 s")
+        .expect("receiver open")
+}
+
+async fn a_mail_is_answered_over_smtp_in_its_thread_and_the_answer_threads_back(backend: Backend) {
+    let (port, mut rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 0, &[]).await else {
+        return;
+    };
+    let first = format!(
+        "From: Jo Bloggs <jo@customer.example>\r\nTo: {SUPPORT}\r\nSubject: Opening hours\r\n\
+         Message-ID: <m1@customer.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nWhat are your opening hours?\r\n\
+         --b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>What are your <b>opening hours</b>?</p>\r\n\
+         --b1--\r\n"
+    );
+    assert_eq!(mail_app.post(&first).await, 204);
+    let envelope = next_mail(&mut rx).await;
+    assert_eq!(envelope.rcpt_to, vec!["jo@customer.example".to_owned()]);
+    let reply = parse::parse(&envelope.data).expect("the reply reads");
+    assert_eq!(reply.subject, "Re: Opening hours");
+    assert_eq!(reply.in_reply_to, vec!["m1@customer.example".to_owned()]);
+    assert!(reply.references.contains(&"m1@customer.example".to_owned()));
+    assert_eq!(
+        reply.from.as_ref().map(|m| m.address.as_str()),
+        Some(SUPPORT)
+    );
+    assert!(reply.text.contains("\n-- \n"), "{}", reply.text);
+    let reply_id = reply.message_id.expect("the reply's Message-ID");
+
+    // Jo answers the reply from her mail client, quoting it.
+    let answer = mail(
+        "m2@customer.example",
+        "Re: Opening hours",
+        &format!("In-Reply-To: <{reply_id}>\r\nReferences: <m1@customer.example> <{reply_id}>\r\n"),
+        "And on weekends?\r\n\r\nOn Thu, 3 Dec 2026 at 10:01, Shop Support <support@shop.example> wrote:\r\n> We roast Monday to Friday.\r\n",
+    );
+    assert_eq!(mail_app.post(&answer).await, 204);
+    // A provider retrying its webhook: stored once.
+    assert_eq!(mail_app.post(&answer).await, 204);
+    let second = parse::parse(&next_mail(&mut rx).await.data).expect("reads");
+    assert_eq!(second.in_reply_to, vec!["m2@customer.example".to_owned()]);
+    let app = &mail_app.app;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM conversations WHERE channel = 'email'")
+            .await,
+        1
+    );
+    let (body, meta): (String, Option<String>) = sqlx::query_as(
+        "SELECT body, email_meta FROM messages WHERE external_id = 'm2@customer.example'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("stored");
+    assert_eq!(body, "And on weekends?");
+    let meta: Value = serde_json::from_str(&meta.expect("meta")).expect("json");
+    assert!(meta["originalText"]
+        .as_str()
+        .is_some_and(|t| t.contains("wrote:")));
+
+    // No headers, the same subject with another prefix, the same sender: the same thread.
+    let by_subject = mail(
+        "m3@customer.example",
+        "RE: opening  hours",
+        "",
+        "Also: are you open on holidays?",
+    );
+    assert_eq!(mail_app.post(&by_subject).await, 204);
+    next_mail(&mut rx).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM conversations WHERE channel = 'email'")
+            .await,
+        1
+    );
+    // Another subject: another conversation, of the same client.
+    let other = mail(
+        "m4@customer.example",
+        "Wholesale prices",
+        "",
+        "Do you sell to cafés?",
+    );
+    assert_eq!(mail_app.post(&other).await, 204);
+    next_mail(&mut rx).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM conversations WHERE channel = 'email'")
+            .await,
+        2
+    );
+    let clients: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT name, email FROM clients WHERE email IS NOT NULL")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("clients");
+    assert_eq!(
+        clients,
+        [(
+            "Jo Bloggs".to_owned(),
+            Some("jo@customer.example".to_owned())
+        )]
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE author = 'visitor'")
+            .await,
+        4
+    );
+}
+
+async fn bad_signatures_unknown_addresses_and_auto_replies(backend: Backend) {
+    let (port, mut rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 0, &[]).await else {
+        return;
+    };
+    let raw = mail("x1@customer.example", "Hello", "", "hello");
+    assert_eq!(mail_app.post_raw(&raw, "whsec_wrong", now()).await.0, 403);
+    assert_eq!(
+        mail_app
+            .post_raw(&raw, &mail_app.secret, now() - 3600)
+            .await
+            .0,
+        403,
+        "a replay"
+    );
+    let unsigned = mail_app
+        .app
+        .http
+        .post(mail_app.app.url("/webhooks/email"))
+        .header("content-type", "message/rfc822")
+        .body(raw.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unsigned.status().as_u16(), 403);
+    let elsewhere = raw.replace(SUPPORT, "sales@other.example");
+    let (status, body) = mail_app.post_raw(&elsewhere, &mail_app.secret, now()).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "unknown_address");
+    let (status, body) = mail_app
+        .post_raw("\u{0}\u{1}garbage", &mail_app.secret, now())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let plain = mail_app
+        .app
+        .http
+        .post(mail_app.app.url("/webhooks/email"))
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(plain.status().as_u16(), 415);
+    assert_eq!(mail_app.app.count("SELECT COUNT(*) FROM messages").await, 0);
+
+    // An out-of-office answer is stored for the agents but never answered.
+    let auto = mail(
+        "ooo@customer.example",
+        "Out of office",
+        "Auto-Submitted: auto-replied\r\n",
+        "I am away until Monday.",
+    );
+    assert_eq!(mail_app.post(&auto).await, 204);
+    assert_eq!(mail_app.app.count("SELECT COUNT(*) FROM messages").await, 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(mail_app.app.count("SELECT COUNT(*) FROM outbox").await, 0);
+    assert!(rx.try_recv().is_err());
+}
+
+async fn html_only_latin1_mail_with_an_attachment_reads(backend: Backend) {
+    let (port, _rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 0, &[]).await else {
+        return;
+    };
+    // Latin-1 bytes for "café" in a quoted-printable HTML part, and a PDF.
+    let raw = "From: =?UTF-8?B?SsO2cmcgTcO8bGxlcg==?= <jorg@kunde.example>\r\n\
+               Subject: =?ISO-8859-1?Q?Rechnung_f=FCr_Caf=E9?=\r\n\
+               Message-ID: <h1@kunde.example>\r\nMIME-Version: 1.0\r\n\
+               Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n\
+               --mix\r\nContent-Type: text/html; charset=iso-8859-1\r\n\
+               Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+               <html><body><p>Meine Rechnung f=FCr das Caf=E9 fehlt.</p><script>x()</script></body></html>\r\n\
+               --mix\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n\
+               Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IK\r\n--mix--\r\n";
+    let envelope = json!({ "recipient": SUPPORT, "raw": raw }).to_string();
+    let ts = now();
+    let response = mail_app
+        .app
+        .http
+        .post(mail_app.app.url("/webhooks/email"))
+        .header("content-type", "application/json")
+        .header("x-livechat-timestamp", ts.to_string())
+        .header(
+            "x-livechat-signature",
+            signature(&mail_app.secret, ts, envelope.as_bytes()),
+        )
+        .body(envelope)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 204);
+    let (body, meta): (String, Option<String>) =
+        sqlx::query_as("SELECT body, email_meta FROM messages WHERE author = 'visitor'")
+            .fetch_one(&mail_app.app.db.pool)
+            .await
+            .expect("stored");
+    assert!(
+        body.contains("Meine Rechnung für das Café fehlt."),
+        "{body}"
+    );
+    assert!(!body.contains("x()"), "{body}");
+    assert!(
+        body.contains("[attachment] invoice.pdf (application/pdf"),
+        "{body}"
+    );
+    let meta: Value = serde_json::from_str(&meta.expect("meta")).expect("json");
+    assert_eq!(meta["subject"], "Rechnung für Café");
+    assert_eq!(meta["htmlOnly"], true);
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM clients WHERE email = 'jorg@kunde.example'")
+            .fetch_one(&mail_app.app.db.pool)
+            .await
+            .expect("client");
+    assert_eq!(name, "Jörg Müller");
+}
+
+async fn the_smtp_listener_takes_mail_for_connected_addresses(backend: Backend) {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let (port, _rx) = smtp_receiver().await;
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let listen = free.local_addr().expect("addr");
+    drop(free);
+    let listen_text = listen.to_string();
+    let Some(mail_app) = start(
+        backend,
+        port,
+        0,
+        &[("LIVECHAT_SMTP_LISTEN", listen_text.as_str())],
+    )
+    .await
+    else {
+        return;
+    };
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(listen.port())
+        .build();
+    let message = Message::builder()
+        .from("Ana Lima <ana@cliente.example>".parse().expect("from"))
+        .to(SUPPORT.parse().expect("to"))
+        .subject("Do you ship to Brazil?")
+        .body("Olá! Do you ship to Brazil?".to_owned())
+        .expect("message");
+    transport.send(message).await.expect("delivered");
+    let stored: String = sqlx::query_scalar("SELECT body FROM messages WHERE author = 'visitor'")
+        .fetch_one(&mail_app.app.db.pool)
+        .await
+        .expect("stored");
+    assert_eq!(stored, "Olá! Do you ship to Brazil?");
+    let nobody = Message::builder()
+        .from("ana@cliente.example".parse().expect("from"))
+        .to("nobody@shop.example".parse().expect("to"))
+        .subject("x")
+        .body("x".to_owned())
+        .expect("message");
+    assert!(
+        transport.send(nobody).await.is_err(),
+        "mail for nobody is refused"
+    );
+    assert_eq!(
+        mail_app
+            .app
+            .count("SELECT COUNT(*) FROM messages WHERE author = 'visitor'")
+            .await,
+        1
+    );
+}
+
+async fn the_reply_delay_holds_the_assistants_reply_but_not_an_agents(backend: Backend) {
+    let (port, mut rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 600, &[]).await else {
+        return;
+    };
+    let raw = mail(
+        "d1@customer.example",
+        "Shipping",
+        "",
+        "How long does shipping take?",
+    );
+    assert_eq!(mail_app.post(&raw).await, 204);
+    let app = &mail_app.app;
+    for _ in 0..200 {
+        if app.count("SELECT COUNT(*) FROM outbox").await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let due: i64 = sqlx::query_scalar("SELECT next_attempt_at - created_at FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("queued");
+    assert_eq!(due, 600_000);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.try_recv().is_err(), "nothing sent before the delay");
+    // A teammate's answer goes at once, in the thread.
+    let conversation: String =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE channel = 'email'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("conversation");
+    let agent = app.teammate(Role::Agent).await;
+    let replied = agent
+        .reply(&conversation, "Two to three days within the US.", "a-1")
+        .await;
+    assert_eq!(replied.status, 201, "{:?}", replied.body);
+    let sent = parse::parse(&next_mail(&mut rx).await.data).expect("reads");
+    assert!(
+        sent.text.starts_with("Two to three days within the US."),
+        "{}",
+        sent.text
+    );
+    assert_eq!(sent.in_reply_to, vec!["d1@customer.example".to_owned()]);
+    assert_eq!(sent.subject, "Re: Shipping");
+}
