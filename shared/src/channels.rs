@@ -10,6 +10,12 @@
 //! - `GET /api/dashboard/settings/channels/email` → `Vec<`[`EmailChannelView`]`>`;
 //!   `POST` [`EmailChannelForm`] → [`EmailChannelCreated`] (the webhook secret, shown once), 201;
 //!   409 `address_taken`; `DELETE /api/dashboard/settings/channels/email/{id}` → 204.
+//! - `GET /api/dashboard/settings/channels/voice` → `Vec<`[`VoiceChannelView`]`>`; `POST`
+//!   [`VoiceChannelForm`] → [`VoiceChannelCreated`], 201; `DELETE …/voice/{id}` → 204.
+//! - `POST /webhooks/voice` [`CallRecord`], signed like the email webhook.
+//! - `GET /api/dashboard/voice/analytics/overview?start_date&end_date` → [`VoiceOverview`];
+//!   `GET /api/dashboard/voice/analytics/timeline?start_date&end_date&bucket=day|hour` →
+//!   [`VoiceTimeline`] (the seed's voice analytics API, snake_case like it).
 
 use serde::{Deserialize, Serialize};
 
@@ -348,6 +354,158 @@ pub struct EmailChannelView {
 pub struct EmailChannelCreated {
     pub channel: EmailChannelView,
     pub webhook_secret: String,
+}
+
+/// A number whose calls a workspace receives from its voice provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceChannelForm {
+    pub phone_number: String,
+}
+
+impl VoiceChannelForm {
+    pub fn parse(self) -> Result<Self, FieldError> {
+        let phone_number = self.phone_number.trim().to_owned();
+        if !is_e164(&phone_number) {
+            return Err(FieldError::new(
+                "phoneNumber",
+                "invalid_phone",
+                "Write the number in E.164: + then country code and number, e.g. +14155550100.",
+            ));
+        }
+        Ok(Self { phone_number })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceChannelView {
+    pub id: String,
+    pub phone_number: String,
+    /// Where the voice provider (or its bridge) posts each finished call's record.
+    pub webhook_url: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceChannelCreated {
+    pub channel: VoiceChannelView,
+    /// Signs the webhook; shown this once.
+    pub webhook_secret: String,
+}
+
+/// Who spoke a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Customer,
+    Assistant,
+    Agent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptLine {
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallOutcome {
+    /// The AI assistant resolved it.
+    Resolved,
+    /// Transferred to an agent.
+    Transferred,
+    /// The caller hung up before it was resolved.
+    Abandoned,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resolved => "resolved",
+            Self::Transferred => "transferred",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "resolved" => Some(Self::Resolved),
+            "transferred" => Some(Self::Transferred),
+            "abandoned" => Some(Self::Abandoned),
+            _ => None,
+        }
+    }
+
+    /// As the timeline says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Resolved => "resolved by the AI",
+            Self::Transferred => "transferred to an agent",
+            Self::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// `POST /webhooks/voice`: a finished call. Times are RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    /// The provider's id of the call: the same call posted twice is stored once.
+    pub call_id: String,
+    /// The caller's number.
+    pub from: String,
+    /// The workspace's number that was called.
+    pub to: String,
+    pub started_at: String,
+    pub ended_at: String,
+    #[serde(default)]
+    pub recording_url: Option<String>,
+    #[serde(default)]
+    pub transcript: Vec<TranscriptLine>,
+    #[serde(default)]
+    pub summary: String,
+    pub outcome: CallOutcome,
+}
+
+/// The seed's `overview` metrics over a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceOverview {
+    pub metrics: VoiceMetrics,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceMetrics {
+    pub total_calls: i64,
+    /// Resolved or transferred.
+    pub completed_calls: i64,
+    /// Abandoned.
+    pub incomplete_calls: i64,
+    pub avg_duration_seconds: f64,
+    /// Share of calls with a recording, 0 to 1.
+    pub recording_availability_rate: f64,
+    /// Minutes from start to end, rounded up per call (as billed).
+    pub total_minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceTimeline {
+    /// `day` or `hour`.
+    pub bucket: String,
+    pub points: Vec<VoiceTimelinePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceTimelinePoint {
+    /// The bucket's start, RFC 3339 UTC.
+    pub start: String,
+    pub total_calls: i64,
+    pub avg_duration_seconds: f64,
+    pub total_minutes: i64,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod email;
 pub mod outbox;
 pub mod sms;
+pub mod voice;
 
 use shared::api::Channel;
 use sqlx::AnyConnection;

@@ -4,8 +4,9 @@
 //! as a (trusted) mention an agent can apply, notes are joined, tags united, and the audit entry
 //! holds both records as they were.
 //!
-//! Every table that points at a client is moved here: conversations, web sessions and mentions
-//! (and, as the channels land, whatever they link to a client).
+//! Every table that points at a client is moved here: conversations, calls, web sessions and
+//! mentions. A table that gains a `client_id` must be added here (the merge tests fail on the
+//! foreign key otherwise).
 
 use serde_json::json;
 use shared::dashboard::{ClientBrief, ClientProfile, DashboardEvent, MentionKind};
@@ -176,6 +177,12 @@ pub async fn merge(
     let now = now_ms();
 
     sqlx::query("UPDATE conversations SET client_id = $1 WHERE client_id = $2 AND tenant_id = $3")
+        .bind(keep_id)
+        .bind(other_id)
+        .bind(tenant_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE calls SET client_id = $1 WHERE client_id = $2 AND tenant_id = $3")
         .bind(keep_id)
         .bind(other_id)
         .bind(tenant_id)

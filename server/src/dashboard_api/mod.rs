@@ -16,6 +16,7 @@ mod settings;
 mod setup;
 mod socket;
 mod teammates;
+mod voice;
 mod widget_settings;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -95,6 +96,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/channels/email/{id}",
             delete(channels::disconnect_email),
+        )
+        .route(
+            "/api/dashboard/settings/channels/voice",
+            get(voice::list).post(voice::connect),
+        )
+        .route(
+            "/api/dashboard/settings/channels/voice/{id}",
+            delete(voice::disconnect),
+        )
+        .route(
+            "/api/dashboard/voice/analytics/overview",
+            get(voice::overview),
+        )
+        .route(
+            "/api/dashboard/voice/analytics/timeline",
+            get(voice::timeline),
         )
         .route(
             "/api/dashboard/settings/identity-secret",

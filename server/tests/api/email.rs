@@ -91,14 +91,14 @@ async fn start(
     Some(Mail { app, secret })
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64
 }
 
-fn signature(secret: &str, ts: i64, body: &[u8]) -> String {
+pub(crate) fn signature(secret: &str, ts: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
     mac.update(format!("{ts}.").as_bytes());
     mac.update(body);

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod teammates;
+mod voice;
 
 mod abuse;
 mod access;

@@ -31,18 +31,18 @@ on_each_backend!(
 
 const PUBLIC: &str = "https://chat.example.com";
 const OUR_NUMBER: &str = "+14155550100";
-const CUSTOMER: &str = "+14155550199";
+pub(crate) const CUSTOMER: &str = "+14155550199";
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "twilio-auth-token-123";
 const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
 
-struct Sms {
-    app: TestApp,
-    provider: MockServer,
+pub(crate) struct Sms {
+    pub(crate) app: TestApp,
+    pub(crate) provider: MockServer,
 }
 
 /// The app with both providers' APIs pointed at one stub, behind the public URL Twilio calls.
-async fn start(backend: Backend) -> Option<Sms> {
+pub(crate) async fn start(backend: Backend) -> Option<Sms> {
     let provider = MockServer::start().await;
     let uri = provider.uri();
     let app = spawn_app_with(
@@ -75,7 +75,7 @@ fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
 }
 
 impl Sms {
-    async fn connect_twilio(&self, service: Option<&str>) -> Value {
+    pub(crate) async fn connect_twilio(&self, service: Option<&str>) -> Value {
         let admin = self.app.teammate(Role::Admin).await;
         let answer = admin
             .post(
@@ -118,7 +118,7 @@ impl Sms {
         )
     }
 
-    async fn mock_twilio_send(&self) {
+    pub(crate) async fn mock_twilio_send(&self) {
         Mock::given(method("POST"))
             .and(path(format!(
                 "/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
@@ -132,7 +132,7 @@ impl Sms {
     }
 
     /// The provider's received requests once `n` arrived (10 s at most).
-    async fn sent(&self, n: usize) -> Vec<Request> {
+    pub(crate) async fn sent(&self, n: usize) -> Vec<Request> {
         for _ in 0..500 {
             let received = self.provider.received_requests().await.unwrap_or_default();
             if received.len() >= n {
@@ -504,7 +504,7 @@ async fn telnyx_webhooks_are_checked_for_signature_and_age(backend: Backend) {
 
 impl Sms {
     /// A signed text from the customer, numbered `sid`; answers the webhook's status.
-    async fn send(&self, sid: u32, body: &str) -> u16 {
+    pub(crate) async fn send(&self, sid: u32, body: &str) -> u16 {
         let params = text(CUSTOMER, OUR_NUMBER, &format!("SM{sid:032}"), body);
         self.twilio_text(&pairs(&params), TOKEN, None).await.0
     }

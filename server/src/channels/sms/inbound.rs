@@ -241,7 +241,7 @@ fn stored_text(sms: &InboundSms) -> String {
 
 /// The sender's number in E.164 when it reads as a phone number (read in the workspace's
 /// region); a short code or an alphanumeric sender stays as given.
-fn sender_number(raw: &str, region: &str) -> String {
+pub fn sender_number(raw: &str, region: &str) -> String {
     let region = clients::extract::region(region).unwrap_or(phonenumber::country::Id::US);
     match phonenumber::parse(Some(region), raw) {
         Ok(number) if phonenumber::is_valid(&number) => {
