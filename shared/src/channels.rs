@@ -13,6 +13,8 @@
 //! - `GET /api/dashboard/settings/channels/voice` → `Vec<`[`VoiceChannelView`]`>`; `POST`
 //!   [`VoiceChannelForm`] → [`VoiceChannelCreated`], 201; `DELETE …/voice/{id}` → 204.
 //! - `POST /webhooks/voice` [`CallRecord`], signed like the email webhook.
+//! - `POST /api/dashboard/sms/conversations` [`StartSms`] (agents) → [`StartedSms`], 201: an
+//!   agent texts a number first.
 //! - `GET /api/dashboard/voice/analytics/overview?start_date&end_date` → [`VoiceOverview`];
 //!   `GET /api/dashboard/voice/analytics/timeline?start_date&end_date&bucket=day|hour` →
 //!   [`VoiceTimeline`] (the seed's voice analytics API, snake_case like it).
@@ -506,6 +508,26 @@ pub struct VoiceTimelinePoint {
     pub total_calls: i64,
     pub avg_duration_seconds: f64,
     pub total_minutes: i64,
+}
+
+/// An agent starts (or continues) the SMS conversation with a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartSms {
+    /// The workspace's SMS number to send from.
+    pub channel_id: String,
+    /// E.164.
+    pub to: String,
+    pub body: String,
+    /// Chosen by the dashboard, reused on retries.
+    pub client_message_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartedSms {
+    pub conversation_id: String,
+    pub message: crate::dashboard::TimelineMessage,
 }
 
 #[cfg(test)]

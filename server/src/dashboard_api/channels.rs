@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use shared::channels::{
     EmailChannelCreated, EmailChannelForm, EmailChannelView, SmsChannelForm, SmsChannelView,
-    SmsTest, SmsTestResult,
+    SmsTest, SmsTestResult, StartSms, StartedSms,
 };
 use tracing::instrument;
 
@@ -171,4 +171,58 @@ pub async fn disconnect_email(
             "No such email address in this workspace.",
         ))
     }
+}
+
+/// An agent texts a number first: the number's client (created when new) and its SMS
+/// conversation (resumed within 30 days), with the agent's message queued to send.
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn start_sms(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    AppJson(request): AppJson<StartSms>,
+) -> Result<(StatusCode, AppJson<StartedSms>)> {
+    use crate::conversations::by_address::{self, Contact};
+    user.require_agent()?;
+    let to = request.to.trim();
+    if !shared::channels::is_e164(to) {
+        return Err(ApiError::invalid_field(
+            "to",
+            "invalid_phone",
+            "Write the number in E.164: + then country code and number, e.g. +14155550100.",
+        ));
+    }
+    let body = crate::error::message_text("body", &request.body)?;
+    let client_message_id = crate::error::client_message_id(&request.client_message_id)?;
+    let tenant_id = user.tenant_id();
+    let channel = store::find(&state.db, tenant_id, &request.channel_id)
+        .await?
+        .ok_or_else(channel_not_found)?;
+    let client_id = crate::clients::find_or_create_by_phone(&state.db, tenant_id, to).await?;
+    let assistant = crate::ai::pipeline::default_assistant(&state, tenant_id).await?;
+    let contact = Contact {
+        tenant_id,
+        channel: shared::api::Channel::Sms,
+        channel_ref: &channel.id,
+        address: to,
+        client_id: &client_id,
+    };
+    let conversation =
+        by_address::open_for_contact(&state.db, &contact, &assistant.assistant.id).await?;
+    let message = crate::conversations::actions::reply(
+        &state.db,
+        tenant_id,
+        &conversation.id,
+        &user.user,
+        body.as_str(),
+        client_message_id.as_str(),
+    )
+    .await?;
+    state.outbox_wake.notify_waiters();
+    Ok((
+        StatusCode::CREATED,
+        AppJson(StartedSms {
+            conversation_id: conversation.id,
+            message,
+        }),
+    ))
 }

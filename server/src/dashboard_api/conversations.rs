@@ -122,6 +122,8 @@ pub async fn reply(
         client_message_id.as_str(),
     )
     .await?;
+    // An SMS or email reply was queued with it: the sender need not wait for its next look.
+    state.outbox_wake.notify_waiters();
     Ok((StatusCode::CREATED, AppJson(message)))
 }
 

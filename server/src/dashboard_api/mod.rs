@@ -90,6 +90,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(channels::test_sms),
         )
         .route(
+            "/api/dashboard/sms/conversations",
+            post(channels::start_sms),
+        )
+        .route(
             "/api/dashboard/settings/channels/email",
             get(channels::list_email).post(channels::connect_email),
         )

@@ -27,6 +27,7 @@ on_each_backend!(
     an_agent_reply_is_sent_in_segments_and_reports_its_delivery,
     a_refused_send_is_retried_with_backoff_until_it_goes,
     secrets_are_write_only_and_only_admins_connect_numbers,
+    an_agent_texts_a_number_first,
 );
 
 const PUBLIC: &str = "https://chat.example.com";
@@ -809,4 +810,66 @@ async fn secrets_are_write_only_and_only_admins_connect_numbers(backend: Backend
         .await
         .expect("delete");
     assert_eq!(gone.status().as_u16(), 401, "not signed in");
+}
+
+async fn an_agent_texts_a_number_first(backend: Backend) {
+    let Some(sms) = start(backend).await else {
+        return;
+    };
+    let channel = sms.connect_twilio(None).await;
+    sms.mock_twilio_send().await;
+    let agent = sms.app.teammate(Role::Agent).await;
+    let start = |body: &'static str, id: &'static str| {
+        agent.post(
+            "/api/dashboard/sms/conversations",
+            json!({
+                "channelId": channel["id"],
+                "to": "+14155550142",
+                "body": body,
+                "clientMessageId": id,
+            }),
+        )
+    };
+    let started = start("Your order is ready for pickup.", "s-1").await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    let sent = sms.sent(1).await;
+    let form = form_of(&sent[0]);
+    assert_eq!(field(&form, "To").as_deref(), Some("+14155550142"));
+    assert_eq!(
+        field(&form, "Body").as_deref(),
+        Some("Your order is ready for pickup.")
+    );
+    // Their answer lands in the same conversation, which the agent has: no AI reply.
+    let params = text(
+        "+14155550142",
+        OUR_NUMBER,
+        "SM00000000000000000000000000000031",
+        "Thanks!",
+    );
+    assert_eq!(sms.twilio_text(&pairs(&params), TOKEN, None).await.0, 200);
+    assert_eq!(sms.app.count("SELECT COUNT(*) FROM conversations").await, 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sms.provider
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
+    let bad = agent
+        .post(
+            "/api/dashboard/sms/conversations",
+            json!({"channelId": channel["id"], "to": "555", "body": "x", "clientMessageId": "s-2"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let viewer = sms.app.teammate(Role::Viewer).await;
+    let refused = viewer
+        .post(
+            "/api/dashboard/sms/conversations",
+            json!({"channelId": channel["id"], "to": "+14155550142", "body": "x", "clientMessageId": "s-3"}),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
 }
