@@ -14,6 +14,8 @@ const signupPort = Number(process.env.E2E_SIGNUP_PORT ?? 18183);
 const openaiPort = Number(process.env.E2E_OPENAI_PORT ?? 18186);
 const streamingPort = Number(process.env.E2E_STREAMING_PORT ?? 18187);
 const streamingDemoPort = Number(process.env.E2E_STREAMING_DEMO_PORT ?? 18188);
+// Twilio's Messages API, for the SMS the demo server sends (channels.spec.ts).
+const twilioPort = Number(process.env.E2E_TWILIO_PORT ?? 18189);
 const streamingDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-streaming-"));
 const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
 // A second server with an empty data directory and no demo: a business's first run.
@@ -73,8 +75,16 @@ export default defineConfig({
       // minute (the limit itself is tested in server/tests/api/abuse).
       LIVECHAT_LOGIN_BURST: "60",
       LIVECHAT_LOGINS_PER_MINUTE: "60",
+      LIVECHAT_TWILIO_API_BASE: `http://127.0.0.1:${twilioPort}`,
+      LIVECHAT_OUTBOX_POLL_MS: "100",
       RUST_LOG: "warn",
     },
+  }, {
+    command: `node ${join(root, "end2end", "support", "twilio-stub.mjs")}`,
+    url: `http://127.0.0.1:${twilioPort}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: { E2E_TWILIO_PORT: String(twilioPort) },
   }, {
     command: `${join(targetDir, "debug", "server")}`,
     url: `http://127.0.0.1:${emptyPort}/health`,

@@ -341,11 +341,31 @@ async fn html_only_latin1_mail_with_an_attachment_reads(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(response.status().as_u16(), 204);
-    let (body, meta): (String, Option<String>) =
-        sqlx::query_as("SELECT body, email_meta FROM messages WHERE author = 'visitor'")
+    // A mail with a 3 MB attachment is far over the JSON APIs' body limit, and taken.
+    let big = format!(
+        "From: jo@customer.example\r\nTo: {SUPPORT}\r\nSubject: Photos\r\nMessage-ID: <big@customer.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain\r\n\r\nSee attached.\r\n--b\r\nContent-Type: image/jpeg; name=\"a.jpg\"\r\n\
+         Content-Disposition: attachment; filename=\"a.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        "QUJD".repeat(1_000_000)
+    );
+    assert_eq!(mail_app.post(&big).await, 204);
+    let stored: String =
+        sqlx::query_scalar("SELECT body FROM messages WHERE external_id = 'big@customer.example'")
             .fetch_one(&mail_app.app.db.pool)
             .await
             .expect("stored");
+    assert!(
+        stored.contains("[attachment] a.jpg (image/jpeg, 3000000 bytes)"),
+        "{stored}"
+    );
+
+    let (body, meta): (String, Option<String>) = sqlx::query_as(
+        "SELECT body, email_meta FROM messages WHERE external_id = 'h1@kunde.example'",
+    )
+    .fetch_one(&mail_app.app.db.pool)
+    .await
+    .expect("stored");
     assert!(
         body.contains("Meine Rechnung für das Café fehlt."),
         "{body}"

@@ -39,8 +39,14 @@ use crate::tenants;
 /// How far a webhook's timestamp may be from now: older is a replay.
 const TOLERANCE_SECS: i64 = 300;
 
+/// Largest webhook body: the largest message parse takes, JSON-escaped in an envelope.
+const BODY_MAX: usize = parse::MAX_MESSAGE_BYTES / 2 * 3;
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/email", post(webhook))
+    Router::new().route(
+        "/webhooks/email",
+        post(webhook).layer(axum::extract::DefaultBodyLimit::max(BODY_MAX)),
+    )
 }
 
 #[derive(Deserialize)]

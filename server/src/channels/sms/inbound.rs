@@ -34,11 +34,16 @@ use crate::tenants;
 /// How far a Telnyx webhook's timestamp may be from now: older is a replay.
 const TELNYX_TOLERANCE_SECS: i64 = 300;
 
+/// Largest webhook body: a text of 1,600 characters with its media links and fields is a few
+/// kilobytes.
+const BODY_MAX: usize = 64 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks/sms/twilio", post(twilio_inbound))
         .route("/webhooks/sms/twilio/status", post(twilio_status))
         .route("/webhooks/sms/telnyx", post(telnyx_webhook))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
 }
 
 fn bad_signature() -> ApiError {
