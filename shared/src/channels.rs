@@ -9,7 +9,9 @@
 //! - `POST /api/dashboard/settings/channels/sms/{id}/test` [`SmsTest`] → [`SmsTestResult`].
 //! - `GET /api/dashboard/settings/channels/email` → `Vec<`[`EmailChannelView`]`>`;
 //!   `POST` [`EmailChannelForm`] → [`EmailChannelCreated`] (the webhook secret, shown once), 201;
-//!   409 `address_taken`; `DELETE /api/dashboard/settings/channels/email/{id}` → 204.
+//!   409 `address_taken`; `DELETE /api/dashboard/settings/channels/email/{id}` → 204;
+//!   `POST …/email/{id}/test` [`EmailTest`] → 204 once the SMTP server took it (502
+//!   `provider_refused` with its answer otherwise).
 //! - `GET /api/dashboard/settings/channels/voice` → `Vec<`[`VoiceChannelView`]`>`; `POST`
 //!   [`VoiceChannelForm`] → [`VoiceChannelCreated`], 201; `DELETE …/voice/{id}` → 204.
 //! - `POST /webhooks/voice` [`CallRecord`], signed like the email webhook.
@@ -356,6 +358,13 @@ pub struct EmailChannelView {
 pub struct EmailChannelCreated {
     pub channel: EmailChannelView,
     pub webhook_secret: String,
+}
+
+/// "Send a test": a mail to `to` through the channel's SMTP account, now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailTest {
+    pub to: String,
 }
 
 /// A number whose calls a workspace receives from its voice provider.

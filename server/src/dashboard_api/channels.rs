@@ -6,8 +6,8 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use shared::channels::{
-    EmailChannelCreated, EmailChannelForm, EmailChannelView, SmsChannelForm, SmsChannelView,
-    SmsTest, SmsTestResult, StartSms, StartedSms,
+    EmailChannelCreated, EmailChannelForm, EmailChannelView, EmailTest, SmsChannelForm,
+    SmsChannelView, SmsTest, SmsTestResult, StartSms, StartedSms,
 };
 use tracing::instrument;
 
@@ -225,4 +225,62 @@ pub async fn start_sms(
             message,
         }),
     ))
+}
+
+/// Sends a mail now through the channel's SMTP account and answers what the server said.
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn test_email(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    Path(id): Path<String>,
+    AppJson(test): AppJson<EmailTest>,
+) -> Result<StatusCode> {
+    use crate::channels::email::outgoing::{self, OutgoingReply};
+    use crate::channels::email::parse::Mailbox;
+    use crate::channels::email::thread;
+    user.require_admin()?;
+    let to = shared::Email::parse(&test.to)
+        .map_err(|e| ApiError::invalid_field("to", "invalid_email", e.to_string()))?;
+    let channel = email_store::find(&state.db, user.tenant_id(), &id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "channel_not_found",
+                "No such email address in this workspace.",
+            )
+        })?;
+    let domain = channel
+        .inbound_address
+        .rsplit('@')
+        .next()
+        .unwrap_or("localhost");
+    let mail = OutgoingReply {
+        from: Mailbox {
+            name: (!channel.from_name.is_empty()).then(|| channel.from_name.clone()),
+            address: channel.inbound_address.clone(),
+        },
+        to: vec![Mailbox {
+            name: None,
+            address: to.as_str().to_owned(),
+        }],
+        cc: Vec::new(),
+        subject: "Test message from your live chat settings".to_owned(),
+        body: "This is a test message: replies from this address will go out like this one."
+            .to_owned(),
+        signature: (!channel.signature.is_empty()).then(|| channel.signature.clone()),
+        message_id: thread::new_message_id(domain),
+        in_reply_to: None,
+        references: Vec::new(),
+    };
+    let message = outgoing::build(&mail).map_err(anyhow::Error::from)?;
+    outgoing::send(&channel.smtp(), message)
+        .await
+        .map_err(|e| {
+            ApiError::client(
+                StatusCode::BAD_GATEWAY,
+                "provider_refused",
+                format!("The SMTP server did not take it: {e}"),
+            )
+        })?;
+    Ok(StatusCode::NO_CONTENT)
 }

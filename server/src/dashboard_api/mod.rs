@@ -102,6 +102,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             delete(channels::disconnect_email),
         )
         .route(
+            "/api/dashboard/settings/channels/email/{id}/test",
+            post(channels::test_email),
+        )
+        .route(
             "/api/dashboard/settings/channels/voice",
             get(voice::list).post(voice::connect),
         )

@@ -230,6 +230,26 @@ async fn a_mail_is_answered_over_smtp_in_its_thread_and_the_answer_threads_back(
             .await,
         2
     );
+    // "Send a test" from the settings reaches the same SMTP server.
+    let admin = app.teammate(Role::Admin).await;
+    let channels = admin.get("/api/dashboard/settings/channels/email").await;
+    let id = channels.body[0]["id"].as_str().expect("id").to_owned();
+    let test = admin
+        .post(
+            &format!("/api/dashboard/settings/channels/email/{id}/test"),
+            json!({ "to": "owner@shop.example" }),
+        )
+        .await;
+    assert_eq!(test.status, 204, "{:?}", test.body);
+    let received = next_mail(&mut rx).await;
+    assert_eq!(received.rcpt_to, vec!["owner@shop.example".to_owned()]);
+    let bad = admin
+        .post(
+            &format!("/api/dashboard/settings/channels/email/{id}/test"),
+            json!({ "to": "not an address" }),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
     let clients: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT name, email FROM clients WHERE email IS NOT NULL")
             .fetch_all(&app.db.pool)

@@ -123,6 +123,13 @@ pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<EmailChannel>>
         .transpose()
 }
 
+/// The workspace's channel `id`.
+pub async fn find(db: &Db, tenant_id: &str, id: &str) -> sqlx::Result<Option<EmailChannel>> {
+    Ok(find_by_id(db, id)
+        .await?
+        .filter(|c| c.tenant_id == tenant_id))
+}
+
 pub async fn list(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<EmailChannel>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM email_channels WHERE tenant_id = $1 ORDER BY created_at, id"
