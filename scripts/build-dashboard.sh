@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the agents' dashboard into dist/dashboard/, with .gz siblings the server sends
 # precompressed; the server serves the folder at /dashboard/. Two apps (dashboard/src/route.rs):
-#   inbox:    index.html (served for /, /login, /conversations/{id}), boot.js, dashboard.js,
+#   inbox:    index.html (served for /, /login, /conversations/{id}, /clients/{id}),
+#             boot.js, dashboard.js,
 #             dashboard_bg.wasm
 #   settings: settings.html (served for /settings/…, /setup, /invitations/…, /reset-password/…),
 #             settings-boot.js, settings.js, settings_bg.wasm

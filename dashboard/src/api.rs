@@ -61,6 +61,22 @@ impl ApiError {
     }
 }
 
+impl From<shared::form::FieldError> for ApiError {
+    /// A shared parser's complaint, found before sending: shown like the server's 422 naming
+    /// the field (the server runs the same parser).
+    fn from(e: shared::form::FieldError) -> Self {
+        Self::Status {
+            status: 422,
+            retry_after: None,
+            detail: Some(ErrorDetail {
+                code: e.code.to_owned(),
+                message: e.message,
+                field: Some(e.field.to_owned()),
+            }),
+        }
+    }
+}
+
 /// `Retry-After` in seconds (the HTTP-date form is not used by our server).
 pub fn parse_retry_after(value: &str) -> Option<u64> {
     value.trim().parse().ok()
@@ -96,6 +112,9 @@ impl ActionView for Action {
 
 #[cfg(target_arch = "wasm32")]
 pub mod assistants;
+/// Connected channels: SMS numbers.
+#[cfg(target_arch = "wasm32")]
+pub mod channels;
 #[cfg(target_arch = "wasm32")]
 mod fetch;
 /// Routing rules, handoff settings and business hours.
@@ -137,6 +156,18 @@ mod tests {
         assert_eq!(status(400, None, Some("bad")).field(), Some("email"));
         assert!(status(500, None, None).message().contains("500"));
         assert_eq!(parse_retry_after(" 12 "), Some(12));
+    }
+
+    #[test]
+    fn a_parser_complaint_reads_like_the_servers_422() {
+        let e = ApiError::from(shared::form::FieldError::new(
+            "phoneNumber",
+            "invalid_phone",
+            "Write the number in E.164.",
+        ));
+        assert_eq!(e.field(), Some("phoneNumber"));
+        assert_eq!(e.message(), "Write the number in E.164.");
+        assert!(!e.is_unauthorized());
     }
 
     #[test]

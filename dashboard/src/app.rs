@@ -16,6 +16,7 @@ use leptos_router::{path, NavigateOptions};
 use shared::dashboard::Me;
 
 use crate::api;
+use crate::pages::client::ClientPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
 use crate::pages::setup::needs_workspace;
@@ -54,7 +55,7 @@ type Navigate = Rc<dyn Fn(&str, NavigateOptions)>;
 #[derive(Clone, Copy)]
 pub struct Session {
     pub auth: RwSignal<Auth>,
-    /// The inbox's reading of the address bar (which conversation is open).
+    /// The inbox app's reading of the address bar (which conversation or client is open).
     pub route: Memo<InboxRoute>,
     /// The app this is: its own paths go through the router, the other's load a page.
     app: Part,
@@ -192,8 +193,8 @@ impl Session {
     }
 }
 
-/// The inbox app: the login page and the inbox. Everything else is the settings app's, or not
-/// found.
+/// The inbox app: the login page, the inbox and the clients' pages. Everything else is the
+/// settings app's, or not found.
 #[component]
 pub fn InboxApp() -> impl IntoView {
     view! {
@@ -215,6 +216,7 @@ fn InboxRoutes() -> impl IntoView {
                 <Route path=path!("") view=|| ()/>
                 <Route path=path!("conversations/:id") view=|| ()/>
             </ParentRoute>
+            <Route path=path!("/clients/:id") view=|| view! { <SignedIn><ClientPage/></SignedIn> }/>
         </Routes>
     }
 }

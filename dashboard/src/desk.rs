@@ -89,7 +89,7 @@ impl Desk {
         Effect::new(move |_| {
             let open = desk.session.route.with(|r| match r {
                 Route::Inbox { open } => open.clone(),
-                Route::Login => None,
+                Route::Login | Route::Client { .. } => None,
             });
             match open {
                 Some(id) => desk.open(id),

@@ -1,7 +1,8 @@
-//! Words for the screen: relative times, labels of statuses, channels and authors.
+//! Words for the screen: relative times, labels of statuses, channels and authors, what to call a
+//! client.
 
 use shared::api::{Author, Channel, ConversationStatus};
-use shared::dashboard::{ConversationSummary, TimelineMessage};
+use shared::dashboard::{ClientBrief, ConversationSummary, MentionKind, TimelineMessage};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -48,24 +49,52 @@ pub fn channel_tag(channel: Channel) -> &'static str {
     }
 }
 
-/// The client's name, or what to call someone who gave none. An unverified claim shows the name
-/// the visitor gave, not the stored client's: who they are is not proven.
+/// What to call someone who gave no name, phone or email.
+pub const ANONYMOUS: &str = "Anonymous visitor";
+
+/// What to call a client: the name, else the phone number (a client an SMS created has no
+/// name), else the email; `None` when there is none of them.
+pub fn client_label(client: &ClientBrief) -> Option<String> {
+    [
+        Some(client.name.as_str()),
+        client.phone.as_deref(),
+        client.email.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .find(|s| !s.is_empty())
+    .map(str::to_owned)
+}
+
+/// The client's name (or phone, or email: [`client_label`]), or what to call someone who gave
+/// none. An unverified claim shows the name the visitor gave, not the stored client's: who they
+/// are is not proven.
 pub fn client_name(conversation: &ConversationSummary) -> String {
-    let given = conversation.visitor_name.as_deref().map(str::trim);
-    conversation
-        .client
-        .as_ref()
-        .map(|c| match given {
-            Some(given) if !c.verified && !given.is_empty() => given,
-            _ => c.name.trim(),
-        })
-        .filter(|n| !n.is_empty())
-        .map_or_else(|| "Anonymous visitor".to_owned(), str::to_owned)
+    let given = conversation
+        .visitor_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty());
+    match (&conversation.client, given) {
+        (Some(c), Some(given)) if !c.verified => given.to_owned(),
+        (Some(c), _) => client_label(c).unwrap_or_else(|| ANONYMOUS.to_owned()),
+        (None, _) => ANONYMOUS.to_owned(),
+    }
 }
 
 /// The visitor only claimed the client's email: the link is not proven.
 pub fn is_unverified_claim(conversation: &ConversationSummary) -> bool {
     conversation.client.as_ref().is_some_and(|c| !c.verified)
+}
+
+/// What kind of detail a mention is, in words.
+pub fn mention_kind_label(kind: MentionKind) -> &'static str {
+    match kind {
+        MentionKind::Email => "Email",
+        MentionKind::Phone => "Phone",
+        MentionKind::Name => "Name",
+    }
 }
 
 /// Who wrote a message, in words.
@@ -123,6 +152,39 @@ mod tests {
         }
         assert_eq!(client_name(&c), "Jane Doe");
         assert!(!is_unverified_claim(&c));
+    }
+
+    #[test]
+    fn a_client_without_a_name_is_called_by_phone_then_email() {
+        let mut client = ClientBrief {
+            id: "cl".into(),
+            name: "  ".into(),
+            email: Some("sam@example.com".into()),
+            phone: Some("+14155550100".into()),
+            verified: true,
+        };
+        assert_eq!(client_label(&client).as_deref(), Some("+14155550100"));
+        client.phone = None;
+        assert_eq!(client_label(&client).as_deref(), Some("sam@example.com"));
+        client.email = Some(String::new());
+        assert_eq!(client_label(&client), None);
+        client.name = " Sam ".into();
+        assert_eq!(client_label(&client).as_deref(), Some("Sam"));
+
+        // The list row of an SMS conversation: the number, not "Anonymous visitor".
+        let json = serde_json::json!({
+            "id": "c", "channel": "sms", "status": "open",
+            "client": {"id": "cl", "name": "", "email": null,
+                       "phone": "+14155550100", "verified": true},
+            "assistantId": null, "assistantName": null, "intent": null, "assigneeId": null,
+            "assigneeName": null, "aiPaused": false, "flagged": false, "flagReason": null,
+            "lastMessage": null, "lastMessageAuthor": null, "lastMessageAt": 0, "createdAt": 0,
+            "messageCount": 0, "unread": false
+        });
+        let mut c: ConversationSummary = serde_json::from_value(json).unwrap();
+        assert_eq!(client_name(&c), "+14155550100");
+        c.client = None;
+        assert_eq!(client_name(&c), ANONYMOUS);
     }
 
     #[test]

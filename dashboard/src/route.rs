@@ -2,8 +2,8 @@
 //! signing in, and the inbox's reading of the address bar.
 //!
 //! The dashboard ships as two WASM apps so that agents, who open the inbox all day, never
-//! download the settings pages: the inbox app (`/`, `/login`, `/conversations/{id}`) and the
-//! settings app (`/settings/…`, `/setup`, `/invitations/{token}`, `/reset-password/{token}`).
+//! download the settings pages: the inbox app (`/`, `/login`, `/conversations/{id}`,
+//! `/clients/{id}`) and the settings app (`/settings/…`, `/setup`, `/invitations/{token}`, `/reset-password/{token}`).
 //! Each routes its own paths with `leptos_router` and reaches the other's with a page load.
 
 /// One of the two dashboard apps.
@@ -73,6 +73,10 @@ pub enum Route {
     Inbox {
         open: Option<String>,
     },
+    /// One client's page: details, profile, mentions, duplicates, every conversation.
+    Client {
+        id: String,
+    },
 }
 
 impl Route {
@@ -81,11 +85,17 @@ impl Route {
         if path == "/login" {
             return Self::Login;
         }
-        let open = path
-            .strip_prefix("/conversations/")
-            .filter(|id| !id.is_empty() && !id.contains('/'))
-            .map(percent_decode);
-        Self::Inbox { open }
+        let segment = |prefix: &str| {
+            path.strip_prefix(prefix)
+                .filter(|id| !id.is_empty() && !id.contains('/'))
+                .map(percent_decode)
+        };
+        if let Some(id) = segment("/clients/") {
+            return Self::Client { id };
+        }
+        Self::Inbox {
+            open: segment("/conversations/"),
+        }
     }
 
     pub fn path(&self) -> String {
@@ -95,6 +105,7 @@ impl Route {
             Self::Inbox { open: Some(id) } => {
                 format!("/conversations/{}", crate::query::encode_component(id))
             }
+            Self::Client { id } => format!("/clients/{}", crate::query::encode_component(id)),
         }
     }
 }
@@ -129,6 +140,7 @@ mod tests {
             "/",
             "/login",
             "/conversations/cv_1",
+            "/clients/cl_1",
             "/nowhere",
             "/settingsx",
             "/setup-guide",
@@ -197,5 +209,20 @@ mod tests {
                 open: Some("a b".into())
             }
         );
+    }
+
+    #[test]
+    fn a_client_has_a_page() {
+        let client = Route::parse("/clients/cl_1");
+        assert_eq!(client, Route::Client { id: "cl_1".into() });
+        assert_eq!(client.path(), "/clients/cl_1");
+        assert_eq!(Route::parse("/clients/cl_1/"), client);
+        let odd = Route::Client { id: "a b/c".into() };
+        assert_eq!(odd.path(), "/clients/a%20b%2Fc");
+        assert_eq!(Route::parse(&odd.path()), odd);
+        // No id, or more than one segment: not a client's page.
+        assert_eq!(Route::parse("/clients/"), Route::Inbox { open: None });
+        assert_eq!(Route::parse("/clients/a/b"), Route::Inbox { open: None });
+        assert_eq!(Route::parse("/clients"), Route::Inbox { open: None });
     }
 }

@@ -39,7 +39,7 @@ pub fn widget_router<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Rou
 
 /// The dashboard: its files at `/dashboard/`, and the page of each of its two apps at the paths
 /// that app routes itself, so a reload or a shared link works: the inbox (`index.html`) at `/`,
-/// `/login`, `/conversations/{id}`; the settings (`settings.html`) at `/settings/…`, `/setup`,
+/// `/login`, `/conversations/{id}`, `/clients/{id}`; the settings (`settings.html`) at `/settings/…`, `/setup`,
 /// `/invitations/{token}`, `/reset-password/{token}`. The dashboard's `route::App` is the same
 /// split, read from the browser's side.
 pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) -> Router<S> {
@@ -50,7 +50,8 @@ pub fn dashboard_router<S: Clone + Send + Sync + 'static>(dashboard_dir: &Path) 
         .nest_service("/dashboard", files)
         .route_service("/", inbox.clone())
         .route_service("/login", inbox.clone())
-        .route_service("/conversations/{id}", inbox)
+        .route_service("/conversations/{id}", inbox.clone())
+        .route_service("/clients/{id}", inbox)
         .route_service("/settings", settings.clone())
         .route_service("/settings/{*page}", settings.clone())
         .route_service("/setup", settings.clone())

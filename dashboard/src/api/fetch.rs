@@ -4,8 +4,9 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use shared::api::ErrorBody;
 use shared::dashboard::{
-    AgentReply, AssistantBrief, ClientBrief, ConversationDetail, ConversationPage,
-    ConversationQuery, ConversationSummary, LoginRequest, Me, TimelineMessage,
+    AgentReply, AssistantBrief, ClientBrief, ClientProfile, ClientRecord, ConversationDetail,
+    ConversationPage, ConversationQuery, ConversationSummary, LoginRequest, Me, MergeClients,
+    TimelineMessage,
 };
 use web_sys::RequestCredentials;
 
@@ -62,11 +63,38 @@ pub async fn act(id: &str, action: Action) -> Result<ConversationSummary, ApiErr
     json(Request::post(&url), None).await
 }
 
+fn client_path(id: &str) -> String {
+    format!("{BASE}/clients/{}", encode_component(id))
+}
+
+/// A client's page: details, profile, mentions, possible duplicates, every conversation.
+pub async fn client(id: &str) -> Result<ClientRecord, ApiError> {
+    json(Request::get(&client_path(id)), None).await
+}
+
+/// Saves what agents write about a client (parsed with `ClientProfile::parse` first).
+pub async fn save_client_profile(
+    id: &str,
+    profile: &ClientProfile,
+) -> Result<ClientRecord, ApiError> {
+    let url = format!("{}/profile", client_path(id));
+    json(Request::put(&url), Some(encode(profile))).await
+}
+
+/// Moves client `other` into client `id`; answers the kept client's page.
+pub async fn merge_clients(id: &str, other: &str) -> Result<ClientRecord, ApiError> {
+    let url = format!("{}/merge", client_path(id));
+    let body = MergeClients {
+        other: other.to_owned(),
+    };
+    json(Request::post(&url), Some(encode(&body))).await
+}
+
 /// Puts a detail the customer mentioned on their client; answers the client as it now is.
 pub async fn apply_mention(client_id: &str, mention_id: &str) -> Result<ClientBrief, ApiError> {
     let url = format!(
-        "{BASE}/clients/{}/mentions/{}/apply",
-        encode_component(client_id),
+        "{}/mentions/{}/apply",
+        client_path(client_id),
         encode_component(mention_id)
     );
     json(Request::post(&url), None).await

@@ -1,12 +1,17 @@
-//! The client panel: who the client is, what they mentioned in messages that is not on the
-//! client yet (applied with one click by agents), and their other conversations.
+//! The client panel: who the client is (with a link to their page), what they mentioned in
+//! messages that is not on the client yet (verified or not; applied with one click by agents),
+//! and their other conversations.
 
 use leptos::prelude::*;
-use shared::dashboard::{ConversationSummary, MentionKind, MentionView};
+use shared::dashboard::{ConversationSummary, MentionView};
 
-use super::{conversation_href, open_on_click};
+use super::{client_href, conversation_href, go_on_click, open_on_click};
+use crate::client_record::mention_marker;
 use crate::desk::Desk;
-use crate::format::{channel_label, relative_time, status_label};
+use crate::format::{
+    channel_label, client_label, mention_kind_label, relative_time, status_label, ANONYMOUS,
+};
+use crate::route::Route;
 
 #[component]
 pub fn ClientPanel(
@@ -67,12 +72,18 @@ pub fn ClientPanel(
                         Some(c) => view! {
                             <dl class="client-details">
                                 <dt>"Name"</dt>
-                                <dd>{text(Some(c.name)).unwrap_or_else(|| "Anonymous visitor".to_owned())}</dd>
+                                <dd>{client_label(&c).unwrap_or_else(|| ANONYMOUS.to_owned())}</dd>
                                 <dt>"Email"</dt>
                                 <dd>{text(c.email).unwrap_or_else(|| "—".to_owned())}</dd>
                                 <dt>"Phone"</dt>
                                 <dd>{text(c.phone).unwrap_or_else(|| "—".to_owned())}</dd>
                             </dl>
+                            <p class="client-page-link">
+                                <a href=client_href(&c.id) data-testid="client-page-link"
+                                    on:click=go_on_click(desk.session, Route::Client { id: c.id.clone() })>
+                                    "Client page"
+                                </a>
+                            </p>
                         }
                         .into_any(),
                         None => view! { <p class="muted">"Anonymous visitor: no contact details yet."</p> }
@@ -110,19 +121,41 @@ pub fn ClientPanel(
     }
 }
 
-fn mention_item(desk: Desk, client_id: &str, m: &MentionView) -> impl IntoView {
-    let kind = match m.kind {
-        MentionKind::Email => "Email",
-        MentionKind::Phone => "Phone",
-        MentionKind::Name => "Name",
-    };
-    let (client_id, mention_id) = (client_id.to_owned(), m.id.clone());
-    let label = format!("Use {} as the client's {}", m.value, kind.to_lowercase());
+/// A mention's kind, value and whether the customer who wrote it was verified; shared with the
+/// client page.
+pub fn mention_details(m: &MentionView) -> impl IntoView + use<> {
+    let marker = mention_marker(m);
     view! {
-        <li data-testid="mention" data-kind=m.kind.as_str()>
-            <span class="mention-kind">{kind}</span>
-            " "
-            <span class="mention-value">{m.value.clone()}</span>
+        <span class="mention-kind">{mention_kind_label(m.kind)}</span>
+        " "
+        <span class="mention-value">{m.value.clone()}</span>
+        " "
+        <span class=format!("mention-marker {marker}") data-testid="mention-marker"
+            title=if m.trusted {
+                "Written in a verified conversation, or kept from a merge"
+            } else {
+                "Written by a visitor who did not prove who they are"
+            }>
+            {marker}
+        </span>
+    }
+}
+
+/// What the Apply button says to a screen reader: which value goes where.
+pub fn apply_label(m: &MentionView) -> String {
+    format!(
+        "Use {} as the client's {}",
+        m.value,
+        mention_kind_label(m.kind).to_lowercase()
+    )
+}
+
+fn mention_item(desk: Desk, client_id: &str, m: &MentionView) -> impl IntoView {
+    let (client_id, mention_id) = (client_id.to_owned(), m.id.clone());
+    let label = apply_label(m);
+    view! {
+        <li data-testid="mention" data-kind=m.kind.as_str() data-trusted=m.trusted.to_string()>
+            {mention_details(m)}
             {desk.session.can_act().then(|| view! {
                 " "
                 <button type="button" data-testid="mention-apply" aria-label=label

@@ -8,7 +8,7 @@ use shared::dashboard::{ConversationSummary, TimelineMessage};
 use super::reply_box::ReplyBox;
 use crate::api::{Action, ActionView};
 use crate::desk::Desk;
-use crate::format::{author_label, channel_label, client_name, status_label};
+use crate::format::{author_label, channel_label, client_label, client_name, status_label};
 use crate::route::Route;
 
 #[component]
@@ -143,8 +143,7 @@ fn Timeline(
             i.open
                 .as_ref()
                 .and_then(|d| d.client.as_ref().or(d.conversation.client.as_ref()))
-                .map(|c| c.name.trim().to_owned())
-                .filter(|n| !n.is_empty())
+                .and_then(client_label)
                 .unwrap_or_else(|| "Visitor".to_owned())
         })
     });

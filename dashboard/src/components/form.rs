@@ -102,7 +102,8 @@ impl Submission {
     }
 }
 
-fn error_id(field: &str) -> String {
+/// The id of the message a 422 naming `field` shows (what the field's `aria-describedby` names).
+pub fn error_id(field: &str) -> String {
     format!("{field}-error")
 }
 
@@ -131,6 +132,9 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional)] autofocus: bool,
+    /// Not required (the input is then not marked `required`).
+    #[prop(optional)]
+    optional: bool,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
 ) -> impl IntoView {
@@ -152,7 +156,7 @@ pub fn Field(
     };
     view! {
         <label for=id>{label}</label>
-        <input id=id name=field type=kind autocomplete=autocomplete required autofocus=autofocus
+        <input id=id name=field type=kind autocomplete=autocomplete required=!optional autofocus=autofocus
             minlength=minlength maxlength=maxlength node_ref=node_ref data-testid=testid
             aria-invalid=move || invalid().then_some("true") aria-describedby=described/>
         {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}

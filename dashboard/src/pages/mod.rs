@@ -1,5 +1,6 @@
 //! One page per file.
 
+pub mod client;
 pub mod inbox;
 pub mod invitation;
 pub mod login;

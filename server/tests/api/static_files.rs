@@ -115,6 +115,7 @@ async fn dashboard_page_csp(backend: Backend) {
         ("/", "Inbox"),
         ("/login", "Inbox"),
         ("/conversations/cv_1", "Inbox"),
+        ("/clients/cl_1", "Inbox"),
         ("/dashboard/index.html", "Inbox"),
         ("/settings", "Settings"),
         ("/settings/assistants/as_1", "Settings"),

@@ -9,6 +9,7 @@ pub mod account;
 pub mod assistant;
 pub mod assistants;
 pub mod audit;
+pub mod channels;
 pub mod domains;
 pub mod identity;
 pub mod intents;
@@ -42,6 +43,11 @@ const NAV: &[NavItem] = &[
     NavItem {
         path: "/settings/widget",
         label: "Chat widget",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/channels",
+        label: "Channels",
         admin: true,
     },
     NavItem {
@@ -105,6 +111,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("assistants") view=|| view! { <AdminOnly><assistants::AssistantsPage/></AdminOnly> }/>
             <Route path=path!("assistants/:id") view=assistant::AssistantRoute/>
             <Route path=path!("widget") view=|| view! { <AdminOnly><widget::WidgetPage/></AdminOnly> }/>
+            <Route path=path!("channels") view=|| view! { <AdminOnly><channels::ChannelsPage/></AdminOnly> }/>
             <Route path=path!("domains") view=|| view! { <AdminOnly><domains::DomainsPage/></AdminOnly> }/>
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
             <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
@@ -125,7 +132,7 @@ pub struct SettingsEvents {
     versions: RwSignal<[u64; AREAS.len()]>,
 }
 
-const AREAS: [SettingsArea; 10] = [
+const AREAS: [SettingsArea; 11] = [
     SettingsArea::Workspace,
     SettingsArea::Widget,
     SettingsArea::Domains,
@@ -136,6 +143,7 @@ const AREAS: [SettingsArea; 10] = [
     SettingsArea::Routing,
     SettingsArea::Intents,
     SettingsArea::Safety,
+    SettingsArea::Channels,
 ];
 
 impl SettingsEvents {

@@ -7,7 +7,7 @@ mod handoff;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Channel, ErrorDetail};
+use shared::api::Channel;
 use shared::assistant_settings::{AssistantSummary, CHANNELS};
 use shared::dashboard::SettingsArea;
 use shared::routing::{
@@ -22,15 +22,7 @@ use crate::components::form::{value_of, Field, Submission};
 
 /// A shared parser's complaint, shown like the server's 422.
 pub(crate) fn local_error(e: FieldError) -> ApiError {
-    ApiError::Status {
-        status: 422,
-        retry_after: None,
-        detail: Some(ErrorDetail {
-            code: e.code.to_owned(),
-            message: e.message,
-            field: Some(e.field.to_owned()),
-        }),
-    }
+    ApiError::from(e)
 }
 
 fn window_label(window: TimeWindow) -> &'static str {
