@@ -8,6 +8,7 @@ pub mod email;
 pub mod outbox;
 pub mod sms;
 pub mod voice;
+pub mod webhook;
 
 use shared::api::Channel;
 use sqlx::AnyConnection;

@@ -18,8 +18,8 @@ use shared::channels::{CallOutcome, CallRecord, Speaker};
 use shared::dashboard::DashboardEvent;
 
 use super::store::{self, VoiceChannel};
-use crate::channels::email::inbound::signature_ok;
 use crate::channels::sms::inbound::sender_number;
+use crate::channels::webhook;
 use crate::clients;
 use crate::conversations::{message_added, Added};
 use crate::db::{new_id, now_ms};
@@ -115,22 +115,7 @@ async fn webhook(
                 "No workspace receives calls for this number: nothing was stored.",
             )
         })?;
-    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let signed = match (
-        header_text("x-livechat-timestamp"),
-        header_text("x-livechat-signature"),
-    ) {
-        (Some(ts), Some(sig)) => {
-            signature_ok(&channel.webhook_secret, ts, sig, &body, now_ms() / 1000)
-        }
-        _ => false,
-    };
-    if !signed {
-        return Err(ApiError::forbidden(
-            "invalid_signature",
-            "The webhook's signature does not match: nothing was stored.",
-        ));
-    }
+    webhook::check(&headers, &body, &channel.webhook_secret)?;
     let (conversation_id, created) = store_call(&state, &channel, &record, started, ended).await?;
     let status = if created {
         StatusCode::CREATED
