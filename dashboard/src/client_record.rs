@@ -51,6 +51,29 @@ pub fn follow(client_id: &str, frame: &SocketFrame) -> Follow {
     }
 }
 
+/// Puts a delivery report `frame` carries on the message of `record`'s timeline it is about;
+/// `true` when it changed one.
+pub fn apply_delivery(record: &mut ClientRecord, frame: &SocketFrame) -> bool {
+    let SocketFrame::Event { envelope } = frame else {
+        return false;
+    };
+    let DashboardEvent::MessageDelivery {
+        message_id,
+        delivery,
+        ..
+    } = &envelope.event
+    else {
+        return false;
+    };
+    match record.timeline.iter_mut().find(|m| &m.id == message_id) {
+        Some(message) => {
+            message.delivery = Some(delivery.clone());
+            true
+        }
+        None => false,
+    }
+}
+
 /// A run of the timeline's messages from one conversation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TimelineRun<'a> {
@@ -169,6 +192,7 @@ mod tests {
             created_at: 0,
             client_message_id: None,
             why: Vec::new(),
+            delivery: None,
         }
     }
 
@@ -344,5 +368,38 @@ mod tests {
             mention_marker(&mention(MentionKind::Name, "Bo", false)),
             "unverified"
         );
+    }
+
+    #[test]
+    fn a_delivery_report_lands_on_its_message_in_the_timeline() {
+        let mut record = ClientRecord {
+            client: client("cl_a"),
+            profile: ClientProfile::default(),
+            created_at: 0,
+            updated_at: 0,
+            mentions: Vec::new(),
+            duplicates: Vec::new(),
+            conversations: Vec::new(),
+            timeline: vec![message("m1", "cv_1", Channel::Sms)],
+            timeline_truncated: false,
+        };
+        let report = |id: &str| {
+            event(DashboardEvent::MessageDelivery {
+                conversation_id: "cv_1".into(),
+                message_id: id.into(),
+                delivery: shared::dashboard::MessageDelivery {
+                    status: shared::dashboard::DeliveryStatus::Delivered,
+                    error: None,
+                },
+            })
+        };
+        assert!(!apply_delivery(&mut record, &report("m_other")));
+        assert_eq!(record.timeline[0].delivery, None);
+        assert!(apply_delivery(&mut record, &report("m1")));
+        assert_eq!(
+            record.timeline[0].delivery.as_ref().map(|d| d.status),
+            Some(shared::dashboard::DeliveryStatus::Delivered)
+        );
+        assert_eq!(follow("cl_a", &report("m1")), Follow::Nothing);
     }
 }

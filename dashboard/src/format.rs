@@ -199,6 +199,7 @@ mod tests {
             created_at: 0,
             client_message_id: None,
             why: Vec::new(),
+            delivery: None,
         };
         assert_eq!(author_label(&m, "Jane"), "Sam");
         m.author_name = None;

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use shared::api::Author;
 use shared::dashboard::{
     ClientBrief, ConversationDetail, ConversationPage, ConversationQuery, ConversationSummary,
-    DashboardEvent, EventEnvelope, MentionView, SocketFrame, TimelineMessage, Typing,
+    DashboardEvent, EventEnvelope, MentionView, MessageDelivery, SocketFrame, TimelineMessage,
+    Typing,
 };
 
 /// The list, as far as it is loaded, and the conversation on screen.
@@ -31,6 +32,9 @@ pub struct Inbox {
     /// Messages that arrived by event lately, so a conversation whose detail was read before
     /// them still shows them once the detail arrives.
     recent_messages: Vec<(i64, TimelineMessage)>,
+    /// Delivery reports that arrived by event lately, for the same reason: (seq, message id,
+    /// delivery).
+    recent_deliveries: Vec<(i64, String, MessageDelivery)>,
 }
 
 /// How many event messages [`Inbox`] keeps for conversations being opened.
@@ -122,6 +126,26 @@ impl Inbox {
             .collect();
         for message in later {
             self.add_message(message);
+        }
+        let deliveries: Vec<(String, MessageDelivery)> = self
+            .recent_deliveries
+            .iter()
+            .filter(|(seq, _, _)| *seq > read_at)
+            .map(|(_, id, d)| (id.clone(), d.clone()))
+            .collect();
+        for (message_id, delivery) in deliveries {
+            self.set_delivery(&message_id, delivery);
+        }
+    }
+
+    /// A reply's delivery changed: the open conversation shows it when the message is there.
+    fn set_delivery(&mut self, message_id: &str, delivery: MessageDelivery) {
+        let message = self
+            .open
+            .as_mut()
+            .and_then(|open| open.messages.iter_mut().find(|m| m.id == message_id));
+        if let Some(message) = message {
+            message.delivery = Some(delivery);
         }
     }
 
@@ -302,6 +326,18 @@ impl Inbox {
                 mentions,
             } => {
                 self.clients_merged(&merged, &into, mentions);
+            }
+            DashboardEvent::MessageDelivery {
+                message_id,
+                delivery,
+                ..
+            } => {
+                if self.recent_deliveries.len() == RECENT_MESSAGES {
+                    self.recent_deliveries.remove(0);
+                }
+                self.recent_deliveries
+                    .push((envelope.seq, message_id.clone(), delivery.clone()));
+                self.set_delivery(&message_id, delivery);
             }
         }
         true

@@ -103,7 +103,7 @@ pub async fn event_summary(
 
 pub const TIMELINE_COLUMNS: &str =
     "m.id, m.conversation_id, m.author, m.author_name, m.channel, m.body, m.created_at,
-     m.client_message_id, m.decision";
+     m.client_message_id, m.decision, m.delivery_status, m.delivery_error";
 
 pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
     let author: String = row.try_get("author")?;
@@ -120,7 +120,20 @@ pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
         why: decision_from_column(row.try_get("decision")?)
             .map(|d| shared::decision::why(&d))
             .unwrap_or_default(),
+        delivery: delivery_from_columns(
+            row.try_get("delivery_status")?,
+            row.try_get("delivery_error")?,
+        ),
     })
+}
+
+/// A stored delivery status; one this version does not know is left out.
+fn delivery_from_columns(
+    status: Option<String>,
+    error: Option<String>,
+) -> Option<shared::dashboard::MessageDelivery> {
+    let status = shared::dashboard::DeliveryStatus::parse(&status?)?;
+    Some(shared::dashboard::MessageDelivery { status, error })
 }
 
 /// A stored decision; one that no longer reads (it never should: every part defaults) is left

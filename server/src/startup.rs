@@ -254,6 +254,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard_api::router(&state))
         .merge(crate::channels::sms::inbound::router())
         .merge(crate::channels::email::inbound::router())
+        .merge(crate::channels::email::mailgun::router())
         .merge(crate::channels::voice::inbound::router())
         .route("/health", get(health))
         .merge(assets::widget_router(&state.config.widget_dir))

@@ -256,6 +256,10 @@ pub struct EmailChannelForm {
     /// How long the assistant's replies wait before they are sent (0 to 86,400 seconds).
     #[serde(default = "default_reply_delay")]
     pub reply_delay_secs: u32,
+    /// Mailgun's HTTP webhook signing key, when Mailgun forwards the mail (its route posts to
+    /// the channel's Mailgun URL, signed with this key). Write-only; empty: not used.
+    #[serde(default)]
+    pub mailgun_signing_key: String,
 }
 
 fn default_reply_delay() -> u32 {
@@ -328,6 +332,7 @@ impl EmailChannelForm {
             smtp_tls: self.smtp_tls,
             signature,
             reply_delay_secs: self.reply_delay_secs,
+            mailgun_signing_key: self.mailgun_signing_key.trim().to_owned(),
         })
     }
 }
@@ -349,6 +354,10 @@ pub struct EmailChannelView {
     /// Where the mail provider posts inbound mail (raw `message/rfc822` or a JSON envelope),
     /// signed with the webhook secret.
     pub webhook_url: String,
+    /// Where a Mailgun route forwards inbound mail (`forward("<this URL>")`), signed with the
+    /// Mailgun signing key.
+    pub mailgun_webhook_url: String,
+    pub mailgun_signing_key_set: bool,
     pub created_at: i64,
 }
 
@@ -404,6 +413,23 @@ pub struct VoiceChannelCreated {
     pub channel: VoiceChannelView,
     /// Signs the webhook; shown this once.
     pub webhook_secret: String,
+}
+
+/// "Send a test": the server posts a signed sample call record from `from` to the channel's own
+/// webhook URL, as a provider's bridge would, so the whole path is tried: the public URL reaches
+/// this server, the signature checks out, the call lands in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceTest {
+    /// The caller's number (E.164): the test call lands on that client.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceTestResult {
+    /// The conversation the test call opened.
+    pub conversation_id: String,
 }
 
 /// Who spoke a transcript line.

@@ -232,6 +232,81 @@ pub struct TimelineMessage {
     /// pipeline (the structured decision stays in the store).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<crate::decision::WhyLine>,
+    /// On a reply sent out through a channel's provider (SMS, email): how far it got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<MessageDelivery>,
+}
+
+/// How far a reply sent through a channel's provider got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDelivery {
+    pub status: DeliveryStatus,
+    /// Why it failed, in the provider's words or ours (e.g. the customer opted out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A reply's delivery, as the provider reported it (a later report never goes back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting in the outbox (a channel's reply delay, or a retry).
+    Queued,
+    /// The provider took it; no delivery receipt (yet, or ever).
+    Sent,
+    /// The carrier confirmed delivery to the handset.
+    Delivered,
+    /// The carrier could not deliver it.
+    Undelivered,
+    /// It could not be sent (the provider refused it, the customer opted out, retries ran out).
+    Failed,
+    /// The sender stopped while sending it: the provider may or may not have taken it, and it is
+    /// not sent again (at most once).
+    Unknown,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Undelivered => "undelivered",
+            Self::Failed => "failed",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Sent,
+            Self::Delivered,
+            Self::Undelivered,
+            Self::Failed,
+            Self::Unknown,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+
+    /// Whether the message failed for good.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Undelivered | Self::Failed)
+    }
+
+    /// As the conversation view says it under the message.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "Queued",
+            Self::Sent => "Sent",
+            Self::Delivered => "Delivered",
+            Self::Undelivered => "Not delivered",
+            Self::Failed => "Not sent",
+            Self::Unknown => "Delivery unknown",
+        }
+    }
 }
 
 /// `GET /api/dashboard/conversations/{id}`.
@@ -478,6 +553,13 @@ pub enum DashboardEvent {
         into: ClientBrief,
         mentions: Vec<MentionView>,
     },
+    /// A reply sent through a channel's provider got further (sent, delivered) or failed.
+    #[serde(rename_all = "camelCase")]
+    MessageDelivery {
+        conversation_id: String,
+        message_id: String,
+        delivery: MessageDelivery,
+    },
 }
 
 impl DashboardEvent {
@@ -486,6 +568,9 @@ impl DashboardEvent {
             Self::ConversationCreated { conversation }
             | Self::ConversationUpdated { conversation } => Some(&conversation.id),
             Self::MessageCreated {
+                conversation_id, ..
+            }
+            | Self::MessageDelivery {
                 conversation_id, ..
             } => Some(conversation_id),
             Self::SettingsChanged { .. }
@@ -502,7 +587,8 @@ impl DashboardEvent {
             | Self::MessageCreated { conversation, .. } => Some(conversation),
             Self::SettingsChanged { .. }
             | Self::ClientChanged { .. }
-            | Self::ClientsMerged { .. } => None,
+            | Self::ClientsMerged { .. }
+            | Self::MessageDelivery { .. } => None,
         }
     }
 
@@ -514,6 +600,7 @@ impl DashboardEvent {
             Self::SettingsChanged { .. } => "settings_changed",
             Self::ClientChanged { .. } => "client_changed",
             Self::ClientsMerged { .. } => "clients_merged",
+            Self::MessageDelivery { .. } => "message_delivery",
         }
     }
 }
@@ -765,6 +852,24 @@ mod tests {
     }
 
     #[test]
+    fn delivery_statuses_read_back_what_they_write() {
+        for status in [
+            DeliveryStatus::Queued,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Undelivered,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Unknown,
+        ] {
+            assert_eq!(DeliveryStatus::parse(status.as_str()), Some(status));
+            let json = serde_json::to_value(status).unwrap();
+            assert_eq!(json, status.as_str());
+        }
+        assert_eq!(DeliveryStatus::parse("bounced"), None);
+        assert!(DeliveryStatus::Undelivered.is_failure() && !DeliveryStatus::Unknown.is_failure());
+    }
+
+    #[test]
     fn message_events_name_their_conversation() {
         let event = DashboardEvent::MessageCreated {
             conversation: summary("cv_1"),
@@ -779,6 +884,7 @@ mod tests {
                 created_at: 1,
                 client_message_id: None,
                 why: Vec::new(),
+                delivery: None,
             },
         };
         let json = serde_json::to_value(&event).unwrap();
@@ -787,6 +893,23 @@ mod tests {
         assert_eq!(event.conversation_id(), Some("cv_1"));
         assert_eq!(event.kind(), "message_created");
         assert_eq!(event.conversation().map(|c| c.id.as_str()), Some("cv_1"));
+
+        let delivery = DashboardEvent::MessageDelivery {
+            conversation_id: "cv_1".into(),
+            message_id: "msg_1".into(),
+            delivery: MessageDelivery {
+                status: DeliveryStatus::Failed,
+                error: Some("opted out".into()),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&delivery).unwrap(),
+            serde_json::json!({
+                "type": "message_delivery", "conversationId": "cv_1", "messageId": "msg_1",
+                "delivery": {"status": "failed", "error": "opted out"},
+            })
+        );
+        assert_eq!(delivery.conversation_id(), Some("cv_1"));
     }
 
     #[test]

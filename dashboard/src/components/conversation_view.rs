@@ -159,7 +159,9 @@ fn Timeline(
     view! {
         <ol class="timeline" data-testid="timeline" role="log" aria-live="polite"
             aria-label="Messages" tabindex="0" node_ref=list_ref>
-            <For each=move || messages.get() key=|m| m.id.clone()
+            // Keyed by its delivery too: a delivery report redraws the message.
+            <For each=move || messages.get()
+                key=|m| (m.id.clone(), m.delivery.as_ref().map(|d| d.status))
                 children=move |m| message_item(&m, &visitor.get_untracked())/>
         </ol>
     }
@@ -180,6 +182,17 @@ pub fn message_item(message: &TimelineMessage, visitor: &str) -> impl IntoView {
                 <time>{time}</time>
             </p>
             <p class="message-body" data-testid="message-body">{message.body.clone()}</p>
+            {message.delivery.as_ref().map(|d| {
+                let failed = d.status.is_failure();
+                let text = match &d.error {
+                    Some(error) => format!("{}: {error}", d.status.label()),
+                    None => d.status.label().to_owned(),
+                };
+                view! {
+                    <p class="message-delivery" class:failed=failed data-testid="delivery"
+                        data-status=d.status.as_str()>{text}</p>
+                }
+            })}
             {(!message.why.is_empty()).then(|| view! {
                 <details class="decision" data-testid="decision">
                     <summary>"Why this reply"</summary>

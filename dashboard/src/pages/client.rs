@@ -17,7 +17,7 @@ use shared::dashboard::{ClientBrief, ClientRecord};
 
 use crate::api::{self, ApiError};
 use crate::app::Session;
-use crate::client_record::{display_name, follow, Follow};
+use crate::client_record::{apply_delivery, display_name, follow, Follow};
 use crate::components::go_on_click;
 use crate::components::top_bar::TopBar;
 use crate::live::{Connection, Live, LiveHandlers, ResumePoint};
@@ -160,7 +160,13 @@ impl ClientView {
             return;
         };
         match follow(&id, frame) {
-            Follow::Nothing => {}
+            Follow::Nothing => {
+                // A reply on the page got further (or failed): shown where it is.
+                self.record.maybe_update(|r| match r {
+                    Some(Ok(r)) => apply_delivery(r, frame),
+                    _ => false,
+                });
+            }
             Follow::Reload => self.load(false),
             Follow::MovedTo(other) => {
                 let was = self

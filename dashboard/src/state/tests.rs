@@ -1,7 +1,8 @@
 use shared::api::{Author, Channel, ConversationStatus};
 use shared::dashboard::{
     ClientBrief, ConversationDetail, ConversationPage, ConversationQuery, ConversationSummary,
-    DashboardEvent, EventEnvelope, MentionKind, MentionView, SocketFrame, TimelineMessage, Typing,
+    DashboardEvent, DeliveryStatus, EventEnvelope, MentionKind, MentionView, MessageDelivery,
+    SocketFrame, TimelineMessage, Typing,
 };
 
 use super::{FrameEffect, Inbox};
@@ -41,6 +42,7 @@ fn message(id: &str, conversation_id: &str, author: Author) -> TimelineMessage {
         created_at: 0,
         client_message_id: None,
         why: Vec::new(),
+        delivery: None,
     }
 }
 
@@ -510,4 +512,57 @@ fn a_merge_shows_the_kept_client_on_every_row_of_the_merged_one() {
         Some("cl-new")
     );
     assert_eq!(open.mentions, [mention]);
+}
+
+fn delivery_event(seq: i64, message_id: &str, status: DeliveryStatus) -> SocketFrame {
+    event(
+        seq,
+        DashboardEvent::MessageDelivery {
+            conversation_id: "b".into(),
+            message_id: message_id.into(),
+            delivery: MessageDelivery {
+                status,
+                error: status
+                    .is_failure()
+                    .then(|| "the customer opted out (STOP)".into()),
+            },
+        },
+    )
+}
+
+#[test]
+fn delivery_reports_show_on_the_open_conversations_reply_even_while_it_opens() {
+    let mut inbox = loaded(ConversationQuery::default());
+    let mut read = detail(summary("b", 200));
+    read.messages.push(message("r1", "b", Author::Agent));
+    read.messages.push(message("r2", "b", Author::Agent));
+    // Reported while the detail (read at seq 10) was on its way.
+    assert_eq!(
+        inbox.apply_frame(delivery_event(11, "r1", DeliveryStatus::Sent)),
+        FrameEffect::Applied
+    );
+    inbox.open_conversation(read);
+    inbox.apply_frame(delivery_event(12, "r2", DeliveryStatus::Failed));
+    // Another conversation's report changes nothing here.
+    inbox.apply_frame(delivery_event(13, "elsewhere", DeliveryStatus::Delivered));
+    let open = inbox.open.as_ref().unwrap();
+    let status = |i: usize| open.messages[i].delivery.as_ref().map(|d| d.status);
+    assert_eq!(status(0), Some(DeliveryStatus::Sent));
+    assert_eq!(status(1), Some(DeliveryStatus::Failed));
+    assert_eq!(
+        open.messages[1]
+            .delivery
+            .as_ref()
+            .and_then(|d| d.error.as_deref()),
+        Some("the customer opted out (STOP)")
+    );
+    // A replay of an older report does not undo a newer one.
+    inbox.apply_frame(delivery_event(11, "r1", DeliveryStatus::Sent));
+    inbox.apply_frame(delivery_event(14, "r1", DeliveryStatus::Delivered));
+    inbox.apply_frame(delivery_event(14, "r1", DeliveryStatus::Sent));
+    let open = inbox.open.as_ref().unwrap();
+    assert_eq!(
+        open.messages[0].delivery.as_ref().map(|d| d.status),
+        Some(DeliveryStatus::Delivered)
+    );
 }

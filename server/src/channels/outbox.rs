@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shared::api::Channel;
+use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use tokio::sync::Notify;
@@ -135,6 +136,41 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Sets message `message_id`'s delivery to `status` (with `error`, or none) when `only_if` holds
+/// of its row (a fixed SQL condition, never input), and records the `message_delivery` event so
+/// open conversation views show it live. `true` when it changed.
+pub async fn set_delivery(
+    tx: &mut WriteTx,
+    message_id: &str,
+    status: DeliveryStatus,
+    error: Option<&str>,
+    only_if: &'static str,
+) -> sqlx::Result<bool> {
+    let sql = format!(
+        "UPDATE messages SET delivery_status = $1, delivery_error = $2
+          WHERE id = $3 AND ({only_if}) RETURNING tenant_id, conversation_id"
+    );
+    let row: Option<(String, String)> = sqlx::query_as(&sql)
+        .bind(status.as_str())
+        .bind(error)
+        .bind(message_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((tenant_id, conversation_id)) = row else {
+        return Ok(false);
+    };
+    let event = DashboardEvent::MessageDelivery {
+        conversation_id,
+        message_id: message_id.to_owned(),
+        delivery: MessageDelivery {
+            status,
+            error: error.map(str::to_owned),
+        },
+    };
+    tx.record_event(&tenant_id, None, &event).await?;
+    Ok(true)
+}
+
 fn job_from_row(row: &AnyRow) -> sqlx::Result<Job> {
     Ok(Job {
         id: row.try_get("id")?,
@@ -209,14 +245,15 @@ pub async fn settle(
             .execute(&mut *tx)
             .await?;
             // The message is sent once its every part is.
-            sqlx::query(
-                "UPDATE messages SET delivery_status = 'sent'
-                  WHERE id = $1 AND delivery_status IN ('queued', 'unknown')
-                    AND NOT EXISTS (SELECT 1 FROM outbox
-                                     WHERE message_id = $1 AND sent_at IS NULL)",
+            set_delivery(
+                &mut tx,
+                &job.message_id,
+                DeliveryStatus::Sent,
+                None,
+                "delivery_status IN ('queued', 'unknown')
+                 AND NOT EXISTS (SELECT 1 FROM outbox
+                                  WHERE outbox.message_id = messages.id AND sent_at IS NULL)",
             )
-            .bind(&job.message_id)
-            .execute(&mut *tx)
             .await?;
         }
         Outcome::Retry(error) if job.attempts < policy.max_attempts => {
@@ -243,12 +280,13 @@ pub async fn settle(
             .bind(job.part)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "UPDATE messages SET delivery_status = 'failed', delivery_error = $1 WHERE id = $2",
+            set_delivery(
+                &mut tx,
+                &job.message_id,
+                DeliveryStatus::Failed,
+                Some(error.as_str()),
+                "1 = 1",
             )
-            .bind(error)
-            .bind(&job.message_id)
-            .execute(&mut *tx)
             .await?;
         }
     }
@@ -273,10 +311,7 @@ pub async fn give_up_stale(db: &Db, channel: Channel, stale_after: Duration) -> 
     .fetch_all(&mut *tx)
     .await?;
     for id in &ids {
-        sqlx::query("UPDATE messages SET delivery_status = 'unknown' WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        set_delivery(&mut tx, id, DeliveryStatus::Unknown, None, "1 = 1").await?;
     }
     tx.commit().await?;
     Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))

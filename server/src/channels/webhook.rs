@@ -32,6 +32,17 @@ pub fn check(headers: &HeaderMap, body: &[u8], secret: &str) -> Result<()> {
     }
 }
 
+/// The `X-Livechat-Signature` value for `body` sent at `timestamp` (Unix seconds): what a
+/// sender of these webhooks computes (the voice settings' "send a test" does).
+pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    // An HMAC takes a key of any length.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
 /// Whether `signature` (`sha256=<hex>`) signs `"{timestamp}.{body}"` with `secret`, and the
 /// timestamp is within [`TOLERANCE_SECS`] of `now`.
 pub fn signature_ok(secret: &str, timestamp: &str, signature: &str, body: &[u8], now: i64) -> bool {

@@ -214,6 +214,7 @@ pub async fn reply(
         client_message_id: Some(client_message_id),
         at: now,
         decision: None,
+        queued: current.delivery.is_some(),
     };
     let (message, _) = conversations::message_added(&mut tx, &added).await?;
     if let Some(delivery) = &current.delivery {

@@ -296,6 +296,7 @@ pub async fn insert_customer_message(
         client_message_id: None,
         at: now,
         decision: None,
+        queued: false,
     };
     message_added(&mut tx, &added).await?;
     tx.commit().await?;

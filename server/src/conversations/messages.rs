@@ -2,7 +2,7 @@
 //! and the list columns and event each one brings.
 
 use shared::api::{Author, Channel, ConversationStatus, MessageView};
-use shared::dashboard::{DashboardEvent, TimelineMessage};
+use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery, TimelineMessage};
 use shared::decision::Decision;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -136,6 +136,7 @@ async fn store_visitor_message(
             client_message_id: Some(client_message_id),
             at: now,
             decision: None,
+            queued: false,
         };
         message_added(&mut tx, &added).await?;
         if last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
@@ -191,6 +192,8 @@ pub struct Added<'a> {
     pub at: i64,
     /// Why the assistant answered so (its replies only).
     pub decision: Option<&'a Decision>,
+    /// Queued in the outbox, to go out through the channel's provider.
+    pub queued: bool,
 }
 
 impl Added<'_> {
@@ -206,6 +209,10 @@ impl Added<'_> {
             created_at: self.at,
             client_message_id: self.client_message_id.map(str::to_owned),
             why: self.decision.map(shared::decision::why).unwrap_or_default(),
+            delivery: self.queued.then_some(MessageDelivery {
+                status: DeliveryStatus::Queued,
+                error: None,
+            }),
         }
     }
 }
@@ -434,6 +441,7 @@ async fn store_reply(
         client_message_id: None,
         at: now,
         decision: reply.decision.as_ref(),
+        queued: reply.delivery.is_some(),
     };
     let (_, status) = message_added(&mut tx, &added).await?;
     if let Some(delivery) = &reply.delivery {

@@ -114,6 +114,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             delete(voice::disconnect),
         )
         .route(
+            "/api/dashboard/settings/channels/voice/{id}/test",
+            post(voice::test),
+        )
+        .route(
             "/api/dashboard/voice/analytics/overview",
             get(voice::overview),
         )

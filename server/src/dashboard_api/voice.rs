@@ -1,5 +1,5 @@
 //! Voice in the dashboard: the numbers whose call records a workspace receives (settings,
-//! admins) and the seed's voice analytics (everyone signed in).
+//! admins, with "send a test") and the seed's voice analytics (everyone signed in).
 //!
 //! - `GET /api/dashboard/voice/analytics/overview?start_date&end_date` → `VoiceOverview`.
 //! - `GET /api/dashboard/voice/analytics/timeline?start_date&end_date&bucket=day|hour` →
@@ -17,12 +17,14 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Deserialize;
 use shared::channels::{
-    VoiceChannelCreated, VoiceChannelForm, VoiceChannelView, VoiceOverview, VoiceTimeline,
+    CallOutcome, CallRecord, Speaker, TranscriptLine, VoiceChannelCreated, VoiceChannelForm,
+    VoiceChannelView, VoiceOverview, VoiceTest, VoiceTestResult, VoiceTimeline,
 };
 use tracing::instrument;
 
 use super::{public_base, DashboardUser};
 use crate::channels::voice::{analytics, store};
+use crate::channels::webhook;
 use crate::db::now_ms;
 use crate::error::{ApiError, AppJson, AppQuery, Result};
 use crate::state::AppState;
@@ -181,5 +183,109 @@ pub async fn disconnect(
             "channel_not_found",
             "No such voice number in this workspace.",
         ))
+    }
+}
+
+/// "Send a test": posts a signed sample call record from `from` to the channel's own webhook
+/// URL, as a provider's bridge would, and answers the conversation it opened; what went wrong on
+/// the way (the public URL does not reach this server, the webhook refused it) as a 502 saying
+/// so. The URL is this server's own (its public URL or the dashboard's origin), never one a
+/// workspace chooses.
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn test(
+    State(state): State<AppState>,
+    user: DashboardUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    AppJson(test): AppJson<VoiceTest>,
+) -> Result<AppJson<VoiceTestResult>> {
+    user.require_admin()?;
+    let from = test.from.trim();
+    if !shared::channels::is_e164(from) {
+        return Err(ApiError::invalid_field(
+            "from",
+            "invalid_phone",
+            "Write the caller's number in E.164: + then country code and number, e.g. +14155550100.",
+        ));
+    }
+    let channel = store::find(&state.db, user.tenant_id(), &id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "channel_not_found",
+                "No such voice number in this workspace.",
+            )
+        })?;
+    let now = Timestamp::now();
+    let started = now - jiff::SignedDuration::from_secs(65);
+    let record = CallRecord {
+        call_id: format!("test-{}", hex::encode(rand::random::<[u8; 8]>())),
+        from: from.to_owned(),
+        to: channel.phone_number.clone(),
+        started_at: started.to_string(),
+        ended_at: now.to_string(),
+        recording_url: None,
+        transcript: vec![
+            TranscriptLine {
+                speaker: Speaker::Customer,
+                text: "Hello, this is a test call from the settings page.".to_owned(),
+            },
+            TranscriptLine {
+                speaker: Speaker::Assistant,
+                text: "Thanks for testing: call records reach the inbox.".to_owned(),
+            },
+        ],
+        summary: "A test call sent from the voice settings.".to_owned(),
+        outcome: CallOutcome::Resolved,
+    };
+    let body = serde_json::to_vec(&record).map_err(anyhow::Error::from)?;
+    let url = store::view(&channel, &public_base(&state, &headers)).webhook_url;
+    let ts = now.as_second();
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(anyhow::Error::from)?;
+    let unreachable = |detail: String| {
+        ApiError::client(
+            StatusCode::BAD_GATEWAY,
+            "webhook_unreachable",
+            format!("The test call did not reach {url}: {detail}. Check LIVECHAT_PUBLIC_URL."),
+        )
+    };
+    let response = http
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("x-livechat-timestamp", ts.to_string())
+        .header(
+            "x-livechat-signature",
+            webhook::sign(&channel.webhook_secret, ts, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    let status = response.status();
+    let answer: serde_json::Value = response.json().await.unwrap_or_default();
+    let conversation_id = answer
+        .get("conversationId")
+        .and_then(|v| v.as_str())
+        .filter(|_| status.is_success());
+    match conversation_id {
+        Some(id) => Ok(AppJson(VoiceTestResult {
+            conversation_id: id.to_owned(),
+        })),
+        None => {
+            let said = answer
+                .get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(|m| m.as_str())
+                .unwrap_or("no answer this server gives");
+            Err(ApiError::client(
+                StatusCode::BAD_GATEWAY,
+                "webhook_refused",
+                format!("The webhook at {url} answered {status}: {said}"),
+            ))
+        }
     }
 }

@@ -250,6 +250,7 @@ fn widget_event(event: &DashboardEvent) -> Option<WidgetEvent> {
         }),
         DashboardEvent::SettingsChanged { .. }
         | DashboardEvent::ClientChanged { .. }
-        | DashboardEvent::ClientsMerged { .. } => None,
+        | DashboardEvent::ClientsMerged { .. }
+        | DashboardEvent::MessageDelivery { .. } => None,
     }
 }

@@ -22,6 +22,7 @@ on_each_backend!(
     html_only_latin1_mail_with_an_attachment_reads,
     the_smtp_listener_takes_mail_for_connected_addresses,
     the_reply_delay_holds_the_assistants_reply_but_not_an_agents,
+    a_mailgun_route_forwards_signed_raw_mail_once,
 );
 
 const SUPPORT: &str = "support@shop.example";
@@ -502,4 +503,188 @@ async fn the_reply_delay_holds_the_assistants_reply_but_not_an_agents(backend: B
     );
     assert_eq!(sent.in_reply_to, vec!["d1@customer.example".to_owned()]);
     assert_eq!(sent.subject, "Re: Shipping");
+}
+
+/// Mailgun's signature: hex HMAC-SHA256 of timestamp + token with the signing key.
+fn mailgun_signature(key: &str, ts: i64, token: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("key");
+    mac.update(format!("{ts}{token}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A `multipart/form-data` body as Mailgun posts it, built by hand.
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----mailgun-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn a_mailgun_route_forwards_signed_raw_mail_once(backend: Backend) {
+    let (port, mut rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 0, &[]).await else {
+        return;
+    };
+    let app = &mail_app.app;
+    let admin = app.teammate(Role::Admin).await;
+    let key = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+    let created = admin
+        .post(
+            "/api/dashboard/settings/channels/email",
+            json!({
+                "inboundAddress": "help@shop.example",
+                "smtpHost": "127.0.0.1",
+                "smtpPort": port,
+                "smtpTls": "none",
+                "replyDelaySecs": 0,
+                "mailgunSigningKey": key,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let view = &created.body["channel"];
+    assert_eq!(view["mailgunSigningKeySet"], true);
+    let url = view["mailgunWebhookUrl"].as_str().expect("url").to_owned();
+    let id = view["id"].as_str().expect("id");
+    assert_eq!(url, app.url(&format!("/webhooks/email/mailgun/{id}/mime")));
+    let listed = admin.get("/api/dashboard/settings/channels/email").await;
+    assert!(
+        !listed.body.to_string().contains(key),
+        "the key is write-only"
+    );
+    // The address connected without a key takes no Mailgun posts.
+    let generic = listed.body.as_array().expect("list")[0].clone();
+    assert_eq!(generic["mailgunSigningKeySet"], false);
+
+    let raw = mail(
+        "mg1@customer.example",
+        "Where is my order?",
+        "",
+        "Hi, where is order 1234?",
+    )
+    .replace(SUPPORT, "help@shop.example");
+    let post = |url: String, content_type: String, body: Vec<u8>| {
+        let http = app.http.clone();
+        async move {
+            let response = http
+                .post(url)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let t = now();
+    let ts = t.to_string();
+    let token = "a".repeat(50);
+    let good = mailgun_signature(key, t, &token);
+    let fields = |signature: &str, token: &str| {
+        multipart(&[
+            ("recipient", "help@shop.example"),
+            ("sender", "jo@customer.example"),
+            ("timestamp", &ts),
+            ("token", token),
+            ("signature", signature),
+            ("body-mime", &raw),
+        ])
+    };
+
+    let (ct, body) = fields(&mailgun_signature("key-other", t, &token), &token);
+    let (status, answer) = post(url.clone(), ct, body).await;
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_signature");
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+
+    let (ct, body) = fields(&good, &token);
+    let (status, answer) = post(url.clone(), ct.clone(), body.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE channel = 'email' AND author = 'visitor'")
+            .await,
+        1
+    );
+    let reply = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the reply in time")
+        .expect("a reply");
+    assert_eq!(reply.rcpt_to, ["jo@customer.example"]);
+    assert!(String::from_utf8_lossy(&reply.data).contains("In-Reply-To: <mg1@customer.example>"));
+
+    // The same signature again, even with another message under it: refused.
+    let other = raw.replace("mg1@", "mg-forged@");
+    let (ct, body) = multipart(&[
+        ("timestamp", &ts),
+        ("token", &token),
+        ("signature", &good),
+        ("body-mime", &other),
+    ]);
+    let (status, answer) = post(url.clone(), ct, body).await;
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(answer["error"]["code"], "signature_reused");
+
+    // Form-encoded posts read too; a post without the raw message is for a URL without /mime.
+    let token2 = "b".repeat(50);
+    let second = mail(
+        "mg2@customer.example",
+        "Re: Where is my order?",
+        "In-Reply-To: <mg1@customer.example>\r\n",
+        "Thanks!",
+    )
+    .replace(SUPPORT, "help@shop.example");
+    let form = serde_urlencoded::to_string([
+        ("timestamp", ts.as_str()),
+        ("token", token2.as_str()),
+        ("signature", mailgun_signature(key, t, &token2).as_str()),
+        ("body-mime", second.as_str()),
+    ])
+    .expect("form");
+    let (status, answer) = post(
+        url.clone(),
+        "application/x-www-form-urlencoded".into(),
+        form.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT conversation_id) FROM messages WHERE channel = 'email'")
+            .await,
+        1
+    );
+    let token3 = "c".repeat(50);
+    let (ct, body) = multipart(&[
+        ("timestamp", &ts),
+        ("token", &token3),
+        ("signature", &mailgun_signature(key, t, &token3)),
+        ("body-plain", "parsed, not raw"),
+    ]);
+    let (status, answer) = post(url.clone(), ct, body).await;
+    assert_eq!(status, 406, "{answer}");
+    assert_eq!(answer["error"]["code"], "missing_body_mime");
+
+    // Mailgun gives up on 406: a disconnected channel, or one without a key.
+    let generic_url = generic["mailgunWebhookUrl"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let (ct, body) = fields(&good, &token);
+    let (status, answer) = post(generic_url, ct.clone(), body.clone()).await;
+    assert_eq!(status, 406, "{answer}");
+    assert_eq!(answer["error"]["code"], "mailgun_not_configured");
+    let (status, answer) = post(app.url("/webhooks/email/mailgun/em_gone/mime"), ct, body).await;
+    assert_eq!(status, 406, "{answer}");
+    assert_eq!(answer["error"]["code"], "channel_not_found");
 }

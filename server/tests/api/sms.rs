@@ -612,6 +612,12 @@ async fn an_agent_reply_is_sent_in_segments_and_reports_its_delivery(backend: Ba
     let agent = sms.app.teammate(Role::Agent).await;
     let replied = agent.reply(&conversation, long.trim(), "a-1").await;
     assert_eq!(replied.status, 201, "{:?}", replied.body);
+    // Queued with it, in the answer and in the event the inbox gets.
+    assert_eq!(
+        replied.body["delivery"]["status"], "queued",
+        "{:?}",
+        replied.body
+    );
     let sent = sms.sent(3).await;
     let parts: Vec<String> = sent
         .iter()
@@ -620,6 +626,15 @@ async fn an_agent_reply_is_sent_in_segments_and_reports_its_delivery(backend: Ba
     assert_eq!(parts.len(), 3, "{parts:?}");
     assert!(parts.iter().all(|p| p.chars().count() <= 153), "{parts:?}");
     assert_eq!(parts.concat(), long.trim());
+    // The worker marks it sent once the last part's answer is stored.
+    for _ in 0..100 {
+        let sent =
+            "SELECT COUNT(*) FROM messages WHERE author = 'agent' AND delivery_status = 'sent'";
+        if sms.app.count(sent).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // Twilio's status callbacks for each part: the message is delivered once all say so.
     let report = |sid: &str, status: &str| {
@@ -659,6 +674,28 @@ async fn an_agent_reply_is_sent_in_segments_and_reports_its_delivery(backend: Ba
     assert_eq!(failed.status().as_u16(), 204);
     // Delivered never goes back.
     assert_eq!(status(&sms.app).await.as_deref(), Some("delivered"));
+
+    // Agents see it: on the message in the conversation, and live by event (sent, delivered).
+    let detail = agent.conversation(&conversation).await;
+    let reply = detail.body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["author"] == "agent"))
+        .expect("the agent's reply")
+        .clone();
+    assert_eq!(reply["delivery"], json!({"status": "delivered"}));
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE kind = 'message_delivery' ORDER BY seq",
+    )
+    .fetch_all(&sms.app.db.pool)
+    .await
+    .expect("events");
+    let statuses: Vec<Value> = kinds
+        .iter()
+        .map(|p| serde_json::from_str::<Value>(p).expect("payload"))
+        .inspect(|e| assert_eq!(e["messageId"], reply["id"]))
+        .map(|e| e["delivery"]["status"].clone())
+        .collect();
+    assert_eq!(statuses, [json!("sent"), json!("delivered")]);
 }
 
 async fn a_refused_send_is_retried_with_backoff_until_it_goes(backend: Backend) {
@@ -744,6 +781,22 @@ async fn a_refused_send_is_retried_with_backoff_until_it_goes(backend: Backend) 
             .await
             .expect("failed message");
     assert!(error.is_some_and(|e| e.contains("21211")));
+    // The agents see why on the reply itself.
+    let conversation: String =
+        sqlx::query_scalar("SELECT conversation_id FROM messages WHERE delivery_status = 'failed'")
+            .fetch_one(&sms.app.db.pool)
+            .await
+            .expect("conversation");
+    let agent = sms.app.teammate(Role::Agent).await;
+    let detail = agent.conversation(&conversation).await;
+    let failed = detail.body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["delivery"]["status"] == "failed"))
+        .expect("the failed reply")
+        .clone();
+    assert!(failed["delivery"]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("21211")));
 }
 
 async fn secrets_are_write_only_and_only_admins_connect_numbers(backend: Backend) {

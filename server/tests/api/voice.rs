@@ -15,6 +15,7 @@ on_each_backend!(
     bad_call_records_store_nothing,
     analytics_count_calls_minutes_and_outcomes_per_day,
     chat_sms_email_and_a_call_end_in_one_timeline,
+    send_a_test_posts_a_signed_call_through_the_public_url,
 );
 
 const LINE: &str = "+14155550123";
@@ -357,4 +358,91 @@ async fn chat_sms_email_and_a_call_end_in_one_timeline(backend: Backend) {
     ] {
         assert!(bodies.contains(&said), "{said} missing from {bodies:?}");
     }
+}
+
+async fn send_a_test_posts_a_signed_call_through_the_public_url(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.teammate(Role::Admin).await;
+    let created = admin
+        .post(
+            "/api/dashboard/settings/channels/voice",
+            json!({ "phoneNumber": LINE }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["channel"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let test = format!("/api/dashboard/settings/channels/voice/{id}/test");
+
+    let bad = admin.post(&test, json!({ "from": "call me" })).await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert_eq!(bad.body["error"]["field"], "from");
+    let agent = app.teammate(Role::Agent).await;
+    assert_eq!(
+        agent
+            .post(&test, json!({ "from": "+14155550177" }))
+            .await
+            .status,
+        403
+    );
+    let elsewhere = admin
+        .post(
+            "/api/dashboard/settings/channels/voice/vc_nope/test",
+            json!({ "from": "+14155550177" }),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 404);
+
+    // The call went over HTTP to the webhook, signed, and landed on the caller's client.
+    let sent = admin.post(&test, json!({ "from": "+14155550177" })).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    let conversation = sent.body["conversationId"].as_str().expect("conversation");
+    let detail = agent.conversation(conversation).await;
+    assert_eq!(detail.status, 200, "{:?}", detail.body);
+    assert_eq!(detail.body["conversation"]["channel"], "voice");
+    assert_eq!(detail.body["client"]["phone"], "+14155550177");
+    let first = detail.body["messages"][0]["body"]
+        .as_str()
+        .expect("call line");
+    assert!(
+        first.contains("Call from +14155550177 to +14155550123"),
+        "{first}"
+    );
+    assert!(
+        first.contains("A test call sent from the voice settings."),
+        "{first}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM calls").await, 1);
+
+    // Where the public URL does not lead to this server, the test says so.
+    let Some(lost) =
+        crate::helpers::spawn_app_with(backend, &[("LIVECHAT_PUBLIC_URL", "http://127.0.0.1:9")])
+            .await
+    else {
+        return;
+    };
+    let admin = lost.teammate(Role::Admin).await;
+    let created = admin
+        .post(
+            "/api/dashboard/settings/channels/voice",
+            json!({ "phoneNumber": LINE }),
+        )
+        .await;
+    let id = created.body["channel"]["id"].as_str().expect("id");
+    let failed = admin
+        .post(
+            &format!("/api/dashboard/settings/channels/voice/{id}/test"),
+            json!({ "from": "+14155550177" }),
+        )
+        .await;
+    assert_eq!(failed.status, 502, "{:?}", failed.body);
+    assert_eq!(failed.body["error"]["code"], "webhook_unreachable");
+    assert!(failed.body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("http://127.0.0.1:9/webhooks/voice")));
+    assert_eq!(lost.count("SELECT COUNT(*) FROM calls").await, 0);
 }

@@ -36,7 +36,7 @@ use crate::state::AppState;
 use crate::tenants;
 
 /// Largest webhook body: the largest message parse takes, JSON-escaped in an envelope.
-const BODY_MAX: usize = parse::MAX_MESSAGE_BYTES / 2 * 3;
+pub(super) const BODY_MAX: usize = parse::MAX_MESSAGE_BYTES / 2 * 3;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(

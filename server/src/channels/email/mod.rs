@@ -1,10 +1,12 @@
 //! The email channel: inbound addresses a workspace connects, mail received by webhook
-//! ([`inbound`]) or by the optional SMTP listener ([`smtp_listener`], for direct delivery),
-//! parsed by a real MIME parser ([`parse`]), threaded ([`thread`]) with quoted text trimmed
-//! ([`quotes`]), answered by the reply pipeline, and replies sent over SMTP with lettre
-//! ([`outgoing`]) by the outbox worker ([`sender`]) after the channel's reply delay.
+//! ([`inbound`]), forwarded by a Mailgun route ([`mailgun`]) or taken by the optional SMTP
+//! listener ([`smtp_listener`], for direct delivery), parsed by a real MIME parser ([`parse`]),
+//! threaded ([`thread`]) with quoted text trimmed ([`quotes`]), answered by the reply pipeline,
+//! and replies sent over SMTP with lettre ([`outgoing`]) by the outbox worker ([`sender`]) after
+//! the channel's reply delay.
 
 pub mod inbound;
+pub mod mailgun;
 pub mod outgoing;
 pub mod parse;
 pub mod quotes;

@@ -23,6 +23,8 @@ pub struct EmailChannel {
     pub signature: String,
     pub reply_delay_secs: i64,
     pub webhook_secret: String,
+    /// Mailgun's HTTP webhook signing key, when Mailgun forwards this address's mail.
+    pub mailgun_signing_key: Option<String>,
     pub created_at: i64,
 }
 
@@ -40,6 +42,10 @@ impl std::fmt::Debug for EmailChannel {
                 &self.smtp_password.as_ref().map(|_| "[set]"),
             )
             .field("webhook_secret", &"[set]")
+            .field(
+                "mailgun_signing_key",
+                &self.mailgun_signing_key.as_ref().map(|_| "[set]"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -75,7 +81,7 @@ pub fn parse_tls(s: &str) -> Option<TlsMode> {
 
 const COLUMNS: &str = "id, tenant_id, inbound_address, from_name, smtp_host, smtp_port,
     smtp_username, smtp_password, smtp_tls, signature, reply_delay_secs, webhook_secret,
-    created_at";
+    mailgun_signing_key, created_at";
 
 fn from_row(row: &AnyRow) -> sqlx::Result<EmailChannel> {
     let tls: String = row.try_get("smtp_tls")?;
@@ -93,6 +99,7 @@ fn from_row(row: &AnyRow) -> sqlx::Result<EmailChannel> {
         signature: row.try_get("signature")?,
         reply_delay_secs: row.try_get("reply_delay_secs")?,
         webhook_secret: row.try_get("webhook_secret")?,
+        mailgun_signing_key: row.try_get("mailgun_signing_key")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -158,8 +165,9 @@ pub async fn connect(
     let inserted = sqlx::query(
         "INSERT INTO email_channels
            (id, tenant_id, inbound_address, from_name, smtp_host, smtp_port, smtp_username,
-            smtp_password, smtp_tls, signature, reply_delay_secs, webhook_secret, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            smtp_password, smtp_tls, signature, reply_delay_secs, webhook_secret,
+            mailgun_signing_key, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT DO NOTHING",
     )
     .bind(&id)
@@ -174,6 +182,7 @@ pub async fn connect(
     .bind(&form.signature)
     .bind(i64::from(form.reply_delay_secs))
     .bind(&secret)
+    .bind(given(&form.mailgun_signing_key))
     .bind(now_ms())
     .execute(&mut *tx)
     .await?
@@ -196,6 +205,7 @@ pub async fn connect(
                 "smtpPort": form.smtp_port,
                 "smtpTls": form.smtp_tls.as_str(),
                 "replyDelaySecs": form.reply_delay_secs,
+                "mailgun": !form.mailgun_signing_key.is_empty(),
             })),
         },
     )
@@ -260,6 +270,8 @@ pub fn view(channel: &EmailChannel, base: &str) -> shared::channels::EmailChanne
         signature: channel.signature.clone(),
         reply_delay_secs: u32::try_from(channel.reply_delay_secs).unwrap_or(0),
         webhook_url: format!("{base}/webhooks/email"),
+        mailgun_webhook_url: format!("{base}/webhooks/email/mailgun/{}/mime", channel.id),
+        mailgun_signing_key_set: channel.mailgun_signing_key.is_some(),
         created_at: channel.created_at,
     }
 }

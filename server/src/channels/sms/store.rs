@@ -5,7 +5,8 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::wire::StatusUpdate;
+use super::wire::{DeliveryStatus, StatusUpdate};
+use crate::channels::outbox;
 use crate::db::{new_id, now_ms, Db, WriteTx};
 
 /// Which provider carries a number.
@@ -266,12 +267,13 @@ pub async fn opt_out(db: &Db, tenant_id: &str, number: &str) -> sqlx::Result<()>
     .fetch_all(&mut *tx)
     .await?;
     for id in dropped {
-        sqlx::query(
-            "UPDATE messages SET delivery_status = 'failed',
-                    delivery_error = 'the customer opted out (STOP)' WHERE id = $1",
+        outbox::set_delivery(
+            &mut tx,
+            &id,
+            DeliveryStatus::Failed,
+            Some("the customer opted out (STOP)"),
+            "1 = 1",
         )
-        .bind(id)
-        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await
@@ -321,24 +323,21 @@ pub async fn record_status(
             .fetch_optional(&mut *tx)
             .await?
             .flatten();
-    let new = update.status.as_str();
-    if current.as_deref().is_none_or(|c| rank(new) >= rank(c)) {
-        let error =
-            update
-                .status
-                .is_failure()
-                .then(|| match (&update.error_code, &update.error_message) {
-                    (Some(code), Some(text)) => format!("{code}: {text}"),
-                    (Some(code), None) => code.clone(),
-                    (None, Some(text)) => text.clone(),
-                    (None, None) => "not delivered".to_owned(),
-                });
-        sqlx::query("UPDATE messages SET delivery_status = $1, delivery_error = $2 WHERE id = $3")
-            .bind(new)
-            .bind(error)
-            .bind(&message_id)
-            .execute(&mut *tx)
-            .await?;
+    let new = update.status;
+    if current
+        .as_deref()
+        .is_none_or(|c| rank(new.as_str()) >= rank(c))
+        && current.as_deref() != Some(new.as_str())
+    {
+        let error = new
+            .is_failure()
+            .then(|| match (&update.error_code, &update.error_message) {
+                (Some(code), Some(text)) => format!("{code}: {text}"),
+                (Some(code), None) => code.clone(),
+                (None, Some(text)) => text.clone(),
+                (None, None) => "not delivered".to_owned(),
+            });
+        outbox::set_delivery(&mut tx, &message_id, new, error.as_deref(), "1 = 1").await?;
     }
     tx.commit().await?;
     if update.opted_out {

@@ -29,38 +29,9 @@ pub struct InboundSms {
     pub media: Vec<String>,
 }
 
-/// Where an outbound message is in its life, reduced to what the inbox shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryStatus {
-    /// Accepted by the provider, not yet handed to a carrier.
-    Queued,
-    /// Handed to the carrier; no delivery receipt (yet, or ever).
-    Sent,
-    /// The carrier confirmed delivery to the handset (or the channel reported it read).
-    Delivered,
-    /// The carrier could not deliver it.
-    Undelivered,
-    /// The provider could not send it at all (or it was canceled before sending).
-    Failed,
-}
-
-impl DeliveryStatus {
-    /// A stable lower-case name, suitable for storage and for the dashboard.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Queued => "queued",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Undelivered => "undelivered",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-
-    /// Whether the message failed for good (undelivered or failed).
-    pub fn is_failure(self) -> bool {
-        matches!(self, DeliveryStatus::Undelivered | DeliveryStatus::Failed)
-    }
-}
+/// Where an outbound message is in its life, reduced to what the inbox shows (the providers'
+/// reports never say `Unknown`: only our outbox does).
+pub use shared::dashboard::DeliveryStatus;
 
 /// A delivery-status report for a message we sent.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -298,6 +298,7 @@ async fn store_call(
             client_message_id: None,
             at,
             decision: None,
+            queued: false,
         };
         message_added(&mut tx, &added).await?;
     }

@@ -48,6 +48,19 @@ pub async fn find_by_number(db: &Db, number: &str) -> sqlx::Result<Option<VoiceC
         .transpose()
 }
 
+/// The workspace's number `id`.
+pub async fn find(db: &Db, tenant_id: &str, id: &str) -> sqlx::Result<Option<VoiceChannel>> {
+    let sql = format!("SELECT {COLUMNS} FROM voice_channels WHERE id = $1 AND tenant_id = $2");
+    sqlx::query(&sql)
+        .bind(id)
+        .bind(tenant_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
 pub async fn list(db: &Db, tenant_id: &str) -> sqlx::Result<Vec<VoiceChannel>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM voice_channels WHERE tenant_id = $1 ORDER BY created_at, id"
