@@ -518,6 +518,10 @@ pub struct AssistantBrief {
 /// Something that happened in a tenant, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "an event lives only while it is serialised or applied, and most are messages"
+)]
 pub enum DashboardEvent {
     ConversationCreated {
         conversation: ConversationSummary,
