@@ -167,6 +167,14 @@ impl Application {
             state.outbox_wake.clone(),
             crate::channels::email::sender::send_fn(state.db.clone()),
         );
+        {
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::channels::resume::answer_left_unanswered(&state).await {
+                    tracing::error!(error = %e, "looking for messages left unanswered");
+                }
+            });
+        }
         if let Some(address) = state.config.smtp_listen {
             let listener = tokio::net::TcpListener::bind(address).await?;
             tracing::info!(%address, "SMTP listener for inbound mail");

@@ -6,6 +6,7 @@
 
 pub mod email;
 pub mod outbox;
+pub mod resume;
 pub mod sms;
 pub mod voice;
 pub mod webhook;

@@ -274,6 +274,16 @@ pub async fn find_by_client_message_id(
     row.as_ref().map(message_from_row).transpose()
 }
 
+/// Message `message_id`, whoever wrote it.
+pub async fn find_message(db: &Db, message_id: &str) -> sqlx::Result<Option<StoredMessage>> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(message_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
 pub async fn find_reply(db: &Db, message_id: &str) -> sqlx::Result<Option<StoredMessage>> {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE reply_to = $1");
     let row = sqlx::query(&sql)

@@ -23,6 +23,7 @@ on_each_backend!(
     the_smtp_listener_takes_mail_for_connected_addresses,
     the_reply_delay_holds_the_assistants_reply_but_not_an_agents,
     a_mailgun_route_forwards_signed_raw_mail_once,
+    a_mail_a_stopped_server_left_unanswered_is_answered_at_start,
 );
 
 const SUPPORT: &str = "support@shop.example";
@@ -687,4 +688,65 @@ async fn a_mailgun_route_forwards_signed_raw_mail_once(backend: Backend) {
     let (status, answer) = post(app.url("/webhooks/email/mailgun/em_gone/mime"), ct, body).await;
     assert_eq!(status, 406, "{answer}");
     assert_eq!(answer["error"]["code"], "channel_not_found");
+}
+
+async fn a_mail_a_stopped_server_left_unanswered_is_answered_at_start(backend: Backend) {
+    let (port, mut rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 0, &[]).await else {
+        return;
+    };
+    let app = &mail_app.app;
+    let first = mail(
+        "r1@customer.example",
+        "Opening hours",
+        "Reply-To: Jo <jo.home@customer.example>\r\n",
+        "When are you open?",
+    );
+    assert_eq!(mail_app.post(&first).await, 204);
+    next_mail(&mut rx).await;
+    let conversation: String =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE channel = 'email'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("conversation");
+    let agent = app.teammate(Role::Agent).await;
+    assert_eq!(agent.act(&conversation, "takeover").await.status, 200);
+    let second = mail(
+        "r2@customer.example",
+        "Re: Opening hours",
+        "In-Reply-To: <r1@customer.example>\r\nReply-To: Jo <jo.home@customer.example>\r\n",
+        "And on weekends?",
+    );
+    assert_eq!(mail_app.post(&second).await, 204);
+    // An out-of-office answer is never answered, at start neither.
+    let auto = mail(
+        "r3@customer.example",
+        "Away",
+        "Auto-Submitted: auto-replied\r\n",
+        "Away",
+    )
+    .replace("jo@customer.example", "bo@customer.example");
+    assert_eq!(mail_app.post(&auto).await, 204);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.try_recv().is_err());
+
+    // As if the server had stopped between storing the mail and answering it.
+    sqlx::query("UPDATE conversations SET ai_paused = 0")
+        .execute(&app.db.pool)
+        .await
+        .expect("unpause");
+    let answered = server::channels::resume::answer_left_unanswered(&app.state)
+        .await
+        .expect("resume");
+    assert_eq!(answered, 1);
+    let reply = next_mail(&mut rx).await;
+    assert_eq!(reply.rcpt_to, ["jo.home@customer.example"]);
+    let sent = parse::parse(&reply.data).expect("reads");
+    assert_eq!(sent.in_reply_to, vec!["r2@customer.example".to_owned()]);
+    assert_eq!(
+        server::channels::resume::answer_left_unanswered(&app.state)
+            .await
+            .expect("resume"),
+        0
+    );
 }

@@ -41,6 +41,8 @@ pub struct TestApp {
     pub db: Db,
     /// The app's live-update hub, to subscribe to directly.
     pub hub: Arc<Hub>,
+    /// The running app's state, to call what the app itself calls (e.g. at start).
+    pub state: server::state::AppState,
     pub tenant: TestTenant,
     pub http: reqwest::Client,
     _data_dir: tempfile::TempDir,
@@ -96,7 +98,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
         file: BTreeMap::new(),
     })
     .expect("test config");
-    let (address, db, hub) = start(config).await;
+    let (address, db, hub, state) = start(config).await;
     let tenant = create_tenant(&db, "https://shop.example.com").await;
     let origin = settings
         .iter()
@@ -108,6 +110,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
         database_url,
         db,
         hub,
+        state,
         tenant,
         http: reqwest::Client::new(),
         _data_dir: data_dir,
@@ -116,7 +119,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Opti
 }
 
 /// Starts a server with `config` on a free port; answers its address and store.
-async fn start(config: Config) -> (String, Db, Arc<Hub>) {
+async fn start(config: Config) -> (String, Db, Arc<Hub>, server::state::AppState) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::with_listeners(config, listener, None)
         .await
@@ -124,8 +127,9 @@ async fn start(config: Config) -> (String, Db, Arc<Hub>) {
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
     let hub = app.state().hub.clone();
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    (address, db, hub)
+    (address, db, hub, state)
 }
 
 impl TestApp {

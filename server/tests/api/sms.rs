@@ -28,6 +28,7 @@ on_each_backend!(
     a_refused_send_is_retried_with_backoff_until_it_goes,
     secrets_are_write_only_and_only_admins_connect_numbers,
     an_agent_texts_a_number_first,
+    a_text_a_stopped_server_left_unanswered_is_answered_at_start,
 );
 
 const PUBLIC: &str = "https://chat.example.com";
@@ -925,4 +926,102 @@ async fn an_agent_texts_a_number_first(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, 403);
+}
+
+async fn a_text_a_stopped_server_left_unanswered_is_answered_at_start(backend: Backend) {
+    let Some(sms) = start(backend).await else {
+        return;
+    };
+    let channel = sms.connect_twilio(None).await;
+    sms.mock_twilio_send().await;
+    // Every agent can see which numbers to text from, and nothing else of them.
+    let agent = sms.app.teammate(Role::Agent).await;
+    let numbers = agent.get("/api/dashboard/sms/numbers").await;
+    assert_eq!(numbers.status, 200, "{:?}", numbers.body);
+    assert_eq!(
+        numbers.body,
+        json!([{"id": channel["id"], "phoneNumber": OUR_NUMBER}])
+    );
+
+    // An agent's conversation: the customer's answer waits for the agent, not the assistant.
+    let started = agent
+        .post(
+            "/api/dashboard/sms/conversations",
+            json!({
+                "channelId": channel["id"], "to": "+14155550142",
+                "body": "Your order is ready.", "clientMessageId": "s-1",
+            }),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    sms.sent(1).await;
+    let customer = |from: &str, sid: &str, body: &str| text(from, OUR_NUMBER, sid, body);
+    for params in [
+        customer(
+            "+14155550142",
+            "SM00000000000000000000000000000041",
+            "What are your opening hours?",
+        ),
+        // A keyword has its own handling, and an opted-out number gets nothing.
+        customer("+14155550143", "SM00000000000000000000000000000042", "STOP"),
+        customer("+14155550144", "SM00000000000000000000000000000043", "STOP"),
+        customer(
+            "+14155550144",
+            "SM00000000000000000000000000000044",
+            "are you there?",
+        ),
+    ] {
+        assert_eq!(sms.twilio_text(&pairs(&params), TOKEN, None).await.0, 200);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sms.provider
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
+
+    // As if the server had stopped between storing the text and answering it.
+    sqlx::query("UPDATE conversations SET ai_paused = 0")
+        .execute(&sms.app.db.pool)
+        .await
+        .expect("unpause");
+    let answered = server::channels::resume::answer_left_unanswered(&sms.app.state)
+        .await
+        .expect("resume");
+    assert_eq!(answered, 1);
+    let sent = sms.sent(2).await;
+    let reply = form_of(&sent[1]);
+    assert_eq!(field(&reply, "To").as_deref(), Some("+14155550142"));
+    let question: String =
+        sqlx::query_scalar("SELECT id FROM messages WHERE body = 'What are your opening hours?'")
+            .fetch_one(&sms.app.db.pool)
+            .await
+            .expect("question");
+    let replies = format!("SELECT COUNT(*) FROM messages WHERE reply_to = '{question}'");
+    assert_eq!(sms.app.count(&replies).await, 1);
+
+    // Answered once (in as many parts as it takes): a second start finds nothing to do.
+    let parts = usize::try_from(
+        sms.app
+            .count("SELECT COUNT(*) FROM outbox WHERE recipient = '+14155550142'")
+            .await,
+    )
+    .unwrap_or(0);
+    sms.sent(parts).await;
+    let again = server::channels::resume::answer_left_unanswered(&sms.app.state)
+        .await
+        .expect("resume");
+    assert_eq!(again, 0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sms.provider
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len(),
+        parts
+    );
 }

@@ -195,6 +195,11 @@ pub async fn receive(
     let conversation =
         by_address::open_for_email_thread(db, &contact, &keys, &subject, &assistant.assistant.id)
             .await?;
+    let reply_to = parsed
+        .reply_to
+        .as_ref()
+        .and_then(|m| Email::parse(&m.address).ok())
+        .unwrap_or(email);
     let trimmed = quotes::trim_quoted(&parsed.text);
     let text = stored_text(&parsed, &trimmed.text);
     let mut references = parsed.references.clone();
@@ -209,6 +214,9 @@ pub async fn receive(
         "originalText": trimmed.trimmed.then_some(&parsed.text),
         "htmlOnly": parsed.text_from_html,
         "cc": parsed.cc.iter().map(|m| &m.address).collect::<Vec<_>>(),
+        // What answering it needs, should a restart leave it unanswered (`channels::resume`).
+        "autoSubmitted": parsed.auto_submitted,
+        "replyTo": reply_to.as_str(),
         "attachments": parsed.attachments.iter().map(|a| serde_json::json!({
             "filename": a.filename, "contentType": a.content_type, "size": a.size, "inline": a.inline,
         })).collect::<Vec<_>>(),
@@ -232,11 +240,6 @@ pub async fn receive(
     if parsed.auto_submitted || !conversation.assistant_answers() {
         return Ok(());
     }
-    let reply_to = parsed
-        .reply_to
-        .as_ref()
-        .and_then(|m| Email::parse(&m.address).ok())
-        .unwrap_or(email);
     let inbound = Inbound {
         tenant_id: tenant_id.to_owned(),
         session: None,
