@@ -49,6 +49,16 @@ impl ApiError {
         matches!(self, Self::Status { status: 401, .. })
     }
 
+    /// The server's stable error code (`opted_out`, `provider_refused`, …), when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Status {
+                detail: Some(d), ..
+            } => Some(&d.code),
+            _ => None,
+        }
+    }
+
     /// The request field at fault, when the server named one.
     pub fn field(&self) -> Option<&str> {
         match self {
@@ -112,7 +122,7 @@ impl ActionView for Action {
 
 #[cfg(target_arch = "wasm32")]
 pub mod assistants;
-/// Connected channels: SMS numbers.
+/// Connected channels (SMS numbers, email addresses, voice numbers) and an agent's first text.
 #[cfg(target_arch = "wasm32")]
 pub mod channels;
 #[cfg(target_arch = "wasm32")]
@@ -167,6 +177,8 @@ mod tests {
         ));
         assert_eq!(e.field(), Some("phoneNumber"));
         assert_eq!(e.message(), "Write the number in E.164.");
+        assert_eq!(e.code(), Some("invalid_phone"));
+        assert_eq!(ApiError::Network.code(), None);
         assert!(!e.is_unauthorized());
     }
 

@@ -3,11 +3,12 @@
 //! WASM from this library by the `dashboard-inbox` and `dashboard-settings` crates (`apps/`),
 //! served by the server at `/dashboard/` with `index.html` or `settings.html` for the page paths.
 //!
-//! The rules are plain Rust ([`state`], [`query`], [`route`], [`format`], [`client_record`], the
-//! reconnect logic in [`live`]) and run as native tests; the views and requests only build for
-//! the browser.
+//! The rules are plain Rust ([`state`], [`query`], [`route`], [`format`], [`client_record`],
+//! [`channel_forms`], the reconnect logic in [`live`]) and run as native tests; the views and
+//! requests only build for the browser.
 
 pub mod api;
+pub mod channel_forms;
 pub mod client_record;
 pub mod format;
 pub mod ids;

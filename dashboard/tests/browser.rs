@@ -3,7 +3,7 @@
 
 use dashboard::components::conversation_view::message_item;
 use shared::api::{Author, Channel};
-use shared::dashboard::TimelineMessage;
+use shared::dashboard::{DeliveryStatus, MessageDelivery, TimelineMessage};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlElement;
@@ -26,6 +26,11 @@ fn message_bodies_show_markup_as_text() {
         created_at: 0,
         client_message_id: None,
         why: Vec::new(),
+        // A provider's words about a failure are text too.
+        delivery: Some(MessageDelivery {
+            status: DeliveryStatus::Failed,
+            error: Some(attack.into()),
+        }),
     };
     let handle = leptos::mount::mount_to(container.clone(), move || message_item(&message, "Jane"));
 
@@ -43,6 +48,18 @@ fn message_bodies_show_markup_as_text() {
         .unwrap();
     assert_eq!(body.text_content().as_deref(), Some(attack));
     assert!(container.query_selector("img").unwrap().is_none());
+    let delivery = item
+        .query_selector("[data-testid=delivery]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        delivery.text_content().as_deref(),
+        Some(format!("Not sent: {attack}").as_str())
+    );
+    assert_eq!(
+        delivery.get_attribute("data-status").as_deref(),
+        Some("failed")
+    );
     assert!(item.text_content().unwrap().contains("Jane"));
     drop(handle);
     container.remove();

@@ -1,8 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
+import { createHmac } from "node:crypto";
 
-// The channels settings in the browser: connecting an SMS number with the form, what the page
-// shows of it (the webhook URLs, whether the secret is set, never the secret), and disconnecting
-// it. Each test makes its own workspace on the signup-open server (the third of
+// The channels settings in the browser: connecting an SMS number, an email address and a voice
+// number with the forms, what the page shows of them (the webhook URLs, whether each secret is
+// set, never the secret but the webhook secret once, right after connecting), and disconnecting
+// them. Each test makes its own workspace on the signup-open server (the third of
 // playwright.config.ts), and its own number: a number is connected to one workspace at most.
 const API = `http://127.0.0.1:${process.env.E2E_SIGNUP_PORT ?? 18183}`;
 // "Send a test" needs a provider: the demo server sends to a Twilio stub (playwright.config.ts),
@@ -133,4 +135,177 @@ test("send a test: a bad number is refused beside its input, a good one shows th
   await card.getByTestId("sms-disconnect").click();
   await card.getByTestId("confirm-disconnect").click();
   await expect(page.getByTestId("sms-channel").filter({ hasText: number })).toHaveCount(0);
+});
+
+/** Our webhooks' signature headers (email, voice), computed here independently of the server. */
+function signed(secret: string, body: string): Record<string, string> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const mac = createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex");
+  return { "X-Livechat-Timestamp": ts, "X-Livechat-Signature": `sha256=${mac}` };
+}
+
+test("an admin connects an email address, copies its once-shown webhook secret, sees both webhook URLs, and disconnects it", async ({ page }) => {
+  const tag = `em${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  await newWorkspace(page, tag);
+  const address = `support.${tag}@shop.example`;
+  const password = `smtp-${tag}-password`;
+  const mailgunKey = `key-${tag}-mailgun`;
+
+  await page.goto(`${API}/settings/channels`);
+  await expect(page.getByTestId("email-empty")).toBeVisible();
+  const form = page.getByTestId("email-form");
+  await expect(form.getByLabel("SMTP port")).toHaveValue("587");
+  await expect(form.getByLabel("Reply delay (seconds)")).toHaveValue("300");
+  await expect(form.getByLabel("TLS")).toHaveValue("starttls");
+  await expect(form.getByLabel("SMTP password (optional)")).toHaveAttribute("type", "password");
+  await expect(form.getByLabel("Mailgun signing key (optional)")).toHaveAttribute("type", "password");
+
+  // Checked before sending, beside the field at fault.
+  await form.getByLabel("Inbound address").fill("support");
+  await form.getByLabel("SMTP host").fill("127.0.0.1");
+  await form.getByTestId("email-connect").click();
+  await expect(form.getByTestId("error-inboundAddress")).toContainText("support@shop.example");
+  await expect(form.getByLabel("Inbound address")).toHaveAttribute("aria-invalid", "true");
+  await form.getByLabel("Inbound address").fill(address);
+  await form.getByLabel("SMTP port").fill("70000");
+  await form.getByTestId("email-connect").click();
+  await expect(form.getByTestId("error-smtpPort")).toContainText("65535");
+  await expect(page.getByTestId("email-channel")).toHaveCount(0);
+
+  // Port 9 on this machine refuses connections: "send a test" shows the SMTP failure below.
+  await form.getByLabel("SMTP port").fill("9");
+  await form.getByLabel("TLS").selectOption("none");
+  await form.getByLabel("From name (optional)").fill("Shop Support");
+  await form.getByLabel("SMTP username (optional)").fill("postmaster");
+  await form.getByLabel("SMTP password (optional)").fill(password);
+  await form.getByLabel("Signature (optional)").fill("The Shop team");
+  await form.getByLabel("Reply delay (seconds)").fill("90");
+  await form.getByLabel("Mailgun signing key (optional)").fill(mailgunKey);
+  await form.getByTestId("email-connect").click();
+
+  // The webhook secret, this once, with a copy button.
+  const once = page.getByTestId("email-secret");
+  await expect(once).toContainText(`${address} is connected.`);
+  await expect(once).toContainText("won't be shown again");
+  await expect(once.getByTestId("copy-email-secret")).toBeVisible();
+  const secret = (await once.getByTestId("email-secret-value").textContent())!.trim();
+  expect(secret.length).toBeGreaterThanOrEqual(16);
+
+  const card = page.getByTestId("email-channel").filter({ hasText: address });
+  await expect(card.getByTestId("email-smtp")).toHaveText("127.0.0.1:9 (none)");
+  await expect(card.getByTestId("smtp-password-state")).toHaveText("Set");
+  await expect(card.getByTestId("mailgun-key-state")).toHaveText("Set");
+  await expect(card.getByTestId("email-delay")).toHaveText("1 min 30 s");
+  await expect(card).toContainText("Shop Support");
+  await expect(card.getByTestId("email-webhook-url")).toHaveText(/^http.*\/webhooks\/email$/);
+  await expect(card.getByTestId("email-mailgun-url")).toHaveText(/^http.*\/webhooks\/email\/mailgun\/.+\/mime$/);
+  await expect(card.getByTestId("copy-email-webhook-url")).toBeVisible();
+  await expect(card.getByTestId("copy-email-mailgun-url")).toBeVisible();
+  await expect(card).toContainText("message/rfc822");
+  await expect(card).toContainText("forward()");
+
+  // The secret shown is the one the webhook checks: a mail signed with it is taken.
+  const raw = `From: Jo <jo.${tag}@example.com>\r\nTo: ${address}\r\nSubject: Hello\r\n` +
+    `Message-ID: <m.${tag}@example.com>\r\n\r\nIs the shop open on Sunday?\r\n`;
+  const mail = await page.request.post(`${API}/webhooks/email`, {
+    data: raw, headers: { "Content-Type": "message/rfc822", ...signed(secret, raw) },
+  });
+  expect(mail.status(), await mail.text()).toBe(204);
+
+  // Nothing secret stays in the form or the page; the webhook secret goes once dismissed.
+  await expect(form.getByLabel("SMTP password (optional)")).toHaveValue("");
+  await expect(form.getByLabel("SMTP port")).toHaveValue("587");
+  await once.getByTestId("email-secret-done").click();
+  await expect(page.getByTestId("email-secret")).toHaveCount(0);
+  for (const hidden of [password, mailgunKey, secret]) expect(await page.content()).not.toContain(hidden);
+  await page.reload();
+  await expect(page.getByTestId("email-channel").filter({ hasText: address })).toBeVisible();
+  for (const hidden of [password, mailgunKey, secret]) expect(await page.content()).not.toContain(hidden);
+
+  // "Send a test": the refusal of the SMTP server, said beside the input.
+  const again = page.getByTestId("email-channel").filter({ hasText: address });
+  const test = again.getByTestId("email-test-form");
+  await test.getByLabel("Send a test email to").fill(`jo.${tag}@example.com`);
+  await test.getByTestId("email-test-send").click();
+  await expect(test.getByTestId("email-test-error")).toContainText("The SMTP server did not take it");
+  await expect(test.getByTestId("email-test-to")).toHaveAttribute("aria-invalid", "true");
+
+  await again.getByTestId("email-disconnect").click();
+  await expect(again.getByRole("group", { name: "Confirm disconnecting" })).toContainText("Mail to it stops");
+  await again.getByTestId("confirm-disconnect").click();
+  await expect(page.getByTestId("email-empty")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Email addresses" })).toBeFocused();
+});
+
+test("an admin connects a voice number, copies its once-shown webhook secret, and disconnects it", async ({ page }) => {
+  const tag = `vo${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  await newWorkspace(page, tag);
+  const number = randomNumber();
+
+  await page.goto(`${API}/settings/channels`);
+  await expect(page.getByTestId("voice-empty")).toBeVisible();
+  const form = page.getByTestId("voice-form");
+  await form.getByLabel("Phone number").fill("415 555 0100");
+  await form.getByTestId("voice-connect").click();
+  await expect(form.getByTestId("error-phoneNumber")).toContainText("E.164");
+  await form.getByLabel("Phone number").fill(number);
+  await form.getByTestId("voice-connect").click();
+
+  const once = page.getByTestId("voice-secret");
+  await expect(once).toContainText(`${number} is connected.`);
+  await expect(once).toContainText("won't be shown again");
+  await expect(once.getByTestId("copy-voice-secret")).toBeVisible();
+  const secret = (await once.getByTestId("voice-secret-value").textContent())!.trim();
+  expect(secret.length).toBeGreaterThanOrEqual(16);
+  await expect(form.getByLabel("Phone number")).toHaveValue("");
+
+  const card = page.getByTestId("voice-channel").filter({ hasText: number });
+  await expect(card.getByTestId("voice-webhook-url")).toHaveText(/^http.*\/webhooks\/voice$/);
+  await expect(card.getByTestId("copy-voice-webhook-url")).toBeVisible();
+  await expect(card).toContainText("X-Livechat-Signature");
+
+  // The secret shown is the one the webhook checks: a call record signed with it is stored.
+  const call = JSON.stringify({
+    callId: `CA${tag}`, from: randomNumber(), to: number,
+    startedAt: new Date(Date.now() - 60_000).toISOString(), endedAt: new Date().toISOString(),
+    transcript: [{ speaker: "customer", text: "Hello?" }], summary: "A call.", outcome: "abandoned",
+  });
+  const posted = await page.request.post(`${API}/webhooks/voice`, {
+    data: call, headers: { "Content-Type": "application/json", ...signed(secret, call) },
+  });
+  expect(posted.status(), await posted.text()).toBe(201);
+
+  await once.getByTestId("voice-secret-done").click();
+  await page.reload();
+  expect(await page.content()).not.toContain(secret);
+  const again = page.getByTestId("voice-channel").filter({ hasText: number });
+  await again.getByTestId("voice-disconnect").click();
+  await expect(again.getByRole("group", { name: "Confirm disconnecting" })).toContainText("calls stop");
+  await again.getByTestId("confirm-disconnect").click();
+  await expect(page.getByTestId("voice-empty")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Voice numbers" })).toBeFocused();
+});
+
+test("a voice number's test call goes through its webhook and lands in the inbox", async ({ page }) => {
+  const tag = `vt${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  await newWorkspace(page, tag);
+  const number = randomNumber();
+  const caller = randomNumber();
+  await page.goto(`${API}/settings/channels`);
+  const form = page.getByTestId("voice-form");
+  await form.getByLabel("Phone number").fill(number);
+  await form.getByTestId("voice-connect").click();
+  const card = page.getByTestId("voice-channel").filter({ hasText: number });
+
+  const test = card.getByTestId("voice-test-form");
+  await test.getByLabel("Place a test call from").fill("12345");
+  await test.getByTestId("voice-test-send").click();
+  await expect(test.getByTestId("voice-test-error")).toContainText("E.164");
+  await test.getByLabel("Place a test call from").fill(caller);
+  await test.getByTestId("voice-test-send").click();
+  const sent = test.getByTestId("voice-test-sent");
+  await expect(sent).toContainText(`A test call from ${caller} is in the inbox.`);
+  await sent.getByRole("link", { name: "Open the conversation" }).click();
+  await expect(page).toHaveURL(/\/conversations\/[^/]+$/);
+  await expect(page.getByTestId("timeline")).toContainText("this is a test call from the settings page");
 });

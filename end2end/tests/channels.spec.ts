@@ -113,3 +113,60 @@ test("a text, an email thread and a call land live in one client's timeline; the
     return sent.find((s) => s.Body === answer && s.To === customer && s.From === ourNumber) ? "sent" : "not yet";
   }, { timeout: 15_000 }).toBe("sent");
 });
+
+test("an agent texts a number first from the inbox; the text reaches Twilio, and a number that texted STOP is refused", async ({ page }) => {
+  await signIn(page);
+  const api = page.request;
+  const n = String(Date.now() % 10_000).padStart(4, "0");
+  const ourNumber = `+1415566${n}`;
+  const customer = `+1415567${n}`;
+  const channel = await postJson(api, "/api/dashboard/settings/channels/sms", {
+    provider: "twilio", phoneNumber: ourNumber, accountSid: ACCOUNT, authToken: TOKEN,
+  });
+
+  await page.getByTestId("start-sms-open").click();
+  const dialog = page.getByRole("dialog", { name: "Text a number" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel("From").selectOption({ label: ourNumber });
+  // Checked before sending, beside the field at fault.
+  await dialog.getByLabel("To").fill("12345");
+  await dialog.getByLabel("Message").fill("Hello!");
+  await dialog.getByTestId("start-sms-send").click();
+  await expect(dialog.getByTestId("error-to")).toContainText("E.164");
+  await expect(dialog.getByLabel("To")).toHaveAttribute("aria-invalid", "true");
+
+  const text = `Your order 88 is ready for pickup (${n}).`;
+  await dialog.getByLabel("To").fill(customer);
+  await dialog.getByLabel("Message").fill(text);
+  await dialog.getByTestId("start-sms-send").click();
+
+  // The new conversation opens, the dialog closes, and the text reaches the provider.
+  await expect(dialog).toBeHidden();
+  await expect(page).toHaveURL(/\/conversations\/[^/]+$/);
+  await expect(page.getByTestId("timeline").getByText(text)).toBeVisible();
+  await expect.poll(async () => {
+    const sent: { To: string; Body: string; From?: string }[] = await (await api.get(`${TWILIO}/sent`)).json();
+    return sent.find((s) => s.Body === text && s.To === customer && s.From === ourNumber) ? "sent" : "not yet";
+  }, { timeout: 15_000 }).toBe("sent");
+
+  // The customer texts STOP: the next first text to them is refused, saying why.
+  const params: Record<string, string> = {
+    MessageSid: `SM${n}${"1".repeat(28)}`, AccountSid: ACCOUNT, From: customer, To: ourNumber,
+    Body: "STOP", NumMedia: "0",
+  };
+  const url = `${API_ORIGIN}/webhooks/sms/twilio`;
+  const stop = await api.post(url, { form: params, headers: { "X-Twilio-Signature": twilioSignature(url, params) } });
+  expect(stop.status()).toBe(200);
+  await page.getByTestId("start-sms-open").click();
+  await dialog.getByLabel("From").selectOption({ label: ourNumber });
+  await dialog.getByLabel("To").fill(customer);
+  await dialog.getByLabel("Message").fill("One more thing…");
+  await dialog.getByTestId("start-sms-send").click();
+  await expect(dialog.getByTestId("error-to")).toContainText(`${customer} has opted out: they texted STOP`);
+  await dialog.getByTestId("start-sms-cancel").click();
+  await expect(dialog).toBeHidden();
+
+  // The demo workspace is shared with other tests: leave it as it was.
+  const gone = await api.delete(`${API_ORIGIN}/api/dashboard/settings/channels/sms/${channel.id}`, { headers: { Origin: API_ORIGIN } });
+  expect(gone.status()).toBe(204);
+});

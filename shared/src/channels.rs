@@ -545,6 +545,15 @@ pub struct VoiceTimelinePoint {
     pub total_minutes: i64,
 }
 
+/// One of the workspace's SMS numbers, as every agent may see it (to text from): no provider,
+/// no credentials. `GET /api/dashboard/sms/numbers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsNumber {
+    pub id: String,
+    pub phone_number: String,
+}
+
 /// An agent starts (or continues) the SMS conversation with a number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -248,7 +248,7 @@ pub struct MessageDelivery {
 }
 
 /// A reply's delivery, as the provider reported it (a later report never goes back).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Waiting in the outbox (a channel's reply delay, or a retry).

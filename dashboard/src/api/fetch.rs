@@ -123,6 +123,16 @@ pub async fn post_json<B: serde::Serialize, T: DeserializeOwned>(
     json(Request::post(path), Some(encode(body))).await
 }
 
+/// `POST path` with `body` as JSON, answered without a body (204).
+pub async fn post_json_no_content<B: serde::Serialize>(
+    path: &str,
+    body: &B,
+) -> Result<(), ApiError> {
+    send(Request::post(path), Some(encode(body)))
+        .await
+        .map(drop)
+}
+
 /// `PUT path` with `body` as JSON, the answer read as JSON.
 pub async fn put_json<B: serde::Serialize, T: DeserializeOwned>(
     path: &str,

@@ -137,6 +137,9 @@ pub fn Field(
     optional: bool,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// What the input starts with.
+    #[prop(optional)]
+    value: Option<&'static str>,
 ) -> impl IntoView {
     let error = form.error;
     let invalid = move || error.with(|e| e.as_ref().is_some_and(|e| e.field() == Some(field)));
@@ -157,7 +160,7 @@ pub fn Field(
     view! {
         <label for=id>{label}</label>
         <input id=id name=field type=kind autocomplete=autocomplete required=!optional autofocus=autofocus
-            minlength=minlength maxlength=maxlength node_ref=node_ref data-testid=testid
+            minlength=minlength maxlength=maxlength value=value node_ref=node_ref data-testid=testid
             aria-invalid=move || invalid().then_some("true") aria-describedby=described/>
         {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
         {form.field_error(field)}

@@ -6,6 +6,7 @@ pub mod conversation_view;
 pub mod filters;
 pub mod form;
 pub mod reply_box;
+pub mod start_sms;
 pub mod top_bar;
 
 use crate::app::Session;

@@ -8,6 +8,7 @@ use crate::components::client_panel::ClientPanel;
 use crate::components::conversation_list::ConversationList;
 use crate::components::conversation_view::ConversationView;
 use crate::components::filters::FilterBar;
+use crate::components::start_sms::StartSms;
 use crate::components::top_bar::TopBar;
 use crate::desk::Desk;
 
@@ -26,6 +27,7 @@ pub fn InboxPage() -> impl IntoView {
             <TopBar session=desk.session connection=desk.connection/>
             <div class="desk" data-open=move || has_open.get().to_string()>
                 <section class="list-pane" aria-label="Conversation list">
+                    <StartSms desk/>
                     <FilterBar desk/>
                     <ConversationList desk/>
                 </section>

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use shared::channels::{
     EmailChannelCreated, EmailChannelForm, EmailChannelView, EmailTest, SmsChannelForm,
-    SmsChannelView, SmsTest, SmsTestResult, StartSms, StartedSms,
+    SmsChannelView, SmsNumber, SmsTest, SmsTestResult, StartSms, StartedSms,
 };
 use tracing::instrument;
 
@@ -171,6 +171,25 @@ pub async fn disconnect_email(
             "No such email address in this workspace.",
         ))
     }
+}
+
+/// The workspace's SMS numbers an agent can text from (agents and up; nothing but the number).
+#[instrument(skip_all, fields(tenant = %user.tenant_id()))]
+pub async fn sms_numbers(
+    State(state): State<AppState>,
+    user: DashboardUser,
+) -> Result<AppJson<Vec<SmsNumber>>> {
+    user.require_agent()?;
+    let channels = store::list(&state.db, user.tenant_id()).await?;
+    Ok(AppJson(
+        channels
+            .into_iter()
+            .map(|c| SmsNumber {
+                id: c.id,
+                phone_number: c.phone_number,
+            })
+            .collect(),
+    ))
 }
 
 /// An agent texts a number first: the number's client (created when new) and its SMS

@@ -93,6 +93,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/dashboard/sms/conversations",
             post(channels::start_sms),
         )
+        .route("/api/dashboard/sms/numbers", get(channels::sms_numbers))
         .route(
             "/api/dashboard/settings/channels/email",
             get(channels::list_email).post(channels::connect_email),
