@@ -112,6 +112,10 @@ test("a text, an email thread and a call land live in one client's timeline; the
     const sent: { To: string; Body: string; From?: string }[] = await (await api.get(`${TWILIO}/sent`)).json();
     return sent.find((s) => s.Body === answer && s.To === customer && s.From === ourNumber) ? "sent" : "not yet";
   }, { timeout: 15_000 }).toBe("sent");
+  // Under the reply, live: queued, then sent once Twilio took it.
+  const reply = page.getByTestId("timeline").getByTestId("message").filter({ hasText: answer });
+  await expect(reply.getByTestId("delivery")).toHaveAttribute("data-status", "sent", { timeout: 15_000 });
+  await expect(reply.getByTestId("delivery")).toHaveText("Sent");
 });
 
 test("an agent texts a number first from the inbox; the text reaches Twilio, and a number that texted STOP is refused", async ({ page }) => {
