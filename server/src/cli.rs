@@ -4,6 +4,8 @@
 //!   [--origin <url>]... [--token]`: a workspace, its owner and default assistant (the same code
 //!   path as the dashboard's first run); prints the ids and, with `--token`, a widget token.
 //! - `server create-user --tenant <id> --email <email> --name <name> --role <role>`.
+//! - `server set-plan --tenant <id> --plan <plan id | none> [--cycle-day <1-31>]`: puts a
+//!   workspace on a plan of the plans file (`LIVECHAT_PLANS`), or on none (unlimited).
 //!
 //! Passwords come from `LIVECHAT_USER_PASSWORD` or, when that is unset, the first line of
 //! standard input (so they never sit in the shell history or `ps`).
@@ -70,6 +72,19 @@ enum Command {
         /// owner, admin, agent or viewer.
         #[arg(long, value_parser = role)]
         role: Role,
+    },
+    /// Puts a workspace on a plan of the plans file (LIVECHAT_PLANS), or `none` (unlimited).
+    SetPlan {
+        /// The workspace (tenant) id.
+        #[arg(long)]
+        tenant: String,
+        /// A plan id of the plans file, or `none`.
+        #[arg(long)]
+        plan: String,
+        /// The day of the month its billing cycles start (1 to 31; the last day of a shorter
+        /// month). Kept when not given; 1 for a workspace never on a plan.
+        #[arg(long, value_parser = clap::value_parser!(i8).range(1..=31))]
+        cycle_day: Option<i8>,
     },
 }
 
@@ -139,7 +154,49 @@ pub async fn run(config: Config, args: &[String]) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::SetPlan {
+            tenant,
+            plan,
+            cycle_day,
+        } => set_plan(config, &tenant, &plan, cycle_day).await,
     }
+}
+
+async fn set_plan(
+    config: Config,
+    tenant: &str,
+    plan: &str,
+    cycle_day: Option<i8>,
+) -> anyhow::Result<()> {
+    let plan_id = match plan {
+        "none" => None,
+        id if config.plans.contains_key(id) => Some(id),
+        id => {
+            let known: Vec<&str> = config.plans.keys().map(String::as_str).collect();
+            bail!(
+                "no plan {id:?} in the plans file (LIVECHAT_PLANS); its plans: {}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )
+        }
+    };
+    let db = Db::connect(&config.database.0, 2).await?;
+    if !crate::usage::set_plan(&db, tenant, plan_id, cycle_day).await? {
+        bail!("no workspace {tenant:?}");
+    }
+    let billing = crate::usage::billing(&db, &config, tenant).await?;
+    println!(
+        "tenant {tenant}: plan {}, cycles start on day {}",
+        billing
+            .plan
+            .as_ref()
+            .map_or("none (unlimited)", |p| p.name.as_str()),
+        billing.cycle_day
+    );
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<Password> {

@@ -56,6 +56,9 @@ pub struct Config {
     /// Where the SMTP listener for direct inbound mail binds (`LIVECHAT_SMTP_LISTEN`); off
     /// unless set.
     pub smtp_listen: Option<SocketAddr>,
+    /// The plans workspaces can be put on (`LIVECHAT_PLANS`, a TOML file; none when unset), by
+    /// id. See [`crate::usage::plans`].
+    pub plans: std::sync::Arc<std::collections::BTreeMap<String, shared::usage::Plan>>,
 }
 
 #[derive(Clone, Debug)]
@@ -227,6 +230,15 @@ impl Config {
             },
             log_json: src.get("LIVECHAT_LOG_FORMAT") == Some("json"),
             twilio_api_base: src.get("LIVECHAT_TWILIO_API_BASE").map(str::to_owned),
+            plans: std::sync::Arc::new(match src.get("LIVECHAT_PLANS") {
+                None | Some("") => Default::default(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| anyhow::anyhow!("LIVECHAT_PLANS: cannot read {path}: {e}"))?;
+                    crate::usage::plans::parse(&text)
+                        .map_err(|e| anyhow::anyhow!("LIVECHAT_PLANS ({path}): {e}"))?
+                }
+            }),
             smtp_listen: match src.get("LIVECHAT_SMTP_LISTEN") {
                 None | Some("") | Some("off") => None,
                 Some(v) => Some(parse(v, "LIVECHAT_SMTP_LISTEN")?),
@@ -390,6 +402,22 @@ mod tests {
         .unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.limits.messages_per_minute, 99);
+    }
+
+    #[test]
+    fn plans_come_from_their_file_and_a_bad_one_stops_the_start() {
+        assert!(Config::from_sources(&sources(&[], &[]))
+            .unwrap()
+            .plans
+            .is_empty());
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/plans.example.toml");
+        let config = Config::from_sources(&sources(&[("LIVECHAT_PLANS", example)], &[])).unwrap();
+        assert_eq!(config.plans.len(), 3);
+        let missing =
+            Config::from_sources(&sources(&[("LIVECHAT_PLANS", "/no/such/plans.toml")], &[]))
+                .unwrap_err()
+                .to_string();
+        assert!(missing.contains("/no/such/plans.toml"), "{missing}");
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod state;
 pub mod teammates;
 pub mod telemetry;
 pub mod tenants;
+pub mod usage;
 pub mod widget_api;
 pub mod widget_tokens;
 pub mod workspaces;

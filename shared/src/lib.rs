@@ -14,6 +14,7 @@ pub mod origin;
 pub mod routing;
 pub mod safety;
 pub mod text;
+pub mod usage;
 pub mod widget_settings;
 pub mod workspace;
 

@@ -16,6 +16,7 @@ mod settings;
 mod setup;
 mod socket;
 mod teammates;
+mod usage;
 mod voice;
 mod widget_settings;
 
@@ -77,6 +78,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(clients::apply_mention),
         )
         .route("/api/dashboard/export.csv", get(export::csv))
+        .route("/api/dashboard/usage", get(usage::report))
+        .route("/api/dashboard/usage.csv", get(usage::csv))
         .route(
             "/api/dashboard/settings/channels/sms",
             get(channels::list_sms).post(channels::connect_sms),

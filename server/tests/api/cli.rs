@@ -1,4 +1,5 @@
-//! The server's `create-user` subcommand, run as the real binary against the test database.
+//! The server's `create-user` and `set-plan` subcommands, run as the real binary against the
+//! test database.
 
 use std::process::Command;
 
@@ -9,6 +10,7 @@ use crate::teammates::PASSWORD;
 on_both_backends!(
     create_user_adds_a_teammate_who_can_sign_in,
     create_user_refuses_a_bad_role_or_a_short_password_and_creates_nothing,
+    set_plan_puts_a_workspace_on_a_plan_of_the_plans_file,
 );
 
 fn create_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Output {
@@ -84,4 +86,86 @@ async fn create_user_refuses_a_bad_role_or_a_short_password_and_creates_nothing(
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+}
+
+fn set_plan(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let plans = concat!(env!("CARGO_MANIFEST_DIR"), "/plans.example.toml");
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("set-plan")
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("LIVECHAT_PLANS", plans)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run the server binary")
+}
+
+async fn set_plan_puts_a_workspace_on_a_plan_of_the_plans_file(app: TestApp) {
+    let tenant = app.tenant.id.clone();
+    let plan_of = || {
+        let pool = app.db.pool.clone();
+        let tenant = tenant.clone();
+        async move {
+            sqlx::query_as::<_, (Option<String>, i64)>(
+                "SELECT plan_id, cycle_day FROM workspace_plans WHERE tenant_id = $1",
+            )
+            .bind(tenant)
+            .fetch_optional(&pool)
+            .await
+            .expect("plan")
+        }
+    };
+    let out = set_plan(&app, &["--tenant", &tenant, "--plan", "gold"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no plan \"gold\"") && err.contains("starter"),
+        "{err}"
+    );
+    let out = set_plan(
+        &app,
+        &[
+            "--tenant",
+            &tenant,
+            "--plan",
+            "starter",
+            "--cycle-day",
+            "32",
+        ],
+    );
+    assert!(!out.status.success());
+    let out = set_plan(&app, &["--tenant", "t_nobody", "--plan", "starter"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        plan_of().await,
+        None,
+        "nothing written by a refused command"
+    );
+
+    let out = set_plan(
+        &app,
+        &[
+            "--tenant",
+            &tenant,
+            "--plan",
+            "starter",
+            "--cycle-day",
+            "15",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("plan Starter, cycles start on day 15"));
+    assert_eq!(plan_of().await, Some((Some("starter".to_owned()), 15)));
+    // `none` takes the plan away and keeps the cycle day.
+    let out = set_plan(&app, &["--tenant", &tenant, "--plan", "none"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(plan_of().await, Some((None, 15)));
 }

@@ -33,5 +33,6 @@ mod seeding;
 mod sms;
 mod static_files;
 mod streaming;
+mod usage;
 mod widget_settings;
 mod workspaces;
