@@ -24,6 +24,20 @@ pub struct Contact<'a> {
     /// The customer's address (E.164 number, email address).
     pub address: &'a str,
     pub client_id: &'a str,
+    /// A conversation this starts goes to the team, without the assistant (the workspace's
+    /// capped plan has no conversations left this cycle).
+    pub to_team: bool,
+}
+
+impl Contact<'_> {
+    /// `status` and `ai_paused` of a conversation this starts.
+    fn start_state(&self) -> (&'static str, i64) {
+        if self.to_team {
+            ("waiting_human", 1)
+        } else {
+            ("open", 0)
+        }
+    }
 }
 
 /// Whether a message with this provider id is stored already (a redelivered webhook).
@@ -156,9 +170,9 @@ pub async fn open_for_email_thread(
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO conversations
-           (id, tenant_id, client_id, client_verified, assistant_id, channel, status,
+           (id, tenant_id, client_id, client_verified, assistant_id, channel, status, ai_paused,
             contact_address, channel_ref, subject, created_at, updated_at, last_message_at)
-         VALUES ($1, $2, $3, 1, $4, $5, 'open', $6, $7, $8, $9, $9, $9)",
+         VALUES ($1, $2, $3, 1, $4, $5, $10, $11, $6, $7, $8, $9, $9, $9)",
     )
     .bind(&id)
     .bind(contact.tenant_id)
@@ -169,6 +183,8 @@ pub async fn open_for_email_thread(
     .bind(contact.channel_ref)
     .bind(subject)
     .bind(now)
+    .bind(contact.start_state().0)
+    .bind(contact.start_state().1)
     .execute(&mut *tx)
     .await?;
     let conversation = inbox::event_summary(&mut tx, contact.tenant_id, &id).await?;
@@ -225,9 +241,9 @@ async fn create(db: &Db, contact: &Contact<'_>, assistant_id: &str, now: i64) ->
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO conversations
-           (id, tenant_id, client_id, client_verified, assistant_id, channel, status,
+           (id, tenant_id, client_id, client_verified, assistant_id, channel, status, ai_paused,
             contact_address, channel_ref, created_at, updated_at, last_message_at)
-         VALUES ($1, $2, $3, 1, $4, $5, 'open', $6, $7, $8, $8, $8)
+         VALUES ($1, $2, $3, 1, $4, $5, $9, $10, $6, $7, $8, $8, $8)
          ON CONFLICT DO NOTHING",
     )
     .bind(&id)
@@ -238,6 +254,8 @@ async fn create(db: &Db, contact: &Contact<'_>, assistant_id: &str, now: i64) ->
     .bind(contact.address)
     .bind(contact.channel_ref)
     .bind(now)
+    .bind(contact.start_state().0)
+    .bind(contact.start_state().1)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -224,6 +224,8 @@ pub async fn start_sms(
         channel_ref: &channel.id,
         address: to,
         client_id: &client_id,
+        // An agent's own conversation: the cap is for the assistant's.
+        to_team: false,
     };
     let conversation =
         by_address::open_for_contact(&state.db, &contact, &assistant.assistant.id).await?;

@@ -12,7 +12,7 @@ pub mod plans;
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use shared::usage::{project, PerChannel, Plan, UsageDay, UsageReport};
+use shared::usage::{project, AtLimit, PerChannel, Plan, UsageDay, UsageReport};
 use sqlx::Row;
 
 use crate::config::Config;
@@ -98,6 +98,21 @@ pub async fn conversations_in(db: &Db, tenant_id: &str, cycle: &Cycle) -> sqlx::
     .fetch_one(&db.pool)
     .await?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Whether workspace `tenant_id` is on a capped plan whose included conversations this cycle
+/// are used up: no new conversation starts for the assistant. Costs nothing when the server has
+/// no plans.
+pub async fn at_cap(db: &Db, config: &Config, tenant_id: &str) -> sqlx::Result<bool> {
+    if config.plans.is_empty() {
+        return Ok(false);
+    }
+    let billing = billing(db, config, tenant_id).await?;
+    let Some(plan) = billing.plan.filter(|p| p.at_limit == AtLimit::Cap) else {
+        return Ok(false);
+    };
+    let used = conversations_in(db, tenant_id, &Cycle::current(billing.cycle_day)).await?;
+    Ok(used >= plan.conversations)
 }
 
 fn count(n: i64) -> u64 {
@@ -194,7 +209,7 @@ pub async fn report(
         days_used,
         days_total,
         limit_reached: plan.as_ref().is_some_and(|p| {
-            p.at_limit == shared::usage::AtLimit::Cap && conversations.total() >= p.conversations
+            p.at_limit == AtLimit::Cap && conversations.total() >= p.conversations
         }),
         projected_total_cents: plan
             .as_ref()

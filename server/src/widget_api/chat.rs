@@ -81,6 +81,15 @@ pub async fn send(
     let (conversation, routing) = match context.open {
         Some((conversation, routing)) => (conversation, Some(routing)),
         None => {
+            // A new conversation: not past a capped plan's conversations of this cycle.
+            if crate::usage::at_cap(&state.db, &state.config, tenant_id).await? {
+                return Err(ApiError::client(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    "usage_limit",
+                    "We can't start new chats right now. Please try again later, or reach us \
+                     another way.",
+                ));
+            }
             let loaded = pipeline::default_assistant(&state, tenant_id).await?;
             let conversation = conversations::open_for_session(
                 &state.db,

@@ -24,6 +24,7 @@ on_each_backend!(
     the_reply_delay_holds_the_assistants_reply_but_not_an_agents,
     a_mailgun_route_forwards_signed_raw_mail_once,
     a_mail_a_stopped_server_left_unanswered_is_answered_at_start,
+    past_a_capped_plan_a_new_thread_goes_to_the_team,
 );
 
 const SUPPORT: &str = "support@shop.example";
@@ -749,4 +750,37 @@ async fn a_mail_a_stopped_server_left_unanswered_is_answered_at_start(backend: B
             .expect("resume"),
         0
     );
+}
+
+async fn past_a_capped_plan_a_new_thread_goes_to_the_team(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let plans = dir.path().join("plans.toml");
+    std::fs::write(
+        &plans,
+        "[plans.none_left]\nname = \"Used up\"\nconversations = 0\nat_limit = \"cap\"\n",
+    )
+    .expect("plans");
+    let plans = plans.display().to_string();
+    let (port, mut rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 0, &[("LIVECHAT_PLANS", plans.as_str())]).await
+    else {
+        return;
+    };
+    let app = &mail_app.app;
+    assert!(
+        server::usage::set_plan(&app.db, &app.tenant.id, Some("none_left"), None)
+            .await
+            .expect("plan")
+    );
+    let raw = mail("cap1@customer.example", "Order", "", "Where is my order?");
+    assert_eq!(mail_app.post(&raw).await, 204);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, paused): (String, i64) =
+        sqlx::query_as("SELECT status, ai_paused FROM conversations WHERE channel = 'email'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("conversation");
+    assert_eq!((status.as_str(), paused), ("waiting_human", 1));
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
+    assert!(rx.try_recv().is_err(), "no AI reply");
 }

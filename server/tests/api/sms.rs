@@ -29,6 +29,7 @@ on_each_backend!(
     secrets_are_write_only_and_only_admins_connect_numbers,
     an_agent_texts_a_number_first,
     a_text_a_stopped_server_left_unanswered_is_answered_at_start,
+    past_a_capped_plan_a_new_texter_goes_to_the_team_without_an_ai_reply,
 );
 
 const PUBLIC: &str = "https://chat.example.com";
@@ -45,19 +46,22 @@ pub(crate) struct Sms {
 
 /// The app with both providers' APIs pointed at one stub, behind the public URL Twilio calls.
 pub(crate) async fn start(backend: Backend) -> Option<Sms> {
+    start_with(backend, &[]).await
+}
+
+/// [`start`] with more settings.
+pub(crate) async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<Sms> {
     let provider = MockServer::start().await;
     let uri = provider.uri();
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("LIVECHAT_PUBLIC_URL", PUBLIC),
-            ("LIVECHAT_TWILIO_API_BASE", uri.as_str()),
-            ("LIVECHAT_TELNYX_API_BASE", uri.as_str()),
-            ("LIVECHAT_OUTBOX_RETRY_MS", "50"),
-            ("LIVECHAT_OUTBOX_POLL_MS", "20"),
-        ],
-    )
-    .await?;
+    let mut settings = vec![
+        ("LIVECHAT_PUBLIC_URL", PUBLIC),
+        ("LIVECHAT_TWILIO_API_BASE", uri.as_str()),
+        ("LIVECHAT_TELNYX_API_BASE", uri.as_str()),
+        ("LIVECHAT_OUTBOX_RETRY_MS", "50"),
+        ("LIVECHAT_OUTBOX_POLL_MS", "20"),
+    ];
+    settings.extend_from_slice(extra);
+    let app = spawn_app_with(backend, &settings).await?;
     Some(Sms { app, provider })
 }
 
@@ -1024,4 +1028,87 @@ async fn a_text_a_stopped_server_left_unanswered_is_answered_at_start(backend: B
             .len(),
         parts
     );
+}
+
+async fn past_a_capped_plan_a_new_texter_goes_to_the_team_without_an_ai_reply(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let plans = dir.path().join("plans.toml");
+    std::fs::write(
+        &plans,
+        "[plans.free]\nname = \"Free\"\nconversations = 1\nat_limit = \"cap\"\n",
+    )
+    .expect("plans");
+    let plans = plans.display().to_string();
+    let Some(sms) = start_with(backend, &[("LIVECHAT_PLANS", plans.as_str())]).await else {
+        return;
+    };
+    sms.connect_twilio(None).await;
+    sms.mock_twilio_send().await;
+    let tenant = sms.app.tenant.id.clone();
+    assert!(
+        server::usage::set_plan(&sms.app.db, &tenant, Some("free"), None)
+            .await
+            .expect("plan")
+    );
+    // The plan's one conversation: answered by the assistant, and it goes on being answered.
+    for (sid, body) in [
+        (
+            "SM00000000000000000000000000000051",
+            "What are your opening hours?",
+        ),
+        ("SM00000000000000000000000000000052", "and on weekends?"),
+    ] {
+        let params = text(CUSTOMER, OUR_NUMBER, sid, body);
+        assert_eq!(sms.twilio_text(&pairs(&params), TOKEN, None).await.0, 200);
+    }
+    for _ in 0..200 {
+        if sms
+            .app
+            .count("SELECT COUNT(*) FROM messages WHERE author = 'assistant'")
+            .await
+            == 2
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        sms.app
+            .count("SELECT COUNT(*) FROM messages WHERE author = 'assistant'")
+            .await,
+        2
+    );
+    // A second customer: stored, for the team, no AI reply.
+    let params = text(
+        "+14155550177",
+        OUR_NUMBER,
+        "SM00000000000000000000000000000053",
+        "Hello?",
+    );
+    assert_eq!(sms.twilio_text(&pairs(&params), TOKEN, None).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, paused): (String, i64) = sqlx::query_as(
+        "SELECT status, ai_paused FROM conversations WHERE contact_address = '+14155550177'",
+    )
+    .fetch_one(&sms.app.db.pool)
+    .await
+    .expect("conversation");
+    assert_eq!((status.as_str(), paused), ("waiting_human", 1));
+    assert_eq!(
+        sms.app
+            .count("SELECT COUNT(*) FROM messages WHERE author = 'assistant'")
+            .await,
+        2
+    );
+    // An agent answers it as usual.
+    let conversation: String =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE contact_address = '+14155550177'")
+            .fetch_one(&sms.app.db.pool)
+            .await
+            .expect("id");
+    let agent = sms.app.teammate(Role::Agent).await;
+    let replied = agent
+        .reply(&conversation, "Hi! How can we help?", "cap-1")
+        .await;
+    assert_eq!(replied.status, 201, "{:?}", replied.body);
 }

@@ -13,6 +13,7 @@ use crate::on_each_backend;
 on_each_backend!(
     usage_counts_conversations_once_per_cycle_by_channel,
     a_plan_prices_its_overage_and_projects_the_cycle,
+    past_a_capped_plan_the_widget_starts_no_new_chat,
 );
 
 const PLANS: &str = include_str!("../../plans.example.toml");
@@ -212,4 +213,50 @@ async fn a_plan_prices_its_overage_and_projects_the_cycle(backend: Backend) {
     assert_eq!(r["projectedTotalCents"], 29_900 + overage);
     // Overage, not a cap.
     assert_eq!(r["limitReached"], false);
+}
+
+async fn past_a_capped_plan_the_widget_starts_no_new_chat(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let plans = dir.path().join("plans.toml");
+    std::fs::write(
+        &plans,
+        "[plans.free]\nname = \"Free\"\nconversations = 2\nat_limit = \"cap\"\n",
+    )
+    .expect("plans");
+    let plans = plans.display().to_string();
+    let Some(app) = spawn_app_with(backend, &[("LIVECHAT_PLANS", plans.as_str())]).await else {
+        return;
+    };
+    assert!(
+        server::usage::set_plan(&app.db, &app.tenant.id, Some("free"), None)
+            .await
+            .expect("plan")
+    );
+    let first = app.session_with_contact("Ada", "ada@example.com").await;
+    let second = app.session_with_contact("Bo", "bo@example.com").await;
+    for session in [&first, &second] {
+        let answer = app.chat(session, "hello", "c-1").await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+    }
+    let third = app.session_with_contact("Cy", "cy@example.com").await;
+    let refused = app.chat(&third, "hello", "c-1").await;
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "usage_limit");
+    assert!(refused.body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("can't start new chats")));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE body = 'hello'")
+            .await,
+        2,
+        "nothing of the refused chat is stored"
+    );
+    // The chats already started go on.
+    let again = app.chat(&first, "what are your hours?", "c-2").await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    let admin = app.teammate(Role::Admin).await;
+    assert_eq!(
+        admin.get("/api/dashboard/usage").await.body["limitReached"],
+        true
+    );
 }

@@ -188,6 +188,8 @@ pub async fn receive(
         channel_ref: &channel.id,
         address: &address,
         client_id: &client.id,
+        // Past a capped plan's conversations, a new thread goes to the team.
+        to_team: crate::usage::at_cap(db, &state.config, tenant_id).await?,
     };
     let assistant = pipeline::default_assistant(state, tenant_id).await?;
     let keys = thread::thread_keys(&parsed.in_reply_to, &parsed.references);

@@ -275,6 +275,8 @@ async fn receive(state: &AppState, channel: &SmsChannel, sms: InboundSms) -> Res
         channel_ref: &channel.id,
         address: &from,
         client_id: &client_id,
+        // Past a capped plan's conversations, a new one goes to the team.
+        to_team: crate::usage::at_cap(db, &state.config, tenant_id).await?,
     };
     let conversation = by_address::open_for_contact(db, &contact, &assistant.assistant.id).await?;
     let text = stored_text(&sms);
