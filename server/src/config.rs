@@ -56,6 +56,9 @@ pub struct Config {
     /// Where the SMTP listener for direct inbound mail binds (`LIVECHAT_SMTP_LISTEN`); off
     /// unless set.
     pub smtp_listen: Option<SocketAddr>,
+    /// `LIVECHAT_SMTP_ALLOW_PRIVATE=true`: workspaces' SMTP accounts may be on private
+    /// addresses even with open sign-up (see [`Config::smtp_public_only`]).
+    pub smtp_allow_private: bool,
     /// The plans workspaces can be put on (`LIVECHAT_PLANS`, a TOML file; none when unset), by
     /// id. See [`crate::usage::plans`].
     pub plans: std::sync::Arc<std::collections::BTreeMap<String, shared::usage::Plan>>,
@@ -239,6 +242,10 @@ impl Config {
                         .map_err(|e| anyhow::anyhow!("LIVECHAT_PLANS ({path}): {e}"))?
                 }
             }),
+            smtp_allow_private: matches!(
+                src.get("LIVECHAT_SMTP_ALLOW_PRIVATE"),
+                Some("true" | "1" | "yes")
+            ),
             smtp_listen: match src.get("LIVECHAT_SMTP_LISTEN") {
                 None | Some("") | Some("off") => None,
                 Some(v) => Some(parse(v, "LIVECHAT_SMTP_LISTEN")?),
@@ -355,6 +362,14 @@ fn read_file(path: &str) -> anyhow::Result<BTreeMap<String, String>> {
 }
 
 impl Config {
+    /// Whether workspaces' SMTP accounts may only be on public addresses: with open sign-up
+    /// anyone runs a workspace, and must not point this server at its own network; a
+    /// self-hosted install (closed sign-up) may use a relay next to it, as may one that says so
+    /// (`LIVECHAT_SMTP_ALLOW_PRIVATE`).
+    pub fn smtp_public_only(&self) -> bool {
+        self.signup_open && !self.smtp_allow_private
+    }
+
     /// Where the SMS providers are reached and report back.
     pub fn sms_endpoints(&self) -> crate::channels::sms::sender::Endpoints {
         crate::channels::sms::sender::Endpoints {

@@ -165,7 +165,10 @@ impl Application {
             shared::api::Channel::Email,
             state.config.outbox,
             state.outbox_wake.clone(),
-            crate::channels::email::sender::send_fn(state.db.clone()),
+            crate::channels::email::sender::send_fn(
+                state.db.clone(),
+                state.config.smtp_public_only(),
+            ),
         );
         {
             let state = state.clone();

@@ -138,6 +138,17 @@ pub async fn connect_email(
 ) -> Result<(StatusCode, AppJson<EmailChannelCreated>)> {
     user.require_admin()?;
     let form = form.parse()?;
+    if state.config.smtp_public_only() {
+        let checked =
+            crate::channels::email::outgoing::check_public(&form.smtp_host, form.smtp_port);
+        if let Err(e) = checked.await {
+            return Err(ApiError::invalid_field(
+                "smtpHost",
+                "private_host",
+                e.to_string(),
+            ));
+        }
+    }
     let channel = email_store::connect(&state.db, user.tenant_id(), &form, user.actor())
         .await?
         .ok_or_else(|| {
@@ -294,7 +305,7 @@ pub async fn test_email(
         references: Vec::new(),
     };
     let message = outgoing::build(&mail).map_err(anyhow::Error::from)?;
-    outgoing::send(&channel.smtp(), message)
+    outgoing::send(&channel.smtp(state.config.smtp_public_only()), message)
         .await
         .map_err(|e| {
             ApiError::client(

@@ -25,6 +25,7 @@ on_each_backend!(
     a_mailgun_route_forwards_signed_raw_mail_once,
     a_mail_a_stopped_server_left_unanswered_is_answered_at_start,
     past_a_capped_plan_a_new_thread_goes_to_the_team,
+    with_open_signup_no_smtp_account_points_at_a_private_address,
 );
 
 const SUPPORT: &str = "support@shop.example";
@@ -783,4 +784,50 @@ async fn past_a_capped_plan_a_new_thread_goes_to_the_team(backend: Backend) {
     assert_eq!((status.as_str(), paused), ("waiting_human", 1));
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
     assert!(rx.try_recv().is_err(), "no AI reply");
+}
+
+async fn with_open_signup_no_smtp_account_points_at_a_private_address(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, &[("LIVECHAT_SIGNUP", "open")]).await else {
+        return;
+    };
+    let admin = app.teammate(Role::Admin).await;
+    let form = |host: &str| {
+        json!({
+            "inboundAddress": "support@shop.example", "smtpHost": host, "smtpPort": 6379,
+            "smtpTls": "none", "replyDelaySecs": 0,
+        })
+    };
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "[::1]",
+        "169.254.169.254",
+        "10.0.0.5",
+    ] {
+        let refused = admin
+            .post("/api/dashboard/settings/channels/email", form(host))
+            .await;
+        assert_eq!(refused.status, 422, "{host}: {:?}", refused.body);
+        assert_eq!(refused.body["error"]["code"], "private_host");
+        assert_eq!(refused.body["error"]["field"], "smtpHost");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM email_channels").await, 0);
+
+    // A self-hosted install that says so may use a relay on its own network.
+    let Some(allowed) = spawn_app_with(
+        backend,
+        &[
+            ("LIVECHAT_SIGNUP", "open"),
+            ("LIVECHAT_SMTP_ALLOW_PRIVATE", "true"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let admin = allowed.teammate(Role::Admin).await;
+    let created = admin
+        .post("/api/dashboard/settings/channels/email", form("127.0.0.1"))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
 }

@@ -214,6 +214,8 @@ pub struct SmtpAccount {
     pub username: Option<String>,
     pub password: Option<String>,
     pub tls: TlsMode,
+    /// Connect only when every address of the host is a public one (see [`check_public`]).
+    pub public_only: bool,
 }
 
 impl std::fmt::Debug for SmtpAccount {
@@ -244,6 +246,12 @@ pub enum SendError {
     /// TLS could not be set up (wrong port or mode, bad certificate): fix the account.
     #[error("TLS with the SMTP server failed: {0}")]
     Tls(String),
+    /// The host is (or resolves to) an address on a private network, loopback or the like,
+    /// which this server does not connect to for a workspace (see [`check_public`]).
+    #[error(
+        "the SMTP host {0} is a private or reserved address, which this server does not connect to"
+    )]
+    PrivateHost(String),
 }
 
 impl SendError {
@@ -288,6 +296,60 @@ fn io_error_kind(error: &(dyn std::error::Error + 'static)) -> Option<ErrorKind>
 }
 
 /// Sends a message through the account, within [`SEND_TIMEOUT`].
+/// Whether `ip` is a public unicast address: not loopback, private, link-local, shared (CGNAT),
+/// unspecified, multicast, broadcast, documentation, benchmarking or reserved, in IPv4 or IPv6
+/// (an IPv4-mapped IPv6 address is judged as its IPv4 address).
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local()
+                    || first == 0x2001 && v6.segments()[1] == 0x0db8
+                    || first == 0x0064)
+            }
+        },
+    }
+}
+
+/// Refuses `host` when it is, or resolves to, any address that is not public ([`is_public`]):
+/// with open sign-up, whoever runs a workspace is a stranger, and an SMTP account pointed at
+/// `127.0.0.1:6379` must not make this server talk to its own network. A host that does not
+/// resolve is left to the connection to report.
+pub async fn check_public(host: &str, port: u16) -> Result<(), SendError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let Ok(addresses) = tokio::net::lookup_host((bare, port)).await else {
+        return Ok(());
+    };
+    for address in addresses {
+        if !is_public(address.ip()) {
+            return Err(SendError::PrivateHost(host.to_owned()));
+        }
+    }
+    Ok(())
+}
+
 pub async fn send(account: &SmtpAccount, message: Message) -> Result<(), SendError> {
     send_with_timeout(account, message, SEND_TIMEOUT).await
 }
@@ -298,6 +360,9 @@ pub async fn send_with_timeout(
     message: Message,
     timeout: Duration,
 ) -> Result<(), SendError> {
+    if account.public_only {
+        check_public(&account.host, account.port).await?;
+    }
     let mut builder =
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(account.host.as_str())
             .port(account.port)
@@ -388,6 +453,7 @@ mod tests {
             username: None,
             password: None,
             tls: TlsMode::None,
+            public_only: false,
         }
     }
 
@@ -473,6 +539,7 @@ mod tests {
             username: Some("support@acme.test".into()),
             password: Some("hunter2-secret".into()),
             tls: TlsMode::StartTls,
+            public_only: false,
         };
         let debug = format!("{account:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
@@ -591,5 +658,57 @@ mod tests {
             .unwrap_err();
         assert!(matches!(error, SendError::Tls(_)), "{error:?}");
         assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn only_public_unicast_addresses_are_public() {
+        let public = |s: &str| is_public(s.parse().unwrap());
+        for ip in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:93.184.216.34",
+        ] {
+            assert!(public(ip), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "2001:db8::1",
+        ] {
+            assert!(!public(ip), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_public_only_account_never_connects_to_a_private_address() {
+        let (addr, mut received) = listener(true, None).await;
+        let mut private = account(addr);
+        private.public_only = true;
+        let r = reply();
+        match send(&private, build(&r).unwrap()).await {
+            Err(SendError::PrivateHost(host)) => assert_eq!(host, "127.0.0.1"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!SendError::PrivateHost("x".into()).is_retryable());
+        assert!(received.try_recv().is_err());
+        assert!(matches!(
+            check_public("[::1]", 25).await,
+            Err(SendError::PrivateHost(_))
+        ));
     }
 }

@@ -17,10 +17,11 @@ use super::store;
 use crate::channels::outbox::{Job, Outcome, SendFn};
 use crate::db::Db;
 
-pub fn send_fn(db: Db) -> SendFn {
+/// `public_only`: connect only to SMTP hosts on public addresses (`Config::smtp_public_only`).
+pub fn send_fn(db: Db, public_only: bool) -> SendFn {
     Arc::new(move |job: Job| {
         let db = db.clone();
-        Box::pin(async move { send(&db, &job).await })
+        Box::pin(async move { send(&db, &job, public_only).await })
     })
 }
 
@@ -88,7 +89,7 @@ async fn thread(db: &Db, job: &Job) -> sqlx::Result<Option<Thread>> {
     }))
 }
 
-async fn send(db: &Db, job: &Job) -> Outcome {
+async fn send(db: &Db, job: &Job, public_only: bool) -> Outcome {
     let channel = match store::find_by_id(db, &job.route).await {
         Ok(Some(channel)) => channel,
         Ok(None) => return Outcome::Failed("the email address was disconnected".to_owned()),
@@ -134,7 +135,7 @@ async fn send(db: &Db, job: &Job) -> Outcome {
         Ok(message) => message,
         Err(e) => return Outcome::Failed(format!("the reply could not be written: {e}")),
     };
-    match outgoing::send(&channel.smtp(), message).await {
+    match outgoing::send(&channel.smtp(public_only), message).await {
         Ok(()) => {
             let kept = sqlx::query(
                 "UPDATE messages SET external_id = $1 WHERE id = $2 AND external_id IS NULL",

@@ -51,13 +51,16 @@ impl std::fmt::Debug for EmailChannel {
 }
 
 impl EmailChannel {
-    pub fn smtp(&self) -> SmtpAccount {
+    /// The SMTP account replies go through; `public_only`: connect only to public addresses
+    /// (`Config::smtp_public_only`).
+    pub fn smtp(&self, public_only: bool) -> SmtpAccount {
         SmtpAccount {
             host: self.smtp_host.clone(),
             port: self.smtp_port,
             username: self.smtp_username.clone(),
             password: self.smtp_password.clone(),
             tls: self.smtp_tls,
+            public_only,
         }
     }
 }
