@@ -3,7 +3,8 @@
 //!
 //! Pages walk `(last_message_at, id)` downwards on the `conversations_tenant_activity` index, so
 //! page 1000 costs what page 1 does. Message text is searched through FTS5 on SQLite and the
-//! `to_tsvector('simple', body)` GIN index on PostgreSQL; the client's name, email and phone by
+//! `to_tsvector('simple', body)` GIN index on PostgreSQL (every channel's messages: chat, SMS,
+//! email, call transcripts); an email thread's subject and the client's name, email and phone by
 //! case-insensitive substring. Every user value is a bind parameter.
 
 mod filter;
@@ -118,8 +119,8 @@ pub fn conversations_statement(
     select
 }
 
-/// The conversation has a message with every word (as a prefix), or its client's name, email
-/// or phone contains the query.
+/// The conversation has a message with every word (as a prefix), or its subject (an email
+/// thread's) or its client's name, email or phone contains the query.
 fn text_condition(
     backend: Backend,
     statement: &mut Statement,
@@ -146,7 +147,9 @@ fn text_condition(
     };
     let like = statement.arg(Arg::Text(text.like_pattern()));
     format!(
-        "(c.id IN ({messages}) OR c.client_id IN (
+        "(c.id IN ({messages})
+          OR LOWER(COALESCE(c.subject, '')) LIKE {like} ESCAPE '\\'
+          OR c.client_id IN (
             SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
               AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
                    OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'

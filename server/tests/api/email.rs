@@ -26,6 +26,7 @@ on_each_backend!(
     a_mail_a_stopped_server_left_unanswered_is_answered_at_start,
     past_a_capped_plan_a_new_thread_goes_to_the_team,
     with_open_signup_no_smtp_account_points_at_a_private_address,
+    a_thread_is_found_by_its_subject_and_its_text,
 );
 
 const SUPPORT: &str = "support@shop.example";
@@ -830,4 +831,30 @@ async fn with_open_signup_no_smtp_account_points_at_a_private_address(backend: B
         .post("/api/dashboard/settings/channels/email", form("127.0.0.1"))
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
+}
+
+async fn a_thread_is_found_by_its_subject_and_its_text(backend: Backend) {
+    let (port, _rx) = smtp_receiver().await;
+    let Some(mail_app) = start(backend, port, 600, &[]).await else {
+        return;
+    };
+    let raw = mail(
+        "s1@customer.example",
+        "Damaged grinder",
+        "",
+        "It arrived broken in two.",
+    );
+    assert_eq!(mail_app.post(&raw).await, 204);
+    let agent = mail_app.app.teammate(Role::Agent).await;
+    for q in ["grinder", "damaged", "broken", "GRINDER"] {
+        let found = agent
+            .get(&format!("/api/dashboard/conversations?q={q}"))
+            .await;
+        assert_eq!(found.status, 200, "{:?}", found.body);
+        let list = found.body["conversations"].as_array().expect("list");
+        assert_eq!(list.len(), 1, "{q}: {list:?}");
+        assert_eq!(list[0]["channel"], "email");
+    }
+    let none = agent.get("/api/dashboard/conversations?q=espresso").await;
+    assert_eq!(none.body["conversations"], json!([]));
 }
