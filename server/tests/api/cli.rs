@@ -13,15 +13,30 @@ on_both_backends!(
     set_plan_puts_a_workspace_on_a_plan_of_the_plans_file,
 );
 
-fn create_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Output {
+/// The server binary running `command` with `args` against the app's database.
+fn server(
+    app: &TestApp,
+    command: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("create-user")
+        .arg(command)
         .args(args)
         .env("DATABASE_URL", &app.database_url)
-        .env("LIVECHAT_USER_PASSWORD", password)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "error")
         .output()
         .expect("run the server binary")
+}
+
+fn create_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Output {
+    server(
+        app,
+        "create-user",
+        args,
+        &[("LIVECHAT_USER_PASSWORD", password)],
+    )
 }
 
 async fn create_user_adds_a_teammate_who_can_sign_in(app: TestApp) {
@@ -90,14 +105,7 @@ async fn create_user_refuses_a_bad_role_or_a_short_password_and_creates_nothing(
 
 fn set_plan(app: &TestApp, args: &[&str]) -> std::process::Output {
     let plans = concat!(env!("CARGO_MANIFEST_DIR"), "/plans.example.toml");
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("set-plan")
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("LIVECHAT_PLANS", plans)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run the server binary")
+    server(app, "set-plan", args, &[("LIVECHAT_PLANS", plans)])
 }
 
 async fn set_plan_puts_a_workspace_on_a_plan_of_the_plans_file(app: TestApp) {
