@@ -130,9 +130,12 @@ fn text_condition(
     let messages = match backend {
         Backend::Sqlite => {
             let q = statement.arg(Arg::Text(text.fts5_query()));
+            // CROSS JOIN keeps the FTS index the outer loop: with an index on `messages`
+            // led by `tenant_id` (`messages_external`), the planner would otherwise walk every
+            // message of the tenant and probe FTS for each (1.6 s instead of 29 ms at 100,000).
             format!(
                 "SELECT m.conversation_id FROM messages_fts
-                 JOIN messages m ON m.seq = messages_fts.rowid
+                 CROSS JOIN messages m ON m.seq = messages_fts.rowid
                  WHERE messages_fts MATCH {q} AND m.tenant_id = {tenant}"
             )
         }
@@ -146,9 +149,14 @@ fn text_condition(
         }
     };
     let like = statement.arg(Arg::Text(text.like_pattern()));
+    // Each alternative an `IN` over an indexed column: the planner unions them (a bare `LIKE`
+    // on `c` beside them would make it test every row of the tenant against all three).
     format!(
         "(c.id IN ({messages})
-          OR LOWER(COALESCE(c.subject, '')) LIKE {like} ESCAPE '\\'
+          OR c.id IN (
+            SELECT c2.id FROM conversations c2
+             WHERE c2.tenant_id = {tenant} AND c2.channel = 'email'
+               AND LOWER(COALESCE(c2.subject, '')) LIKE {like} ESCAPE '\\')
           OR c.client_id IN (
             SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
               AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
