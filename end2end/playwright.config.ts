@@ -22,7 +22,9 @@ const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
 const emptyDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-empty-"));
 // A third with signup open and no demo: tests that change a workspace's settings each make
 // their own workspace, so they never change what the demo's tests rely on.
-const signupDataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-signup-"));
+// Exported to the test workers (they inherit the runner's environment and load this file
+// again): usage.spec.ts puts a workspace of this server on a plan with the server's CLI.
+const signupDataDir = (process.env.E2E_SIGNUP_DATA_DIR ??= mkdtempSync(join(tmpdir(), "livechat-e2e-signup-")));
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 
 export const API_ORIGIN = `http://127.0.0.1:${apiPort}`;
@@ -111,6 +113,11 @@ export default defineConfig({
       LIVECHAT_LISTEN: `127.0.0.1:${signupPort}`,
       LIVECHAT_DATA_DIR: signupDataDir,
       LIVECHAT_SIGNUP: "open",
+      // Plans a workspace can be put on (none is, unless a test does): usage.spec.ts caps one.
+      LIVECHAT_PLANS: join(root, "end2end", "support", "plans.toml"),
+      // The channel specs point SMTP accounts at 127.0.0.1 here (open sign-up refuses private
+      // hosts unless the operator allows them; the API tests cover the refusal).
+      LIVECHAT_SMTP_ALLOW_PRIVATE: "true",
       LIVECHAT_WIDGET_DIR: join(root, "dist", "widget"),
       LIVECHAT_DASHBOARD_DIR: join(root, "dist", "dashboard"),
       LIVECHAT_PUBLIC_DIR: join(root, "public"),

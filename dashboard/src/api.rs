@@ -132,6 +132,9 @@ mod fetch;
 pub mod routing;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::*;
+/// The billing cycle's usage.
+#[cfg(target_arch = "wasm32")]
+pub mod usage;
 /// Workspaces, invitations, teammates and the user's own account.
 #[cfg(target_arch = "wasm32")]
 pub mod workspace;

@@ -4,7 +4,7 @@
 //! served by the server at `/dashboard/` with `index.html` or `settings.html` for the page paths.
 //!
 //! The rules are plain Rust ([`state`], [`query`], [`route`], [`format`], [`client_record`],
-//! [`channel_forms`], the reconnect logic in [`live`]) and run as native tests; the views and
+//! [`channel_forms`], [`usage_chart`], the reconnect logic in [`live`]) and run as native tests; the views and
 //! requests only build for the browser.
 
 pub mod api;
@@ -17,6 +17,7 @@ pub mod query;
 pub mod route;
 pub mod snippets;
 pub mod state;
+pub mod usage_chart;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

@@ -18,6 +18,7 @@ pub mod routing;
 pub mod safety;
 pub mod teammates;
 pub mod tokens;
+pub mod usage;
 pub mod widget;
 
 use leptos::prelude::*;
@@ -91,6 +92,11 @@ const NAV: &[NavItem] = &[
         admin: true,
     },
     NavItem {
+        path: "/settings/usage",
+        label: "Usage",
+        admin: true,
+    },
+    NavItem {
         path: "/settings/audit",
         label: "Audit log",
         admin: true,
@@ -117,6 +123,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("identity") view=|| view! { <AdminOnly><identity::IdentityPage/></AdminOnly> }/>
             <Route path=path!("safety") view=|| view! { <AdminOnly><safety::SafetyPage/></AdminOnly> }/>
             <Route path=path!("intents") view=|| view! { <AdminOnly><intents::IntentsPage/></AdminOnly> }/>
+            <Route path=path!("usage") view=|| view! { <AdminOnly><usage::UsagePage/></AdminOnly> }/>
             <Route path=path!("audit") view=|| view! { <AdminOnly><audit::AuditPage/></AdminOnly> }/>
             <Route path=path!("routing") view=|| view! { <AdminOnly><routing::RoutingPage/></AdminOnly> }/>
             <Route path=path!("teammates") view=|| view! { <AdminOnly><teammates::TeammatesPage/></AdminOnly> }/>
