@@ -151,6 +151,16 @@ pub async fn take_nonce(db: &Db, provider: &str, nonce: &str) -> sqlx::Result<bo
     }
 }
 
+/// Gives back a nonce [`take_nonce`] took, for a post that stored nothing.
+pub async fn release_nonce(db: &Db, provider: &str, nonce: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM webhook_nonces WHERE provider = $1 AND nonce = $2")
+        .bind(provider)
+        .bind(nonce)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 async fn webhook(
     State(state): State<AppState>,
     Path(channel_id): Path<String>,
@@ -203,12 +213,7 @@ async fn webhook(
     tracing::debug!(recipient = ?post.recipient, channel = %channel.id, "mail from Mailgun");
     if let Err(e) = receive(&state, &channel, &raw, parsed).await {
         // Not stored: Mailgun's retry of this very post must not be refused as a reuse.
-        let released =
-            sqlx::query("DELETE FROM webhook_nonces WHERE provider = 'mailgun' AND nonce = $1")
-                .bind(&token)
-                .execute(&state.db.pool)
-                .await;
-        if let Err(error) = released {
+        if let Err(error) = release_nonce(&state.db, "mailgun", &token).await {
             tracing::warn!(%error, "releasing a Mailgun signature after a failed receive");
         }
         return Err(e);
