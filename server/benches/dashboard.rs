@@ -4,7 +4,8 @@
 //! PostgreSQL. Prints figures only; asserts nothing.
 //!
 //! `cargo bench -p server --bench dashboard -- --messages 100000,1000000`
-//! Flags: `--backend sqlite|postgres|both`, `--per-kind 30`, `--no-export`, `--no-plans`.
+//! Flags: `--backend sqlite|postgres|both`, `--per-kind 30`, `--no-export`, `--no-plans`,
+//! `--keep` (leave the seeded stores in place and print where they are, to try plans by hand).
 //! Figures of earlier runs are in `dashboard/RESULTS.md`.
 
 mod support;
@@ -27,9 +28,10 @@ struct Args {
     per_kind: usize,
     export: bool,
     plans: bool,
+    keep: bool,
 }
 
-const USAGE: &str = "[--messages 100000,1000000] [--backend sqlite|postgres|both] [--per-kind 30] [--no-export] [--no-plans]";
+const USAGE: &str = "[--messages 100000,1000000] [--backend sqlite|postgres|both] [--per-kind 30] [--no-export] [--no-plans] [--keep]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let flags = support::Flags::parse(USAGE)?;
@@ -40,6 +42,7 @@ fn parse_args() -> anyhow::Result<Args> {
         per_kind: flags.get("--per-kind", 30)?,
         export: !flags.switch("--no-export"),
         plans: !flags.switch("--no-plans"),
+        keep: flags.switch("--keep"),
     })
 }
 
@@ -50,6 +53,10 @@ async fn run(backend: &str, messages: usize, args: &Args) -> anyhow::Result<()> 
         return Ok(());
     };
     let outcome = run_on(backend, &url, &data_dir, messages, args).await;
+    if args.keep {
+        println!("\nKept: DATABASE_URL={url}");
+        return outcome;
+    }
     store.drop_now().await;
     let _ = std::fs::remove_dir_all(&data_dir);
     outcome

@@ -198,6 +198,10 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// Appends `event` to the tenant's log inside this transaction and returns its number.
     pub async fn record_event(
         &mut self,

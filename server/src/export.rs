@@ -109,12 +109,18 @@ where
     }
     let mut after: Option<Cursor> = None;
     loop {
+        // The walk: every conversation is read once in order, whatever the words' frequency.
+        let range = search::Range {
+            after: after.as_ref(),
+            down_to: None,
+        };
         let statement = search::conversations_statement(
             db.backend,
             Statement::new(CONVERSATION_SELECT, Vec::new()),
             tenant_id,
             filter,
-            after.as_ref(),
+            range,
+            search::Plan::Walk,
             CONVERSATION_BATCH,
         );
         let batch = statement.fetch_all(&db.pool).await?;

@@ -62,6 +62,13 @@ impl Application {
         demo_listener: Option<TcpListener>,
     ) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database.0, config.max_db_connections).await?;
+        // Before answering anyone: the conversation list reads these documents.
+        let built = crate::search::document::backfill(&db)
+            .await
+            .context("building conversation search documents")?;
+        if built > 0 {
+            tracing::info!(conversations = built, "built search documents");
+        }
         let responder = Arc::new(Responder::new(&config.ai)?);
         let api_url = config
             .public_url

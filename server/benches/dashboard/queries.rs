@@ -7,7 +7,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use server::db::{Backend, Db};
 use server::inbox;
-use server::search::{self, Arg, PageRequest, Statement};
+use server::search::{self, Arg, PageRequest, Plan, Range, Statement};
 use shared::api::{Channel, ConversationStatus};
 use shared::dashboard::ConversationQuery;
 use sqlx::Row;
@@ -136,40 +136,50 @@ pub async fn measure(
     Ok(kinds)
 }
 
-/// The plan of the list statement for `query`, one line per step.
+/// The plans of the list statements for `query` (the walk, and for a text search the lookup
+/// too), one line per step.
 pub async fn plan(
     db: &Db,
     tenant_id: &str,
     query: &ConversationQuery,
 ) -> anyhow::Result<Vec<String>> {
     let request = PageRequest::parse(query).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let statement = search::conversations_statement(
-        db.backend,
-        Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(String::new())]),
-        tenant_id,
-        &request.filter,
-        request.after.as_ref(),
-        i64::from(request.limit) + 1,
-    );
-    let explain = match db.backend {
-        Backend::Sqlite => "EXPLAIN QUERY PLAN ",
-        Backend::Postgres => "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ",
+    let plans: &[Plan] = if request.filter.text.is_some() {
+        &[Plan::Walk, Plan::Lookup]
+    } else {
+        &[Plan::Walk]
     };
-    let explained = Statement {
-        sql: format!("{explain}{}", statement.sql),
-        args: statement.args,
-    };
-    let rows = explained.fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(match db.backend {
+    let mut lines = Vec::new();
+    for &which in plans {
+        lines.push(format!("-- {which:?}"));
+        let statement = search::conversations_statement(
+            db.backend,
+            Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(String::new())]),
+            tenant_id,
+            &request.filter,
+            Range::default(),
+            which,
+            i64::from(request.limit) + 1,
+        );
+        let explain = match db.backend {
+            Backend::Sqlite => "EXPLAIN QUERY PLAN ",
+            Backend::Postgres => "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ",
+        };
+        let explained = Statement {
+            sql: format!("{explain}{}", statement.sql),
+            args: statement.args,
+        };
+        let rows = explained.fetch_all(&db.pool).await?;
+        for row in &rows {
+            lines.push(match db.backend {
                 Backend::Sqlite => {
                     let parent: i64 = row.try_get("parent")?;
                     let detail: String = row.try_get("detail")?;
                     format!("{}{detail}", if parent == 0 { "" } else { "  " })
                 }
                 Backend::Postgres => row.try_get::<String, _>(0)?,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(lines)
 }

@@ -430,5 +430,19 @@ pub async fn seed(
     conversations.flush(&mut conn).await?;
     rows.flush(&mut conn).await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
+    drop(conn);
+    // Rows written directly, as an import would: their search documents are built the way
+    // start-up builds missing ones.
+    let column = match db.backend {
+        server::db::Backend::Sqlite => "search_terms",
+        server::db::Backend::Postgres => "search_doc",
+    };
+    sqlx::query(&format!(
+        "UPDATE conversations SET {column} = NULL WHERE tenant_id = $1"
+    ))
+    .bind(tenant_id)
+    .execute(&db.pool)
+    .await?;
+    server::search::document::backfill(db).await?;
     Ok(conversation_count)
 }

@@ -246,6 +246,8 @@ pub async fn message_added(
     .bind(added.conversation_id)
     .execute(&mut **tx)
     .await?;
+    let backend = tx.backend();
+    crate::search::document::add_message(tx, backend, added.conversation_id, added.body).await?;
     let conversation = inbox::event_summary(tx, added.tenant_id, added.conversation_id).await?;
     let status = conversation.status;
     let event = DashboardEvent::MessageCreated {

@@ -50,6 +50,8 @@ impl Cursor {
 pub struct TextSearch {
     /// Lower-case words made only of letters and digits (what both indexes tokenise).
     pub terms: Vec<String>,
+    /// The words as SQLite's search documents hold them (accents removed too).
+    pub folded: Vec<String>,
     /// The query as typed (trimmed, lower-cased), for the client's name, email and phone.
     pub client_substring: String,
 }
@@ -72,8 +74,14 @@ impl TextSearch {
             return None;
         }
         let client_substring = q.trim().chars().take(MAX_CLIENT_CHARS).collect::<String>();
+        // Empty only for a query of combining marks alone, which no document holds.
+        let folded: Vec<String> = super::document::words(q)
+            .map(|t| t.chars().take(MAX_TERM_CHARS).collect())
+            .take(MAX_TERMS)
+            .collect();
         Some(Self {
             terms,
+            folded,
             client_substring: client_substring.to_lowercase(),
         })
     }
@@ -83,9 +91,29 @@ impl TextSearch {
     pub fn fts5_query(&self) -> String {
         self.terms
             .iter()
-            .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
+            .map(|t| Self::fts5_term(t))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// An FTS5 query for one word, quoted and prefix-matched.
+    pub fn fts5_term(word: &str) -> String {
+        format!("\"{}\"*", word.replace('"', "\"\""))
+    }
+
+    /// A `to_tsquery` text for one word, quoted and prefix-matched.
+    pub fn tsquery_term(word: &str) -> String {
+        format!("'{}':*", word.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    /// The longest word: likely the rarest, so the one the message index looks up.
+    pub fn longest(&self) -> &str {
+        longest(&self.terms)
+    }
+
+    /// [`Self::longest`] of the folded words.
+    pub fn longest_folded(&self) -> &str {
+        longest(&self.folded)
     }
 
     /// A PostgreSQL `to_tsquery` text: every word quoted as a lexeme, prefix-matched, all
@@ -93,7 +121,7 @@ impl TextSearch {
     pub fn tsquery(&self) -> String {
         self.terms
             .iter()
-            .map(|t| format!("'{}':*", t.replace('\\', "\\\\").replace('\'', "''")))
+            .map(|t| Self::tsquery_term(t))
             .collect::<Vec<_>>()
             .join(" & ")
     }
@@ -110,6 +138,14 @@ impl TextSearch {
         pattern.push('%');
         pattern
     }
+}
+
+fn longest(words: &[String]) -> &str {
+    words
+        .iter()
+        .rev()
+        .max_by_key(|w| w.chars().count())
+        .map_or("", String::as_str)
 }
 
 /// Which conversations: every part optional, all combined with AND.

@@ -7,6 +7,7 @@
 //! email, call transcripts); an email thread's subject and the client's name, email and phone by
 //! case-insensitive substring. Every user value is a bind parameter.
 
+pub mod document;
 mod filter;
 
 use shared::dashboard::{ConversationPage, ConversationQuery};
@@ -67,49 +68,38 @@ impl Statement {
     }
 }
 
-/// Appends `WHERE` (tenant, filter, cursor), the keyset order and `LIMIT` to `select`, which
+/// How a text search finds its conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Newest activity first, checking each conversation's own search document, client and
+    /// subject: stops after a page when matches are common. The export reads everything this
+    /// way.
+    Walk,
+    /// From the indexes (the message index for one word, then the document for all; the
+    /// client and subject by substring): costs what the matches do, for rare words.
+    Lookup,
+}
+
+/// Which conversations of the walk order a statement covers: strictly after `after`, down to
+/// and including `down_to`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Range<'a> {
+    pub after: Option<&'a Cursor>,
+    pub down_to: Option<&'a Cursor>,
+}
+
+/// Appends `WHERE` (tenant, filter, range), the keyset order and `LIMIT` to `select`, which
 /// must select from `conversations c`.
 pub fn conversations_statement(
     backend: Backend,
     mut select: Statement,
     tenant_id: &str,
     filter: &Filter,
-    after: Option<&Cursor>,
+    range: Range<'_>,
+    plan: Plan,
     limit: i64,
 ) -> Statement {
-    let tenant = select.arg(Arg::Text(tenant_id.to_owned()));
-    let mut conditions = vec![format!("c.tenant_id = {tenant}")];
-    let mut equal = |column: &str, value: Option<&str>, s: &mut Statement| {
-        if let Some(value) = value {
-            let p = s.arg(Arg::Text(value.to_owned()));
-            conditions.push(format!("{column} = {p}"));
-        }
-    };
-    equal("c.channel", filter.channel.map(|c| c.as_str()), &mut select);
-    equal("c.status", filter.status.map(|s| s.as_str()), &mut select);
-    equal(
-        "c.assistant_id",
-        filter.assistant_id.as_deref(),
-        &mut select,
-    );
-    equal("c.intent", filter.intent.as_deref(), &mut select);
-    if let Some(from) = filter.from {
-        let p = select.arg(Arg::Int(from));
-        conditions.push(format!("c.last_message_at >= {p}"));
-    }
-    if let Some(to) = filter.to {
-        let p = select.arg(Arg::Int(to));
-        conditions.push(format!("c.last_message_at < {p}"));
-    }
-    if let Some(cursor) = after {
-        let at = select.arg(Arg::Int(cursor.last_message_at));
-        let id = select.arg(Arg::Text(cursor.id.clone()));
-        conditions.push(format!("(c.last_message_at, c.id) < ({at}, {id})"));
-    }
-    if let Some(text) = &filter.text {
-        let condition = text_condition(backend, &mut select, &tenant, text);
-        conditions.push(condition);
-    }
+    let conditions = conditions(backend, &mut select, tenant_id, filter, range, plan);
     let limit = select.arg(Arg::Int(limit));
     select.sql = format!(
         "{} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT {limit}",
@@ -119,17 +109,104 @@ pub fn conversations_statement(
     select
 }
 
-/// The conversation has a message with every word (as a prefix), or its subject (an email
-/// thread's) or its client's name, email or phone contains the query.
-fn text_condition(
+fn conditions(
+    backend: Backend,
+    select: &mut Statement,
+    tenant_id: &str,
+    filter: &Filter,
+    range: Range<'_>,
+    plan: Plan,
+) -> Vec<String> {
+    let tenant = select.arg(Arg::Text(tenant_id.to_owned()));
+    let mut conditions = vec![format!("c.tenant_id = {tenant}")];
+    let mut equal = |column: &str, value: Option<&str>, s: &mut Statement| {
+        if let Some(value) = value {
+            let p = s.arg(Arg::Text(value.to_owned()));
+            conditions.push(format!("{column} = {p}"));
+        }
+    };
+    equal("c.channel", filter.channel.map(|c| c.as_str()), select);
+    equal("c.status", filter.status.map(|s| s.as_str()), select);
+    equal("c.assistant_id", filter.assistant_id.as_deref(), select);
+    equal("c.intent", filter.intent.as_deref(), select);
+    if let Some(from) = filter.from {
+        let p = select.arg(Arg::Int(from));
+        conditions.push(format!("c.last_message_at >= {p}"));
+    }
+    if let Some(to) = filter.to {
+        let p = select.arg(Arg::Int(to));
+        conditions.push(format!("c.last_message_at < {p}"));
+    }
+    if let Some(cursor) = range.after {
+        let at = select.arg(Arg::Int(cursor.last_message_at));
+        let id = select.arg(Arg::Text(cursor.id.clone()));
+        conditions.push(format!("(c.last_message_at, c.id) < ({at}, {id})"));
+    }
+    if let Some(cursor) = range.down_to {
+        let at = select.arg(Arg::Int(cursor.last_message_at));
+        let id = select.arg(Arg::Text(cursor.id.clone()));
+        conditions.push(format!("(c.last_message_at, c.id) >= ({at}, {id})"));
+    }
+    if let Some(text) = &filter.text {
+        let condition = match plan {
+            Plan::Walk => walk_condition(backend, select, text),
+            Plan::Lookup => lookup_condition(backend, select, &tenant, text),
+        };
+        conditions.push(condition);
+    }
+    conditions
+}
+
+/// The conversation's document has every word (as a prefix), wherever in the conversation.
+fn document_condition(backend: Backend, statement: &mut Statement, text: &TextSearch) -> String {
+    match backend {
+        Backend::Sqlite if text.folded.is_empty() => "0 = 1".to_owned(),
+        Backend::Sqlite => {
+            let checks: Vec<String> = text
+                .folded
+                .iter()
+                .map(|word| {
+                    let p = statement.arg(Arg::Text(format!(" {word}")));
+                    format!("instr(c.search_terms, {p}) > 0")
+                })
+                .collect();
+            format!("({})", checks.join(" AND "))
+        }
+        Backend::Postgres => {
+            let q = statement.arg(Arg::Text(text.tsquery()));
+            format!("c.search_doc @@ to_tsquery('simple', {q})")
+        }
+    }
+}
+
+/// The text condition on the row itself: its document, its subject (an email thread's) or its
+/// client's name, email or phone.
+fn walk_condition(backend: Backend, statement: &mut Statement, text: &TextSearch) -> String {
+    let document = document_condition(backend, statement, text);
+    let like = statement.arg(Arg::Text(text.like_pattern()));
+    format!(
+        "({document}
+          OR (c.channel = 'email' AND LOWER(COALESCE(c.subject, '')) LIKE {like} ESCAPE '\\')
+          OR EXISTS (SELECT 1 FROM clients cl2 WHERE cl2.id = c.client_id
+              AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')))"
+    )
+}
+
+/// The same conversations as [`walk_condition`], found from the indexes: those with a message
+/// holding the longest word (the message index), whose document has every word; or whose
+/// subject or client contains the query.
+fn lookup_condition(
     backend: Backend,
     statement: &mut Statement,
     tenant: &str,
     text: &TextSearch,
 ) -> String {
     let messages = match backend {
+        Backend::Sqlite if text.folded.is_empty() => "SELECT NULL WHERE 0 = 1".to_owned(),
         Backend::Sqlite => {
-            let q = statement.arg(Arg::Text(text.fts5_query()));
+            let q = statement.arg(Arg::Text(TextSearch::fts5_term(text.longest_folded())));
             // CROSS JOIN keeps the FTS index the outer loop: with an index on `messages`
             // led by `tenant_id` (`messages_external`), the planner would otherwise walk every
             // message of the tenant and probe FTS for each (1.6 s instead of 29 ms at 100,000).
@@ -140,7 +217,7 @@ fn text_condition(
             )
         }
         Backend::Postgres => {
-            let q = statement.arg(Arg::Text(text.tsquery()));
+            let q = statement.arg(Arg::Text(TextSearch::tsquery_term(text.longest())));
             format!(
                 "SELECT m.conversation_id FROM messages m
                  WHERE to_tsvector('simple', m.body) @@ to_tsquery('simple', {q})
@@ -148,20 +225,37 @@ fn text_condition(
             )
         }
     };
+    let document = document_condition(backend, statement, text);
     let like = statement.arg(Arg::Text(text.like_pattern()));
+    let clients = match backend {
+        // The trigram index answers a substring of three characters or more.
+        Backend::Sqlite if text.client_substring.chars().count() >= 3 => {
+            let phrase = statement.arg(Arg::Text(format!(
+                "\"{}\"",
+                text.client_substring.replace('"', "\"\"")
+            )));
+            format!(
+                "SELECT client_id FROM clients_trigram
+                  WHERE clients_trigram MATCH {phrase} AND tenant_id = {tenant}"
+            )
+        }
+        // PostgreSQL's trigram indexes (`pg_trgm`) serve these `LIKE`s where installed.
+        _ => format!(
+            "SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
+              AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')"
+        ),
+    };
     // Each alternative an `IN` over an indexed column: the planner unions them (a bare `LIKE`
     // on `c` beside them would make it test every row of the tenant against all three).
     format!(
-        "(c.id IN ({messages})
+        "((c.id IN ({messages}) AND {document})
           OR c.id IN (
             SELECT c2.id FROM conversations c2
              WHERE c2.tenant_id = {tenant} AND c2.channel = 'email'
                AND LOWER(COALESCE(c2.subject, '')) LIKE {like} ESCAPE '\\')
-          OR c.client_id IN (
-            SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
-              AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
-                   OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
-                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')))"
+          OR c.client_id IN ({clients}))"
     )
 }
 
@@ -173,6 +267,10 @@ pub fn cursor_of(row: &AnyRow) -> sqlx::Result<Cursor> {
     })
 }
 
+/// Conversations a text search walks before it turns to the indexes: a word in more than
+/// about one conversation in 40 fills a page within them.
+pub const WALK_WINDOW: i64 = 2_000;
+
 /// A page of the tenant's conversations matching `query`, newest activity first, as `user_id`
 /// sees them (unread markers).
 pub async fn list(
@@ -181,20 +279,23 @@ pub async fn list(
     user_id: &str,
     query: &ConversationQuery,
 ) -> Result<ConversationPage, SearchError> {
+    list_walking(db, tenant_id, user_id, query, WALK_WINDOW).await
+}
+
+/// [`list`] walking at most `window` conversations before the lookup (tests try both plans).
+pub async fn list_walking(
+    db: &Db,
+    tenant_id: &str,
+    user_id: &str,
+    query: &ConversationQuery,
+    window: i64,
+) -> Result<ConversationPage, SearchError> {
     let request = PageRequest::parse(query)?;
     // Read first: a socket opened after it then misses nothing the page does not show.
     let last_event_seq = events::last_seq(db, tenant_id).await?;
     let limit = i64::from(request.limit);
-    let select = Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(user_id.to_owned())]);
-    let statement = conversations_statement(
-        db.backend,
-        select,
-        tenant_id,
-        &request.filter,
-        request.after.as_ref(),
-        limit + 1,
-    );
-    let mut rows = statement.fetch_all(&db.pool).await?;
+    let rows = page_rows(db, tenant_id, user_id, &request, limit + 1, window).await?;
+    let mut rows = rows;
     let more = rows.len() > request.limit as usize;
     rows.truncate(request.limit as usize);
     let next_cursor = match rows.last() {
@@ -210,4 +311,107 @@ pub async fn list(
         next_cursor,
         last_event_seq,
     })
+}
+
+/// Up to `want` summary rows. Without text, one walk down the activity index. With text, the
+/// walk checks the next `window` conversations (those the filters keep) and stops at `want`;
+/// when they hold fewer, the lookup finds the rest among the older ones.
+async fn page_rows(
+    db: &Db,
+    tenant_id: &str,
+    user_id: &str,
+    request: &PageRequest,
+    want: i64,
+    window: i64,
+) -> Result<Vec<AnyRow>, SearchError> {
+    let summary = || Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(user_id.to_owned())]);
+    let after = request.after.as_ref();
+    let filter = &request.filter;
+    if filter.text.is_none() {
+        let range = Range {
+            after,
+            down_to: None,
+        };
+        let statement = conversations_statement(
+            db.backend,
+            summary(),
+            tenant_id,
+            filter,
+            range,
+            Plan::Walk,
+            want,
+        );
+        return Ok(statement.fetch_all(&db.pool).await?);
+    }
+    let boundary = window_end(db, tenant_id, filter, after, window).await?;
+    let range = Range {
+        after,
+        down_to: boundary.as_ref(),
+    };
+    let walk = conversations_statement(
+        db.backend,
+        summary(),
+        tenant_id,
+        filter,
+        range,
+        Plan::Walk,
+        want,
+    );
+    let mut rows = walk.fetch_all(&db.pool).await?;
+    let missing = want - rows.len() as i64;
+    if let (Some(boundary), true) = (&boundary, missing > 0) {
+        let range = Range {
+            after: Some(boundary),
+            down_to: None,
+        };
+        let lookup = conversations_statement(
+            db.backend,
+            summary(),
+            tenant_id,
+            filter,
+            range,
+            Plan::Lookup,
+            missing,
+        );
+        rows.extend(lookup.fetch_all(&db.pool).await?);
+    }
+    Ok(rows)
+}
+
+/// The `window`-th conversation after `after` that the filters (all but the text) keep, if
+/// there are that many: where the walk stops.
+async fn window_end(
+    db: &Db,
+    tenant_id: &str,
+    filter: &Filter,
+    after: Option<&Cursor>,
+    window: i64,
+) -> sqlx::Result<Option<Cursor>> {
+    let untexted = Filter {
+        text: None,
+        ..filter.clone()
+    };
+    let mut select = Statement::new(
+        "SELECT c.last_message_at, c.id FROM conversations c",
+        vec![],
+    );
+    let conditions = conditions(
+        db.backend,
+        &mut select,
+        tenant_id,
+        &untexted,
+        Range {
+            after,
+            down_to: None,
+        },
+        Plan::Walk,
+    );
+    let offset = select.arg(Arg::Int(window.max(1) - 1));
+    select.sql = format!(
+        "{} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1 OFFSET {offset}",
+        select.sql,
+        conditions.join(" AND ")
+    );
+    let rows = select.fetch_all(&db.pool).await?;
+    rows.first().map(cursor_of).transpose()
 }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
-use shared::dashboard::Role;
+use shared::dashboard::{ConversationQuery, Role};
 
 use crate::helpers::{create_tenant, TestApp};
 use crate::on_both_backends;
@@ -21,6 +21,8 @@ on_both_backends!(
     a_malformed_cursor_limit_or_range_is_a_422_naming_the_field,
     search_syntax_characters_in_q_never_cause_an_error,
     another_tenants_conversations_never_appear_in_search,
+    the_walk_and_the_lookup_find_the_same_conversations_in_the_same_order,
+    the_words_of_a_search_may_be_in_different_messages_of_a_conversation,
 );
 
 /// The ids of the listed conversations, in order.
@@ -391,4 +393,105 @@ async fn another_tenants_conversations_never_appear_in_search(app: TestApp) {
     assert!(listed(&teammate, "q=theirs").await.is_empty());
     let theirs = app.teammate_of(&other.id, Role::Admin).await;
     assert!(!listed(&theirs, "q=espresso").await.contains(&ours));
+}
+
+/// Every page the list answers, following `nextCursor`, walking at most `window` conversations
+/// before the lookup.
+async fn all_pages(app: &TestApp, q: &str, limit: u32, window: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let query = ConversationQuery {
+            q: Some(q.to_owned()),
+            limit: Some(limit),
+            cursor: cursor.take(),
+            ..Default::default()
+        };
+        let page = server::search::list_walking(&app.db, &app.tenant.id, "", &query, window)
+            .await
+            .expect("a page");
+        out.extend(page.conversations.into_iter().map(|c| c.id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return out,
+        }
+    }
+}
+
+/// The list walks the newest conversations checking each one's search document, then turns to
+/// the indexes for older ones: whichever finds a conversation, the pages are the same.
+async fn the_walk_and_the_lookup_find_the_same_conversations_in_the_same_order(app: TestApp) {
+    let texts = [
+        "Where is my order? It was late",
+        "Refund please, the grinder arrived broken",
+        "ORDER number 12 never came",
+        "hello there",
+        "Do you ship decaf to Zürich?",
+        "I'd like to reorder the same beans",
+    ];
+    for i in 0..30_i64 {
+        let mut seed = Seed::at(1_000 * (i % 11), texts[i as usize % texts.len()]);
+        if i % 7 == 0 {
+            let email = format!("ada{i}@analytical.example");
+            seed = seed.client("Ada Lovelace", &email, None);
+        }
+        if i % 5 == 0 {
+            seed.messages
+                .push("and where is the refund for the order".to_owned());
+        }
+        app.seed(seed).await;
+    }
+    let (_, chat) = app
+        .visitor_conversation("Grace Hopper", "Is the order shipped? Refund otherwise")
+        .await;
+    for q in [
+        "order",
+        "ord",
+        "refund order",
+        "lovelace",
+        "ada",
+        "broken",
+        "zur",
+        "hopper",
+        "nothing",
+    ] {
+        let whole = all_pages(&app, q, 100, 1_000).await;
+        if q == "refund order" {
+            assert!(whole.contains(&chat), "{q}");
+        }
+        for window in [1, 2, 3, 7] {
+            for limit in [1, 4, 100] {
+                assert_eq!(
+                    all_pages(&app, q, limit, window).await,
+                    whole,
+                    "q={q} window={window} limit={limit}"
+                );
+            }
+        }
+    }
+}
+
+async fn the_words_of_a_search_may_be_in_different_messages_of_a_conversation(app: TestApp) {
+    let both = app
+        .seed(Seed {
+            messages: vec![
+                "My grinder is broken".to_owned(),
+                "Sorry to hear that".to_owned(),
+                "Can I get a refund?".to_owned(),
+            ],
+            ..Seed::at(2_000, "")
+        })
+        .await;
+    app.seed(Seed::at(1_000, "My grinder is fine")).await;
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(
+        listed(&teammate, "q=grinder%20refund").await,
+        [both.clone()]
+    );
+    for window in [1, 1_000] {
+        assert_eq!(
+            all_pages(&app, "refund grind", 10, window).await,
+            [both.clone()]
+        );
+    }
 }

@@ -123,6 +123,10 @@ impl TestApp {
             .expect("insert message");
         }
         tx.commit().await.expect("commit");
+        // Rows written directly, as an import would: the search document is built after.
+        server::search::document::rebuild(&self.db, &id)
+            .await
+            .expect("search document");
         id
     }
 
