@@ -7,8 +7,9 @@ use shared::decision::Decision;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db, WriteTx};
+use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Backend, Db, WriteTx};
 use crate::inbox;
+use crate::search::document;
 
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
@@ -225,7 +226,16 @@ pub async fn message_added(
     added: &Added<'_>,
 ) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
     let is_visitor = i64::from(added.author == Author::Visitor);
-    sqlx::query(
+    let backend = tx.backend();
+    // The conversation's search document grows in the same row version (see
+    // `search::document`): on SQLite with the words it lacks, folded here.
+    let terms = match backend {
+        Backend::Sqlite => {
+            document::sqlite_terms_after(tx, added.conversation_id, added.body).await?
+        }
+        Backend::Postgres => None,
+    };
+    let sql = format!(
         "UPDATE conversations SET
             message_count = message_count + 1,
             last_message_preview = $1,
@@ -234,20 +244,25 @@ pub async fn message_added(
             updated_at = $3,
             first_visitor_message = CASE WHEN $4 = 1 AND first_visitor_message IS NULL
                                          THEN $5 ELSE first_visitor_message END,
-            last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END
+            last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END,
+            {}
          WHERE id = $7",
-    )
-    .bind(inbox::preview(added.body))
-    .bind(added.author.as_str())
-    .bind(added.at)
-    .bind(is_visitor)
-    .bind(added.body)
-    .bind(added.seq)
-    .bind(added.conversation_id)
+        document::update_set(backend)
+    );
+    let query = sqlx::query(&sql)
+        .bind(inbox::preview(added.body))
+        .bind(added.author.as_str())
+        .bind(added.at)
+        .bind(is_visitor)
+        .bind(added.body)
+        .bind(added.seq)
+        .bind(added.conversation_id);
+    match backend {
+        Backend::Sqlite => query.bind(terms),
+        Backend::Postgres => query.bind(document::MAX_LEXEMES),
+    }
     .execute(&mut **tx)
     .await?;
-    let backend = tx.backend();
-    crate::search::document::add_message(tx, backend, added.conversation_id, added.body).await?;
     let conversation = inbox::event_summary(tx, added.tenant_id, added.conversation_id).await?;
     let status = conversation.status;
     let event = DashboardEvent::MessageCreated {

@@ -62,46 +62,33 @@ pub fn merged(terms: &str, body: &str) -> Option<String> {
     (out.len() != terms.len()).then_some(out)
 }
 
-/// Adds `body` to the document of `conversation_id` (inside the transaction storing it).
-pub async fn add_message(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    conversation_id: &str,
-    body: &str,
-) -> sqlx::Result<()> {
+/// The assignment that grows the document in the `UPDATE` of a new message, whose `$5` is the
+/// body and `$8` is, on SQLite, the new terms from [`sqlite_terms_after`] (NULL: unchanged) and,
+/// on PostgreSQL, [`MAX_LEXEMES`]. A NULL document (not built yet) stays NULL for the backfill.
+pub fn update_set(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => {
-            let row = sqlx::query("SELECT search_terms FROM conversations WHERE id = $1")
-                .bind(conversation_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            // NULL: not built yet; the start-up backfill builds it from every message.
-            let Some(Some(terms)) = row.map(|r| r.try_get::<Option<String>, _>(0)).transpose()?
-            else {
-                return Ok(());
-            };
-            if let Some(terms) = merged(&terms, body) {
-                sqlx::query("UPDATE conversations SET search_terms = $1 WHERE id = $2")
-                    .bind(terms)
-                    .bind(conversation_id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
+        Backend::Sqlite => "search_terms = COALESCE($8, search_terms)",
         Backend::Postgres => {
-            sqlx::query(
-                "UPDATE conversations
-                    SET search_doc = strip(search_doc || to_tsvector('simple', $1))
-                  WHERE id = $2 AND length(search_doc) < $3",
-            )
-            .bind(body)
-            .bind(conversation_id)
-            .bind(MAX_LEXEMES)
-            .execute(&mut *conn)
-            .await?;
+            "search_doc = CASE WHEN length(search_doc) < $8
+                               THEN strip(search_doc || to_tsvector('simple', $5))
+                               ELSE search_doc END"
         }
     }
-    Ok(())
+}
+
+/// The SQLite document of `conversation_id` once `body` is added; `None` when unchanged (or not
+/// built yet).
+pub async fn sqlite_terms_after(
+    conn: &mut AnyConnection,
+    conversation_id: &str,
+    body: &str,
+) -> sqlx::Result<Option<String>> {
+    let terms: Option<Option<String>> =
+        sqlx::query_scalar("SELECT search_terms FROM conversations WHERE id = $1")
+            .bind(conversation_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(terms.flatten().and_then(|terms| merged(&terms, body)))
 }
 
 /// Builds the document of `conversation_id` from all its messages (after an import or a seed
@@ -138,48 +125,68 @@ async fn rebuild_on(
                 .await?;
         }
         Backend::Postgres => {
-            // One message at a time, so a long thread stops at the cap instead of failing.
-            sqlx::query("UPDATE conversations SET search_doc = ''::tsvector WHERE id = $1")
+            sqlx::query(&postgres_build())
                 .bind(conversation_id)
                 .execute(&mut *conn)
                 .await?;
-            let bodies =
-                sqlx::query("SELECT body FROM messages WHERE conversation_id = $1 ORDER BY seq")
-                    .bind(conversation_id)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            for row in &bodies {
-                let body: String = row.try_get(0)?;
-                add_message(conn, Backend::Postgres, conversation_id, &body).await?;
-            }
         }
     }
     Ok(())
 }
 
+/// A PostgreSQL document from all of conversation `c`'s messages at once. The text is cut at
+/// 500,000 characters, which keeps a `tsvector` under its 1 MB limit.
+const POSTGRES_DOCUMENT: &str = "COALESCE(
+        (SELECT strip(to_tsvector('simple', left(string_agg(m.body, ' ' ORDER BY m.seq), 500000)))
+           FROM messages m WHERE m.conversation_id = c.id),
+        ''::tsvector)";
+
+fn postgres_build() -> String {
+    format!("UPDATE conversations c SET search_doc = {POSTGRES_DOCUMENT} WHERE c.id = $1")
+}
+
 /// Builds every document not built yet; answers how many. Run at start-up.
 pub async fn backfill(db: &Db) -> sqlx::Result<u64> {
-    let column = match db.backend {
-        Backend::Sqlite => "search_terms",
-        Backend::Postgres => "search_doc",
-    };
     let mut built = 0;
     loop {
-        let ids: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT id FROM conversations WHERE {column} IS NULL LIMIT 500"
-        ))
-        .fetch_all(&db.pool)
-        .await?;
-        if ids.is_empty() {
+        let done = match db.backend {
+            Backend::Sqlite => backfill_sqlite(db).await?,
+            Backend::Postgres => backfill_postgres(db).await?,
+        };
+        if done == 0 {
             return Ok(built);
         }
-        let mut tx = db.begin_write().await?;
-        for id in &ids {
-            rebuild_on(&mut tx, db.backend, id).await?;
-        }
-        tx.commit().await?;
-        built += ids.len() as u64;
+        built += done;
     }
+}
+
+/// Up to 500 documents, folded here.
+async fn backfill_sqlite(db: &Db) -> sqlx::Result<u64> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE search_terms IS NULL LIMIT 500")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut tx = db.begin_write().await?;
+    for id in &ids {
+        rebuild_on(&mut tx, Backend::Sqlite, id).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len() as u64)
+}
+
+/// Up to 1,000 documents in one statement.
+async fn backfill_postgres(db: &Db) -> sqlx::Result<u64> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(&format!(
+        "WITH batch AS (SELECT id FROM conversations WHERE search_doc IS NULL LIMIT 1000)
+         UPDATE conversations c SET search_doc = {POSTGRES_DOCUMENT}
+           FROM batch WHERE c.id = batch.id"
+    ))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -118,7 +118,11 @@ fn conditions(
     plan: Plan,
 ) -> Vec<String> {
     let tenant = select.arg(Arg::Text(tenant_id.to_owned()));
-    let mut conditions = vec![format!("c.tenant_id = {tenant}")];
+    // A lookup is driven by its few matches' ids: `+` keeps SQLite from walking the tenant's
+    // activity index instead (PostgreSQL weighs the two with its statistics).
+    let lookup = plan == Plan::Lookup && filter.text.is_some() && backend == Backend::Sqlite;
+    let unary = if lookup { "+" } else { "" };
+    let mut conditions = vec![format!("{unary}c.tenant_id = {tenant}")];
     let mut equal = |column: &str, value: Option<&str>, s: &mut Statement| {
         if let Some(value) = value {
             let p = s.arg(Arg::Text(value.to_owned()));
@@ -149,7 +153,7 @@ fn conditions(
     }
     if let Some(text) = &filter.text {
         let condition = match plan {
-            Plan::Walk => walk_condition(backend, select, text),
+            Plan::Walk => walk_condition(backend, select, &tenant, text),
             Plan::Lookup => lookup_condition(backend, select, &tenant, text),
         };
         conditions.push(condition);
@@ -158,7 +162,12 @@ fn conditions(
 }
 
 /// The conversation's document has every word (as a prefix), wherever in the conversation.
-fn document_condition(backend: Backend, statement: &mut Statement, text: &TextSearch) -> String {
+fn document_condition(
+    backend: Backend,
+    statement: &mut Statement,
+    text: &TextSearch,
+    alias: &str,
+) -> String {
     match backend {
         Backend::Sqlite if text.folded.is_empty() => "0 = 1".to_owned(),
         Backend::Sqlite => {
@@ -167,31 +176,64 @@ fn document_condition(backend: Backend, statement: &mut Statement, text: &TextSe
                 .iter()
                 .map(|word| {
                     let p = statement.arg(Arg::Text(format!(" {word}")));
-                    format!("instr(c.search_terms, {p}) > 0")
+                    format!("instr({alias}.search_terms, {p}) > 0")
                 })
                 .collect();
             format!("({})", checks.join(" AND "))
         }
         Backend::Postgres => {
             let q = statement.arg(Arg::Text(text.tsquery()));
-            format!("c.search_doc @@ to_tsquery('simple', {q})")
+            format!("{alias}.search_doc @@ to_tsquery('simple', {q})")
         }
     }
 }
 
 /// The text condition on the row itself: its document, its subject (an email thread's) or its
 /// client's name, email or phone.
-fn walk_condition(backend: Backend, statement: &mut Statement, text: &TextSearch) -> String {
-    let document = document_condition(backend, statement, text);
+fn walk_condition(
+    backend: Backend,
+    statement: &mut Statement,
+    tenant: &str,
+    text: &TextSearch,
+) -> String {
+    let document = document_condition(backend, statement, text, "c");
     let like = statement.arg(Arg::Text(text.like_pattern()));
+    let client = match client_trigram_ids(backend, statement, tenant, text) {
+        // The few matching clients, found once, rather than a look at each row's client.
+        Some(ids) => format!("c.client_id IN ({ids})"),
+        None => format!(
+            "EXISTS (SELECT 1 FROM clients cl2 WHERE cl2.id = c.client_id
+              AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
+                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\'))"
+        ),
+    };
     format!(
         "({document}
           OR (c.channel = 'email' AND LOWER(COALESCE(c.subject, '')) LIKE {like} ESCAPE '\\')
-          OR EXISTS (SELECT 1 FROM clients cl2 WHERE cl2.id = c.client_id
-              AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
-                   OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
-                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')))"
+          OR {client})"
     )
+}
+
+/// On SQLite, for a substring of three characters or more, a query of the ids of the clients
+/// whose name, email or phone holds it, from the trigram index.
+fn client_trigram_ids(
+    backend: Backend,
+    statement: &mut Statement,
+    tenant: &str,
+    text: &TextSearch,
+) -> Option<String> {
+    if backend != Backend::Sqlite || text.client_substring.chars().count() < 3 {
+        return None;
+    }
+    let phrase = statement.arg(Arg::Text(format!(
+        "\"{}\"",
+        text.client_substring.replace('"', "\"\"")
+    )));
+    Some(format!(
+        "SELECT client_id FROM clients_trigram
+          WHERE clients_trigram MATCH {phrase} AND tenant_id = {tenant}"
+    ))
 }
 
 /// The same conversations as [`walk_condition`], found from the indexes: those with a message
@@ -225,37 +267,31 @@ fn lookup_condition(
             )
         }
     };
-    let document = document_condition(backend, statement, text);
+    let document = document_condition(backend, statement, text, "c1");
     let like = statement.arg(Arg::Text(text.like_pattern()));
-    let clients = match backend {
-        // The trigram index answers a substring of three characters or more.
-        Backend::Sqlite if text.client_substring.chars().count() >= 3 => {
-            let phrase = statement.arg(Arg::Text(format!(
-                "\"{}\"",
-                text.client_substring.replace('"', "\"\"")
-            )));
-            format!(
-                "SELECT client_id FROM clients_trigram
-                  WHERE clients_trigram MATCH {phrase} AND tenant_id = {tenant}"
-            )
-        }
+    let clients = match client_trigram_ids(backend, statement, tenant, text) {
+        Some(ids) => ids,
         // PostgreSQL's trigram indexes (`pg_trgm`) serve these `LIKE`s where installed.
-        _ => format!(
+        None => format!(
             "SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
               AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
                    OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
                    OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')"
         ),
     };
-    // Each alternative an `IN` over an indexed column: the planner unions them (a bare `LIKE`
-    // on `c` beside them would make it test every row of the tenant against all three).
+    // One `IN` over the primary key, the union of the three ways in, so the few matches drive
+    // the statement and are sorted after (alternatives joined by OR made SQLite walk the whole
+    // activity index testing each row against every list).
     format!(
-        "((c.id IN ({messages}) AND {document})
-          OR c.id IN (
+        "c.id IN (
+            SELECT c1.id FROM conversations c1
+             WHERE c1.id IN ({messages}) AND {document}
+            UNION
             SELECT c2.id FROM conversations c2
              WHERE c2.tenant_id = {tenant} AND c2.channel = 'email'
-               AND LOWER(COALESCE(c2.subject, '')) LIKE {like} ESCAPE '\\')
-          OR c.client_id IN ({clients}))"
+               AND LOWER(COALESCE(c2.subject, '')) LIKE {like} ESCAPE '\\'
+            UNION
+            SELECT c3.id FROM conversations c3 WHERE c3.client_id IN ({clients}))"
     )
 }
 
@@ -268,8 +304,8 @@ pub fn cursor_of(row: &AnyRow) -> sqlx::Result<Cursor> {
 }
 
 /// Conversations a text search walks before it turns to the indexes: a word in more than
-/// about one conversation in 40 fills a page within them.
-pub const WALK_WINDOW: i64 = 2_000;
+/// about one conversation in 20 fills a page within them; a rarer one is cheap to look up.
+pub const WALK_WINDOW: i64 = 1_000;
 
 /// A page of the tenant's conversations matching `query`, newest activity first, as `user_id`
 /// sees them (unread markers).
