@@ -227,14 +227,6 @@ pub async fn message_added(
 ) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     let backend = tx.backend();
-    // The conversation's search document grows in the same row version (see
-    // `search::document`): on SQLite with the words it lacks, folded here.
-    let terms = match backend {
-        Backend::Sqlite => {
-            document::sqlite_terms_after(tx, added.conversation_id, added.body).await?
-        }
-        Backend::Postgres => None,
-    };
     let sql = format!(
         "UPDATE conversations SET
             message_count = message_count + 1,
@@ -247,6 +239,7 @@ pub async fn message_added(
             last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END,
             {}
          WHERE id = $7",
+        // The conversation's search document grows in the same row version.
         document::update_set(backend)
     );
     let query = sqlx::query(&sql)
@@ -258,7 +251,7 @@ pub async fn message_added(
         .bind(added.seq)
         .bind(added.conversation_id);
     match backend {
-        Backend::Sqlite => query.bind(terms),
+        Backend::Sqlite => query.bind(document::sqlite_words(added.body)),
         Backend::Postgres => query.bind(document::MAX_LEXEMES),
     }
     .execute(&mut **tx)

@@ -63,32 +63,32 @@ pub fn merged(terms: &str, body: &str) -> Option<String> {
 }
 
 /// The assignment that grows the document in the `UPDATE` of a new message, whose `$5` is the
-/// body and `$8` is, on SQLite, the new terms from [`sqlite_terms_after`] (NULL: unchanged) and,
-/// on PostgreSQL, [`MAX_LEXEMES`]. A NULL document (not built yet) stays NULL for the backfill.
-pub fn update_set(backend: Backend) -> &'static str {
+/// body and `$8` is, on SQLite, [`sqlite_words`] of it and, on PostgreSQL, [`MAX_LEXEMES`]. No
+/// read first (on SQLite each statement is a hop to its connection's thread): the words the
+/// document lacks are picked out in SQL. A NULL document (not built yet) stays NULL for the
+/// backfill; a full one stops growing.
+pub fn update_set(backend: Backend) -> String {
     match backend {
-        Backend::Sqlite => "search_terms = COALESCE($8, search_terms)",
-        Backend::Postgres => {
-            "search_doc = CASE WHEN length(search_doc) < $8
+        Backend::Sqlite => format!(
+            "search_terms = CASE WHEN length(search_terms) < {MAX_TERMS_BYTES}
+                THEN search_terms || COALESCE(
+                    (SELECT group_concat(' ' || value, '') FROM json_each($8)
+                      WHERE instr(conversations.search_terms || ' ', ' ' || value || ' ') = 0),
+                    '')
+                ELSE search_terms END"
+        ),
+        Backend::Postgres => "search_doc = CASE WHEN length(search_doc) < $8
                                THEN strip(search_doc || to_tsvector('simple', $5))
                                ELSE search_doc END"
-        }
+            .to_owned(),
     }
 }
 
-/// The SQLite document of `conversation_id` once `body` is added; `None` when unchanged (or not
-/// built yet).
-pub async fn sqlite_terms_after(
-    conn: &mut AnyConnection,
-    conversation_id: &str,
-    body: &str,
-) -> sqlx::Result<Option<String>> {
-    let terms: Option<Option<String>> =
-        sqlx::query_scalar("SELECT search_terms FROM conversations WHERE id = $1")
-            .bind(conversation_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(terms.flatten().and_then(|terms| merged(&terms, body)))
+/// The distinct words of `body`, as a JSON array, for [`update_set`] on SQLite.
+pub fn sqlite_words(body: &str) -> String {
+    let mut seen = HashSet::new();
+    let words: Vec<String> = words(body).filter(|w| seen.insert(w.clone())).collect();
+    serde_json::to_string(&words).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Builds the document of `conversation_id` from all its messages (after an import or a seed
@@ -211,6 +211,14 @@ mod tests {
         assert_eq!(
             merged(&doc, "Late grinder").unwrap(),
             format!("{doc} grinder")
+        );
+    }
+
+    #[test]
+    fn the_words_of_a_message_are_listed_once() {
+        assert_eq!(
+            sqlite_words("The order, the ORDER: \"late\""),
+            r#"["the","order","late"]"#
         );
     }
 

@@ -54,6 +54,9 @@ pub struct TextSearch {
     pub folded: Vec<String>,
     /// The query as typed (trimmed, lower-cased), for the client's name, email and phone.
     pub client_substring: String,
+    /// The word whose messages a lookup reads (an index into `terms` and `folded`): the
+    /// longest, unless the list has measured a rarer one (see `search::rarest_word`).
+    pub driver: usize,
 }
 
 impl TextSearch {
@@ -79,9 +82,11 @@ impl TextSearch {
             .map(|t| t.chars().take(MAX_TERM_CHARS).collect())
             .take(MAX_TERMS)
             .collect();
+        let driver = longest(&terms);
         Some(Self {
             terms,
             folded,
+            driver,
             client_substring: client_substring.to_lowercase(),
         })
     }
@@ -106,14 +111,14 @@ impl TextSearch {
         format!("'{}':*", word.replace('\\', "\\\\").replace('\'', "''"))
     }
 
-    /// The longest word: likely the rarest, so the one the message index looks up.
-    pub fn longest(&self) -> &str {
-        longest(&self.terms)
+    /// The word the message index looks up.
+    pub fn driver_term(&self) -> &str {
+        pick(&self.terms, self.driver)
     }
 
-    /// [`Self::longest`] of the folded words.
-    pub fn longest_folded(&self) -> &str {
-        longest(&self.folded)
+    /// [`Self::driver_term`] as folded.
+    pub fn driver_folded(&self) -> &str {
+        pick(&self.folded, self.driver)
     }
 
     /// A PostgreSQL `to_tsquery` text: every word quoted as a lexeme, prefix-matched, all
@@ -140,12 +145,19 @@ impl TextSearch {
     }
 }
 
-fn longest(words: &[String]) -> &str {
+/// The index of the longest word (the last of equals): likely the rarest.
+fn longest(words: &[String]) -> usize {
     words
         .iter()
+        .enumerate()
         .rev()
-        .max_by_key(|w| w.chars().count())
-        .map_or("", String::as_str)
+        .max_by_key(|(_, w)| w.chars().count())
+        .map_or(0, |(i, _)| i)
+}
+
+/// Word `i`, or the last one when the lists differ in length (folding can merge words).
+fn pick(words: &[String], i: usize) -> &str {
+    words.get(i).or(words.last()).map_or("", String::as_str)
 }
 
 /// Which conversations: every part optional, all combined with AND.
