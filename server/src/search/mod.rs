@@ -202,11 +202,22 @@ fn walk_condition(
     let client = match client_trigram_ids(backend, statement, tenant, text) {
         // The few matching clients, found once, rather than a look at each row's client.
         Some(ids) => format!("c.client_id IN ({ids})"),
+        // PostgreSQL's trigram indexes (`pg_trgm`) find the clients for three characters or more.
+        None if backend == Backend::Postgres && text.client_substring.chars().count() >= 3 => {
+            format!(
+                "c.client_id IN (SELECT cl2.id FROM clients cl2 WHERE cl2.tenant_id = {tenant}
+                  AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
+                       OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
+                       OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\'))"
+            )
+        }
+        // A shorter one matches most clients: each walked row's own client is looked at (a
+        // scalar subquery, which PostgreSQL cannot turn into reading every client first).
         None => format!(
-            "EXISTS (SELECT 1 FROM clients cl2 WHERE cl2.id = c.client_id
+            "(SELECT 1 FROM clients cl2 WHERE cl2.id = c.client_id
               AND (LOWER(cl2.name) LIKE {like} ESCAPE '\\'
                    OR LOWER(COALESCE(cl2.email, '')) LIKE {like} ESCAPE '\\'
-                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\'))"
+                   OR LOWER(COALESCE(cl2.phone, '')) LIKE {like} ESCAPE '\\')) = 1"
         ),
     };
     format!(
@@ -404,26 +415,51 @@ async fn page_rows(
     let Some(text) = &filter.text else {
         return Ok(rows);
     };
-    // The window says how common each word is and how many of its conversations the filters
-    // keep: read on (a word the filters thin out) or look the rest up (a rare word).
-    let window_stats = word_counts(db, tenant_id, text, range).await?;
     let older = Range {
         after: Some(boundary),
         down_to: None,
     };
-    let rest = count(db, tenant_id, filter, older).await?;
+    let filtered = filter.channel.is_some()
+        || filter.status.is_some()
+        || filter.assistant_id.is_some()
+        || filter.intent.is_some();
+    if !filtered && text.terms.len() == 1 {
+        // The window held fewer than a page of the word's conversations: it is rare.
+        let lookup = conversations_statement(
+            db.backend,
+            summary(),
+            tenant_id,
+            filter,
+            older,
+            Plan::Lookup,
+            missing,
+        );
+        rows.extend(lookup.fetch_all(&db.pool).await?);
+        return Ok(rows);
+    }
+    // The window says how common each word is and how many of its conversations the filters
+    // keep: read on (a word the filters thin out) or look the rest up (a rare word).
+    let (window_stats, sampled) = word_counts(db, tenant_id, text, after).await?;
     let (driver, driver_count) = window_stats
         .iter()
         .enumerate()
         .min_by_key(|(i, n)| (**n, std::cmp::Reverse(text.terms[*i].chars().count())))
         .map_or((text.driver, 0), |(i, n)| (i, *n));
     let found = rows.len() as i64;
-    let walk_rows = if found > 0 {
-        (missing * window / found).min(rest)
+    // Costs in walked rows; the rest of the history is counted only when both are in play.
+    let (walk_rows, lookup_cost) = if driver_count == 0 {
+        (1, 0)
     } else {
-        rest
+        let rest = count(db, tenant_id, filter, older).await?;
+        let walk_rows = if found > 0 {
+            (missing * window / found).min(rest)
+        } else {
+            rest
+        };
+        let density = driver_count as f64 / sampled.max(1) as f64;
+        let lookup = (density * rest as f64) as i64 * LOOKUP_PER_WALKED_ROW;
+        (walk_rows, lookup)
     };
-    let lookup_cost = driver_count * rest / window.max(1) * LOOKUP_PER_WALKED_ROW;
     let mut filter = filter.clone();
     let plan = if walk_rows <= lookup_cost {
         Plan::Walk
@@ -450,13 +486,18 @@ async fn page_rows(
 /// on both backends at a million messages: about 10 µs against 2 µs).
 const LOOKUP_PER_WALKED_ROW: i64 = 5;
 
-/// For each word of `text`, how many conversations of `range` (any filter) hold it.
+/// Conversations of the window whose words are counted: enough to tell a word in one
+/// conversation in a hundred from one in a thousand.
+const SAMPLE: i64 = 1_000;
+
+/// For each word of `text`, how many of the [`SAMPLE`] newest conversations after `after` (any
+/// filter) hold it; and how many were read.
 async fn word_counts(
     db: &Db,
     tenant_id: &str,
     text: &TextSearch,
-    range: Range<'_>,
-) -> sqlx::Result<Vec<i64>> {
+    after: Option<&Cursor>,
+) -> sqlx::Result<(Vec<i64>, i64)> {
     let mut select = Statement::default();
     let counts: Vec<String> = (0..text.terms.len())
         .map(|i| {
@@ -474,21 +515,42 @@ async fn word_counts(
             format!("CAST(COALESCE(SUM(CASE WHEN {holds} THEN 1 ELSE 0 END), 0) AS BIGINT)")
         })
         .collect();
-    select.sql = format!("SELECT {} FROM conversations c", counts.join(", "));
+    let sums = format!("{}, CAST(COUNT(*) AS BIGINT)", counts.join(", "));
+    let document = match db.backend {
+        Backend::Sqlite => "search_terms",
+        Backend::Postgres => "search_doc",
+    };
+    let mut inner = Statement::new(&format!("SELECT c.{document} FROM conversations c"), vec![]);
+    inner.args = std::mem::take(&mut select.args);
+    let range = Range {
+        after,
+        down_to: None,
+    };
     let conditions = conditions(
         db.backend,
-        &mut select,
+        &mut inner,
         tenant_id,
         &Filter::default(),
         range,
         Plan::Walk,
     );
-    select.sql = format!("{} WHERE {}", select.sql, conditions.join(" AND "));
-    let rows = select.fetch_all(&db.pool).await?;
-    let Some(row) = rows.first() else {
-        return Ok(vec![0; text.terms.len()]);
+    let limit = inner.arg(Arg::Int(SAMPLE));
+    let statement = Statement {
+        sql: format!(
+            "SELECT {sums} FROM ({} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT {limit}) c",
+            inner.sql,
+            conditions.join(" AND ")
+        ),
+        args: inner.args,
     };
-    (0..text.terms.len()).map(|i| row.try_get(i)).collect()
+    let rows = statement.fetch_all(&db.pool).await?;
+    let Some(row) = rows.first() else {
+        return Ok((vec![0; text.terms.len()], 0));
+    };
+    let counts = (0..text.terms.len())
+        .map(|i| row.try_get(i))
+        .collect::<sqlx::Result<_>>()?;
+    Ok((counts, row.try_get(text.terms.len())?))
 }
 
 /// How many conversations of `range` are in the filter's date range (the activity index alone).
