@@ -377,23 +377,11 @@ async fn page_rows(
     let summary = || Statement::new(inbox::SUMMARY_SELECT, vec![Arg::Text(user_id.to_owned())]);
     let after = request.after.as_ref();
     let filter = &request.filter;
-    if filter.text.is_none() {
-        let range = Range {
-            after,
-            down_to: None,
-        };
-        let statement = conversations_statement(
-            db.backend,
-            summary(),
-            tenant_id,
-            filter,
-            range,
-            Plan::Walk,
-            want,
-        );
-        return Ok(statement.fetch_all(&db.pool).await?);
-    }
-    let boundary = window_end(db, tenant_id, filter, after, window).await?;
+    // Without text, one walk to the page's end; with text, to the window's end at most.
+    let boundary = match filter.text {
+        Some(_) => window_end(db, tenant_id, filter, after, window).await?,
+        None => None,
+    };
     let range = Range {
         after,
         down_to: boundary.as_ref(),
@@ -553,33 +541,43 @@ async fn word_counts(
     Ok((counts, row.try_get(text.terms.len())?))
 }
 
-/// How many conversations of `range` are in the filter's date range (the activity index alone).
-async fn count(db: &Db, tenant_id: &str, filter: &Filter, range: Range<'_>) -> sqlx::Result<i64> {
+/// `select` (from `conversations c`) with `WHERE` for the tenant, `range` and the filter's date
+/// range only: what the activity index alone answers.
+fn in_dates(
+    db: &Db,
+    select: &str,
+    tenant_id: &str,
+    filter: &Filter,
+    range: Range<'_>,
+) -> Statement {
     let dates = Filter {
         from: filter.from,
         to: filter.to,
         ..Filter::default()
     };
-    let mut select = Statement::new(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM conversations c",
-        vec![],
-    );
+    let mut statement = Statement::new(select, vec![]);
     let conditions = conditions(
         db.backend,
-        &mut select,
+        &mut statement,
         tenant_id,
         &dates,
         range,
         Plan::Walk,
     );
-    select.sql = format!("{} WHERE {}", select.sql, conditions.join(" AND "));
-    let rows = select.fetch_all(&db.pool).await?;
+    statement.sql = format!("{} WHERE {}", statement.sql, conditions.join(" AND "));
+    statement
+}
+
+/// How many conversations of `range` are in the filter's date range.
+async fn count(db: &Db, tenant_id: &str, filter: &Filter, range: Range<'_>) -> sqlx::Result<i64> {
+    let select = "SELECT CAST(COUNT(*) AS BIGINT) FROM conversations c";
+    let statement = in_dates(db, select, tenant_id, filter, range);
+    let rows = statement.fetch_all(&db.pool).await?;
     rows.first().map_or(Ok(0), |row| row.try_get(0))
 }
 
 /// The `window`-th conversation after `after` in the date range, if there are that many:
-/// where the walk stops. The other filters are left to the walk, so this reads the activity
-/// index alone.
+/// where the walk stops. The other filters are left to the walk.
 async fn window_end(
     db: &Db,
     tenant_id: &str,
@@ -587,32 +585,17 @@ async fn window_end(
     after: Option<&Cursor>,
     window: i64,
 ) -> sqlx::Result<Option<Cursor>> {
-    let dates = Filter {
-        from: filter.from,
-        to: filter.to,
-        ..Filter::default()
+    let select = "SELECT c.last_message_at, c.id FROM conversations c";
+    let range = Range {
+        after,
+        down_to: None,
     };
-    let mut select = Statement::new(
-        "SELECT c.last_message_at, c.id FROM conversations c",
-        vec![],
+    let mut statement = in_dates(db, select, tenant_id, filter, range);
+    let offset = statement.arg(Arg::Int(window.max(1) - 1));
+    statement.sql = format!(
+        "{} ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1 OFFSET {offset}",
+        statement.sql
     );
-    let conditions = conditions(
-        db.backend,
-        &mut select,
-        tenant_id,
-        &dates,
-        Range {
-            after,
-            down_to: None,
-        },
-        Plan::Walk,
-    );
-    let offset = select.arg(Arg::Int(window.max(1) - 1));
-    select.sql = format!(
-        "{} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1 OFFSET {offset}",
-        select.sql,
-        conditions.join(" AND ")
-    );
-    let rows = select.fetch_all(&db.pool).await?;
+    let rows = statement.fetch_all(&db.pool).await?;
     rows.first().map(cursor_of).transpose()
 }
