@@ -316,10 +316,10 @@ pub fn cursor_of(row: &AnyRow) -> sqlx::Result<Cursor> {
 }
 
 /// Conversations a text search walks before it turns to the indexes: a word in more than
-/// about one conversation in 60 fills a page within them; a rarer one is cheap to look up.
+/// about one conversation in 40 fills a page within them; a rarer one is cheap to look up.
 /// The window counts the tenant's conversations in the date range, whatever the other filters,
 /// so finding its end is a read of the activity index alone.
-pub const WALK_WINDOW: i64 = 3_000;
+pub const WALK_WINDOW: i64 = 2_000;
 
 /// A page of the tenant's conversations matching `query`, newest activity first, as `user_id`
 /// sees them (unread markers).
