@@ -1,6 +1,8 @@
 //! Messages of a conversation: the visitor's (stored once per client message id), the replies,
 //! and the list columns and event each one brings.
 
+use std::sync::LazyLock;
+
 use shared::api::{Author, Channel, ConversationStatus, MessageView};
 use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery, TimelineMessage};
 use shared::decision::Decision;
@@ -221,13 +223,14 @@ impl Added<'_> {
 /// Brings the conversation's list columns up to date with a message inserted in this
 /// transaction, then records the `message_created` event (with the conversation as it now is);
 /// answers the message as the timeline shows it, and the conversation's status.
-pub async fn message_added(
-    tx: &mut WriteTx,
-    added: &Added<'_>,
-) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
-    let is_visitor = i64::from(added.author == Author::Visitor);
-    let backend = tx.backend();
-    let sql = format!(
+/// The conversation's `UPDATE` for a new message, per backend: built once, not per message.
+static MESSAGE_ADDED_SQLITE: LazyLock<String> =
+    LazyLock::new(|| message_added_sql(Backend::Sqlite));
+static MESSAGE_ADDED_POSTGRES: LazyLock<String> =
+    LazyLock::new(|| message_added_sql(Backend::Postgres));
+
+fn message_added_sql(backend: Backend) -> String {
+    format!(
         "UPDATE conversations SET
             message_count = message_count + 1,
             last_message_preview = $1,
@@ -241,8 +244,20 @@ pub async fn message_added(
          WHERE id = $7",
         // The conversation's search document grows in the same row version.
         document::update_set(backend)
-    );
-    let query = sqlx::query(&sql)
+    )
+}
+
+pub async fn message_added(
+    tx: &mut WriteTx,
+    added: &Added<'_>,
+) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
+    let is_visitor = i64::from(added.author == Author::Visitor);
+    let backend = tx.backend();
+    let sql = match backend {
+        Backend::Sqlite => &*MESSAGE_ADDED_SQLITE,
+        Backend::Postgres => &*MESSAGE_ADDED_POSTGRES,
+    };
+    let query = sqlx::query(sql)
         .bind(inbox::preview(added.body))
         .bind(added.author.as_str())
         .bind(added.at)

@@ -79,6 +79,7 @@ impl TextSearch {
         let client_substring = q.trim().chars().take(MAX_CLIENT_CHARS).collect::<String>();
         // Empty only for a query of combining marks alone, which no document holds.
         let folded: Vec<String> = super::document::words(q)
+            .into_iter()
             .map(|t| t.chars().take(MAX_TERM_CHARS).collect())
             .take(MAX_TERMS)
             .collect();

@@ -486,51 +486,49 @@ async fn word_counts(
     text: &TextSearch,
     after: Option<&Cursor>,
 ) -> sqlx::Result<(Vec<i64>, i64)> {
-    let mut select = Statement::default();
+    let document = match db.backend {
+        Backend::Sqlite => "search_terms",
+        Backend::Postgres => "search_doc",
+    };
+    let mut statement =
+        Statement::new(&format!("SELECT c.{document} FROM conversations c"), vec![]);
     let counts: Vec<String> = (0..text.terms.len())
         .map(|i| {
             let holds = match db.backend {
                 Backend::Sqlite => {
                     let word = text.folded.get(i).map_or("", String::as_str);
-                    let p = select.arg(Arg::Text(format!(" {word}")));
+                    let p = statement.arg(Arg::Text(format!(" {word}")));
                     format!("instr(c.search_terms, {p}) > 0")
                 }
                 Backend::Postgres => {
-                    let p = select.arg(Arg::Text(TextSearch::tsquery_term(&text.terms[i])));
+                    let p = statement.arg(Arg::Text(TextSearch::tsquery_term(&text.terms[i])));
                     format!("c.search_doc @@ to_tsquery('simple', {p})")
                 }
             };
             format!("CAST(COALESCE(SUM(CASE WHEN {holds} THEN 1 ELSE 0 END), 0) AS BIGINT)")
         })
         .collect();
-    let sums = format!("{}, CAST(COUNT(*) AS BIGINT)", counts.join(", "));
-    let document = match db.backend {
-        Backend::Sqlite => "search_terms",
-        Backend::Postgres => "search_doc",
-    };
-    let mut inner = Statement::new(&format!("SELECT c.{document} FROM conversations c"), vec![]);
-    inner.args = std::mem::take(&mut select.args);
     let range = Range {
         after,
         down_to: None,
     };
     let conditions = conditions(
         db.backend,
-        &mut inner,
+        &mut statement,
         tenant_id,
         &Filter::default(),
         range,
         Plan::Walk,
     );
-    let limit = inner.arg(Arg::Int(SAMPLE));
-    let statement = Statement {
-        sql: format!(
-            "SELECT {sums} FROM ({} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT {limit}) c",
-            inner.sql,
-            conditions.join(" AND ")
-        ),
-        args: inner.args,
-    };
+    let limit = statement.arg(Arg::Int(SAMPLE));
+    // Placeholders are numbered, so the sums may come first in the text.
+    statement.sql = format!(
+        "SELECT {}, CAST(COUNT(*) AS BIGINT) FROM ({} WHERE {}
+          ORDER BY c.last_message_at DESC, c.id DESC LIMIT {limit}) c",
+        counts.join(", "),
+        statement.sql,
+        conditions.join(" AND ")
+    );
     let rows = statement.fetch_all(&db.pool).await?;
     let Some(row) = rows.first() else {
         return Ok((vec![0; text.terms.len()], 0));
