@@ -480,7 +480,18 @@ async fn telnyx_webhooks_are_checked_for_signature_and_age(backend: Backend) {
         1
     );
 
-    // Its delivery report, signed like every Telnyx webhook.
+    // Its delivery report, signed like every Telnyx webhook. The provider got the send before the
+    // sender recorded the id it answered: the report waits for that, as Telnyx's retries would.
+    for _ in 0..500 {
+        let recorded = sms
+            .app
+            .count("SELECT COUNT(*) FROM outbox WHERE provider_message_id IS NOT NULL")
+            .await;
+        if recorded == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let report = json!({
         "data": {
             "event_type": "message.finalized",
