@@ -8,6 +8,7 @@ use shared::text::MAX_MESSAGE_CHARS;
 use shared::MessageText;
 use wasm_bindgen::JsCast;
 
+use super::rich_text::fill_bubble;
 use crate::controller::Chat;
 use crate::transcript::{Entry, PendingMessage, SendState, Transcript};
 
@@ -52,7 +53,8 @@ pub fn Conversation(
             .unwrap_or_else(|| "The assistant".to_owned());
         format!("{who} is typing")
     };
-    // The greeting is drawn like an assistant message, but it is not part of the transcript.
+    // The greeting is drawn like an assistant message (rich text too: the site owner writes it),
+    // but it is not part of the transcript.
     let greeting = move || {
         chat.greeting.get().map(|body| {
             message_item(
@@ -165,7 +167,8 @@ fn notice(text: &str) -> Entry {
     })
 }
 
-/// One line of the list. Bodies are text nodes: whatever a message holds, it is never markup.
+/// One line of the list. Bodies are text nodes and elements built one by one: whatever a
+/// message holds, it is never markup.
 /// Stored and pending messages share one shape (one view type keeps the binary small).
 fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
     // A draft is not announced: the stored reply that replaces it is, once.
@@ -211,10 +214,13 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
             )
         }
     };
+    // What the assistant and teammates write is read as rich text; what a visitor typed, and
+    // the widget's own notices, stay exactly as written (the bubble keeps their line breaks).
+    let rich = matches!(who, Author::Assistant | Author::Agent);
     view! {
         <li class=class aria-hidden=draft.then_some("true")>
             <span class="lc-author">{move || author_label(chat, who, name.as_deref())}</span>
-            <p class="lc-bubble">{body}</p>
+            <div class="lc-bubble" use:fill_bubble=(body, rich)></div>
             {status.map(|(class, text)| view! { <p class=class>{text}</p> })}
             {failed.map(|id| view! {
                 <div class="lc-actions">

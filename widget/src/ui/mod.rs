@@ -2,6 +2,7 @@
 
 mod conversation;
 mod prechat;
+mod rich_text;
 
 use std::rc::Rc;
 
