@@ -38,4 +38,6 @@ say "browser end-to-end tests (Playwright + Chromium)"
 scripts/build-widget.sh
 scripts/build-dashboard.sh
 cargo build -p server --bin server
+# The React app that embeds <WebWidget/> from widget/react (react.spec.ts).
+(cd end2end && npx vite build --config react-app/vite.config.mjs)
 (cd end2end && npx playwright test)

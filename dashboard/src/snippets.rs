@@ -2,11 +2,11 @@
 //! React. Pure functions of the API's public URL, the workspace id and the token, so they are
 //! tested on the host.
 //!
-//! There is no classic (non-module) build of the loader: `web-widget.js` is an ES module that
-//! also sets `window.LiveChatWidget`. The "script tag" snippet therefore loads it with
-//! `<script type="module" src>` and calls the global once the DOM is ready (module scripts run
-//! before `DOMContentLoaded`). There is no React package either: the React snippet is a small
-//! component that imports the loader at run time.
+//! The classic form loads `web-widget.global.js`, the same loader built for a plain `<script
+//! src>`, with `defer` so it never holds up the page's parsing, and calls the `ChatWidget` global
+//! it defines once the DOM is ready (deferred scripts run before `DOMContentLoaded`). There is no
+//! React package on npm yet: the React snippet is a small component that imports the loader at
+//! run time.
 //!
 //! Every value goes through [`js_string`] (a JSON string with `<`, `>`, `&` and the JavaScript
 //! line separators escaped, so nothing can close the `<script>` element) or, in an attribute,
@@ -34,6 +34,13 @@ fn loader_url(v: &EmbedValues<'_>) -> String {
     format!("{}/widget/web-widget.js", v.api_url.trim_end_matches('/'))
 }
 
+fn classic_loader_url(v: &EmbedValues<'_>) -> String {
+    format!(
+        "{}/widget/web-widget.global.js",
+        v.api_url.trim_end_matches('/')
+    )
+}
+
 fn options(v: &EmbedValues<'_>, indent: &str) -> String {
     format!(
         "{{\n{indent}  tenantId: {},\n{indent}  apiUrl: {},\n{indent}  token: {},\n{indent}}}",
@@ -43,20 +50,21 @@ fn options(v: &EmbedValues<'_>, indent: &str) -> String {
     )
 }
 
-/// `<script type="module">import { renderWebWidget } from …; renderWebWidget({…})</script>`.
+/// The loader imported from the page's `load` event, so the widget never makes that event later
+/// (a static `import` is fetched before it fires).
 pub fn es_module(v: &EmbedValues<'_>) -> String {
     format!(
-        "<script type=\"module\">\n  import {{ renderWebWidget }} from {};\n  renderWebWidget({});\n</script>",
+        "<script type=\"module\">\n  const chat = () => import({})\n    .then(({{ renderWebWidget }}) => renderWebWidget({}));\n  document.readyState === \"complete\" ? chat() : addEventListener(\"load\", chat, {{ once: true }});\n</script>",
         js_string(&loader_url(v)),
-        options(v, "  "),
+        options(v, "    "),
     )
 }
 
-/// The loader by `src`, then the `window.LiveChatWidget` global once the DOM is ready.
+/// The classic loader by `src`, then the `ChatWidget` global once the DOM is ready.
 pub fn script_tag(v: &EmbedValues<'_>) -> String {
     format!(
-        "<script type=\"module\" src=\"{}\"></script>\n<script>\n  window.addEventListener(\"DOMContentLoaded\", function () {{\n    window.LiveChatWidget.renderWebWidget({});\n  }});\n</script>",
-        html_attr(&loader_url(v)),
+        "<script defer src=\"{}\"></script>\n<script>\n  window.addEventListener(\"DOMContentLoaded\", function () {{\n    ChatWidget.renderWebWidget({});\n  }});\n</script>",
+        html_attr(&classic_loader_url(v)),
         options(v, "    "),
     )
 }
@@ -75,7 +83,7 @@ pub fn all(v: &EmbedValues<'_>) -> Vec<Snippet> {
     vec![
         Snippet {
             id: "es-module",
-            title: "ES module",
+            title: "ES module (recommended)",
             code: es_module(v),
         },
         Snippet {
@@ -134,20 +142,20 @@ mod tests {
     };
 
     #[test]
-    fn the_es_module_snippet_imports_the_loader_and_passes_the_values() {
+    fn the_es_module_snippet_imports_the_loader_after_load_and_passes_the_values() {
         assert_eq!(
             es_module(&V),
-            "<script type=\"module\">\n  import { renderWebWidget } from \"https://chat.example.com/widget/web-widget.js\";\n  renderWebWidget({\n    tenantId: \"tn_123\",\n    apiUrl: \"https://chat.example.com\",\n    token: \"wt_abc\",\n  });\n</script>"
+            "<script type=\"module\">\n  const chat = () => import(\"https://chat.example.com/widget/web-widget.js\")\n    .then(({ renderWebWidget }) => renderWebWidget({\n      tenantId: \"tn_123\",\n      apiUrl: \"https://chat.example.com\",\n      token: \"wt_abc\",\n    }));\n  document.readyState === \"complete\" ? chat() : addEventListener(\"load\", chat, { once: true });\n</script>"
         );
     }
 
     #[test]
-    fn the_script_tag_snippet_uses_the_global_the_loader_sets() {
+    fn the_script_tag_snippet_loads_the_classic_loader_and_uses_its_global() {
         let s = script_tag(&V);
         assert!(s.starts_with(
-            "<script type=\"module\" src=\"https://chat.example.com/widget/web-widget.js\"></script>"
+            "<script defer src=\"https://chat.example.com/widget/web-widget.global.js\"></script>"
         ));
-        assert!(s.contains("window.LiveChatWidget.renderWebWidget({"));
+        assert!(s.contains("ChatWidget.renderWebWidget({"));
         assert!(s.contains("token: \"wt_abc\""));
     }
 

@@ -9,9 +9,24 @@
 // For a signed-in customer, pass `userHash`: hex HMAC-SHA256(identity secret, lowercase email),
 // computed by the site's backend. It goes with the contact details and proves the email.
 //
-// From a classic script: load this file with <script type="module" src=...> and call
-// window.LiveChatWidget.renderWebWidget(...) once the DOM is ready (module scripts run before
-// DOMContentLoaded).
+// Recommended: import it after the page's own `load`, so the widget never makes the page's load
+// event later (a static `import` is fetched before it):
+//
+//   <script type="module">
+//     const chat = () => import("https://chat.example.com/widget/web-widget.js")
+//       .then(({ renderWebWidget }) => renderWebWidget({ tenantId, apiUrl, token }));
+//     document.readyState === "complete" ? chat() : addEventListener("load", chat, { once: true });
+//   </script>
+//
+// From a classic script: scripts/build-widget.sh turns this file into web-widget.global.js,
+// which defines window.ChatWidget.renderWebWidget (the module defines it too):
+//
+//   <script src="https://chat.example.com/widget/web-widget.global.js"></script>
+//   <script>ChatWidget.renderWebWidget({ tenantId, apiUrl, token });</script>
+
+// Where this file was loaded from: widget.js and widget_bg.wasm sit next to it. (The classic
+// build replaces this line with the script element's URL.)
+const BASE_URL = import.meta.url;
 
 const DEFAULT_COLOR = "#2563eb";
 const POSITIONS = ["bottom-right", "bottom-left", "top-right", "top-left"];
@@ -41,9 +56,9 @@ const ICONS =
 let panelModule = null;
 function loadPanelModule() {
   if (!panelModule) {
-    panelModule = import(new URL("./widget.js", import.meta.url).href)
+    panelModule = import(new URL("./widget.js", BASE_URL).href)
       .then(async (mod) => {
-        await mod.default({ module_or_path: new URL("./widget_bg.wasm", import.meta.url) });
+        await mod.default({ module_or_path: new URL("./widget_bg.wasm", BASE_URL) });
         return mod;
       })
       .catch((error) => {
@@ -66,17 +81,8 @@ function textOn(color) {
   return 0.2126 * lin(0) + 0.7152 * lin(2) + 0.0722 * lin(4) > 0.179 ? "#111" : "#fff";
 }
 
-/**
- * Renders the chat launcher and returns a handle: { open(), close(), toggle(), destroy(), ready }.
- * `ready` resolves once the chat panel has loaded.
- */
-export function renderWebWidget(options) {
-  const opts = { ...options };
-  for (const key of ["tenantId", "apiUrl", "token"]) {
-    if (typeof opts[key] !== "string" || !opts[key].trim()) {
-      throw new Error(`renderWebWidget: the "${key}" option is required.`);
-    }
-  }
+// The options as the launcher and the panel use them: unknown values fall back with a warning.
+function settle(opts) {
   let position = opts.position ?? "bottom-right";
   if (!POSITIONS.includes(position)) {
     console.warn(`renderWebWidget: unknown position "${position}"; using "bottom-right".`);
@@ -89,14 +95,53 @@ export function renderWebWidget(options) {
   }
   const theme = THEMES.includes(opts.theme) ? opts.theme : "light";
   const companyName = typeof opts.companyName === "string" ? opts.companyName.trim() : "";
+  return {
+    position,
+    color,
+    theme,
+    companyName,
+    panel: {
+      tenantId: opts.tenantId,
+      apiUrl: opts.apiUrl,
+      token: opts.token,
+      companyName,
+      // Only what the embedder chose: the rest comes from the tenant's settings (/config).
+      primaryColor: opts.primaryColor == null ? undefined : color,
+      position: opts.position == null ? undefined : position,
+      theme: opts.theme == null ? undefined : theme,
+      greeting: typeof opts.greeting === "string" ? opts.greeting : undefined,
+      userHash: typeof opts.userHash === "string" ? opts.userHash : undefined,
+    },
+  };
+}
 
-  // A custom element name: host rules such as `div { ... }` don't match it, and the shadow
-  // root's `:host { all: initial !important }` resets whatever `*` rules set on it.
-  const host = document.createElement("livechat-widget");
+// Corner, theme and colour on the host element (the panel reads them there too), and the
+// launcher's name.
+function brand(host, launcher, { position, theme, color, companyName }) {
   host.dataset.position = position;
   host.dataset.theme = theme;
   host.style.setProperty("--lc-primary", color);
   host.style.setProperty("--lc-on-primary", textOn(color));
+  launcher.setAttribute("aria-label", companyName ? `Open chat with ${companyName}` : "Open chat");
+}
+
+/**
+ * Renders the chat launcher and returns a handle: { open(), close(), toggle(), update(options),
+ * destroy(), ready }.
+ * `ready` resolves once the chat panel has loaded.
+ */
+export function renderWebWidget(options) {
+  const opts = { ...options };
+  for (const key of ["tenantId", "apiUrl", "token"]) {
+    if (typeof opts[key] !== "string" || !opts[key].trim()) {
+      throw new Error(`renderWebWidget: the "${key}" option is required.`);
+    }
+  }
+  let settled = settle(opts);
+
+  // A custom element name: host rules such as `div { ... }` don't match it, and the shadow
+  // root's `:host { all: initial !important }` resets whatever `*` rules set on it.
+  const host = document.createElement("livechat-widget");
   const root = host.attachShadow({ mode: "open" });
 
   // Constructed, not a <style>: a host CSP without 'unsafe-inline' blocks only the latter.
@@ -110,9 +155,9 @@ export function renderWebWidget(options) {
   const launcher = document.createElement("button");
   launcher.type = "button";
   launcher.className = "lc-launcher";
-  launcher.setAttribute("aria-label", companyName ? `Open chat with ${companyName}` : "Open chat");
   launcher.setAttribute("aria-expanded", "false");
   launcher.innerHTML = ICONS;
+  brand(host, launcher, settled);
   root.append(container, launcher);
   (document.body || document.documentElement).append(host);
 
@@ -128,18 +173,6 @@ export function renderWebWidget(options) {
   });
   ready.catch(() => {}); // rejected only by destroy(); nobody has to listen
 
-  const panelOptions = {
-    tenantId: opts.tenantId,
-    apiUrl: opts.apiUrl,
-    token: opts.token,
-    companyName,
-    // Only what the embedder chose: the rest comes from the tenant's settings (/config).
-    primaryColor: opts.primaryColor == null ? undefined : color,
-    position: opts.position == null ? undefined : position,
-    theme: opts.theme == null ? undefined : theme,
-    greeting: typeof opts.greeting === "string" ? opts.greeting : undefined,
-    userHash: typeof opts.userHash === "string" ? opts.userHash : undefined,
-  };
 
   function showLoadError(show) {
     root.querySelector(".lc-load-error")?.remove();
@@ -158,7 +191,7 @@ export function renderWebWidget(options) {
     mounting = loadPanelModule()
       .then((mod) => {
         if (destroyed) return;
-        panel = mod.mount_panel(container, panelOptions, () => close());
+        panel = mod.mount_panel(container, settled.panel, () => close());
         panel.set_open(isOpen);
         showLoadError(false);
         resolveReady(handle);
@@ -269,10 +302,25 @@ export function renderWebWidget(options) {
     rejectReady(new Error("The chat widget was destroyed."));
   }
 
-  const handle = { open, close, toggle, destroy, ready };
+  // Options changed after rendering (the React component's props, say): applied in place.
+  function update(changes) {
+    if (destroyed) return;
+    for (const key of ["tenantId", "apiUrl", "token"]) {
+      if (key in changes && changes[key] !== opts[key]) {
+        throw new Error(`renderWebWidget: "${key}" cannot change; destroy() the widget and render a new one.`);
+      }
+    }
+    Object.assign(opts, changes);
+    settled = settle(opts);
+    brand(host, launcher, settled);
+    panel?.update(settled.panel);
+  }
+
+  const handle = { open, close, toggle, update, destroy, ready };
   return handle;
 }
 
+// The global the classic script tag documents (`LiveChatWidget` is its earlier name).
 if (typeof window !== "undefined") {
-  window.LiveChatWidget = { renderWebWidget };
+  window.ChatWidget = window.LiveChatWidget = { renderWebWidget };
 }

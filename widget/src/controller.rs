@@ -67,6 +67,11 @@ pub struct Chat {
     config_requested: RwSignal<bool>,
     /// The tenant's branding from `/config` (the embedder's options win where given).
     pub config: RwSignal<Option<WidgetConfig>>,
+    /// The browser is online (`navigator.onLine`): while it is not, messages wait in the queue
+    /// and go out, with their ids, when the connection returns.
+    pub online: RwSignal<bool>,
+    /// The page is visible: a hidden page keeps no event stream open, and catches up on return.
+    visible: RwSignal<bool>,
     /// The server refused this widget (token revoked, expired or unknown; origin not allowed):
     /// the panel says so and nothing is requested any more.
     pub unavailable: RwSignal<bool>,
@@ -115,6 +120,8 @@ impl Chat {
             visitor_typing_sent_at: StoredValue::new(f64::NEG_INFINITY),
             config_requested: RwSignal::new(false),
             config: RwSignal::new(None),
+            online: RwSignal::new(browser_online()),
+            visible: RwSignal::new(page_visible()),
             unavailable: RwSignal::new(false),
             refreshing: RwSignal::new(false),
             synced: RwSignal::new(false),
@@ -239,6 +246,38 @@ impl Chat {
                 self.assistant_name.set(Some(config.assistant_name));
             }
         });
+    }
+
+    /// Takes the embedder's changed options (`handle.update`): the company name, greeting,
+    /// colour and `userHash`; where one is no longer given, the tenant's setting applies again.
+    /// The tenant, API and token are fixed for the panel's life.
+    pub fn apply_options(self, changed: WidgetOptions) {
+        let config = self.config.get_untracked();
+        let company = if changed.company_name.is_empty() {
+            config
+                .as_ref()
+                .map(|c| c.company_name.clone())
+                .unwrap_or_default()
+        } else {
+            changed.company_name.clone()
+        };
+        let greeting = changed.greeting.clone().or_else(|| {
+            config
+                .as_ref()
+                .map(|c| c.greeting.clone())
+                .filter(|g| !g.trim().is_empty())
+        });
+        self.company.set(company);
+        self.greeting.set(greeting);
+        self.options.update_value(|o| {
+            o.company_name = changed.company_name;
+            o.primary_color = changed.primary_color;
+            o.greeting = changed.greeting;
+            o.user_hash = changed.user_hash;
+            o.explicit = changed.explicit;
+        });
+        // The tenant's branding again where the embedder chose nothing now.
+        self.config.notify();
     }
 
     /// Brings the stored session up to date with the server (new replies, a teammate's
@@ -388,7 +427,12 @@ impl Chat {
 
     /// Sends the next queued message, one request at a time.
     fn pump(self) {
-        if self.unavailable.get_untracked() {
+        if !self.alive() || self.unavailable.get_untracked() {
+            return;
+        }
+        if !browser_online() {
+            // Sent when the connection returns (`back_online`), in order, with the same ids.
+            self.online.set(false);
             return;
         }
         let Some(session) = self.session.get_untracked() else {
@@ -448,12 +492,58 @@ impl Chat {
                     ));
                     self.forget_session();
                 }
+                Err(ApiError::Network) if !browser_online() => {
+                    // The connection went while it was out: it waits for the connection, and the
+                    // server drops a duplicate by its id should the first attempt have arrived.
+                    self.transcript.update(|t| t.requeue(&client_message_id));
+                    self.online.set(false);
+                }
                 Err(e) => self
                     .transcript
                     .update(|t| t.fail(&client_message_id, e.user_message())),
             }
         });
     }
+
+    /// Follows the browser's connection and the page's visibility until the panel unmounts:
+    /// queued messages go out when the connection returns; a hidden page closes its event stream
+    /// and catches up from where it was when it shows again.
+    pub fn watch_browser(self) {
+        let online = window_event_listener_untyped("online", move |_| self.back_online());
+        let offline = window_event_listener_untyped("offline", move |_| {
+            let _ = self.online.try_set(false);
+        });
+        let visibility = window_event_listener_untyped("visibilitychange", move |_| {
+            let _ = self.visible.try_set(page_visible());
+        });
+        on_cleanup(move || {
+            online.remove();
+            offline.remove();
+            visibility.remove();
+        });
+    }
+
+    /// The connection is back: whatever waited is sent, and the stream may open again.
+    pub fn back_online(self) {
+        if !self.alive() {
+            return;
+        }
+        self.online.set(true);
+        self.transcript.update(Transcript::retry_failed);
+        self.pump();
+    }
+}
+
+/// `navigator.onLine`; true where the browser cannot say.
+fn browser_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// False while the page is hidden (another tab, a minimised window, a locked phone).
+fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| !d.hidden())
 }
 
 /// The live channel and typing.
@@ -466,7 +556,8 @@ impl Chat {
                 .filter(|s| s.contact.is_some())
                 .map(|s| s.session_id.clone())
         });
-        let target = session_id.filter(|_| want && self.synced.get() && !self.unavailable.get());
+        let target = session_id
+            .filter(|_| want && self.visible.get() && self.synced.get() && !self.unavailable.get());
         let current = self
             .live
             .try_with_value(|live| live.as_ref().map(|(id, _)| id.clone()))

@@ -2,7 +2,7 @@
 //!
 //! `web-widget.js` draws the launcher and loads this module lazily; it then calls
 //! [`mount_panel`] with a container inside its shadow root and drives the returned
-//! [`WidgetPanel`] (`set_open`, `unmount`).
+//! [`WidgetPanel`] (`set_open`, `update`, `unmount`).
 
 pub mod api;
 pub mod codec;
@@ -20,6 +20,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use controller::Chat;
 use options::WidgetOptions;
@@ -28,6 +29,8 @@ use options::WidgetOptions;
 #[wasm_bindgen]
 pub struct WidgetPanel {
     open: Option<RwSignal<bool>>,
+    chat: Option<Chat>,
+    container: web_sys::HtmlElement,
     /// The Leptos unmount handle: dropping it removes the view and its reactive state.
     mounted: Option<Box<dyn Any>>,
 }
@@ -41,9 +44,28 @@ impl WidgetPanel {
         }
     }
 
+    /// Applies changed options without remounting (the loader's `update`): company name,
+    /// colour, greeting, `userHash`. `options` is the whole set, as `mount_panel` takes it.
+    pub fn update(&self, options: &JsValue) -> Result<(), JsError> {
+        let options = WidgetOptions::from_js(options).map_err(|e| JsError::new(&e))?;
+        let Some(chat) = self.chat else {
+            return Ok(());
+        };
+        if let Ok(Some(panel)) = self.container.query_selector(".lc-panel") {
+            if let Ok(panel) = panel.dyn_into::<web_sys::HtmlElement>() {
+                let _ = panel
+                    .style()
+                    .set_property("--lc-primary", &options.primary_color);
+            }
+        }
+        chat.apply_options(options);
+        Ok(())
+    }
+
     /// Removes the panel and stops its timers; later calls do nothing.
     pub fn unmount(&mut self) {
         self.open = None;
+        self.chat = None;
         self.mounted = None;
     }
 }
@@ -63,16 +85,23 @@ pub fn mount_panel(
         .map_err(|e| JsError::new(&format!("the panel's stylesheet: {e:?}")))?;
     let open = Rc::new(Cell::new(None));
     let open_out = Rc::clone(&open);
+    let chat_cell = Rc::new(Cell::new(None));
+    let chat_out = Rc::clone(&chat_cell);
     let on_close: Rc<dyn Fn()> = Rc::new(move || {
         let _ = on_close.call0(&JsValue::NULL);
     });
+    let panel_container = container.clone();
     let handle = leptos::mount::mount_to(container, move || {
         let chat = Chat::new(options);
+        chat.watch_browser();
         open_out.set(Some(chat.open));
+        chat_out.set(Some(chat));
         view! { <ui::Panel chat on_close/> }
     });
     Ok(WidgetPanel {
         open: open.take(),
+        chat: chat_cell.take(),
+        container: panel_container,
         mounted: Some(Box::new(handle)),
     })
 }

@@ -681,3 +681,126 @@ async fn a_verified_visitor_sends_the_user_hash_and_sees_earlier_conversations()
     assert!(earlier < old && old < now, "{text}");
     storage::clear(tenant);
 }
+
+/// Makes the browser say it is offline (or online again) and tells the page, as a lost Wi-Fi
+/// does.
+fn set_online(online: bool) {
+    let js = if online {
+        "delete navigator.onLine; window.dispatchEvent(new Event('online'));"
+    } else {
+        "Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+         window.dispatchEvent(new Event('offline'));"
+    };
+    js_sys::Function::new_no_args(js)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+}
+
+/// Hides or shows the page, as switching tabs does.
+fn set_hidden(hidden: bool) {
+    let js = if hidden {
+        "Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+         document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));"
+    } else {
+        "delete document.hidden; document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));"
+    };
+    js_sys::Function::new_no_args(js)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_message_written_offline_waits_and_goes_out_with_its_id_when_the_connection_returns() {
+    let tenant = "tenant-offline";
+    storage::save(
+        tenant,
+        &StoredSession {
+            session_id: "s-live".into(),
+            contact: Some(Contact {
+                name: "Jane".into(),
+                email: "jane@example.com".into(),
+                user_hash: None,
+            }),
+            conversation_id: Some("c-1".into()),
+            messages: vec![],
+            pending: vec![],
+            human: false,
+        },
+    );
+    let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
+    let _stub = FetchStub::new(LIVE_STUB);
+    let m = Mounted::new(tenant, "https://api.example.test");
+    m.panel.set_open(true);
+    wait_for("the message box", || m.find("#lc-message").is_some()).await;
+
+    set_online(false);
+    type_into(&m, "#lc-message", "Are you open on Sunday?");
+    press_enter(&m, "#lc-message");
+    sleep(200).await;
+    assert_eq!(calls_to("/chat"), 0, "nothing is sent while offline");
+    assert_eq!(m.find_all_count(".lc-msg--pending"), 1, "it shows, waiting");
+    assert_eq!(
+        m.text(".lc-offline"),
+        "You're offline. Messages will be sent when you're back online."
+    );
+    let waiting = storage::load(tenant).unwrap().pending;
+    assert_eq!(waiting.len(), 1, "and survives a reload while it waits");
+
+    set_online(true);
+    wait_for("the message to go out", || {
+        calls_to("/chat") == 1 && m.find(".lc-msg--pending").is_none()
+    })
+    .await;
+    assert_eq!(chat_calls_ids(), vec![waiting[0].client_message_id.clone()]);
+    assert!(m.find(".lc-offline").is_none());
+    assert_eq!(m.find_all_count(".lc-msg--visitor"), 2);
+    assert!(storage::load(tenant).unwrap().pending.is_empty());
+    storage::clear(tenant);
+}
+
+#[wasm_bindgen_test]
+async fn a_hidden_page_closes_its_event_stream_and_catches_up_when_shown() {
+    let tenant = "tenant-hidden";
+    storage::save(
+        tenant,
+        &StoredSession {
+            session_id: "s-live".into(),
+            contact: Some(Contact {
+                name: "Jane".into(),
+                email: "jane@example.com".into(),
+                user_hash: None,
+            }),
+            conversation_id: Some("c-1".into()),
+            messages: vec![],
+            pending: vec![],
+            human: false,
+        },
+    );
+    let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
+    js_sys::Function::new_no_args(FAKE_EVENT_SOURCE)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+    let _stub = FetchStub::new(LIVE_STUB);
+    let m = Mounted::new(tenant, "https://api.example.test");
+    m.panel.set_open(true);
+    wait_for("the event stream", || sources().length() == 1).await;
+    on_last_source(
+        r#"emit({ type: "message", conversationId: "c-1", message: { id: "a1", author: "agent",
+            authorName: "Sam", body: "Still there?", createdAt: 50 } }, "44")"#,
+    );
+    wait_for("the teammate's message", || {
+        m.find(".lc-msg--agent").is_some()
+    })
+    .await;
+
+    set_hidden(true);
+    wait_for("the stream to close", || source_closed(0)).await;
+    set_hidden(false);
+    wait_for("a new stream", || sources().length() == 2).await;
+    assert!(source_url(1).ends_with("&after=44"), "{}", source_url(1));
+
+    storage::clear(tenant);
+    js_sys::Function::new_no_args("window.EventSource = window.__lcRealEventSource;")
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+}

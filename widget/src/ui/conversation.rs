@@ -101,6 +101,9 @@ pub fn Conversation(
                     </li>
                 })}
             </ol>
+            {move || (!chat.online.get()).then(|| view! {
+                <p class="lc-offline" role="status">"You're offline. Messages will be sent when you're back online."</p>
+            })}
             <Composer chat/>
         </div>
     }

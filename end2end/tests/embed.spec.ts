@@ -1,0 +1,120 @@
+import { expect, test, type Page } from "@playwright/test";
+import { trackLeftovers } from "../support/leftovers";
+import { page as html, widgetSite } from "../support/site";
+
+// The ways a site embeds the widget, each on a site of its own workspace: a classic script tag
+// with the ChatWidget global, the recommended snippet that imports after `load`, and destroy()
+// leaving the page as it found it.
+
+const options = (s: { tenantId: string; token: string; api: string }) =>
+  JSON.stringify({ tenantId: s.tenantId, apiUrl: s.api, token: s.token, companyName: "Harbour Bikes" });
+
+/** Opens the panel, gives contact details and waits for the assistant's answer. */
+async function chatOnce(page: Page) {
+  await page.getByRole("button", { name: /open chat/i }).click();
+  const chat = page.getByRole("dialog");
+  await expect(chat).toBeVisible();
+  await chat.getByLabel("Name").fill("Embed Tester");
+  await chat.getByLabel("Email").fill(`embed.${Date.now()}@example.com`);
+  await chat.getByLabel("Email").press("Enter");
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill("What are your opening hours?");
+  await box.press("Enter");
+  await expect(page.getByRole("log", { name: "Messages" }).locator(".lc-msg--assistant").first()).toBeVisible();
+}
+
+test("a classic script tag renders the widget through the ChatWidget global", async ({ page }) => {
+  const site = await widgetSite(page, (s) => ({
+    "/": html(
+      "Classic",
+      `<script src="${s.api}/widget/web-widget.global.js"></script>
+<script>window.chat = ChatWidget.renderWebWidget(${options(s)});</script>`,
+    ),
+  }));
+  try {
+    const fetched: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/widget/")) fetched.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${site.origin}/`);
+    await expect(page.getByRole("button", { name: "Open chat with Harbour Bikes" })).toBeVisible();
+    expect(await page.evaluate(() => typeof (window as any).LiveChatWidget?.renderWebWidget)).toBe("function");
+    // The panel loads from next to the classic loader, as it does next to the module.
+    await chatOnce(page);
+    expect(fetched).toContain("/widget/widget.js");
+    expect(fetched).toContain("/widget/widget_bg.wasm");
+    expect(fetched).not.toContain("/widget/web-widget.js");
+  } finally {
+    await site.close();
+  }
+});
+
+test("the recommended snippet imports the widget after the page's load event", async ({ page }) => {
+  const site = await widgetSite(page, (s) => ({
+    "/": html(
+      "After load",
+      `<script type="module">
+  const chat = () => import("${s.api}/widget/web-widget.js")
+    .then(({ renderWebWidget }) => { window.chat = renderWebWidget(${options(s)}); });
+  document.readyState === "complete" ? chat() : addEventListener("load", chat, { once: true });
+</script>`,
+    ),
+  }));
+  try {
+    await page.goto(`${site.origin}/`);
+    await expect(page.getByRole("button", { name: /open chat/i })).toBeVisible();
+    const order = await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      const loader = performance.getEntriesByType("resource").find((e) => e.name.includes("/widget/web-widget.js"));
+      return { loadStart: nav.loadEventStart, loaderStart: loader?.startTime ?? -1 };
+    });
+    expect(order.loaderStart).toBeGreaterThanOrEqual(order.loadStart);
+    await chatOnce(page);
+  } finally {
+    await site.close();
+  }
+});
+
+test("destroy() leaves nothing behind: no element, listener, stream or request", async ({ page }) => {
+  const site = await widgetSite(page, (s) => ({
+    "/": html(
+      "Destroy",
+      `<script type="module">
+  window.embed = async () => {
+    const { renderWebWidget } = await import("${s.api}/widget/web-widget.js");
+    window.chat = renderWebWidget(${options(s)});
+  };
+</script>`,
+    ),
+  }));
+  try {
+    await page.addInitScript(trackLeftovers);
+    await page.goto(`${site.origin}/`);
+    const snapshot = () =>
+      page.evaluate(() => ({
+        html: document.documentElement.outerHTML,
+        adopted: document.adoptedStyleSheets.length,
+        leftovers: (window as any).__leftovers(),
+      }));
+    const before = await snapshot();
+
+    await page.evaluate(() => (window as any).embed());
+    await chatOnce(page);
+    const during = await page.evaluate(() => (window as any).__leftovers());
+    expect(during.openStreams, "the conversation's event stream is open").toBeGreaterThan(0);
+
+    await page.evaluate(() => (window as any).chat.destroy());
+    const requestsAfter: string[] = [];
+    page.on("request", (r) => requestsAfter.push(r.url()));
+    await page.waitForTimeout(2_500);
+    const after = await snapshot();
+    expect(after.html).toBe(before.html);
+    expect(after.adopted).toBe(before.adopted);
+    expect(after.leftovers.listeners).toEqual(before.leftovers.listeners);
+    expect(after.leftovers.openStreams).toBe(0);
+    expect(requestsAfter).toEqual([]);
+    await expect(page.getByRole("button", { name: /open chat/i })).toHaveCount(0);
+  } finally {
+    await site.close();
+  }
+});
