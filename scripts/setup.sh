@@ -40,7 +40,7 @@ ensure_chromium() {
 
 ensure_end2end_deps() {
   local dir="$1/end2end"
-  if [[ ! -d "$dir/node_modules/@playwright/test" || ! -d "$dir/node_modules/vite" ]]; then
+  if [[ ! -d "$dir/node_modules/@playwright/test" || ! -d "$dir/node_modules/vite" || ! -d "$dir/node_modules/@axe-core/playwright" ]]; then
     say "installing end-to-end test dependencies (npm ci)"
     (cd "$dir" && npm ci --no-audit --no-fund)
   fi

@@ -157,13 +157,17 @@ fn Timeline(
         });
     });
     view! {
-        <ol class="timeline" data-testid="timeline" role="log" aria-live="polite"
-            aria-label="Messages" tabindex="0" node_ref=list_ref>
-            // Keyed by its delivery too: a delivery report redraws the message.
-            <For each=move || messages.get()
-                key=|m| (m.id.clone(), m.delivery.as_ref().map(|d| d.status))
-                children=move |m| message_item(&m, &visitor.get_untracked())/>
-        </ol>
+        // The log announces new messages; the list inside keeps its list semantics (a `log`
+        // role on the <ol> itself would leave its items outside any list).
+        <div class="timeline-log" role="log" aria-live="polite" aria-label="Messages">
+            <ol class="timeline" data-testid="timeline" aria-label="Messages" tabindex="0"
+                node_ref=list_ref>
+                // Keyed by its delivery too: a delivery report redraws the message.
+                <For each=move || messages.get()
+                    key=|m| (m.id.clone(), m.delivery.as_ref().map(|d| d.status))
+                    children=move |m| message_item(&m, &visitor.get_untracked())/>
+            </ol>
+        </div>
     }
 }
 

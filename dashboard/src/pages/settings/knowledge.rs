@@ -366,7 +366,7 @@ fn ImportFile(
                  entry per ## heading, with an optional line \"Keywords: a, b\". All rows are \
                  checked first: one bad row imports nothing."
             </p>
-            <input type="file" data-testid="knowledge-import-file"
+            <input type="file" data-testid="knowledge-import-file" aria-label="Knowledge file (CSV or Markdown)"
                 accept=".csv,.md,.markdown,text/csv,text/markdown"
                 disabled=move || busy.get() on:change=on_change/>
             {move || busy.get().then(|| view! { <span class="hint">"Importing…"</span> })}

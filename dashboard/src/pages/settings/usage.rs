@@ -300,7 +300,8 @@ fn DayTable(report: UsageReport) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="usage-table-wrap">
+        // Scrolls on its own: focusable, so keyboard users can scroll it too.
+        <div class="usage-table-wrap" tabindex="0" role="region" aria-label="Conversations per day">
             <table class="data usage-table" data-testid="usage-days" aria-labelledby="usage-chart-title">
                 <thead>
                     <tr>
