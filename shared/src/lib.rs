@@ -11,6 +11,7 @@ pub mod decision;
 pub mod form;
 pub mod intents;
 pub mod origin;
+pub mod proactive;
 pub mod rich_text;
 pub mod routing;
 pub mod safety;
