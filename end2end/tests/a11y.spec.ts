@@ -2,8 +2,9 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 
-// axe-core audits (WCAG 2.1 A and AA rules) of every dashboard page: no serious or critical
-// finding.
+// axe-core audits (WCAG 2.1 A and AA rules) of the widget in each of its states and of every
+// dashboard page: no serious or critical finding. The widget lives in an open shadow root,
+// which axe walks.
 const API_ORIGIN = `http://127.0.0.1:${process.env.E2E_API_PORT ?? 18180}`;
 const ADMIN_EMAIL = "admin@northwind.example";
 const ADMIN_PASSWORD = "e2e-admin-password";
@@ -17,6 +18,44 @@ async function findings(page: Page, include?: string): Promise<string[]> {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${v.help} — ${n.target.join(" ")} — ${n.failureSummary ?? ""}`));
 }
+
+test.describe("the widget", () => {
+  test("closed, its contact form with errors, and a conversation", async ({ page }) => {
+    await page.goto("/");
+    const launcher = page.getByRole("button", { name: /open chat/i });
+    await expect(launcher).toBeVisible();
+    expect(await findings(page, "livechat-widget"), "closed").toEqual([]);
+
+    await launcher.click();
+    const chat = page.getByRole("dialog");
+    await expect(chat).toBeVisible();
+    await chat.getByLabel("Email").fill("not-an-email");
+    await chat.getByLabel("Email").press("Enter");
+    await expect(chat.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+    expect(await findings(page, "livechat-widget"), "the form with errors").toEqual([]);
+
+    await chat.getByLabel("Name").fill("Ada Audit");
+    await chat.getByLabel("Email").fill(`ada.audit.${Date.now()}@example.com`);
+    await chat.getByLabel("Email").press("Enter");
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("Do you ship to Canada?");
+    await box.press("Enter");
+    await expect(page.getByRole("log", { name: "Messages" }).locator(".lc-msg--assistant").last()).toContainText(/Canada/);
+    expect(await findings(page, "livechat-widget"), "a conversation").toEqual([]);
+  });
+
+  test("the unavailable state of a refused token", async ({ page }) => {
+    // The demo page with a token the server does not know.
+    await page.route("**/api/widgets/**", async (route) => {
+      const headers = { ...route.request().headers(), authorization: "Bearer wt_revoked" };
+      await route.continue({ headers });
+    });
+    await page.goto("/");
+    await page.getByRole("button", { name: /open chat/i }).click();
+    await expect(page.getByTestId("widget-unavailable")).toBeVisible();
+    expect(await findings(page, "livechat-widget"), "unavailable").toEqual([]);
+  });
+});
 
 async function signIn(page: Page) {
   await page.goto(`${API_ORIGIN}/`);

@@ -6,6 +6,9 @@
 //   import { renderWebWidget } from "https://chat.example.com/widget/web-widget.js";
 //   const chat = renderWebWidget({ tenantId, apiUrl, token, primaryColor, companyName, position });
 //
+// `locale` ("en", "es", or a tag such as "es-MX") picks the widget's language; without it (or
+// for a language it doesn't speak) the browser's languages decide, else English.
+//
 // For a signed-in customer, pass `userHash`: hex HMAC-SHA256(identity secret, lowercase email),
 // computed by the site's backend. It goes with the contact details and proves the email.
 //
@@ -31,7 +34,19 @@ const BASE_URL = import.meta.url;
 const DEFAULT_COLOR = "#2563eb";
 const POSITIONS = ["bottom-right", "bottom-left", "top-right", "top-left"];
 const THEMES = ["light", "dark", "auto"];
-const LOAD_FAILED = "Chat couldn't load. Check your connection and try again.";
+// The launcher's words in each language the widget speaks (the panel has its own).
+const WORDS = {
+  en: {
+    open: "Open chat",
+    openWith: (company) => `Open chat with ${company}`,
+    loadFailed: "Chat couldn't load. Check your connection and try again.",
+  },
+  es: {
+    open: "Abrir el chat",
+    openWith: (company) => `Abrir el chat con ${company}`,
+    loadFailed: "No se pudo cargar el chat. Comprueba tu conexión e inténtalo de nuevo.",
+  },
+};
 
 const LAUNCHER_CSS = `:host{all:initial!important;position:fixed!important;top:0!important;left:0!important;width:0!important;height:0!important;z-index:2147483000!important;display:block!important}
 .lc-launcher{all:unset;box-sizing:border-box;position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;display:grid;place-items:center;cursor:pointer;background:var(--lc-primary);color:var(--lc-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease;-webkit-tap-highlight-color:transparent}
@@ -81,6 +96,17 @@ function textOn(color) {
   return 0.2126 * lin(0) + 0.7152 * lin(2) + 0.0722 * lin(4) > 0.179 ? "#111" : "#fff";
 }
 
+// The `locale` option when the widget speaks it (by primary subtag: "es-MX" is "es"), else the
+// first language of the browser's it speaks, else English: the panel's rule (i18n.rs).
+function pickLocale(option) {
+  const browser = navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const tag of [option, ...browser]) {
+    const lang = typeof tag === "string" ? tag.trim().split(/[-_]/)[0].toLowerCase() : "";
+    if (Object.keys(WORDS).includes(lang)) return lang;
+  }
+  return "en";
+}
+
 // The options as the launcher and the panel use them: unknown values fall back with a warning.
 function settle(opts) {
   let position = opts.position ?? "bottom-right";
@@ -95,11 +121,13 @@ function settle(opts) {
   }
   const theme = THEMES.includes(opts.theme) ? opts.theme : "light";
   const companyName = typeof opts.companyName === "string" ? opts.companyName.trim() : "";
+  const locale = pickLocale(opts.locale);
   return {
     position,
     color,
     theme,
     companyName,
+    locale,
     panel: {
       tenantId: opts.tenantId,
       apiUrl: opts.apiUrl,
@@ -111,18 +139,23 @@ function settle(opts) {
       theme: opts.theme == null ? undefined : theme,
       greeting: typeof opts.greeting === "string" ? opts.greeting : undefined,
       userHash: typeof opts.userHash === "string" ? opts.userHash : undefined,
+      // Decided here, so the launcher and the panel speak the same language. The panel keeps
+      // the one it was mounted with: a later `update({ locale })` renames only the launcher.
+      locale,
     },
   };
 }
 
 // Corner, theme and colour on the host element (the panel reads them there too), and the
-// launcher's name.
-function brand(host, launcher, { position, theme, color, companyName }) {
+// launcher's name in the widget's language.
+function brand(host, launcher, { position, theme, color, companyName, locale }) {
   host.dataset.position = position;
   host.dataset.theme = theme;
   host.style.setProperty("--lc-primary", color);
   host.style.setProperty("--lc-on-primary", textOn(color));
-  launcher.setAttribute("aria-label", companyName ? `Open chat with ${companyName}` : "Open chat");
+  const words = WORDS[locale];
+  launcher.lang = locale;
+  launcher.setAttribute("aria-label", companyName ? words.openWith(companyName) : words.open);
 }
 
 /**
@@ -180,7 +213,8 @@ export function renderWebWidget(options) {
       const p = document.createElement("p");
       p.className = "lc-load-error";
       p.setAttribute("role", "alert");
-      p.textContent = LOAD_FAILED;
+      p.lang = settled.locale;
+      p.textContent = WORDS[settled.locale].loadFailed;
       root.append(p);
     }
   }

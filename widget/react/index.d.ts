@@ -21,6 +21,12 @@ export interface WebWidgetOptions {
   greeting?: string;
   /** Hex HMAC-SHA256(identity secret, lowercase email), computed by your backend. */
   userHash?: string;
+  /**
+   * The widget's language: "en" or "es" (a region such as "es-MX" is fine). Default: the first
+   * the widget speaks of the browser's languages, else English. A change renames the launcher;
+   * the open panel keeps its language until the widget is rendered again.
+   */
+  locale?: string;
   /** Open the panel at once. */
   open?: boolean;
 }

@@ -14,7 +14,7 @@
 import { useEffect, useRef } from "react";
 
 // The options `update` takes; a prop that is no longer given goes back to the tenant's setting.
-const OPTIONS = ["primaryColor", "companyName", "position", "theme", "greeting", "userHash"];
+const OPTIONS = ["primaryColor", "companyName", "position", "theme", "greeting", "userHash", "locale"];
 
 // One import per loader URL for the page's life (a failed one is tried again next time).
 const loaders = new Map();

@@ -11,11 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestInit, RequestMode, Response};
 
 use crate::codec::{decode, encode, FromJson};
+use crate::i18n::{fill, Strings};
 use crate::options::WidgetOptions;
-
-/// Shown for network failures and server errors alike: the visitor can only retry either way.
-pub const UNREACHABLE: &str = "Couldn't reach us. Check your connection and try again.";
-const UNEXPECTED: &str = "Something went wrong on our side. Please try again.";
 
 /// An AI reply can take a while; anything else should be quick.
 const CHAT_TIMEOUT_MS: i32 = 60_000;
@@ -55,51 +52,30 @@ impl ApiError {
         }
     }
 
-    /// A sentence for the visitor.
-    pub fn user_message(&self) -> String {
+    /// A sentence for the visitor, in the panel's language. Network failures and server
+    /// errors read alike ([`Strings::unreachable`]): the visitor can only retry either way.
+    pub fn user_message(&self, t: &Strings) -> String {
         match self {
-            Self::Network => UNREACHABLE.to_owned(),
-            Self::Unexpected => UNEXPECTED.to_owned(),
+            Self::Network => t.unreachable.to_owned(),
+            Self::Unexpected => t.unexpected.to_owned(),
             // The tenant can't answer chats yet: the server's sentence says so.
             Self::Status {
                 detail: Some(d), ..
-            } if d.code == "assistant_unavailable" => d.message.clone(),
-            Self::Status { status, .. } if *status >= 500 => UNREACHABLE.to_owned(),
+            } if d.code == "assistant_unavailable" => t.server_sentence(d),
+            Self::Status { status, .. } if *status >= 500 => t.unreachable.to_owned(),
             Self::Status {
                 status: 429,
                 retry_after,
                 detail,
-            } => match retry_after {
-                Some(secs) => format!(
-                    "You're sending messages too quickly. Please wait {} and try again.",
-                    wait_time(*secs)
-                ),
-                None => detail.as_ref().map_or_else(
-                    || {
-                        "You're sending messages too quickly. Please wait a moment and try again."
-                            .to_owned()
-                    },
-                    |d| d.message.clone(),
-                ),
+            } => match (retry_after, detail) {
+                (Some(secs), _) => fill(t.too_fast_wait, &t.wait_time(*secs)),
+                (None, Some(d)) => t.server_sentence(d),
+                (None, None) => t.too_fast.to_owned(),
             },
             Self::Status {
                 detail: Some(d), ..
-            } if !d.message.is_empty() => d.message.clone(),
-            Self::Status { status, .. } => {
-                format!("Something went wrong (error {status}). Please try again.")
-            }
-        }
-    }
-}
-
-/// "1 second", "40 seconds", "2 minutes".
-fn wait_time(secs: u64) -> String {
-    match secs {
-        0 | 1 => "1 second".to_owned(),
-        2..=90 => format!("{secs} seconds"),
-        _ => {
-            let minutes = secs.div_ceil(60);
-            format!("{minutes} minutes")
+            } if !d.message.is_empty() => t.server_sentence(d),
+            Self::Status { status, .. } => fill(t.error_status, &status.to_string()),
         }
     }
 }
@@ -293,6 +269,7 @@ async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{EN, ES};
 
     fn status(status: u16, retry_after: Option<u64>, message: Option<&str>) -> ApiError {
         ApiError::Status {
@@ -308,10 +285,10 @@ mod tests {
 
     #[test]
     fn failures_become_sentences_a_visitor_can_act_on() {
-        assert_eq!(ApiError::Network.user_message(), UNREACHABLE);
+        assert_eq!(ApiError::Network.user_message(&EN), EN.unreachable);
         assert_eq!(
-            status(503, None, Some("db down")).user_message(),
-            UNREACHABLE
+            status(503, None, Some("db down")).user_message(&EN),
+            EN.unreachable
         );
         let unavailable = ApiError::Status {
             status: 503,
@@ -323,25 +300,56 @@ mod tests {
             }),
         };
         assert_eq!(
-            unavailable.user_message(),
+            unavailable.user_message(&EN),
             "Chat isn't available right now. Please try again later."
         );
         assert_eq!(
-            status(429, Some(30), None).user_message(),
+            status(429, Some(30), None).user_message(&EN),
             "You're sending messages too quickly. Please wait 30 seconds and try again."
         );
         assert!(status(429, Some(125), None)
-            .user_message()
+            .user_message(&EN)
             .contains("3 minutes"));
         assert_eq!(
-            status(429, None, Some("Usage limit reached.")).user_message(),
+            status(429, None, Some("Usage limit reached.")).user_message(&EN),
             "Usage limit reached."
         );
         assert_eq!(
-            status(400, None, Some("The message is empty.")).user_message(),
+            status(400, None, Some("The message is empty.")).user_message(&EN),
             "The message is empty."
         );
-        assert!(status(403, None, None).user_message().contains("403"));
+        assert!(status(403, None, None).user_message(&EN).contains("403"));
+    }
+
+    #[test]
+    fn failures_are_told_in_the_panel_s_language() {
+        assert_eq!(ApiError::Network.user_message(&ES), ES.unreachable);
+        assert_eq!(
+            status(429, Some(30), None).user_message(&ES),
+            "Estás enviando mensajes demasiado rápido. Espera 30 segundos e inténtalo de nuevo."
+        );
+        assert_eq!(
+            status(403, None, None).user_message(&ES),
+            "Algo salió mal (error 403). Inténtalo de nuevo."
+        );
+        let required = ApiError::Status {
+            status: 409,
+            retry_after: None,
+            detail: Some(ErrorDetail {
+                code: "contact_required".into(),
+                message: "Please tell us your name and email before sending a message.".into(),
+                field: None,
+            }),
+        };
+        assert_eq!(
+            required.user_message(&ES),
+            "Dinos tu nombre y tu correo antes de enviar un mensaje."
+        );
+        // A code the widget doesn't know: the server's sentence is all there is.
+        assert_eq!(
+            status(400, None, Some("The message is empty.")).user_message(&ES),
+            "The message is empty."
+        );
     }
 
     #[test]

@@ -12,14 +12,12 @@ use shared::api::{
 use shared::{Email, MessageText, PersonName};
 
 use crate::api::{Api, ApiError};
+use crate::i18n::Strings;
 use crate::ids::new_client_message_id;
 use crate::live::LiveStream;
 use crate::options::WidgetOptions;
 use crate::storage::{self, StoredSession};
 use crate::transcript::{PendingMessage, Transcript};
-
-/// Shown on a message left unsent by an earlier page.
-const NOT_SENT: &str = "Not sent yet.";
 
 /// How long a teammate shows as typing after their last typing event.
 const TEAMMATE_TYPING_FOR: Duration = Duration::from_secs(5);
@@ -46,6 +44,8 @@ pub enum ContactError {
 #[derive(Clone, Copy)]
 pub struct Chat {
     pub options: StoredValue<WidgetOptions>,
+    /// Every sentence the panel shows, in its language (`options.locale`).
+    pub t: &'static Strings,
     api: StoredValue<Api>,
     pub session: RwSignal<Option<SessionState>>,
     pub transcript: RwSignal<Transcript>,
@@ -90,6 +90,7 @@ impl Chat {
     /// Creates no session on the server: that waits for the visitor's first submission.
     pub fn new(options: WidgetOptions) -> Self {
         let stored = storage::load(&options.tenant_id);
+        let t = options.locale.strings();
         let (session, transcript) = match stored {
             Some(s) => (
                 Some(SessionState {
@@ -99,12 +100,13 @@ impl Chat {
                 }),
                 Transcript {
                     human: s.human,
-                    ..Transcript::restore(s.messages, s.pending, NOT_SENT)
+                    ..Transcript::restore(s.messages, s.pending, t.not_sent)
                 },
             ),
             None => (None, Transcript::default()),
         };
         let chat = Self {
+            t,
             api: StoredValue::new(Api::new(&options)),
             session: RwSignal::new(session),
             transcript: RwSignal::new(transcript),
@@ -348,7 +350,7 @@ impl Chat {
                             if self.alive() {
                                 self.note_refusal(&e);
                             }
-                            return Err(form_error(&e));
+                            return Err(ContactError::Form(e.user_message(self.t)));
                         }
                     };
                     if !self.alive() {
@@ -391,11 +393,11 @@ impl Chat {
                     if self.alive() {
                         self.note_refusal(&e);
                     }
-                    return Err(contact_error(&e));
+                    return Err(contact_error(&e, self.t));
                 }
             }
         }
-        Err(ContactError::Form(ApiError::Network.user_message()))
+        Err(ContactError::Form(ApiError::Network.user_message(self.t)))
     }
 
     /// Shows the message at once and sends it (after any earlier unsent ones).
@@ -478,7 +480,7 @@ impl Chat {
                 Err(e) if e.code() == Some("contact_required") => {
                     // The server lost the details (or never had them): ask again, keep the message.
                     self.transcript.update(|t| t.requeue(&client_message_id));
-                    self.form_notice.set(Some(e.user_message()));
+                    self.form_notice.set(Some(e.user_message(self.t)));
                     self.session.update(|s| {
                         if let Some(s) = s {
                             s.contact = None;
@@ -487,9 +489,8 @@ impl Chat {
                 }
                 Err(e) if e.status() == Some(404) && e.code() != Some("tenant_not_found") => {
                     self.transcript.update(|t| t.requeue(&client_message_id));
-                    self.form_notice.set(Some(
-                        "Your chat session expired. Please tell us who you are again.".into(),
-                    ));
+                    self.form_notice
+                        .set(Some(self.t.session_expired.to_owned()));
                     self.forget_session();
                 }
                 Err(ApiError::Network) if !browser_online() => {
@@ -500,7 +501,7 @@ impl Chat {
                 }
                 Err(e) => self
                     .transcript
-                    .update(|t| t.fail(&client_message_id, e.user_message())),
+                    .update(|t| t.fail(&client_message_id, e.user_message(self.t))),
             }
         });
     }
@@ -634,7 +635,7 @@ impl Chat {
                 // Only a change is announced: replays and repeats leave the transcript alone.
                 if self.transcript.with_untracked(|t| t.human != human) {
                     self.transcript.update(|t| {
-                        t.set_human(human, now);
+                        t.set_human(human, now, self.t.human_joined);
                     });
                 }
             }
@@ -706,22 +707,18 @@ impl Chat {
     }
 }
 
-fn form_error(e: &ApiError) -> ContactError {
-    ContactError::Form(e.user_message())
-}
-
 /// A 422 names the field at fault; anything else is about the whole form.
-fn contact_error(e: &ApiError) -> ContactError {
-    let message = e.user_message();
+fn contact_error(e: &ApiError, t: &Strings) -> ContactError {
+    let message = e.user_message(t);
     match e {
         // The site proved a signed-in visitor's email: another address can't be used.
         ApiError::Status {
             status: 403,
             detail: Some(d),
             ..
-        } if d.field.as_deref() == Some("userHash") => ContactError::Email(
-            "Please use the email address you are signed in with on this site.".to_owned(),
-        ),
+        } if d.field.as_deref() == Some("userHash") => {
+            ContactError::Email(t.signed_in_email.to_owned())
+        }
         ApiError::Status {
             status: 422,
             detail: Some(d),

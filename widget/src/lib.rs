@@ -7,6 +7,7 @@
 pub mod api;
 pub mod codec;
 pub mod controller;
+pub mod i18n;
 pub mod ids;
 pub mod live;
 pub mod options;
@@ -45,7 +46,8 @@ impl WidgetPanel {
     }
 
     /// Applies changed options without remounting (the loader's `update`): company name,
-    /// colour, greeting, `userHash`. `options` is the whole set, as `mount_panel` takes it.
+    /// colour, greeting, `userHash`. `options` is the whole set, as `mount_panel` takes it. The
+    /// panel keeps its language until it is mounted again.
     pub fn update(&self, options: &JsValue) -> Result<(), JsError> {
         let options = WidgetOptions::from_js(options).map_err(|e| JsError::new(&e))?;
         let Some(chat) = self.chat else {
@@ -73,7 +75,7 @@ impl WidgetPanel {
 /// Mounts the (closed) panel into `container`, which should sit in a shadow root.
 ///
 /// `options` is the loader's `{tenantId, apiUrl, token, companyName?, primaryColor?,
-/// greeting?}`; `on_close` is called when the visitor closes the panel from inside it.
+/// greeting?, locale?}`; `on_close` is called when the visitor closes the panel from inside it.
 #[wasm_bindgen]
 pub fn mount_panel(
     container: web_sys::HtmlElement,

@@ -2,6 +2,8 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::i18n::{self, Locale};
+
 /// The brand colour used when the embedder gives none (or one we can't use).
 pub const DEFAULT_PRIMARY_COLOR: &str = "#2563eb";
 
@@ -23,6 +25,9 @@ pub struct WidgetOptions {
     /// What the embedder chose explicitly; where they chose nothing, the tenant's settings
     /// (`/config`) apply.
     pub explicit: Explicit,
+    /// The language of the panel: the `locale` option, else the browser's, else English. Fixed
+    /// for the panel's life (a changed `locale` applies when the panel is mounted again).
+    pub locale: Locale,
 }
 
 /// Which branding options the embedder passed to `renderWebWidget`.
@@ -45,6 +50,7 @@ impl std::fmt::Debug for WidgetOptions {
             .field("greeting", &self.greeting)
             .field("user_hash", &self.user_hash.as_ref().map(|_| "[redacted]"))
             .field("explicit", &self.explicit)
+            .field("locale", &self.locale)
             .finish()
     }
 }
@@ -91,6 +97,7 @@ impl WidgetOptions {
                 position: false,
                 theme: false,
             },
+            locale: Locale::default(),
         })
     }
 
@@ -116,6 +123,7 @@ impl WidgetOptions {
         // The loader passes these only when the embedder gave them.
         options.explicit.position = get("position").is_some();
         options.explicit.theme = get("theme").is_some();
+        options.locale = Locale::pick(get("locale").as_deref(), &i18n::browser_languages());
         Ok(options)
     }
 }

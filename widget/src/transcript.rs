@@ -6,9 +6,6 @@ use shared::api::{Author, Draft, MessageView};
 /// How many stored messages the local cache keeps (the server has the whole history).
 pub const CACHED_MESSAGES: usize = 100;
 
-/// The line shown when a teammate takes the conversation over from the assistant.
-pub const HUMAN_JOINED: &str = "You're now chatting with a person.";
-
 /// A message the visitor sent that the server has not confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingMessage {
@@ -172,15 +169,16 @@ impl Transcript {
     }
 
     /// A status change from the event stream. When a teammate takes over, a system line says
-    /// so, once per change (`at` is its time, Unix milliseconds); answers whether it was added.
-    pub fn set_human(&mut self, human: bool, at: i64) -> bool {
+    /// so (`line`, in the panel's language), once per change (`at` is its time, Unix
+    /// milliseconds); answers whether it was added.
+    pub fn set_human(&mut self, human: bool, at: i64, line: &str) -> bool {
         let joined = human && !self.human;
         self.human = human;
         if joined {
             self.merge([MessageView {
                 id: format!("local:human:{at}"),
                 author: shared::api::Author::System,
-                body: HUMAN_JOINED.to_owned(),
+                body: line.to_owned(),
                 created_at: at,
                 client_message_id: None,
                 author_name: None,

@@ -173,8 +173,12 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
     let m = Mounted::new(tenant, UNREACHABLE_API);
 
     assert!(m.find("form.lc-prechat").is_none(), "the contact is known");
-    let list = m.get("ol.lc-messages");
-    assert_eq!(list.get_attribute("aria-live").as_deref(), Some("polite"));
+    let log = m.get("[role=log]");
+    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(
+        log.query_selector("ol.lc-messages").unwrap().is_some(),
+        "the messages are a list inside the log"
+    );
     assert!(
         m.find(".lc-messages b, .lc-messages img").is_none(),
         "bodies are never markup"

@@ -1,7 +1,8 @@
 //! What the live channel's events do to the transcript. Pure state, so these run natively too.
 
 use shared::api::{Author, MessageView};
-use widget::transcript::{Entry, PendingMessage, SendState, Transcript, HUMAN_JOINED};
+use widget::i18n::EN;
+use widget::transcript::{Entry, PendingMessage, SendState, Transcript};
 
 fn message(id: &str, author: Author, at: i64, client_message_id: Option<&str>) -> MessageView {
     MessageView {
@@ -86,20 +87,23 @@ fn a_message_sent_from_another_tab_shows_once_in_this_one() {
 fn a_take_over_is_announced_once_per_change() {
     let mut t = Transcript::default();
     t.merge([message("m1", Author::Visitor, 1, Some("c1"))]);
-    assert!(t.set_human(true, 10));
-    assert!(!t.set_human(true, 11), "a repeated status says nothing new");
+    assert!(t.set_human(true, 10, EN.human_joined));
+    assert!(
+        !t.set_human(true, 11, EN.human_joined),
+        "a repeated status says nothing new"
+    );
     let lines: Vec<_> = t
         .messages
         .iter()
         .filter(|m| m.author == Author::System)
         .map(|m| m.body.as_str())
         .collect();
-    assert_eq!(lines, [HUMAN_JOINED]);
+    assert_eq!(lines, [EN.human_joined]);
     assert_eq!(t.messages.last().unwrap().created_at, 10);
 
     // Handed back to the assistant, then taken over again: a second, new line.
-    assert!(!t.set_human(false, 20));
-    assert!(t.set_human(true, 30));
+    assert!(!t.set_human(false, 20, EN.human_joined));
+    assert!(t.set_human(true, 30, EN.human_joined));
     let count = t
         .messages
         .iter()

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use super::rich_text::fill_bubble;
 use crate::controller::Chat;
+use crate::i18n::fill;
 use crate::transcript::{Entry, PendingMessage, SendState, Transcript};
 
 #[component]
@@ -25,6 +26,7 @@ pub fn Conversation(
     let typing =
         Memo::new(move |_| assistant_typing.get() || chat.teammate_typing.with(Option::is_some));
     let list_ref = NodeRef::<Ol>::new();
+    let t = chat.t;
 
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -40,7 +42,7 @@ pub fn Conversation(
     let teammate = move || {
         chat.teammate_typing.get().map(|name| {
             if name.trim().is_empty() {
-                "A teammate".to_owned()
+                t.a_teammate.to_owned()
             } else {
                 name
             }
@@ -50,8 +52,8 @@ pub fn Conversation(
         let who = teammate()
             .or_else(|| chat.assistant_name.get())
             .or_else(|| chat.company.with(|c| (!c.is_empty()).then(|| c.clone())))
-            .unwrap_or_else(|| "The assistant".to_owned());
-        format!("{who} is typing")
+            .unwrap_or_else(|| t.the_assistant.to_owned());
+        fill(t.is_typing, &who)
     };
     // The greeting is drawn like an assistant message (rich text too: the site owner writes it),
     // but it is not part of the transcript.
@@ -75,9 +77,9 @@ pub fn Conversation(
     let earlier = move || {
         chat.earlier.with(|messages| {
             (!messages.is_empty()).then(|| {
-                let mut items = vec![notice("Your earlier conversations")];
+                let mut items = vec![notice(t.earlier_conversations)];
                 items.extend(messages.iter().cloned().map(Entry::Stored));
-                items.push(notice("This conversation"));
+                items.push(notice(t.this_conversation));
                 items
                     .into_iter()
                     .map(|entry| message_item(chat, entry))
@@ -88,7 +90,10 @@ pub fn Conversation(
 
     view! {
         <div class="lc-conversation">
-            <ol class="lc-messages" role="log" aria-live="polite" aria-label="Messages" node_ref=list_ref>
+            // The log announces new messages; the list inside keeps its list semantics (a `log`
+            // role on the <ol> itself would leave its items outside any list).
+            <div class="lc-log" role="log" aria-live="polite" aria-label=t.messages>
+            <ol class="lc-messages" aria-label=t.messages node_ref=list_ref>
                 {earlier}
                 {greeting}
                 <For each=move || entries.get() key=Entry::key children=move |entry| message_item(chat, entry)/>
@@ -101,8 +106,9 @@ pub fn Conversation(
                     </li>
                 })}
             </ol>
+            </div>
             {move || (!chat.online.get()).then(|| view! {
-                <p class="lc-offline" role="status">"You're offline. Messages will be sent when you're back online."</p>
+                <p class="lc-offline" role="status">{t.offline}</p>
             })}
             <Composer chat/>
         </div>
@@ -127,20 +133,21 @@ fn author_label(chat: Chat, author: Author, name: Option<&str>) -> String {
             return name.to_owned();
         }
     }
+    let t = chat.t;
     match author {
-        Author::Visitor => "You".to_owned(),
+        Author::Visitor => t.you.to_owned(),
         Author::Assistant => chat
             .assistant_name
             .get()
-            .unwrap_or_else(|| "Assistant".to_owned()),
+            .unwrap_or_else(|| t.assistant.to_owned()),
         Author::Agent => chat.company.with(|c| {
             if c.is_empty() {
-                "Support team".to_owned()
+                t.support_team.to_owned()
             } else {
-                format!("{c} team")
+                fill(t.company_team, c)
             }
         }),
-        Author::System => "Notice".to_owned(),
+        Author::System => t.notice.to_owned(),
     }
 }
 
@@ -200,8 +207,8 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
             ..
         }) => {
             let (status, failed) = match state {
-                SendState::Queued => (("lc-status", "Waiting to send…".to_owned()), None),
-                SendState::Sending => (("lc-status", "Sending…".to_owned()), None),
+                SendState::Queued => (("lc-status", chat.t.waiting_to_send.to_owned()), None),
+                SendState::Sending => (("lc-status", chat.t.sending.to_owned()), None),
                 SendState::Failed(reason) => (
                     ("lc-status lc-status--error", reason),
                     Some(client_message_id),
@@ -230,11 +237,11 @@ fn message_item(chat: Chat, entry: Entry) -> impl IntoView {
                     <button type="button" class="lc-link" on:click=move |ev| {
                         focus_composer(&ev);
                         chat.retry();
-                    }>"Retry"</button>
+                    }>{chat.t.retry}</button>
                     <button type="button" class="lc-link" on:click=move |ev| {
                         focus_composer(&ev);
                         chat.discard(&id);
-                    }>"Delete"</button>
+                    }>{chat.t.delete}</button>
                 </div>
             })}
         </li>
@@ -250,6 +257,7 @@ fn Composer(
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let input_ref = NodeRef::<Textarea>::new();
+    let t = chat.t;
 
     let submit = move || match MessageText::parse(&text.get_untracked()) {
         Ok(message) => {
@@ -258,7 +266,7 @@ fn Composer(
             error.set(None);
         }
         Err(e) => {
-            error.set(Some(e.to_string()));
+            error.set(Some(t.message_error(&e)));
             if let Some(input) = input_ref.get_untracked() {
                 let _ = input.focus();
             }
@@ -279,12 +287,12 @@ fn Composer(
             ev.prevent_default();
             submit();
         }>
-            <label for="lc-message" class="lc-visually-hidden">"Message"</label>
+            <label for="lc-message" class="lc-visually-hidden">{t.message}</label>
             <textarea
                 id="lc-message"
                 name="message"
                 rows="1"
-                placeholder="Write a message…"
+                placeholder=t.message_placeholder
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 aria-describedby=move || error.with(|e| e.as_ref().map(|_| "lc-message-error"))
                 prop:value=move || text.get()
@@ -293,7 +301,7 @@ fn Composer(
                     // Too long is said at once; an empty box is only an error when sending.
                     let too_long = v.trim().chars().count() > MAX_MESSAGE_CHARS;
                     if too_long || error.with_untracked(Option::is_some) {
-                        error.set(if v.trim().is_empty() { None } else { MessageText::parse(&v).err().map(|e| e.to_string()) });
+                        error.set(if v.trim().is_empty() { None } else { MessageText::parse(&v).err().map(|e| t.message_error(&e)) });
                     }
                     if !v.trim().is_empty() {
                         chat.visitor_typing();
@@ -308,7 +316,7 @@ fn Composer(
                 }
                 node_ref=input_ref
             ></textarea>
-            <button type="submit" class="lc-send" aria-label="Send message">
+            <button type="submit" class="lc-send" aria-label=t.send>
                 <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                     <path d="M3.4 20.4l17.45-7.48a1 1 0 000-1.84L3.4 3.6a.99.99 0 00-1.39.91L2 9.12c0 .5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z" fill="currentColor"/>
                 </svg>

@@ -12,6 +12,7 @@ use shared::api::{ConversationStatus, WidgetConfig};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::controller::Chat;
+use crate::i18n::fill;
 use crate::options::Explicit;
 use conversation::Conversation;
 use prechat::PreChatForm;
@@ -64,6 +65,8 @@ pub fn Panel(
     // through the CSSOM (`style.setProperty`): a `style` attribute is inline style, which a
     // strict host CSP blocks.
     let primary = ("--lc-primary", color);
+    let t = chat.t;
+    let lang = chat.options.with_value(|o| o.locale.lang());
 
     // The tenant's branding, where the embedder chose nothing, once `/config` answers.
     Effect::new(move |_| {
@@ -89,34 +92,31 @@ pub fn Panel(
     let label = move || {
         chat.company.with(|c| {
             if c.is_empty() {
-                "Chat".to_owned()
+                t.chat.to_owned()
             } else {
-                format!("Chat with {c}")
+                fill(t.chat_with, c)
             }
         })
     };
     let title = move || {
         chat.company.with(|c| {
             if c.is_empty() {
-                "Chat".to_owned()
+                t.chat.to_owned()
             } else {
                 c.clone()
             }
         })
     };
     let subtitle = move || match chat.status.get() {
-        Some(ConversationStatus::WaitingHuman | ConversationStatus::Escalated) => {
-            "A teammate will reply here soon."
-        }
-        Some(ConversationStatus::Resolved) => {
-            "This conversation was resolved. Write to us again anytime."
-        }
-        _ => "We usually reply in a few seconds.",
+        Some(ConversationStatus::WaitingHuman | ConversationStatus::Escalated) => t.reply_soon,
+        Some(ConversationStatus::Resolved) => t.resolved,
+        _ => t.reply_in_seconds,
     };
 
     view! {
         <section
             class="lc-panel"
+            lang=lang
             role="dialog"
             aria-label=label
             hidden=move || !chat.open.get()
@@ -133,7 +133,7 @@ pub fn Panel(
                     }}</h2>
                     <p class="lc-subtitle">{subtitle}</p>
                 </div>
-                <button type="button" class="lc-close" aria-label="Close chat" on:click=move |_| on_close()>
+                <button type="button" class="lc-close" aria-label=t.close on:click=move |_| on_close()>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                         <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" fill="none"/>
                     </svg>
@@ -142,8 +142,8 @@ pub fn Panel(
             {move || if chat.unavailable.get() {
                 EitherOf3::A(view! {
                     <div class="lc-unavailable" role="status" data-testid="widget-unavailable">
-                        <p class="lc-unavailable-title">"Chat is unavailable right now."</p>
-                        <p>"Please try again later."</p>
+                        <p class="lc-unavailable-title">{t.unavailable_title}</p>
+                        <p>{t.unavailable_body}</p>
                     </div>
                 })
             } else if has_contact.get() {

@@ -7,13 +7,14 @@ use shared::{Email, PersonName};
 use wasm_bindgen::JsCast;
 
 use crate::controller::{Chat, ContactError};
+use crate::i18n::Strings;
 
-fn name_error(value: &str) -> Option<String> {
-    PersonName::parse(value).err().map(|e| e.to_string())
+fn name_error(t: &Strings, value: &str) -> Option<String> {
+    PersonName::parse(value).err().map(|e| t.name_error(&e))
 }
 
-fn email_error(value: &str) -> Option<String> {
-    Email::parse(value).err().map(|e| e.to_string())
+fn email_error(t: &Strings, value: &str) -> Option<String> {
+    Email::parse(value).err().map(|e| t.email_error(&e))
 }
 
 /// Name and email, both required, checked as the visitor types with the parsers the server
@@ -31,6 +32,7 @@ pub fn PreChatForm(
     let busy = RwSignal::new(false);
     let name_ref = NodeRef::<Input>::new();
     let email_ref = NodeRef::<Input>::new();
+    let t = chat.t;
 
     let focus = move |field: NodeRef<Input>| {
         if let Some(input) = field.get_untracked() {
@@ -46,8 +48,8 @@ pub fn PreChatForm(
         form_err.set(None);
         let parsed_name = PersonName::parse(&name.get_untracked());
         let parsed_email = Email::parse(&email.get_untracked());
-        name_err.set(parsed_name.as_ref().err().map(ToString::to_string));
-        email_err.set(parsed_email.as_ref().err().map(ToString::to_string));
+        name_err.set(parsed_name.as_ref().err().map(|e| t.name_error(e)));
+        email_err.set(parsed_email.as_ref().err().map(|e| t.email_error(e)));
         let (Ok(parsed_name), Ok(parsed_email)) = (parsed_name, parsed_email) else {
             focus(if name_err.get_untracked().is_some() {
                 name_ref
@@ -82,12 +84,12 @@ pub fn PreChatForm(
     view! {
         <form class="lc-prechat" novalidate on:submit=on_submit>
             {move || chat.form_notice.get().map(|n| view! { <p class="lc-notice" role="status">{n}</p> })}
-            <p class="lc-intro">"Hi there! Tell us who you are and we'll get the conversation started."</p>
-            <Field id="lc-name" label="Name" kind="text" autocomplete="name" value=name error=name_err validate=name_error input_ref=name_ref/>
-            <Field id="lc-email" label="Email" kind="email" autocomplete="email" value=email error=email_err validate=email_error input_ref=email_ref/>
+            <p class="lc-intro">{t.intro}</p>
+            <Field id="lc-name" label=t.name kind="text" autocomplete="name" value=name error=name_err t validate=name_error input_ref=name_ref/>
+            <Field id="lc-email" label=t.email kind="email" autocomplete="email" value=email error=email_err t validate=email_error input_ref=email_ref/>
             {move || form_err.get().map(|e| view! { <p class="lc-form-error" role="alert">{e}</p> })}
             <button type="submit" class="lc-button" aria-disabled=move || busy.get().to_string()>
-                {move || if busy.get() { "Starting chat…" } else { "Start chat" }}
+                {move || if busy.get() { t.starting_chat } else { t.start_chat }}
             </button>
         </form>
     }
@@ -104,8 +106,10 @@ fn Field(
     autocomplete: &'static str,
     value: RwSignal<String>,
     error: RwSignal<Option<String>>,
+    /// The panel's sentences.
+    t: &'static Strings,
     /// The error sentence for a value, if it is invalid.
-    validate: fn(&str) -> Option<String>,
+    validate: fn(&Strings, &str) -> Option<String>,
     input_ref: NodeRef<Input>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
@@ -131,7 +135,7 @@ fn Field(
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
                     if touched.get_untracked() || error.with_untracked(Option::is_some) {
-                        error.set(validate(&v));
+                        error.set(validate(t, &v));
                     }
                     value.set(v);
                 }
@@ -145,7 +149,7 @@ fn Field(
                     let Some(v) = value.try_get_untracked() else { return };
                     if to_field && !v.trim().is_empty() {
                         touched.set(true);
-                        error.set(validate(&v));
+                        error.set(validate(t, &v));
                     }
                 }
                 node_ref=input_ref
