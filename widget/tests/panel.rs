@@ -411,6 +411,26 @@ const LIVE_STUB: &str = r##"
     return json(404, { error: { code: "not_found", message: "Not found." } });
 "##;
 
+/// Stores the session of Jane, who gave her details before, in conversation `c-1` (what
+/// `LIVE_STUB` answers for).
+fn save_known_visitor(tenant: &str) {
+    storage::save(
+        tenant,
+        &StoredSession {
+            session_id: "s-live".into(),
+            contact: Some(Contact {
+                name: "Jane".into(),
+                email: "jane@example.com".into(),
+                user_hash: None,
+            }),
+            conversation_id: Some("c-1".into()),
+            messages: vec![],
+            pending: vec![],
+            human: false,
+        },
+    );
+}
+
 const FAKE_EVENT_SOURCE: &str = r##"
     window.__lcSources = [];
     window.__lcRealEventSource = window.__lcRealEventSource || window.EventSource;
@@ -472,21 +492,7 @@ fn calls_to(suffix: &str) -> usize {
 #[wasm_bindgen_test]
 async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
     let tenant = "tenant-live";
-    storage::save(
-        tenant,
-        &StoredSession {
-            session_id: "s-live".into(),
-            contact: Some(Contact {
-                name: "Jane".into(),
-                email: "jane@example.com".into(),
-                user_hash: None,
-            }),
-            conversation_id: Some("c-1".into()),
-            messages: vec![],
-            pending: vec![],
-            human: false,
-        },
-    );
+    save_known_visitor(tenant);
     let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
     js_sys::Function::new_no_args(FAKE_EVENT_SOURCE)
         .call0(&wasm_bindgen::JsValue::NULL)
@@ -716,21 +722,7 @@ fn set_hidden(hidden: bool) {
 #[wasm_bindgen_test]
 async fn a_message_written_offline_waits_and_goes_out_with_its_id_when_the_connection_returns() {
     let tenant = "tenant-offline";
-    storage::save(
-        tenant,
-        &StoredSession {
-            session_id: "s-live".into(),
-            contact: Some(Contact {
-                name: "Jane".into(),
-                email: "jane@example.com".into(),
-                user_hash: None,
-            }),
-            conversation_id: Some("c-1".into()),
-            messages: vec![],
-            pending: vec![],
-            human: false,
-        },
-    );
+    save_known_visitor(tenant);
     let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
     let _stub = FetchStub::new(LIVE_STUB);
     let m = Mounted::new(tenant, "https://api.example.test");
@@ -765,21 +757,7 @@ async fn a_message_written_offline_waits_and_goes_out_with_its_id_when_the_conne
 #[wasm_bindgen_test]
 async fn a_hidden_page_closes_its_event_stream_and_catches_up_when_shown() {
     let tenant = "tenant-hidden";
-    storage::save(
-        tenant,
-        &StoredSession {
-            session_id: "s-live".into(),
-            contact: Some(Contact {
-                name: "Jane".into(),
-                email: "jane@example.com".into(),
-                user_hash: None,
-            }),
-            conversation_id: Some("c-1".into()),
-            messages: vec![],
-            pending: vec![],
-            human: false,
-        },
-    );
+    save_known_visitor(tenant);
     let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
     js_sys::Function::new_no_args(FAKE_EVENT_SOURCE)
         .call0(&wasm_bindgen::JsValue::NULL)
