@@ -2,10 +2,9 @@
 
 mod common;
 
-use common::{wait_for, FetchStub, Mounted};
-use wasm_bindgen::{JsCast, JsValue};
+use common::{attr, submit, type_into, wait_for, FetchStub, Mounted};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
-use web_sys::{Event, HtmlFormElement, HtmlInputElement};
 use widget::storage;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -26,24 +25,6 @@ const API_STUB: &str = r##"
     }
     return json(404, { error: { code: "not_found", message: "Not found." } });
 "##;
-
-fn type_into(m: &Mounted, selector: &str, value: &str) {
-    let el = m.get(selector);
-    el.dyn_ref::<HtmlInputElement>().unwrap().set_value(value);
-    el.dispatch_event(&Event::new("input").unwrap()).unwrap();
-}
-
-fn submit_form(m: &Mounted) {
-    m.get("form.lc-prechat")
-        .dyn_into::<HtmlFormElement>()
-        .unwrap()
-        .request_submit()
-        .unwrap();
-}
-
-fn attr(m: &Mounted, selector: &str, name: &str) -> Option<String> {
-    m.get(selector).get_attribute(name)
-}
 
 /// Makes the browser prefer `languages` until dropped.
 struct BrowserLanguages;
@@ -97,7 +78,7 @@ async fn the_locale_option_puts_the_whole_panel_in_spanish() {
 
     // The parsers' verdicts, in Spanish.
     type_into(&m, "#lc-email", "jane@");
-    submit_form(&m);
+    submit(&m, "form.lc-prechat");
     wait_for("the inline errors", || m.find("#lc-name-error").is_some()).await;
     assert_eq!(m.text("#lc-name-error"), "Escribe tu nombre.");
     assert_eq!(
@@ -108,7 +89,7 @@ async fn the_locale_option_puts_the_whole_panel_in_spanish() {
     // The server's verdict on a code the widget knows: its Spanish sentence.
     type_into(&m, "#lc-name", "Juana Pérez");
     type_into(&m, "#lc-email", "juana@blocked.test");
-    submit_form(&m);
+    submit(&m, "form.lc-prechat");
     wait_for("the server's email error", || {
         m.text("#lc-email-error")
             == "No podemos usar esa dirección de correo. Revísala e inténtalo de nuevo."
@@ -116,7 +97,7 @@ async fn the_locale_option_puts_the_whole_panel_in_spanish() {
     .await;
 
     type_into(&m, "#lc-email", "juana@example.com");
-    submit_form(&m);
+    submit(&m, "form.lc-prechat");
     wait_for("the conversation", || m.find("#lc-message").is_some()).await;
     assert_eq!(m.text("label[for=lc-message]"), "Mensaje");
     assert_eq!(

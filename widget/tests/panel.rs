@@ -2,57 +2,21 @@
 
 mod common;
 
-use common::{global, local_storage, sleep, wait_for, FetchStub, Mounted};
+use common::{
+    attr, click, global, local_storage, press_enter, sleep, submit, type_into, wait_for, FetchStub,
+    Mounted,
+};
 use shared::api::{Author, Contact, MessageView};
 use shared::{Email, EmailError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{
-    Event, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent,
-    KeyboardEventInit,
-};
+use web_sys::HtmlElement;
 use widget::storage::{self, StoredSession};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Nothing listens there: any request fails like a network error.
 const UNREACHABLE_API: &str = "http://127.0.0.1:9";
-
-fn type_into(m: &Mounted, selector: &str, value: &str) {
-    let el = m.get(selector);
-    if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
-        input.set_value(value);
-    } else {
-        el.dyn_ref::<HtmlTextAreaElement>()
-            .unwrap()
-            .set_value(value);
-    }
-    el.dispatch_event(&Event::new("input").unwrap()).unwrap();
-}
-
-fn submit(m: &Mounted, selector: &str) {
-    m.get(selector)
-        .dyn_into::<HtmlFormElement>()
-        .unwrap()
-        .request_submit()
-        .unwrap();
-}
-
-fn press_enter(m: &Mounted, selector: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key("Enter");
-    init.set_cancelable(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    m.get(selector).dispatch_event(&event).unwrap();
-}
-
-fn click(m: &Mounted, selector: &str) {
-    m.get(selector).dyn_into::<HtmlElement>().unwrap().click();
-}
-
-fn attr(m: &Mounted, selector: &str, name: &str) -> Option<String> {
-    m.get(selector).get_attribute(name)
-}
 
 #[wasm_bindgen_test]
 async fn a_new_visitor_sees_the_contact_form_with_inline_errors() {

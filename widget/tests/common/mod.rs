@@ -5,7 +5,10 @@
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    Element, Event, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement,
+    KeyboardEvent, KeyboardEventInit, ShadowRoot, ShadowRootInit, ShadowRootMode,
+};
 use widget::WidgetPanel;
 
 pub fn window() -> web_sys::Window {
@@ -127,4 +130,41 @@ pub fn global(key: &str) -> JsValue {
 
 pub fn local_storage() -> web_sys::Storage {
     window().local_storage().unwrap().unwrap()
+}
+
+/// Types `value` into an input or textarea, as the visitor would.
+pub fn type_into(m: &Mounted, selector: &str, value: &str) {
+    let el = m.get(selector);
+    if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+        input.set_value(value);
+    } else {
+        el.dyn_ref::<HtmlTextAreaElement>()
+            .unwrap()
+            .set_value(value);
+    }
+    el.dispatch_event(&Event::new("input").unwrap()).unwrap();
+}
+
+pub fn submit(m: &Mounted, selector: &str) {
+    m.get(selector)
+        .dyn_into::<HtmlFormElement>()
+        .unwrap()
+        .request_submit()
+        .unwrap();
+}
+
+pub fn press_enter(m: &Mounted, selector: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key("Enter");
+    init.set_cancelable(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    m.get(selector).dispatch_event(&event).unwrap();
+}
+
+pub fn click(m: &Mounted, selector: &str) {
+    m.get(selector).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+pub fn attr(m: &Mounted, selector: &str, name: &str) -> Option<String> {
+    m.get(selector).get_attribute(name)
 }
