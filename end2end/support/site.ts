@@ -62,3 +62,17 @@ export async function widgetSite(
   served = pages({ tenantId, token, api: SIGNUP_API });
   return { origin, server, tenantId, token, close: () => new Promise((done) => server.close(() => done())) };
 }
+
+/** Opens the panel, gives contact details, asks, and waits for the assistant's answer. */
+export async function chatOnce(page: Page, who = "Embed Tester") {
+  await page.getByRole("button", { name: /open chat/i }).click();
+  const chat = page.getByRole("dialog");
+  await expect(chat).toBeVisible();
+  await chat.getByLabel("Name").fill(who);
+  await chat.getByLabel("Email").fill(`visitor.${Date.now()}@example.com`);
+  await chat.getByLabel("Email").press("Enter");
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill("What are your opening hours?");
+  await box.press("Enter");
+  await expect(page.getByRole("log", { name: "Messages" }).locator(".lc-msg--assistant").first()).toBeVisible();
+}

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { trackLeftovers } from "../support/leftovers";
-import { page as html, widgetSite } from "../support/site";
+import { chatOnce, page as html, widgetSite } from "../support/site";
 
 // The ways a site embeds the widget, each on a site of its own workspace: a classic script tag
 // with the ChatWidget global, the recommended snippet that imports after `load`, and destroy()
@@ -8,20 +8,6 @@ import { page as html, widgetSite } from "../support/site";
 
 const options = (s: { tenantId: string; token: string; api: string }) =>
   JSON.stringify({ tenantId: s.tenantId, apiUrl: s.api, token: s.token, companyName: "Harbour Bikes" });
-
-/** Opens the panel, gives contact details and waits for the assistant's answer. */
-async function chatOnce(page: Page) {
-  await page.getByRole("button", { name: /open chat/i }).click();
-  const chat = page.getByRole("dialog");
-  await expect(chat).toBeVisible();
-  await chat.getByLabel("Name").fill("Embed Tester");
-  await chat.getByLabel("Email").fill(`embed.${Date.now()}@example.com`);
-  await chat.getByLabel("Email").press("Enter");
-  const box = page.getByRole("textbox", { name: "Message" });
-  await box.fill("What are your opening hours?");
-  await box.press("Enter");
-  await expect(page.getByRole("log", { name: "Messages" }).locator(".lc-msg--assistant").first()).toBeVisible();
-}
 
 test("a classic script tag renders the widget through the ChatWidget global", async ({ page }) => {
   const site = await widgetSite(page, (s) => ({

@@ -2,7 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { trackLeftovers } from "../support/leftovers";
-import { SIGNUP_API, widgetSite } from "../support/site";
+import { chatOnce, SIGNUP_API, widgetSite } from "../support/site";
 
 // <WebWidget/> (widget/react, the npm package) in a real React app built with Vite, in
 // StrictMode with development React, on a site of its own workspace.
@@ -34,16 +34,8 @@ test("under StrictMode <WebWidget/> renders one widget, takes new props in place
     expect(await page.evaluate(() => (window as any).__widgetsRendered)).toBe(1);
 
     // Open a conversation, then change props: the same widget, still open, with the new values.
-    await page.getByRole("button", { name: /open chat/i }).click();
+    await chatOnce(page, "React Visitor");
     const chat = page.getByRole("dialog");
-    await expect(chat).toBeVisible();
-    await chat.getByLabel("Name").fill("React Visitor");
-    await chat.getByLabel("Email").fill(`react.${Date.now()}@example.com`);
-    await chat.getByLabel("Email").press("Enter");
-    const box = page.getByRole("textbox", { name: "Message" });
-    await box.fill("What are your opening hours?");
-    await box.press("Enter");
-    await expect(page.getByRole("log", { name: "Messages" }).locator(".lc-msg--assistant").first()).toBeVisible();
     await page.evaluate(() => ((window as any).__firstHost = document.querySelector("livechat-widget")));
     expect(await primary(page)).toBe("#6b3e26");
 

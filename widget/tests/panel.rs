@@ -414,6 +414,19 @@ const FAKE_EVENT_SOURCE: &str = r##"
     };
 "##;
 
+/// Puts the recording `EventSource` of [`FAKE_EVENT_SOURCE`] in place of the browser's, or
+/// the browser's back.
+fn fake_event_sources(fake: bool) {
+    let js = if fake {
+        FAKE_EVENT_SOURCE
+    } else {
+        "window.EventSource = window.__lcRealEventSource;"
+    };
+    js_sys::Function::new_no_args(js)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+}
+
 fn sources() -> js_sys::Array {
     js_sys::Array::from(&global("__lcSources"))
 }
@@ -458,9 +471,7 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
     let tenant = "tenant-live";
     save_known_visitor(tenant);
     let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
-    js_sys::Function::new_no_args(FAKE_EVENT_SOURCE)
-        .call0(&wasm_bindgen::JsValue::NULL)
-        .unwrap();
+    fake_event_sources(true);
     let _stub = FetchStub::new(LIVE_STUB);
     let m = Mounted::new(tenant, "https://api.example.test");
     sleep(50).await;
@@ -555,9 +566,7 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
     wait_for("the stream to close", || source_closed(1)).await;
 
     storage::clear(tenant);
-    js_sys::Function::new_no_args("window.EventSource = window.__lcRealEventSource;")
-        .call0(&wasm_bindgen::JsValue::NULL)
-        .unwrap();
+    fake_event_sources(false);
 }
 
 fn chat_calls_ids() -> Vec<String> {
@@ -723,9 +732,7 @@ async fn a_hidden_page_closes_its_event_stream_and_catches_up_when_shown() {
     let tenant = "tenant-hidden";
     save_known_visitor(tenant);
     let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
-    js_sys::Function::new_no_args(FAKE_EVENT_SOURCE)
-        .call0(&wasm_bindgen::JsValue::NULL)
-        .unwrap();
+    fake_event_sources(true);
     let _stub = FetchStub::new(LIVE_STUB);
     let m = Mounted::new(tenant, "https://api.example.test");
     m.panel.set_open(true);
@@ -746,7 +753,5 @@ async fn a_hidden_page_closes_its_event_stream_and_catches_up_when_shown() {
     assert!(source_url(1).ends_with("&after=44"), "{}", source_url(1));
 
     storage::clear(tenant);
-    js_sys::Function::new_no_args("window.EventSource = window.__lcRealEventSource;")
-        .call0(&wasm_bindgen::JsValue::NULL)
-        .unwrap();
+    fake_event_sources(false);
 }
