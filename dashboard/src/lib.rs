@@ -4,8 +4,8 @@
 //! served by the server at `/dashboard/` with `index.html` or `settings.html` for the page paths.
 //!
 //! The rules are plain Rust ([`state`], [`query`], [`route`], [`format`], [`client_record`],
-//! [`channel_forms`], [`usage_chart`], the reconnect logic in [`live`]) and run as native tests; the views and
-//! requests only build for the browser.
+//! [`channel_forms`], [`proactive_form`], [`usage_chart`], the reconnect logic in [`live`]) and run
+//! as native tests; the views and requests only build for the browser.
 
 pub mod api;
 pub mod channel_forms;
@@ -13,6 +13,7 @@ pub mod client_record;
 pub mod format;
 pub mod ids;
 pub mod live;
+pub mod proactive_form;
 pub mod query;
 pub mod route;
 pub mod snippets;

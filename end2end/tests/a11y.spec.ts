@@ -110,6 +110,7 @@ test.describe("the dashboard", () => {
   for (const path of [
     "/settings",
     "/settings/widget",
+    "/settings/proactive",
     "/settings/channels",
     "/settings/domains",
     "/settings/tokens",
@@ -134,6 +135,15 @@ test.describe("the dashboard", () => {
         await expect(page).toHaveURL(/\/settings\/assistants\/[^/]+$/);
         await page.waitForLoadState("networkidle");
         expect(await findings(page), "an assistant").toEqual([]);
+      }
+      if (path === "/settings/proactive") {
+        // A new rule's editor with its preview, and the errors of saving it empty (refused
+        // before it is sent: the workspace is not changed).
+        await page.getByTestId("proactive-add").click();
+        await expect(page.getByTestId("proactive-preview-bubble")).toBeVisible();
+        await page.getByTestId("proactive-save").click();
+        await expect(page.getByTestId("error-name").first()).toBeVisible();
+        expect(await findings(page), "a rule with errors").toEqual([]);
       }
     });
   }

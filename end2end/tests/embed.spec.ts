@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { trackLeftovers } from "../support/leftovers";
-import { chatOnce, page as html, widgetSite } from "../support/site";
+import { chatOnce, page as html, SIGNUP_API, widgetSite } from "../support/site";
 
 // The ways a site embeds the widget, each on a site of its own workspace: a classic script tag
 // with the ChatWidget global, the recommended snippet that imports after `load`, and destroy()
@@ -74,6 +74,12 @@ test("destroy() leaves nothing behind: no element, listener, stream or request",
     ),
   }));
   try {
+    // With a proactive message, so the module watching for it is loaded and must go too.
+    const rules = await page.request.put(`${SIGNUP_API}/api/dashboard/settings/proactive`, {
+      data: { enabled: true, rules: [{ name: "Readers", trigger: "scroll_depth", triggerValue: 90, message: "Still reading?" }] },
+    });
+    expect(rules.status(), await rules.text()).toBe(200);
+    const watching = page.waitForResponse((r) => r.url().endsWith("/widget/proactive.js"));
     await page.addInitScript(trackLeftovers);
     await page.goto(`${site.origin}/`);
     const snapshot = () =>
@@ -85,6 +91,7 @@ test("destroy() leaves nothing behind: no element, listener, stream or request",
     const before = await snapshot();
 
     await page.evaluate(() => (window as any).embed());
+    await watching;
     await chatOnce(page);
     const during = await page.evaluate(() => (window as any).__leftovers());
     expect(during.openStreams, "the conversation's event stream is open").toBeGreaterThan(0);
@@ -103,4 +110,59 @@ test("destroy() leaves nothing behind: no element, listener, stream or request",
   } finally {
     await site.close();
   }
+});
+
+test.describe("on a phone", () => {
+  test.use({ viewport: { width: 390, height: 780 }, hasTouch: true });
+
+  test("the open panel keeps the focus, and closing gives it back to the launcher", async ({ page }) => {
+    const site = await widgetSite(page, (s) => ({
+      "/": html(
+        "Phone",
+        `<a href="#top">A link on the page</a><script type="module">
+  import { renderWebWidget } from "${s.api}/widget/web-widget.js";
+  window.chat = renderWebWidget(${options(s)});
+</script>`,
+      ),
+    }));
+    try {
+      await page.goto(`${site.origin}/`);
+      const launcher = page.getByRole("button", { name: /open chat/i });
+      await launcher.click();
+      const dialog = page.getByRole("dialog");
+      await expect(dialog.getByLabel("Name")).toBeFocused();
+      // Where the focus is, as a label inside the widget ("" when on the page).
+      const focused = () =>
+        page.evaluate(() => {
+          const root = document.querySelector("livechat-widget")?.shadowRoot;
+          const at = root?.activeElement as HTMLElement | null;
+          if (document.activeElement?.tagName !== "LIVECHAT-WIDGET" || !at?.closest(".lc-panel")) return "";
+          return at.getAttribute("aria-label") || at.id || at.textContent?.trim() || at.tagName;
+        });
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        await page.keyboard.press("Tab");
+        const at = await focused();
+        expect(at, `Tab ${i + 1} left the panel`).not.toBe("");
+        seen.add(at);
+      }
+      expect(seen.size).toBeGreaterThanOrEqual(3); // it went round the panel's controls
+      for (let i = 0; i < 12; i++) {
+        await page.keyboard.press("Shift+Tab");
+        expect(await focused(), `Shift+Tab ${i + 1} left the panel`).not.toBe("");
+      }
+      // Focus moved to the page behind comes back into the panel.
+      await page.evaluate(() => (document.querySelector("a[href='#top']") as HTMLElement).focus());
+      expect(await focused()).not.toBe("");
+
+      await page.keyboard.press("Escape");
+      await expect(dialog).toBeHidden();
+      await expect(launcher).toBeFocused();
+      // Closed, the page's own controls are reachable again.
+      await page.evaluate(() => (document.querySelector("a[href='#top']") as HTMLElement).focus());
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("A link on the page");
+    } finally {
+      await site.close();
+    }
+  });
 });

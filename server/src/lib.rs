@@ -21,6 +21,7 @@ pub mod export;
 pub mod identity;
 pub mod inbox;
 pub mod origins;
+pub mod proactive;
 pub mod ratelimit;
 pub mod realtime;
 pub mod request_guard;

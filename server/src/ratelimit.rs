@@ -170,7 +170,14 @@ pub struct Limiters {
     sessions_per_tenant: RateLimiter,
     /// Sign-in attempts, keyed `ip:<address>` and `email:<email>`.
     logins: RateLimiter,
+    /// Proactive bubble reports (shown, opened, dismissed) per address.
+    tracks_per_address: RateLimiter,
 }
+
+/// Bubble reports one address may send: a visitor sends at most two per page and rule (shown,
+/// then opened or dismissed); an office behind one address sends more, so the burst is wide.
+const TRACK_BURST: u32 = 60;
+const TRACKS_PER_MINUTE: u32 = 120;
 
 impl Limiters {
     pub fn new(limits: &Limits) -> Self {
@@ -196,6 +203,7 @@ impl Limiters {
                 limits.tenant_sessions_per_minute,
             ),
             logins: RateLimiter::new(limits.login_burst, limits.logins_per_minute),
+            tracks_per_address: RateLimiter::new(TRACK_BURST, TRACKS_PER_MINUTE),
         }
     }
 
@@ -236,6 +244,17 @@ impl Limiters {
                 "This chat is starting too many conversations right now."
             };
             too_many("too_many_sessions", message, wait)
+        })
+    }
+
+    /// A proactive bubble report from `from` (`rate_limited`).
+    pub fn track(&self, from: ClientAddr) -> Result<()> {
+        take_all(&[(&self.tracks_per_address, &from.rate_key())]).map_err(|(_, wait)| {
+            too_many(
+                "rate_limited",
+                "Too many reports from your network in a short time.",
+                wait,
+            )
         })
     }
 

@@ -14,7 +14,8 @@ pub const DASHBOARD_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-uns
 
 /// `X-Content-Type-Options: nosniff` and a `Referrer-Policy` on every response; `Cache-Control:
 /// no-store` on the API (`/api/...`), whose answers carry messages, names and emails that no
-/// shared or browser cache should keep.
+/// shared or browser cache should keep, unless the handler chose its own (the widget's public
+/// proactive rules, which every page view asks for).
 pub async fn set_security_headers(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
@@ -27,7 +28,7 @@ pub async fn set_security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    if api {
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response

@@ -140,6 +140,11 @@ impl Application {
             hub.clone(),
             &[SettingsArea::Routing, SettingsArea::Assistants],
         ));
+        let proactive = Arc::new(SettingsCache::new(
+            db.clone(),
+            hub.clone(),
+            &[SettingsArea::Proactive],
+        ));
         let access = Arc::new(crate::widget_api::AccessCache::new(db.clone(), hub.clone()));
         let state = AppState {
             access,
@@ -150,6 +155,7 @@ impl Application {
             assistants,
             routing,
             safety,
+            proactive,
             limiters: Arc::new(Limiters::new(&config.limits)),
             replies: SingleFlight::new(),
             streams: StreamCaps::new(

@@ -29,6 +29,8 @@ pub struct AppState {
     pub routing: Arc<SettingsCache<RoutingConfig>>,
     /// Each workspace's safety settings and compiled lists, until they change.
     pub safety: Arc<SettingsCache<SafetyConfig>>,
+    /// Each workspace's proactive rules as the widget gets them, until they change.
+    pub proactive: Arc<SettingsCache<shared::proactive::WidgetProactive>>,
     /// Messages, new sessions and sign-in attempts, per session, address, tenant and email.
     pub limiters: Arc<Limiters>,
     /// Replies being produced, one per visitor message (retries wait for the same reply).

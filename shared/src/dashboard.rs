@@ -660,6 +660,8 @@ pub enum SettingsArea {
     Clients,
     /// Connected channels (SMS numbers).
     Channels,
+    /// Proactive messages: the rules that show a bubble by the widget's launcher.
+    Proactive,
 }
 
 impl SettingsArea {
@@ -677,6 +679,7 @@ impl SettingsArea {
             Self::Safety => "safety",
             Self::Clients => "clients",
             Self::Channels => "channels",
+            Self::Proactive => "proactive",
         }
     }
 }

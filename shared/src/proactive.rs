@@ -263,6 +263,8 @@ fn normal_path(path: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RuleInput {
+    /// The rule's id when it was saved before (its counts follow it); `None` for a new rule.
+    pub id: Option<String>,
     pub name: String,
     pub active: bool,
     /// One of [`Trigger::KINDS`].
@@ -281,6 +283,7 @@ pub struct RuleInput {
 impl Default for RuleInput {
     fn default() -> Self {
         Self {
+            id: None,
             name: String::new(),
             active: true,
             trigger: "time_on_page".to_owned(),
@@ -443,6 +446,45 @@ pub struct TrackRequest {
     pub event: String,
 }
 
+/// A workspace's proactive messages as the settings page edits them
+/// (`GET|PUT /api/dashboard/settings/proactive`): rules in the order they are tried.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProactiveSettingsView {
+    /// Off: no visitor sees any bubble, whatever the rules say.
+    pub enabled: bool,
+    pub rules: Vec<RuleInput>,
+}
+
+/// What the visitors did with one rule's bubble over the last [`ProactivePage::days`] days.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleCounts {
+    pub rule_id: String,
+    pub shown: i64,
+    pub opened: i64,
+    pub dismissed: i64,
+}
+
+/// The settings page's data: the settings (every rule with its id) and each rule's counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProactivePage {
+    pub settings: ProactiveSettingsView,
+    /// One per rule that has any (a rule without is all zeros).
+    pub counts: Vec<RuleCounts>,
+    /// How many days, today included (UTC), the counts cover.
+    pub days: u32,
+}
+
+/// `GET /api/widgets/{tenant}/proactive`: the active rules, in order; none when the workspace
+/// turned proactive messages off.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetProactive {
+    pub rules: Vec<WidgetRule>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,6 +548,23 @@ mod tests {
         // What it prints parses back to the same pattern: the loader gets the printed form.
         for s in ["/pricing/", "/blog/*", "https://a.example/x*", "/*", "/"] {
             assert_eq!(pattern(&pattern(s).to_string()), pattern(s), "{s}");
+        }
+    }
+
+    /// The cases the loader's `pageMatches` is tested on in the browser, with the printed form
+    /// the loader gets.
+    #[test]
+    fn the_shared_page_cases_hold() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/page_patterns.json"))
+                .expect("fixture");
+        for case in fixture["cases"].as_array().expect("cases") {
+            let p = pattern(case["pattern"].as_str().unwrap());
+            let printed = case["printed"].as_str().unwrap();
+            let url = case["url"].as_str().unwrap();
+            assert_eq!(p.to_string(), printed, "{case}");
+            assert_eq!(pattern(printed), p, "{case}");
+            assert_eq!(p.matches(url), case["matches"].as_bool().unwrap(), "{case}");
         }
     }
 

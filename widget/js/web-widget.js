@@ -244,7 +244,42 @@ export function renderWebWidget(options) {
       });
   }
 
+  // Proactive messages: once the page has loaded, the rules are asked for, and only a
+  // workspace that has some loads the module that watches for them (proactive.js).
+  const fetches = new AbortController();
+  let proactive = null;
+  function startProactive() {
+    const api = `${opts.apiUrl.replace(/\/+$/, "")}/api/widgets/${encodeURIComponent(opts.tenantId)}`;
+    const headers = { Authorization: `Bearer ${opts.token}` };
+    const track = (ruleId, event) =>
+      fetch(`${api}/track`, {
+        method: "POST",
+        keepalive: true,
+        headers: { ...headers, "Content-Type": "application/json" },
+        body: JSON.stringify({ ruleId, event }),
+      }).catch(() => {});
+    fetch(`${api}/proactive`, { headers, signal: fetches.signal })
+      .then((r) => (r.ok ? r.json() : null))
+      .then(async (answer) => {
+        if (!answer?.rules?.length || destroyed) return;
+        const mod = await import(new URL("./proactive.js", BASE_URL).href);
+        if (destroyed) return;
+        proactive = mod.start({
+          rules: answer.rules,
+          root,
+          tenantId: opts.tenantId,
+          locale: settled.locale,
+          track,
+          open,
+          isOpen: () => isOpen,
+          focusLauncher: () => launcher.focus(),
+        });
+      })
+      .catch(() => {}); // no bubble is all a failure costs
+  }
+
   function setOpen(open) {
+    if (open) proactive?.hide();
     isOpen = open;
     launcher.setAttribute("aria-expanded", String(open));
     panel?.set_open(open);
@@ -272,12 +307,36 @@ export function renderWebWidget(options) {
     isOpen ? close() : open();
   }
 
+  // On a phone the open panel covers the whole page, so focus stays in it: Tab and Shift+Tab
+  // go round its controls, and focus that lands on the page behind comes back.
+  const phone = matchMedia("(max-width: 480px)");
+  const trapping = () => isOpen && phone.matches;
+  function panelControls() {
+    return [
+      ...root.querySelectorAll(
+        ".lc-panel :is(button,input,textarea,select,a[href],[tabindex]):not([disabled],[tabindex='-1'])",
+      ),
+    ].filter((e) => e.getClientRects().length);
+  }
+
   function onKeydown(event) {
     if (event.key === "Escape" && isOpen) {
       event.preventDefault();
       event.stopPropagation();
       close();
+    } else if (event.key === "Tab" && trapping()) {
+      const controls = panelControls();
+      const at = root.activeElement;
+      const edge = event.shiftKey ? controls[0] : controls[controls.length - 1];
+      if (controls.length && (at === edge || !controls.includes(at))) {
+        event.preventDefault();
+        (event.shiftKey ? controls[controls.length - 1] : controls[0]).focus();
+      }
     }
+  }
+
+  function onPageFocus(event) {
+    if (trapping() && event.target !== host) panelControls()[0]?.focus();
   }
 
   // Keeps the full-screen phone layout sized to what is visible above the on-screen keyboard.
@@ -305,13 +364,17 @@ export function renderWebWidget(options) {
   launcher.addEventListener("pointerenter", load);
   launcher.addEventListener("focus", load);
   root.addEventListener("keydown", onKeydown);
+  document.addEventListener("focusin", onPageFocus);
   if (viewport) {
     viewport.addEventListener("resize", onViewport);
     viewport.addEventListener("scroll", onViewport);
     onViewport();
   }
   // Otherwise the panel loads once the page has loaded and the browser is idle.
-  const onPageLoad = () => scheduleIdleLoad();
+  const onPageLoad = () => {
+    scheduleIdleLoad();
+    startProactive();
+  };
   if (opts.open) open();
   if (document.readyState === "complete") onPageLoad();
   else window.addEventListener("load", onPageLoad, { once: true });
@@ -320,11 +383,14 @@ export function renderWebWidget(options) {
     if (destroyed) return;
     destroyed = true;
     cancelIdle();
+    fetches.abort();
+    proactive?.stop();
     window.removeEventListener("load", onPageLoad);
     launcher.removeEventListener("click", toggle);
     launcher.removeEventListener("pointerenter", load);
     launcher.removeEventListener("focus", load);
     root.removeEventListener("keydown", onKeydown);
+    document.removeEventListener("focusin", onPageFocus);
     if (viewport) {
       viewport.removeEventListener("resize", onViewport);
       viewport.removeEventListener("scroll", onViewport);

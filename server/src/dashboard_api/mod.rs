@@ -9,6 +9,7 @@ mod clients;
 mod conversations;
 mod export;
 mod intents;
+mod proactive;
 mod routing;
 mod safety;
 mod session;
@@ -136,6 +137,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/api/dashboard/settings/widget",
             get(widget::get_widget).put(widget::put_widget),
+        )
+        .route(
+            "/api/dashboard/settings/proactive",
+            get(proactive::get_proactive).put(proactive::put_proactive),
         )
         .route(
             "/api/dashboard/settings/safety",

@@ -9,6 +9,7 @@ mod auth;
 mod chat;
 mod events;
 mod gate;
+mod proactive;
 mod sessions;
 mod stream_caps;
 
@@ -51,6 +52,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             cors(post(sessions::typing)),
         )
         .route("/api/widgets/{tenant_id}/chat", cors(post(chat::send)))
+        .route(
+            "/api/widgets/{tenant_id}/proactive",
+            cors(get(proactive::rules)),
+        )
+        .route(
+            "/api/widgets/{tenant_id}/track",
+            cors(post(proactive::track)),
+        )
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), gate::gate))
 }

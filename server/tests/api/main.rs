@@ -25,6 +25,7 @@ mod invitations;
 mod odd_requests;
 mod outbox;
 mod pipeline;
+mod proactive;
 mod realtime;
 mod routing;
 mod safety_settings;

@@ -14,6 +14,7 @@ pub mod domains;
 pub mod identity;
 pub mod intents;
 mod knowledge;
+pub mod proactive;
 pub mod routing;
 pub mod safety;
 pub mod teammates;
@@ -44,6 +45,11 @@ const NAV: &[NavItem] = &[
     NavItem {
         path: "/settings/widget",
         label: "Chat widget",
+        admin: true,
+    },
+    NavItem {
+        path: "/settings/proactive",
+        label: "Proactive messages",
         admin: true,
     },
     NavItem {
@@ -117,6 +123,7 @@ pub fn SettingsRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("assistants") view=|| view! { <AdminOnly><assistants::AssistantsPage/></AdminOnly> }/>
             <Route path=path!("assistants/:id") view=assistant::AssistantRoute/>
             <Route path=path!("widget") view=|| view! { <AdminOnly><widget::WidgetPage/></AdminOnly> }/>
+            <Route path=path!("proactive") view=|| view! { <AdminOnly><proactive::ProactivePage/></AdminOnly> }/>
             <Route path=path!("channels") view=|| view! { <AdminOnly><channels::ChannelsPage/></AdminOnly> }/>
             <Route path=path!("domains") view=|| view! { <AdminOnly><domains::DomainsPage/></AdminOnly> }/>
             <Route path=path!("tokens") view=|| view! { <AdminOnly><tokens::TokensPage/></AdminOnly> }/>
@@ -139,7 +146,7 @@ pub struct SettingsEvents {
     versions: RwSignal<[u64; AREAS.len()]>,
 }
 
-const AREAS: [SettingsArea; 11] = [
+const AREAS: [SettingsArea; 12] = [
     SettingsArea::Workspace,
     SettingsArea::Widget,
     SettingsArea::Domains,
@@ -151,6 +158,7 @@ const AREAS: [SettingsArea; 11] = [
     SettingsArea::Intents,
     SettingsArea::Safety,
     SettingsArea::Channels,
+    SettingsArea::Proactive,
 ];
 
 impl SettingsEvents {
