@@ -11,7 +11,10 @@ use shared::api::{
 };
 use shared::{Email, MessageText, PersonName};
 
+use wasm_bindgen::JsCast;
+
 use crate::api::{Api, ApiError};
+use crate::codec::decode;
 use crate::i18n::Strings;
 use crate::ids::new_client_message_id;
 use crate::live::LiveStream;
@@ -86,6 +89,11 @@ pub struct Chat {
 }
 
 impl Chat {
+    /// True once the session's history is on screen (or there was none to load); tracked.
+    pub fn synced(&self) -> bool {
+        self.synced.get()
+    }
+
     /// Restores the stored session, if any, and keeps the store in step with the state.
     /// Creates no session on the server: that waits for the visitor's first submission.
     pub fn new(options: WidgetOptions) -> Self {
@@ -517,11 +525,76 @@ impl Chat {
         let visibility = window_event_listener_untyped("visibilitychange", move |_| {
             let _ = self.visible.try_set(page_visible());
         });
+        // Another tab of the site saved the session (`storage` fires in every other tab).
+        let key = storage::storage_key(&self.tenant_id());
+        let other_tab = window_event_listener_untyped("storage", move |event| {
+            let Ok(event) = event.dyn_into::<web_sys::StorageEvent>() else {
+                return;
+            };
+            if event.key().as_deref() == Some(key.as_str()) {
+                if let Some(theirs) = event.new_value().and_then(|text| decode(&text)) {
+                    self.adopt(theirs);
+                }
+            }
+        });
         on_cleanup(move || {
             online.remove();
             offline.remove();
             visibility.remove();
+            other_tab.remove();
         });
+    }
+
+    /// Another tab of this site saved its session. One visitor, one conversation: a tab without
+    /// a session (or whose visitor has not given contact details yet) takes the other tab's;
+    /// the same session's contact details and conversation follow it. Messages are not copied:
+    /// an open tab hears them on its own stream, and a closed one catches up when it opens. A
+    /// tab keeps its own conversation if it has one with contact details, and writes back only
+    /// what changed, so two tabs never echo each other.
+    pub fn adopt(self, theirs: StoredSession) {
+        if !self.alive() {
+            return;
+        }
+        let ours = self.session.with_untracked(|s| {
+            s.as_ref()
+                .map(|s| (s.session_id.clone(), s.contact.is_some()))
+        });
+        match ours {
+            Some((id, _)) if id == theirs.session_id => {
+                let changed = self.session.with_untracked(|s| {
+                    s.as_ref().is_some_and(|s| {
+                        (s.contact.is_none() && theirs.contact.is_some())
+                            || (theirs.conversation_id.is_some()
+                                && s.conversation_id != theirs.conversation_id)
+                    })
+                });
+                if changed {
+                    self.session.update(|s| {
+                        if let Some(s) = s {
+                            s.contact = s.contact.take().or(theirs.contact);
+                            s.conversation_id = theirs.conversation_id.or(s.conversation_id.take());
+                        }
+                    });
+                    self.refresh();
+                }
+            }
+            Some((_, true)) => {}
+            _ if theirs.contact.is_none() => {}
+            _ => {
+                self.session.set(Some(SessionState {
+                    session_id: theirs.session_id,
+                    contact: theirs.contact,
+                    conversation_id: theirs.conversation_id,
+                }));
+                self.last_event_seq.set_value(None);
+                self.synced.set(false);
+                self.transcript.update(|t| {
+                    t.human = theirs.human;
+                    t.merge(theirs.messages);
+                });
+                self.refresh();
+            }
+        }
     }
 
     /// The connection is back: whatever waited is sent, and the stream may open again.

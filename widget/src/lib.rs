@@ -4,6 +4,7 @@
 //! [`mount_panel`] with a container inside its shadow root and drives the returned
 //! [`WidgetPanel`] (`set_open`, `update`, `unmount`).
 
+pub mod announce;
 pub mod api;
 pub mod codec;
 pub mod controller;

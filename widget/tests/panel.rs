@@ -137,8 +137,10 @@ async fn a_returning_visitor_sees_cached_messages_as_text_without_the_form() {
     let m = Mounted::new(tenant, UNREACHABLE_API);
 
     assert!(m.find("form.lc-prechat").is_none(), "the contact is known");
+    // The log is not a live region: a status line says what is new, once (not the history).
     let log = m.get("[role=log]");
-    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("off"));
+    assert_eq!(m.text(".lc-announce[role=status]"), "");
     assert!(
         log.query_selector("ol.lc-messages").unwrap().is_some(),
         "the messages are a list inside the log"
@@ -487,8 +489,13 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
 
     // A teammate types: the indicator names them.
     on_last_source(r#"emit({ type: "typing", name: "Sam", active: true })"#);
+    assert_eq!(m.text(".lc-announce"), "", "the history is not announced");
     wait_for("the teammate typing", || m.text(".lc-typing-name") == "Sam").await;
     assert!(m.text(".lc-typing").contains("Sam is typing"));
+    wait_for("the typing announced", || {
+        m.text(".lc-announce").contains("Sam is typing")
+    })
+    .await;
 
     // A take-over, said twice (a replay): one system line.
     for id in ["42", "43"] {
@@ -502,6 +509,12 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
     .await;
     sleep(20).await;
     assert_eq!(m.find_all_count(".lc-msg--system"), 1);
+    assert!(
+        m.text(".lc-announce")
+            .ends_with("You're now chatting with a person."),
+        "{}",
+        m.text(".lc-announce")
+    );
 
     // The teammate's reply, delivered twice: shown once, as text, under their name.
     for _ in 0..2 {
@@ -529,6 +542,8 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
         m.find(".lc-typing").is_none(),
         "their reply ends the typing"
     );
+    // Said once, as text, by name.
+    assert_eq!(m.text(".lc-announce"), "Sam: <img src=x onerror=alert(1)>");
 
     // The visitor types: the dashboards hear it, not on every keystroke.
     type_into(&m, "#lc-message", "Th");
@@ -545,6 +560,8 @@ async fn a_teammate_reaches_the_open_panel_over_the_event_stream() {
     .await;
     assert!(m.find(".lc-msg--assistant").is_none());
     assert!(m.find(".lc-typing").is_none());
+    // The visitor's own message is not read back to them.
+    assert_eq!(m.text(".lc-announce"), "Sam: <img src=x onerror=alert(1)>");
     // The same message echoed by the stream (as other tabs get it) changes nothing.
     let sent = chat_calls_ids();
     on_last_source(&format!(
@@ -752,6 +769,95 @@ async fn a_hidden_page_closes_its_event_stream_and_catches_up_when_shown() {
     wait_for("a new stream", || sources().length() == 2).await;
     assert!(source_url(1).ends_with("&after=44"), "{}", source_url(1));
 
+    storage::clear(tenant);
+    fake_event_sources(false);
+}
+
+/// What the `storage` event of another tab saving `tenant`'s session looks like here.
+fn other_tab_saves(tenant: &str, session: &StoredSession) {
+    let key = storage::storage_key(tenant);
+    let value = widget::codec::encode(session);
+    js_sys::Function::new_with_args(
+        "key, value",
+        "window.dispatchEvent(new StorageEvent('storage', { key, newValue: value }));",
+    )
+    .call2(&wasm_bindgen::JsValue::NULL, &key.into(), &value.into())
+    .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_second_tab_takes_up_the_conversation_another_tab_started() {
+    let tenant = "tenant-tabs";
+    storage::clear(tenant);
+    let _ = js_sys::Reflect::delete_property(&common::window(), &"__lcCalls".into());
+    fake_event_sources(true);
+    let _stub = FetchStub::new(LIVE_STUB);
+    let m = Mounted::new(tenant, "https://api.example.test");
+    m.panel.set_open(true);
+    wait_for("the contact form", || m.find("form.lc-prechat").is_some()).await;
+
+    // Another tab's visitor is still filling in the form: nothing to take up yet.
+    let mut theirs = StoredSession {
+        session_id: "s-live".into(),
+        contact: None,
+        conversation_id: None,
+        messages: vec![],
+        pending: vec![],
+        human: false,
+    };
+    other_tab_saves(tenant, &theirs);
+    sleep(30).await;
+    assert!(m.find("form.lc-prechat").is_some());
+    assert_eq!(calls_to("/sessions/s-live"), 0);
+
+    // They gave their details and chatted: this tab shows the same conversation, its history
+    // loaded once, and listens to it.
+    theirs.contact = Some(Contact {
+        name: "Jane".into(),
+        email: "jane@example.com".into(),
+        user_hash: None,
+    });
+    theirs.conversation_id = Some("c-1".into());
+    other_tab_saves(tenant, &theirs);
+    wait_for("the conversation", || m.find("form.lc-prechat").is_none()).await;
+    wait_for("the history", || {
+        m.text(".lc-msg--visitor .lc-bubble") == "Hello"
+    })
+    .await;
+    wait_for("the event stream", || sources().length() == 1).await;
+    assert!(source_url(0).contains("/sessions/s-live/events"));
+    assert_eq!(calls_to("/sessions/s-live"), 1);
+
+    // Their next save (a new message in their cache) changes nothing here: no echo, no refetch.
+    theirs.messages = vec![MessageView {
+        id: "m2".into(),
+        author: Author::Assistant,
+        body: "Hi Jane".into(),
+        created_at: 2,
+        client_message_id: None,
+        author_name: None,
+    }];
+    other_tab_saves(tenant, &theirs);
+    sleep(50).await;
+    assert_eq!(calls_to("/sessions/s-live"), 1);
+    assert_eq!(sources().length(), 1);
+
+    // A tab with a conversation of its own keeps it.
+    other_tab_saves(
+        tenant,
+        &StoredSession {
+            session_id: "s-other".into(),
+            ..theirs.clone()
+        },
+    );
+    sleep(30).await;
+    assert_eq!(
+        storage::load(tenant).map(|s| s.session_id).as_deref(),
+        Some("s-live")
+    );
+    assert_eq!(calls_to("/sessions/s-other"), 0);
+
+    drop(m);
     storage::clear(tenant);
     fake_event_sources(false);
 }

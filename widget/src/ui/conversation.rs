@@ -1,5 +1,6 @@
-//! The conversation: the message list (announced politely to screen readers), the typing
-//! indicator and the composer.
+//! The conversation: the message list, the typing indicator and the composer. Screen readers
+//! hear each new message and typing state once, from a status line ([`crate::announce`]), not
+//! from the list itself (which would repeat a message as it goes from sending to sent).
 
 use leptos::html::{Ol, Textarea};
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use shared::MessageText;
 use wasm_bindgen::JsCast;
 
 use super::rich_text::fill_bubble;
+use crate::announce::{plain_text, Announcer, Line};
 use crate::controller::Chat;
 use crate::i18n::fill;
 use crate::transcript::{Entry, PendingMessage, SendState, Transcript};
@@ -55,6 +57,42 @@ pub fn Conversation(
             .unwrap_or_else(|| t.the_assistant.to_owned());
         fill(t.is_typing, &who)
     };
+    // What a screen reader is told, as it happens. The same words twice in a row (two equal
+    // replies) alternate a trailing no-break space, or the second would go unsaid.
+    let announcer = StoredValue::new(Announcer::default());
+    let spoken = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let synced = chat.synced();
+        let typing_now = typing.get();
+        let said = chat.transcript.with(|t| {
+            announcer
+                .try_update_value(|a| {
+                    a.next(&t.messages, synced, typing_now)
+                        .into_iter()
+                        .map(|line| match line {
+                            Line::Message(m) => format!(
+                                "{}: {}",
+                                author_label(chat, m.author, m.author_name.as_deref()),
+                                plain_text(&m.body)
+                            ),
+                            Line::Typing => typing_label(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default()
+        });
+        if !said.is_empty() {
+            spoken.update(|old| {
+                *old = if old.trim_end_matches('\u{a0}') == said && !old.ends_with('\u{a0}') {
+                    format!("{said}\u{a0}")
+                } else {
+                    said
+                };
+            });
+        }
+    });
+
     // The greeting is drawn like an assistant message (rich text too: the site owner writes it),
     // but it is not part of the transcript.
     let greeting = move || {
@@ -90,9 +128,10 @@ pub fn Conversation(
 
     view! {
         <div class="lc-conversation">
-            // The log announces new messages; the list inside keeps its list semantics (a `log`
-            // role on the <ol> itself would leave its items outside any list).
-            <div class="lc-log" role="log" aria-live="polite" aria-label=t.messages>
+            // A log, but not a live one: the status line below says what is new, once. The list
+            // inside keeps its list semantics (a `log` role on the <ol> itself would leave its
+            // items outside any list).
+            <div class="lc-log" role="log" aria-live="off" aria-label=t.messages>
             <ol class="lc-messages" aria-label=t.messages node_ref=list_ref>
                 {earlier}
                 {greeting}
@@ -107,6 +146,7 @@ pub fn Conversation(
                 })}
             </ol>
             </div>
+            <div class="lc-visually-hidden lc-announce" role="status" aria-atomic="true">{move || spoken.get()}</div>
             {move || (!chat.online.get()).then(|| view! {
                 <p class="lc-offline" role="status">{t.offline}</p>
             })}
