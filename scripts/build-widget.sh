@@ -23,18 +23,37 @@ classic_loader() {
   echo "})();"
 }
 
-# What a page loads before the launcher shows is budgeted (6 KB gzip): the served files drop the
-# source's whole-line comments (its usage notes are in the README). Only lines whose first text
-# is `// ` go, and no line of these files' template strings starts that way.
-strip_comments() {
-  echo "// $2 (comments stripped; the source and its notes: widget/js/ in the live-chat repository)"
-  sed -E '/^[[:space:]]*\/\/( |$)/d' "$1"
+# What a page loads is budgeted (6 KB gzip before the launcher, 150 KB once opened), so the
+# served JavaScript and CSS are minified with esbuild (scripts/setup.sh ensure_esbuild puts it in
+# end2end/ or .tools/). Without it the files only lose their whole-line comments: only lines
+# whose first text is `// ` go, and no line of these files' template strings starts that way.
+ESBUILD=""
+for candidate in end2end/node_modules/.bin/esbuild .tools/node_modules/.bin/esbuild; do
+  [[ -x "$candidate" ]] && ESBUILD="$PWD/$candidate" && break
+done
+[[ -z "$ESBUILD" ]] && echo "build-widget: esbuild not found; the widget is built unminified (run scripts/run.sh or scripts/test.sh to install it)" >&2
+# minify <file> <loader: js|css> <banner line>: the minified text on stdout.
+minify() {
+  if [[ -n "$ESBUILD" ]]; then
+    echo "/* $3 */"
+    "$ESBUILD" --minify --log-level=warning --loader="$2" <"$1"
+  elif [[ "$2" == js ]]; then
+    echo "// $3"
+    sed -E '/^[[:space:]]*\/\/( |$)/d' "$1"
+  else
+    cat "$1"
+  fi
 }
 
 out="$PWD/dist/widget"
 rm -rf "$out"
 build_wasm_app widget "$out"
-strip_comments widget/js/web-widget.js "Live chat widget loader" > "$out/web-widget.js"
-strip_comments widget/js/proactive.js "Live chat widget: proactive messages" > "$out/proactive.js"
-classic_loader widget/js/web-widget.js | strip_comments /dev/stdin "Live chat widget loader, classic script" > "$out/web-widget.global.js"
+note="source and notes: widget/js/ in the live-chat repository"
+minify widget/js/web-widget.js js "Live chat widget loader; $note" > "$out/web-widget.js"
+minify widget/js/proactive.js js "Live chat widget, proactive messages; $note" > "$out/proactive.js"
+classic_loader widget/js/web-widget.js > "$out/web-widget.global.src.js"
+minify "$out/web-widget.global.src.js" js "Live chat widget loader, classic script; $note" > "$out/web-widget.global.js"
+rm "$out/web-widget.global.src.js"
+minify "$out/widget.js" js "Live chat widget panel (wasm-bindgen glue)" > "$out/widget.min.js"
+mv "$out/widget.min.js" "$out/widget.js"
 gzip_and_report "$out" web-widget.js web-widget.global.js proactive.js widget.js widget_bg.wasm

@@ -13,6 +13,7 @@ source scripts/setup.sh
 
 ensure_wasm_target
 ensure_wasm_bindgen
+ensure_esbuild "$root"
 say "building the widget"
 scripts/build-widget.sh
 say "building the dashboard"

@@ -38,6 +38,20 @@ ensure_chromium() {
   fi
 }
 
+# esbuild minifies the widget's JavaScript and CSS (what every page with the widget downloads):
+# the one end2end's Vite brings, else a copy in .tools/ when npm is here. Without npm the widget
+# is built unminified (about 4 KB gzip larger) and says so.
+ESBUILD_VERSION="0.25.12"
+ensure_esbuild() {
+  local root="$1"
+  [[ -x "$root/end2end/node_modules/.bin/esbuild" || -x "$root/.tools/node_modules/.bin/esbuild" ]] && return
+  if command -v npm >/dev/null 2>&1; then
+    say "installing esbuild $ESBUILD_VERSION (minifies the widget) into .tools/"
+    npm install --prefix "$root/.tools" --no-save --no-audit --no-fund "esbuild@$ESBUILD_VERSION" >/dev/null \
+      || echo "    esbuild could not be installed: the widget is built unminified"
+  fi
+}
+
 ensure_end2end_deps() {
   local dir="$1/end2end"
   if [[ ! -d "$dir/node_modules/@playwright/test" || ! -d "$dir/node_modules/vite" || ! -d "$dir/node_modules/@axe-core/playwright" ]]; then

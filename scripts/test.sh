@@ -13,6 +13,7 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_chromium
 ensure_end2end_deps "$root"
+ensure_esbuild "$root"
 
 if [[ -z "${TEST_DATABASE_URL:-}" && "${DATABASE_URL:-}" == postgres* ]]; then
   export TEST_DATABASE_URL="$DATABASE_URL"
