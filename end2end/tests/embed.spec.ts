@@ -112,6 +112,39 @@ test("destroy() leaves nothing behind: no element, listener, stream or request",
   }
 });
 
+test("one dark palette: the dark theme, and auto following the system as it changes", async ({ page }) => {
+  const site = await widgetSite(page, (s) => ({
+    "/": html(
+      "Themes",
+      `<script type="module">
+  import { renderWebWidget } from "${s.api}/widget/web-widget.js";
+  window.chat = renderWebWidget({ ...${options(s)}, theme: "auto" });
+</script>`,
+    ),
+  }));
+  try {
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(`${site.origin}/`);
+    await page.getByRole("button", { name: /open chat/i }).click();
+    const panel = page.locator("livechat-widget .lc-panel");
+    await expect(panel).toBeVisible();
+    const background = () => panel.evaluate((e) => getComputedStyle(e).backgroundColor);
+    const white = "rgb(255, 255, 255)";
+    const dark = "rgb(17, 24, 39)";
+    expect(await background()).toBe(white);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect.poll(background).toBe(dark);
+    // The embedder's choice wins over the system, both ways.
+    await page.evaluate(() => (window as any).chat.update({ theme: "light" }));
+    await expect.poll(background).toBe(white);
+    await page.evaluate(() => (window as any).chat.update({ theme: "dark" }));
+    await page.emulateMedia({ colorScheme: "light" });
+    await expect.poll(background).toBe(dark);
+  } finally {
+    await site.close();
+  }
+});
+
 test.describe("on a phone", () => {
   test.use({ viewport: { width: 390, height: 780 }, hasTouch: true });
 

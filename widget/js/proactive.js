@@ -11,8 +11,7 @@ const CLOSE = { en: "Close message", es: "Cerrar mensaje" };
 const CSS = `.lc-pm{position:fixed;right:20px;bottom:88px;display:flex;align-items:flex-start;gap:4px;max-width:min(260px,calc(100vw - 40px));padding:4px;border-radius:12px;background:#fff;color:#111;box-shadow:0 4px 16px rgba(0,0,0,.22);font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;animation:lc-pm-in .2s ease-out}
 :host([data-position$=left]) .lc-pm{right:auto;left:20px}
 :host([data-position^=top]) .lc-pm{bottom:auto;top:88px}
-:host([data-theme=dark]) .lc-pm{background:#1f2937;color:#f9fafb}
-@media (prefers-color-scheme:dark){:host([data-theme=auto]) .lc-pm{background:#1f2937;color:#f9fafb}}
+:host([data-scheme=dark]) .lc-pm{background:#1f2937;color:#f9fafb}
 .lc-pm button{all:unset;box-sizing:border-box;cursor:pointer;border-radius:8px}
 .lc-pm button:focus-visible{outline:3px solid var(--lc-primary);outline-offset:1px}
 .lc-pm-text{flex:1;padding:8px 10px;white-space:pre-line;overflow-wrap:anywhere}

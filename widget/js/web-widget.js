@@ -191,6 +191,18 @@ export function renderWebWidget(options) {
   launcher.setAttribute("aria-expanded", "false");
   launcher.innerHTML = ICONS;
   brand(host, launcher, settled);
+  // The colour scheme the one dark palette of the CSS keys on (data-scheme): "dark", or "auto" on
+  // a system in dark mode, whoever set the theme (the embedder here, the workspace's settings in
+  // the panel), and following the system as it changes.
+  const darkSystem = matchMedia("(prefers-color-scheme: dark)");
+  const scheme = () => {
+    const theme = host.dataset.theme;
+    host.dataset.scheme = theme === "dark" || (theme === "auto" && darkSystem.matches) ? "dark" : "light";
+  };
+  const themeWatch = new MutationObserver(scheme);
+  themeWatch.observe(host, { attributes: true, attributeFilter: ["data-theme"] });
+  darkSystem.addEventListener("change", scheme);
+  scheme();
   root.append(container, launcher);
   (document.body || document.documentElement).append(host);
 
@@ -391,6 +403,8 @@ export function renderWebWidget(options) {
     launcher.removeEventListener("focus", load);
     root.removeEventListener("keydown", onKeydown);
     document.removeEventListener("focusin", onPageFocus);
+    themeWatch.disconnect();
+    darkSystem.removeEventListener("change", scheme);
     if (viewport) {
       viewport.removeEventListener("resize", onViewport);
       viewport.removeEventListener("scroll", onViewport);
