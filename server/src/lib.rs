@@ -30,6 +30,7 @@ pub mod search;
 pub mod security_headers;
 pub mod seed;
 pub mod settings_cache;
+pub mod settings_rows;
 pub mod single_flight;
 pub mod startup;
 pub mod state;

@@ -6,7 +6,8 @@ use shared::dashboard::SettingsArea;
 use shared::proactive::{BubbleEvent, ProactiveSettingsView, RuleCounts};
 
 use crate::audit::{self, Actor};
-use crate::db::{now_ms, Db};
+use crate::db::Db;
+use crate::settings_rows::SettingsTable;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -15,20 +16,11 @@ pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// The workspace's settings; off with no rules when it never saved any (or, logged, when the
-/// stored JSON no longer reads).
+const TABLE: SettingsTable = SettingsTable("proactive_settings");
+
+/// The workspace's settings; off with no rules when it never saved any.
 pub async fn load(db: &Db, tenant_id: &str) -> sqlx::Result<ProactiveSettingsView> {
-    let json: Option<String> =
-        sqlx::query_scalar("SELECT settings FROM proactive_settings WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(json.map_or_else(ProactiveSettingsView::default, |json| {
-        serde_json::from_str(&json).unwrap_or_else(|error| {
-            tracing::warn!(tenant = %tenant_id, %error, "stored proactive settings do not read; using none");
-            ProactiveSettingsView::default()
-        })
-    }))
+    TABLE.load(db, tenant_id).await
 }
 
 /// Replaces the workspace's settings (already normalised), audited as `proactive.updated` with
@@ -40,18 +32,8 @@ pub async fn save(
     settings: &ProactiveSettingsView,
     actor: Actor<'_>,
 ) -> sqlx::Result<()> {
-    let json = serde_json::to_string(settings).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO proactive_settings (tenant_id, settings, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings,
-                                               updated_at = excluded.updated_at",
-    )
-    .bind(tenant_id)
-    .bind(&json)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
+    TABLE.store(&mut tx, tenant_id, settings).await?;
     let change = audit::Change {
         area: SettingsArea::Proactive,
         action: "proactive.updated",

@@ -6,22 +6,14 @@ use shared::dashboard::SettingsArea;
 
 use super::SafetySettings;
 use crate::audit::{self, Actor};
-use crate::db::{now_ms, Db};
+use crate::db::Db;
+use crate::settings_rows::SettingsTable;
 
-/// The workspace's settings; the defaults when it never saved any (or, logged, when the stored
-/// JSON no longer reads: every field has a default, so it should not happen).
+const TABLE: SettingsTable = SettingsTable("safety_settings");
+
+/// The workspace's settings; the defaults when it never saved any.
 pub async fn load(db: &Db, tenant_id: &str) -> sqlx::Result<SafetySettings> {
-    let json: Option<String> =
-        sqlx::query_scalar("SELECT settings FROM safety_settings WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(json.map_or_else(SafetySettings::default, |json| {
-        serde_json::from_str(&json).unwrap_or_else(|error| {
-            tracing::warn!(tenant = %tenant_id, %error, "stored safety settings do not read; using the defaults");
-            SafetySettings::default()
-        })
-    }))
+    TABLE.load(db, tenant_id).await
 }
 
 /// Replaces the workspace's settings (already validated), audited as `safety.updated` with
@@ -33,18 +25,8 @@ pub async fn save(
     actor: Actor<'_>,
 ) -> sqlx::Result<()> {
     let before = load(db, tenant_id).await?;
-    let json = serde_json::to_string(settings).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO safety_settings (tenant_id, settings, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings,
-                                               updated_at = excluded.updated_at",
-    )
-    .bind(tenant_id)
-    .bind(&json)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
+    TABLE.store(&mut tx, tenant_id, settings).await?;
     let change = audit::Change {
         area: SettingsArea::Safety,
         action: "safety.updated",
