@@ -112,26 +112,35 @@ test("destroy() leaves nothing behind: no element, listener, stream or request",
   }
 });
 
-test("one dark palette: the dark theme, and auto following the system as it changes", async ({ page }) => {
+test("one dark palette: the workspace's auto theme follows the system; the embedder's choice wins", async ({ page }) => {
   const site = await widgetSite(page, (s) => ({
     "/": html(
       "Themes",
       `<script type="module">
   import { renderWebWidget } from "${s.api}/widget/web-widget.js";
-  window.chat = renderWebWidget({ ...${options(s)}, theme: "auto" });
+  window.chat = renderWebWidget({ tenantId: "${s.tenantId}", apiUrl: "${s.api}", token: "${s.token}" });
 </script>`,
     ),
   }));
   try {
+    // The workspace's settings (not the embedder) pick the theme and a light colour.
+    const current = await page.request.get(`${SIGNUP_API}/api/dashboard/settings/widget`);
+    const settings = { ...(await current.json()).settings, theme: "auto", primaryColor: "#fde047" };
+    const saved = await page.request.put(`${SIGNUP_API}/api/dashboard/settings/widget`, { data: settings });
+    expect(saved.status(), await saved.text()).toBe(200);
+
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto(`${site.origin}/`);
     await page.getByRole("button", { name: /open chat/i }).click();
     const panel = page.locator("livechat-widget .lc-panel");
     await expect(panel).toBeVisible();
+    const host = page.locator("livechat-widget");
+    // The workspace's colour, with dark text on it (light yellow fails white's contrast).
+    await expect.poll(() => host.evaluate((e) => (e as HTMLElement).style.getPropertyValue("--lc-on-primary"))).toBe("#111");
     const background = () => panel.evaluate((e) => getComputedStyle(e).backgroundColor);
     const white = "rgb(255, 255, 255)";
     const dark = "rgb(17, 24, 39)";
-    expect(await background()).toBe(white);
+    await expect.poll(background).toBe(white);
     await page.emulateMedia({ colorScheme: "dark" });
     await expect.poll(background).toBe(dark);
     // The embedder's choice wins over the system, both ways.
