@@ -1,7 +1,8 @@
 //! Proactive messages for the widget's loader:
 //!
 //! - `GET /proactive` → [`WidgetProactive`]: the workspace's active rules (none when it turned
-//!   the feature off), from a cache dropped when the settings change. Every page load of every
+//!   the feature off, or while a capped plan refuses new chats), from a cache dropped when the
+//!   settings change. Every page load of every
 //!   site with the widget asks, so the browser may keep the answer a minute.
 //! - `POST /track` with [`TrackRequest`] → 204: a bubble was shown, opened or dismissed, counted
 //!   per rule and day. The rule must be one the widget is being served (404 `unknown_rule`
@@ -22,19 +23,21 @@ use crate::db::now_ms;
 use crate::error::{ApiError, AppJson, Result};
 use crate::proactive::{store, widget_rules};
 use crate::state::AppState;
+use crate::usage;
 
 /// How long a browser may reuse the rules: a changed rule reaches visitors within this.
 const MAX_AGE_SECS: u32 = 60;
 
 #[instrument(skip_all, fields(tenant = %auth.tenant.id))]
 pub async fn rules(State(state): State<AppState>, auth: WidgetAuth) -> Result<Response> {
-    let rules = cached(&state, &auth.tenant.id).await?;
+    let mut rules = cached(&state, &auth.tenant.id).await?.as_ref().clone();
+    // A bubble invites the visitor to chat: none past a capped plan's conversations, when a new
+    // chat would be refused (asked only of workspaces with rules: it is a count).
+    if !rules.rules.is_empty() && usage::at_cap(&state.db, &state.config, &auth.tenant.id).await? {
+        rules.rules.clear();
+    }
     let cache = format!("private, max-age={MAX_AGE_SECS}");
-    Ok((
-        [(header::CACHE_CONTROL, cache)],
-        AppJson(rules.as_ref().clone()),
-    )
-        .into_response())
+    Ok(([(header::CACHE_CONTROL, cache)], AppJson(rules)).into_response())
 }
 
 #[instrument(skip_all, fields(tenant = %auth.tenant.id))]

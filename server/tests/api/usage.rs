@@ -232,6 +232,23 @@ async fn past_a_capped_plan_the_widget_starts_no_new_chat(backend: Backend) {
             .await
             .expect("plan")
     );
+    // A proactive message invites visitors to chat while chats can start...
+    let admin = app.teammate(Role::Admin).await;
+    let rules = json!({ "enabled": true, "rules": [{ "name": "Hi", "trigger": "page_visit",
+                                                     "pages": "/*", "message": "Need help?" }] });
+    let saved = admin
+        .send(
+            admin
+                .request(reqwest::Method::PUT, "/api/dashboard/settings/proactive")
+                .json(&rules),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let proactive = || app.send(app.widget(reqwest::Method::GET, "/proactive"));
+    assert_eq!(
+        proactive().await.body["rules"].as_array().map(Vec::len),
+        Some(1)
+    );
     let first = app.session_with_contact("Ada", "ada@example.com").await;
     let second = app.session_with_contact("Bo", "bo@example.com").await;
     for session in [&first, &second] {
@@ -251,10 +268,11 @@ async fn past_a_capped_plan_the_widget_starts_no_new_chat(backend: Backend) {
         2,
         "nothing of the refused chat is stored"
     );
+    // ...and not once they can't.
+    assert_eq!(proactive().await.body, json!({ "rules": [] }));
     // The chats already started go on.
     let again = app.chat(&first, "what are your hours?", "c-2").await;
     assert_eq!(again.status, 200, "{:?}", again.body);
-    let admin = app.teammate(Role::Admin).await;
     assert_eq!(
         admin.get("/api/dashboard/usage").await.body["limitReached"],
         true
