@@ -208,3 +208,40 @@ test.describe("on a phone", () => {
     }
   });
 });
+
+test("two tabs of one site share the conversation the first one started", async ({ page }) => {
+  const site = await widgetSite(page, (s) => ({
+    "/": html(
+      "Tabs",
+      `<script type="module">
+  import { renderWebWidget } from "${s.api}/widget/web-widget.js";
+  window.chat = renderWebWidget(${options(s)});
+</script>`,
+    ),
+  }));
+  try {
+    // The second tab is open, its panel on the contact form, before the first one starts.
+    const second = await page.context().newPage();
+    await second.goto(`${site.origin}/`);
+    await second.getByRole("button", { name: /open chat/i }).click();
+    await expect(second.getByRole("dialog").getByLabel("Name")).toBeVisible();
+
+    await page.goto(`${site.origin}/`);
+    await chatOnce(page, "Tab Tester");
+    // The second tab takes the conversation up: no form, the same messages.
+    const log = second.getByRole("log", { name: "Messages" });
+    await expect(second.getByRole("dialog").getByLabel("Name")).toHaveCount(0);
+    await expect(log.locator(".lc-msg--visitor", { hasText: "What are your opening hours?" })).toHaveCount(1);
+    await expect(log.locator(".lc-msg--assistant").first()).toBeVisible();
+
+    // A message written in the second tab reaches the first one live, once.
+    const box = second.getByRole("textbox", { name: "Message" });
+    await box.fill("And on weekends?");
+    await box.press("Enter");
+    const first = page.getByRole("log", { name: "Messages" });
+    await expect(first.locator(".lc-msg--visitor", { hasText: "And on weekends?" })).toHaveCount(1);
+    await second.close();
+  } finally {
+    await site.close();
+  }
+});
