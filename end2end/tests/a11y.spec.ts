@@ -1,13 +1,11 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
+import { API_ORIGIN, signIn } from "../support/demo";
 
 // axe-core audits (WCAG 2.1 A and AA rules) of the widget in each of its states and of every
 // dashboard page: no serious or critical finding. The widget lives in an open shadow root,
 // which axe walks.
-const API_ORIGIN = `http://127.0.0.1:${process.env.E2E_API_PORT ?? 18180}`;
-const ADMIN_EMAIL = "admin@northwind.example";
-const ADMIN_PASSWORD = "e2e-admin-password";
 
 /** The serious and critical findings on the page, as readable lines. */
 async function findings(page: Page, include?: string): Promise<string[]> {
@@ -56,14 +54,6 @@ test.describe("the widget", () => {
     expect(await findings(page, "livechat-widget"), "unavailable").toEqual([]);
   });
 });
-
-async function signIn(page: Page) {
-  await page.goto(`${API_ORIGIN}/`);
-  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
-  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await expect(page.getByTestId("me")).toBeVisible();
-}
 
 test.describe("the dashboard", () => {
   test("the sign-in page", async ({ page }) => {

@@ -1,25 +1,15 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
+import { API_ORIGIN, signIn } from "../support/demo";
 
 // Every channel in one timeline, in a real browser: a customer texts (signed like Twilio signs),
 // mails (signed like the email webhook) and calls (a signed call record) while an agent has
 // their client page open; each lands there live, and the agent answers the text, which reaches
 // Twilio's API (a stub that lists what it was asked to send). Signatures are computed here with
 // Node's crypto, independently of the server's code.
-const API_ORIGIN = `http://127.0.0.1:${process.env.E2E_API_PORT ?? 18180}`;
 const TWILIO = `http://127.0.0.1:${process.env.E2E_TWILIO_PORT ?? 18189}`;
-const ADMIN_EMAIL = "admin@northwind.example";
-const ADMIN_PASSWORD = "e2e-admin-password";
 const ACCOUNT = `AC${"e2e0".repeat(8)}`;
 const TOKEN = "e2e-twilio-auth-token";
-
-async function signIn(page: Page) {
-  await page.goto(`${API_ORIGIN}/`);
-  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
-  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await expect(page.getByTestId("me")).toBeVisible();
-}
 
 async function postJson(api: APIRequestContext, path: string, data: unknown) {
   const response = await api.post(`${API_ORIGIN}${path}`, { data, headers: { Origin: API_ORIGIN } });

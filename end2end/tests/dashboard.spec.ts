@@ -1,11 +1,9 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, API_ORIGIN, signIn as signInDemo } from "../support/demo";
 
 // The dashboard is served by the API's origin; the visitor is on the demo host page (another
 // origin). The demo admin's password is set by playwright.config.ts.
-const API_ORIGIN = `http://127.0.0.1:${process.env.E2E_API_PORT ?? 18180}`;
-const ADMIN_EMAIL = "admin@northwind.example";
-const ADMIN_PASSWORD = "e2e-admin-password";
 
 /** A small RFC 4180 reader: quoted fields, doubled quotes, newlines inside quotes. */
 function parseCsv(text: string): string[][] {
@@ -52,11 +50,7 @@ function forbidDialogs(context: BrowserContext, seen: string[]) {
 }
 
 async function signIn(page: Page) {
-  await page.goto(`${API_ORIGIN}/`);
-  await page.locator("input[name=email]").fill(ADMIN_EMAIL);
-  await page.locator("input[name=password]").fill(ADMIN_PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await expect(page.getByTestId("me")).toBeVisible();
+  await signInDemo(page);
   await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
 }
 

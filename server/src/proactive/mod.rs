@@ -18,9 +18,6 @@ use shared::proactive::{
 use crate::db::new_id;
 use crate::error::ApiError;
 
-/// What the widget endpoint serves and the track endpoint checks rule ids against.
-pub type WidgetRules = WidgetProactive;
-
 /// Checks `input` in form order and returns it normalised for storage: every field as the parser
 /// read it (trimmed text, the pattern as it prints, the trigger's value only where it takes one)
 /// and every rule with an id: its own when `stored` has it, else a new one. The first bad field
@@ -82,7 +79,7 @@ fn stored_input(id: String, rule: &Rule) -> RuleInput {
 
 /// The rules the widget gets: none when the feature is off, else the active ones in order. A
 /// stored rule that no longer parses (a limit tightened since) is left out, logged.
-pub fn widget_rules(settings: &ProactiveSettingsView) -> WidgetRules {
+pub fn widget_rules(settings: &ProactiveSettingsView) -> WidgetProactive {
     if !settings.enabled {
         return WidgetProactive::default();
     }
