@@ -21,6 +21,7 @@ on_both_backends!(
     bubble_reports_are_counted_per_rule_for_the_settings_page,
     bad_bubble_reports_are_refused_and_one_workspaces_counts_are_its_own,
     a_change_is_audited_and_announced_to_open_dashboards,
+    one_address_cannot_flood_the_counts,
 );
 
 const PROACTIVE: &str = "/api/dashboard/settings/proactive";
@@ -371,4 +372,32 @@ async fn a_change_is_audited_and_announced_to_open_dashboards(app: TestApp) {
     assert_eq!(entries[0]["before"]["enabled"], true);
     assert_eq!(entries[0]["after"]["enabled"], false);
     assert_eq!(entries[1]["before"]["rules"], json!([]));
+}
+
+/// The token is public: anyone who read a page can send reports, so one address gets a burst and
+/// then 429s, and what was refused is not counted.
+async fn one_address_cannot_flood_the_counts(app: TestApp) {
+    let admin = app.teammate(Role::Admin).await;
+    let saved = put(&admin, settings()).await;
+    let id = saved.body["settings"]["rules"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut counted = 0;
+    let mut refused = None;
+    for _ in 0..80 {
+        let answer = track(&app, &id, "shown").await;
+        if answer.status == 204 {
+            counted += 1;
+        } else {
+            refused = Some(answer);
+            break;
+        }
+    }
+    let refused = refused.expect("a 429 within 80 reports");
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    assert_eq!(refused.code(), "rate_limited");
+    assert!((60..80).contains(&counted), "{counted}");
+    let page = admin.get(PROACTIVE).await;
+    assert_eq!(page.body["counts"][0]["shown"], counted);
 }
