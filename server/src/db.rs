@@ -3,6 +3,7 @@
 //! SQLite every write transaction goes through one writer connection that commits many at once
 //! ([`writer`]); on PostgreSQL each is a transaction of the pool.
 
+pub mod direct;
 mod writer;
 
 use std::path::Path;
@@ -59,6 +60,8 @@ pub struct Db {
     pub backend: Backend,
     /// SQLite: the one connection write transactions take turns on (see [`writer`]).
     writer: Option<writer::Writer>,
+    /// SQLite: read connections used without a hop (see [`direct`]).
+    readers: Option<Arc<direct::Readers>>,
     /// Tenant ids whose event log grew, announced by this process after commit.
     announcements: broadcast::Sender<String>,
     /// Bumped by every commit of this process that changed a setting (a `settings_changed`
@@ -106,18 +109,25 @@ impl Db {
             pool,
             backend,
             writer: None,
+            readers: None,
             announcements,
             settings_epoch: Arc::new(AtomicU64::new(0)),
         };
         db.migrate().await?;
         if backend == Backend::Sqlite {
+            let path = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                .context("parsing DATABASE_URL")?
+                .get_filename()
+                .to_owned();
             let writer = writer::Writer::start(writer::WriterOptions {
                 options,
+                path: path.clone(),
                 pragmas: SQLITE_PRAGMAS,
             })
             .await
             .context("opening the SQLite writer connection")?;
             db.writer = Some(writer);
+            db.readers = Some(Arc::new(direct::Readers::new(path, SQLITE_PRAGMAS)));
         }
         Ok(db)
     }
@@ -160,6 +170,95 @@ impl Db {
             Some(writer) => writer.run_job(job(self.clone())).await,
             None => job(self.clone()).await,
         }
+    }
+
+    /// SQLite only (`None` on PostgreSQL, whose caller uses [`Db::write`]): runs `job` as one
+    /// write transaction on the writer's direct connection, on the writer's thread, without a
+    /// hop per statement (see [`direct`]). `Ok` keeps its writes and answers once they are
+    /// committed (then announces its events); `Err` undoes them. The job runs even if the
+    /// caller goes away.
+    pub async fn write_direct<T, F>(&self, job: F) -> Option<sqlx::Result<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut direct::DirectTx<'_>) -> sqlx::Result<T> + Send + 'static,
+    {
+        let writer = self.writer.as_ref()?;
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: writer::DirectJob =
+            Box::new(move |conn: sqlx::Result<&mut rusqlite::Connection>| {
+                let outcome = conn.and_then(|conn| {
+                    let mut tx = direct::DirectTx::new(conn);
+                    job(&mut tx).map(|value| (value, tx.recorded))
+                });
+                let keep = outcome.is_ok();
+                writer::Settle {
+                    keep,
+                    done: Box::new(move |committed| {
+                        let _ = answer.send(committed.and(outcome));
+                    }),
+                }
+            });
+        if let Err(e) = writer.direct(job) {
+            return Some(Err(e));
+        }
+        let result = answered
+            .await
+            .unwrap_or_else(|_| Err(sqlx::Error::WorkerCrashed))
+            .map(|(value, recorded)| {
+                for tenant_id in recorded {
+                    // No receiver just means nobody is listening yet.
+                    let _ = self.announcements.send(tenant_id);
+                }
+                value
+            });
+        Some(result)
+    }
+
+    /// SQLite only (`None` on PostgreSQL): runs `read` on a read connection right on this
+    /// thread (see [`direct`]). For short indexed reads of the chat path.
+    pub fn read_direct<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> sqlx::Result<T>,
+    ) -> Option<sqlx::Result<T>> {
+        self.readers.as_ref().map(|readers| readers.run(read))
+    }
+
+    /// The first row of a read, if any: on SQLite straight from a read connection on this
+    /// thread (no hop), on PostgreSQL from the pool.
+    pub async fn fetch_optional<T: direct::FromCols>(
+        &self,
+        sql: &str,
+        args: &[direct::Arg<'_>],
+    ) -> sqlx::Result<Option<T>> {
+        if let Some(read) =
+            self.read_direct(|conn| direct::query_opt(conn, sql, args, |row| T::from_cols(row)))
+        {
+            return read;
+        }
+        direct::bind_sqlx(sqlx::query(sql), args)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| T::from_cols(&row))
+            .transpose()
+    }
+
+    /// Every row of a read, like [`Db::fetch_optional`].
+    pub async fn fetch_all<T: direct::FromCols>(
+        &self,
+        sql: &str,
+        args: &[direct::Arg<'_>],
+    ) -> sqlx::Result<Vec<T>> {
+        if let Some(read) =
+            self.read_direct(|conn| direct::query_all(conn, sql, args, |row| T::from_cols(row)))
+        {
+            return read;
+        }
+        direct::bind_sqlx(sqlx::query(sql), args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(T::from_cols)
+            .collect()
     }
 
     /// A write transaction. On SQLite it waits for its turn on the writer connection (which

@@ -83,6 +83,40 @@ pub(crate) async fn append(
     Ok(seq)
 }
 
+/// [`append`] on a direct SQLite connection (see [`crate::db::direct`]); only
+/// [`crate::db::direct::DirectTx::record_event`] calls this.
+pub(crate) fn append_direct(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+    session_id: Option<&str>,
+    event: &DashboardEvent,
+) -> sqlx::Result<i64> {
+    use crate::db::direct::{self, Arg, First};
+    let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    direct::execute(
+        conn,
+        "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1",
+        &[Arg::Text(tenant_id)],
+    )?;
+    direct::query_opt(
+        conn,
+        "INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
+         SELECT $1, event_seq, $2, $3, $4, $5, $6 FROM tenants WHERE id = $1
+         RETURNING seq",
+        &[
+            Arg::Text(tenant_id),
+            session_id.into(),
+            event.conversation_id().into(),
+            Arg::Text(event.kind()),
+            Arg::Text(&payload),
+            Arg::Int(now_ms()),
+        ],
+        |row| direct::FromCols::from_cols(row),
+    )?
+    .map(|First(seq)| seq)
+    .ok_or(sqlx::Error::RowNotFound)
+}
+
 fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {
     let seq: i64 = row.try_get("seq")?;
     let payload: String = row.try_get("payload")?;

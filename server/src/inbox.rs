@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::decode_error;
+use crate::db::direct::{Arg, Cols, FromCols, Tx};
 
 /// The summary's columns and joins; `$1` is the reading user's id (for `unread`; `''` for none).
 /// Callers add `WHERE`, `ORDER BY` and `LIMIT`.
@@ -28,44 +29,44 @@ pub const SUMMARY_SELECT: &str = "SELECT c.id, c.channel, c.status, c.client_id,
 /// How much of the last message the list shows.
 pub const PREVIEW_CHARS: usize = 160;
 
-pub fn summary_from_row(row: &AnyRow) -> sqlx::Result<ConversationSummary> {
-    let channel: String = row.try_get("channel")?;
-    let status: String = row.try_get("status")?;
-    let author: Option<String> = row.try_get("last_message_author")?;
-    let client_id: Option<String> = row.try_get("client_id")?;
+pub fn summary_from_row(row: &impl Cols) -> sqlx::Result<ConversationSummary> {
+    let channel: String = row.col("channel")?;
+    let status: String = row.col("status")?;
+    let author: Option<String> = row.col("last_message_author")?;
+    let client_id: Option<String> = row.col("client_id")?;
     let client = match client_id {
         Some(id) => Some(ClientBrief {
             id,
             name: row
-                .try_get::<Option<String>, _>("client_name")?
+                .col::<Option<String>>("client_name")?
                 .unwrap_or_default(),
-            email: row.try_get("client_email")?,
-            phone: row.try_get("client_phone")?,
-            verified: row.try_get::<i64, _>("client_verified")? != 0,
+            email: row.col("client_email")?,
+            phone: row.col("client_phone")?,
+            verified: row.col::<i64>("client_verified")? != 0,
         }),
         None => None,
     };
     Ok(ConversationSummary {
-        id: row.try_get("id")?,
+        id: row.col("id")?,
         channel: Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?,
         status: ConversationStatus::parse(&status)
             .ok_or_else(|| decode_error("status", &status))?,
         client,
-        visitor_name: row.try_get("visitor_name")?,
-        assistant_id: row.try_get("assistant_id")?,
-        assistant_name: row.try_get("assistant_name")?,
-        intent: row.try_get("intent")?,
-        assignee_id: row.try_get("assignee_id")?,
-        assignee_name: row.try_get("assignee_name")?,
-        ai_paused: row.try_get::<i64, _>("ai_paused")? != 0,
-        flagged: row.try_get::<i64, _>("flagged")? != 0,
-        flag_reason: row.try_get("flag_reason")?,
-        last_message: row.try_get("last_message_preview")?,
+        visitor_name: row.col("visitor_name")?,
+        assistant_id: row.col("assistant_id")?,
+        assistant_name: row.col("assistant_name")?,
+        intent: row.col("intent")?,
+        assignee_id: row.col("assignee_id")?,
+        assignee_name: row.col("assignee_name")?,
+        ai_paused: row.col::<i64>("ai_paused")? != 0,
+        flagged: row.col::<i64>("flagged")? != 0,
+        flag_reason: row.col("flag_reason")?,
+        last_message: row.col("last_message_preview")?,
         last_message_author: author.as_deref().and_then(Author::parse),
-        last_message_at: row.try_get("last_message_at")?,
-        created_at: row.try_get("created_at")?,
-        message_count: row.try_get("message_count")?,
-        unread: row.try_get::<i64, _>("unread")? != 0,
+        last_message_at: row.col("last_message_at")?,
+        created_at: row.col("created_at")?,
+        message_count: row.col("message_count")?,
+        unread: row.col::<i64>("unread")? != 0,
     })
 }
 
@@ -84,6 +85,37 @@ pub async fn summary(
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(summary_from_row).transpose()
+}
+
+impl FromCols for ConversationSummary {
+    fn from_cols(row: &impl Cols) -> sqlx::Result<Self> {
+        summary_from_row(row)
+    }
+}
+
+/// [`event_summary`] in a transaction of either kind (nobody's unread marker).
+pub async fn event_summary_in(
+    tx: &mut Tx<'_, '_>,
+    tenant_id: &str,
+    conversation_id: &str,
+) -> sqlx::Result<ConversationSummary> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("{SUMMARY_SELECT} WHERE c.id = $2 AND c.tenant_id = $3")
+    });
+    tx.fetch_optional::<ConversationSummary>(
+        &SQL,
+        &[
+            Arg::Text(""),
+            Arg::Text(conversation_id),
+            Arg::Text(tenant_id),
+        ],
+    )
+    .await?
+    .map(|mut s| {
+        s.unread = false;
+        s
+    })
+    .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The summary carried by events: nobody's unread marker.

@@ -6,10 +6,9 @@ use std::sync::LazyLock;
 use shared::api::{Author, Channel, ConversationStatus, MessageView};
 use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery, TimelineMessage};
 use shared::decision::Decision;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
-use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Backend, Db, WriteTx};
+use crate::db::direct::{now_or_never, Arg, Cols, First, FromCols, Tx};
+use crate::db::{decode_error, new_id, now_ms, Backend, Db, WriteTx};
 use crate::inbox;
 use crate::search::document;
 
@@ -43,20 +42,26 @@ impl StoredMessage {
 const MESSAGE_COLUMNS: &str =
     "seq, id, conversation_id, author, author_name, body, client_message_id, model, tokens, created_at";
 
-fn message_from_row(row: &AnyRow) -> sqlx::Result<StoredMessage> {
-    let author: String = row.try_get("author")?;
+fn message_from_row(row: &impl Cols) -> sqlx::Result<StoredMessage> {
+    let author: String = row.col("author")?;
     Ok(StoredMessage {
-        seq: row.try_get("seq")?,
-        id: row.try_get("id")?,
-        conversation_id: row.try_get("conversation_id")?,
+        seq: row.col("seq")?,
+        id: row.col("id")?,
+        conversation_id: row.col("conversation_id")?,
         author: Author::parse(&author).ok_or_else(|| decode_error("author", &author))?,
-        author_name: row.try_get("author_name")?,
-        body: row.try_get("body")?,
-        client_message_id: row.try_get("client_message_id")?,
-        model: row.try_get("model")?,
-        tokens: row.try_get("tokens")?,
-        created_at: row.try_get("created_at")?,
+        author_name: row.col("author_name")?,
+        body: row.col("body")?,
+        client_message_id: row.col("client_message_id")?,
+        model: row.col("model")?,
+        tokens: row.col("tokens")?,
+        created_at: row.col("created_at")?,
     })
+}
+
+impl FromCols for StoredMessage {
+    fn from_cols(row: &impl Cols) -> sqlx::Result<Self> {
+        message_from_row(row)
+    }
 }
 
 /// How stale a session's `last_seen_at` may get before a message writes it again.
@@ -82,24 +87,44 @@ pub async fn insert_visitor_message(
         client_message_id,
     ]
     .map(str::to_owned);
+    if db.backend == Backend::Sqlite {
+        return db
+            .write_direct(move |tx| {
+                let [tenant_id, conversation_id, session_id, body, client_message_id] = &owned;
+                now_or_never(store_visitor_message(
+                    &mut Tx::Direct(tx),
+                    tenant_id,
+                    conversation_id,
+                    session_id,
+                    body,
+                    client_message_id,
+                    last_seen_at,
+                ))
+            })
+            .await
+            .unwrap_or_else(no_direct_writer);
+    }
     db.write(move |db| async move {
-        let [tenant_id, conversation_id, session_id, body, client_message_id] = owned;
-        store_visitor_message(
-            &db,
-            &tenant_id,
-            &conversation_id,
-            &session_id,
-            &body,
-            &client_message_id,
+        let [tenant_id, conversation_id, session_id, body, client_message_id] = &owned;
+        let mut tx = db.begin_write().await?;
+        let stored = store_visitor_message(
+            &mut Tx::Sqlx(&mut tx),
+            tenant_id,
+            conversation_id,
+            session_id,
+            body,
+            client_message_id,
             last_seen_at,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
     })
     .await
 }
 
 async fn store_visitor_message(
-    db: &Db,
+    tx: &mut Tx<'_, '_>,
     tenant_id: &str,
     conversation_id: &str,
     session_id: &str,
@@ -109,73 +134,77 @@ async fn store_visitor_message(
 ) -> sqlx::Result<(StoredMessage, bool)> {
     let now = now_ms();
     let id = new_id("msg");
-    let mut tx = db.begin_write().await?;
-    let seq: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO messages (id, tenant_id, conversation_id, session_id, author, channel, body, client_message_id, created_at)
-         VALUES ($1, $2, $3, $4, 'visitor', $5, $6, $7, $8)
-         ON CONFLICT DO NOTHING RETURNING seq",
-    )
-    .bind(&id)
-    .bind(tenant_id)
-    .bind(conversation_id)
-    .bind(session_id)
-    .bind(Channel::Web.as_str())
-    .bind(body)
-    .bind(client_message_id)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(seq) = seq {
-        let added = Added {
-            tenant_id,
-            conversation_id,
-            session_id: Some(session_id),
-            message_id: &id,
+    let seq = tx
+        .fetch_optional::<First<i64>>(
+            "INSERT INTO messages (id, tenant_id, conversation_id, session_id, author, channel, body, client_message_id, created_at)
+             VALUES ($1, $2, $3, $4, 'visitor', $5, $6, $7, $8)
+             ON CONFLICT DO NOTHING RETURNING seq",
+            &[
+                Arg::Text(&id),
+                Arg::Text(tenant_id),
+                Arg::Text(conversation_id),
+                Arg::Text(session_id),
+                Arg::Text(Channel::Web.as_str()),
+                Arg::Text(body),
+                Arg::Text(client_message_id),
+                Arg::Int(now),
+            ],
+        )
+        .await?
+        .map(|First(seq)| seq);
+    let Some(seq) = seq else {
+        // A racing retry stored it first.
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND client_message_id = $2"
+        );
+        let stored = tx
+            .fetch_optional::<StoredMessage>(
+                &sql,
+                &[Arg::Text(session_id), Arg::Text(client_message_id)],
+            )
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        return Ok((stored, false));
+    };
+    let added = Added {
+        tenant_id,
+        conversation_id,
+        session_id: Some(session_id),
+        message_id: &id,
+        seq,
+        author: Author::Visitor,
+        author_name: None,
+        channel: Channel::Web,
+        body,
+        client_message_id: Some(client_message_id),
+        at: now,
+        decision: None,
+        queued: false,
+    };
+    message_added_in(tx, &added).await?;
+    if last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
+        tx.execute(
+            "UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2",
+            &[Arg::Int(now), Arg::Text(session_id)],
+        )
+        .await?;
+    }
+    // Everything is known: nothing to read back.
+    Ok((
+        StoredMessage {
             seq,
+            id,
+            conversation_id: conversation_id.to_owned(),
             author: Author::Visitor,
             author_name: None,
-            channel: Channel::Web,
-            body,
-            client_message_id: Some(client_message_id),
-            at: now,
-            decision: None,
-            queued: false,
-        };
-        message_added(&mut tx, &added).await?;
-        if last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
-            sqlx::query("UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(session_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    tx.commit().await?;
-    match seq {
-        // Everything is known: nothing to read back.
-        Some(seq) => Ok((
-            StoredMessage {
-                seq,
-                id,
-                conversation_id: conversation_id.to_owned(),
-                author: Author::Visitor,
-                author_name: None,
-                body: body.to_owned(),
-                client_message_id: Some(client_message_id.to_owned()),
-                model: None,
-                tokens: None,
-                created_at: now,
-            },
-            true,
-        )),
-        // A racing retry stored it first.
-        None => Ok((
-            find_by_client_message_id(db, session_id, client_message_id)
-                .await?
-                .ok_or(sqlx::Error::RowNotFound)?,
-            false,
-        )),
-    }
+            body: body.to_owned(),
+            client_message_id: Some(client_message_id.to_owned()),
+            model: None,
+            tokens: None,
+            created_at: now,
+        },
+        true,
+    ))
 }
 
 /// A message just inserted, for [`message_added`].
@@ -251,27 +280,43 @@ pub async fn message_added(
     tx: &mut WriteTx,
     added: &Added<'_>,
 ) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
+    message_added_in(&mut Tx::Sqlx(tx), added).await
+}
+
+/// [`message_added`] in a transaction of either kind.
+pub async fn message_added_in(
+    tx: &mut Tx<'_, '_>,
+    added: &Added<'_>,
+) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     let backend = tx.backend();
     let sql = match backend {
         Backend::Sqlite => &*MESSAGE_ADDED_SQLITE,
         Backend::Postgres => &*MESSAGE_ADDED_POSTGRES,
     };
-    let query = sqlx::query(sql)
-        .bind(inbox::preview(added.body))
-        .bind(added.author.as_str())
-        .bind(added.at)
-        .bind(is_visitor)
-        .bind(added.body)
-        .bind(added.seq)
-        .bind(added.conversation_id);
-    match backend {
-        Backend::Sqlite => query.bind(document::sqlite_words(added.body)),
-        Backend::Postgres => query.bind(document::MAX_LEXEMES),
-    }
-    .execute(&mut **tx)
+    let preview = inbox::preview(added.body);
+    let words = match backend {
+        Backend::Sqlite => Some(document::sqlite_words(added.body)),
+        Backend::Postgres => None,
+    };
+    tx.execute(
+        sql,
+        &[
+            Arg::Text(preview),
+            Arg::Text(added.author.as_str()),
+            Arg::Int(added.at),
+            Arg::Int(is_visitor),
+            Arg::Text(added.body),
+            Arg::Int(added.seq),
+            Arg::Text(added.conversation_id),
+            match &words {
+                Some(words) => Arg::Text(words),
+                None => Arg::Int(document::MAX_LEXEMES),
+            },
+        ],
+    )
     .await?;
-    let conversation = inbox::event_summary(tx, added.tenant_id, added.conversation_id).await?;
+    let conversation = inbox::event_summary_in(tx, added.tenant_id, added.conversation_id).await?;
     let status = conversation.status;
     let event = DashboardEvent::MessageCreated {
         conversation_id: added.conversation_id.to_owned(),
@@ -370,98 +415,137 @@ pub async fn insert_reply(
     effects: &ReplyEffects,
 ) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
     let effects = effects.clone();
-    db.write(move |db| async move { store_reply(&db, &reply, &effects).await })
+    // A reply to send out is queued in the outbox, which is written through sqlx.
+    let stored = if db.backend == Backend::Sqlite && reply.delivery.is_none() {
+        db.write_direct(move |tx| now_or_never(store_reply(&mut Tx::Direct(tx), &reply, &effects)))
+            .await
+            .unwrap_or_else(no_direct_writer)
+    } else {
+        db.write(move |db| async move {
+            let mut tx = db.begin_write().await?;
+            let stored = store_reply(&mut Tx::Sqlx(&mut tx), &reply, &effects).await?;
+            match stored {
+                Stored::New(..) => tx.commit().await?,
+                Stored::Earlier(_) => tx.rollback().await?,
+            }
+            Ok(stored)
+        })
         .await
+    }?;
+    match stored {
+        Stored::New(message, status) => Ok((message, status)),
+        // A racing retry stored a reply first: that one, with the conversation as it is now.
+        Stored::Earlier(reply_to) => {
+            let stored = find_reply(db, &reply_to)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            let conversation = super::find_conversation(db, &stored.conversation_id).await?;
+            Ok((stored, conversation.status))
+        }
+    }
+}
+
+/// SQLite without its writer: cannot happen once connected.
+fn no_direct_writer<T>() -> sqlx::Result<T> {
+    Err(sqlx::Error::Protocol(
+        "the SQLite store has no writer".to_owned(),
+    ))
+}
+
+/// What [`store_reply`] did.
+enum Stored {
+    New(StoredMessage, ConversationStatus),
+    /// The message already had a reply (its id): nothing was written.
+    Earlier(String),
 }
 
 async fn store_reply(
-    db: &Db,
+    tx: &mut Tx<'_, '_>,
     reply: &NewReply,
     effects: &ReplyEffects,
-) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
+) -> sqlx::Result<Stored> {
     let now = now_ms();
     let id = reply.id.clone().unwrap_or_else(|| new_id("msg"));
-    let mut tx = db.begin_write().await?;
-    let inserted: sqlx::Result<i64> = sqlx::query_scalar(
-        "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
-    )
-    .bind(&id)
-    .bind(&reply.tenant_id)
-    .bind(&reply.conversation_id)
-    .bind(reply.author.as_str())
-    .bind(&reply.author_name)
-    .bind(reply.channel.as_str())
-    .bind(&reply.body)
-    .bind(&reply.reply_to.id)
-    .bind(&reply.model)
-    .bind(reply.tokens.map(i64::from))
-    .bind(now)
-    .bind(reply.decision.as_ref().and_then(|d| serde_json::to_string(d).ok()))
-    .fetch_one(&mut *tx)
-    .await;
-    let seq = match inserted {
-        Ok(seq) => seq,
-        Err(e) if is_unique_violation(&e) => {
-            tx.rollback().await?;
-            let stored = find_reply(db, &reply.reply_to.id)
-                .await?
-                .ok_or(sqlx::Error::RowNotFound)?;
-            let conversation = super::find_conversation(db, &reply.conversation_id).await?;
-            return Ok((stored, conversation.status));
-        }
-        Err(e) => return Err(e),
-    };
-    if effects.hand_to_human {
-        sqlx::query(
-            "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
+    let decision = reply
+        .decision
+        .as_ref()
+        .and_then(|d| serde_json::to_string(d).ok());
+    let inserted = tx
+        .fetch_optional::<First<i64>>(
+            "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (reply_to) DO NOTHING RETURNING seq",
+            &[
+                Arg::Text(&id),
+                Arg::Text(&reply.tenant_id),
+                Arg::Text(&reply.conversation_id),
+                Arg::Text(reply.author.as_str()),
+                reply.author_name.as_ref().into(),
+                Arg::Text(reply.channel.as_str()),
+                Arg::Text(&reply.body),
+                Arg::Text(&reply.reply_to.id),
+                Arg::Text(&reply.model),
+                reply.tokens.map(i64::from).into(),
+                Arg::Int(now),
+                decision.as_ref().into(),
+            ],
         )
-        .bind(&reply.conversation_id)
-        .execute(&mut *tx)
+        .await?;
+    let Some(First(seq)) = inserted else {
+        return Ok(Stored::Earlier(reply.reply_to.id.clone()));
+    };
+    let conversation = Arg::Text(&reply.conversation_id);
+    if effects.hand_to_human {
+        tx.execute(
+            "UPDATE conversations SET status = 'waiting_human' WHERE id = $1 AND status = 'open'",
+            &[conversation],
+        )
         .await?;
     }
     if let Some((assistant_id, handoff)) = &effects.assistant {
-        sqlx::query(
+        tx.execute(
             "UPDATE conversations SET assistant_id = $1, handoffs = handoffs + $2 WHERE id = $3",
+            &[
+                Arg::Text(assistant_id),
+                Arg::Int(i64::from(*handoff)),
+                conversation,
+            ],
         )
-        .bind(assistant_id)
-        .bind(i64::from(*handoff))
-        .bind(&reply.conversation_id)
-        .execute(&mut *tx)
         .await?;
     }
     if let Some(intent) = &effects.intent {
-        sqlx::query(
+        tx.execute(
             "UPDATE conversations SET intent = $1
               WHERE id = $2 AND ($3 = 0 OR intent IS NULL)",
+            &[
+                Arg::Text(intent),
+                conversation,
+                Arg::Int(i64::from(intent == GENERAL_INTENT)),
+            ],
         )
-        .bind(intent)
-        .bind(&reply.conversation_id)
-        .bind(i64::from(intent == GENERAL_INTENT))
-        .execute(&mut *tx)
         .await?;
     }
     if effects.escalate {
-        sqlx::query(
+        tx.execute(
             "UPDATE conversations SET status = 'escalated'
               WHERE id = $1 AND status IN ('open', 'waiting_human')",
+            &[conversation],
         )
-        .bind(&reply.conversation_id)
-        .execute(&mut *tx)
         .await?;
     }
     if effects.resolve {
-        sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = $1")
-            .bind(&reply.conversation_id)
-            .execute(&mut *tx)
-            .await?;
+        tx.execute(
+            "UPDATE conversations SET status = 'resolved' WHERE id = $1",
+            &[conversation],
+        )
+        .await?;
     }
     if let Some(reason) = &effects.flag_reason {
-        sqlx::query("UPDATE conversations SET flagged = 1, flag_reason = $1 WHERE id = $2")
-            .bind(reason)
-            .bind(&reply.conversation_id)
-            .execute(&mut *tx)
-            .await?;
+        tx.execute(
+            "UPDATE conversations SET flagged = 1, flag_reason = $1 WHERE id = $2",
+            &[Arg::Text(reason), conversation],
+        )
+        .await?;
     }
     let added = Added {
         tenant_id: &reply.tenant_id,
@@ -478,12 +562,16 @@ async fn store_reply(
         decision: reply.decision.as_ref(),
         queued: reply.delivery.is_some(),
     };
-    let (_, status) = message_added(&mut tx, &added).await?;
+    let (_, status) = message_added_in(tx, &added).await?;
     if let Some(delivery) = &reply.delivery {
+        let Tx::Sqlx(tx) = tx else {
+            return Err(sqlx::Error::Protocol(
+                "a reply to send out is stored through sqlx".to_owned(),
+            ));
+        };
         let parts = crate::channels::parts(delivery.channel, &reply.body);
-        crate::channels::outbox::enqueue(&mut tx, &reply.tenant_id, &id, delivery, &parts).await?;
+        crate::channels::outbox::enqueue(tx, &reply.tenant_id, &id, delivery, &parts).await?;
     }
-    tx.commit().await?;
     let stored = StoredMessage {
         seq,
         id,
@@ -496,22 +584,22 @@ async fn store_reply(
         tokens: reply.tokens.map(i64::from),
         created_at: now,
     };
-    Ok((stored, status))
+    Ok(Stored::New(stored, status))
 }
 
 /// How many of the assistant's latest replies in a row could not answer the question (safety
 /// replies and replies from before decisions were kept end the run).
 pub async fn unanswered_streak(db: &Db, conversation_id: &str) -> sqlx::Result<u32> {
-    let decisions: Vec<Option<String>> = sqlx::query_scalar(
-        "SELECT decision FROM messages WHERE conversation_id = $1 AND author = 'assistant'
-          ORDER BY seq DESC LIMIT 10",
-    )
-    .bind(conversation_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let decisions: Vec<First<Option<String>>> = db
+        .fetch_all(
+            "SELECT decision FROM messages WHERE conversation_id = $1 AND author = 'assistant'
+              ORDER BY seq DESC LIMIT 10",
+            &[Arg::Text(conversation_id)],
+        )
+        .await?;
     let streak = decisions
         .into_iter()
-        .map(|json| json.and_then(|j| serde_json::from_str::<Decision>(&j).ok()))
+        .map(|First(json)| json.and_then(|j| serde_json::from_str::<Decision>(&j).ok()))
         .take_while(|d| {
             d.as_ref()
                 .is_some_and(|d| !d.reply.answered && d.safety.is_empty())
@@ -531,15 +619,16 @@ pub async fn recent_messages(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2
          ORDER BY seq DESC LIMIT $3"
     );
-    let mut messages = sqlx::query(&sql)
-        .bind(conversation_id)
-        .bind(before_seq.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(message_from_row)
-        .collect::<sqlx::Result<Vec<_>>>()?;
+    let mut messages: Vec<StoredMessage> = db
+        .fetch_all(
+            &sql,
+            &[
+                Arg::Text(conversation_id),
+                Arg::Int(before_seq.unwrap_or(i64::MAX)),
+                Arg::Int(limit),
+            ],
+        )
+        .await?;
     messages.reverse();
     Ok(messages)
 }

@@ -10,6 +10,7 @@ use shared::dashboard::DashboardEvent;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::db::direct::{Arg, Cols, FromCols};
 use crate::db::{decode_error, new_id, now_ms, Db};
 use crate::inbox;
 pub use messages::*;
@@ -130,7 +131,7 @@ pub async fn chat_context(
     session_id: &str,
     client_message_id: &str,
 ) -> sqlx::Result<Option<ChatContext>> {
-    let row = sqlx::query(
+    db.fetch_optional::<ChatContext>(
         "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email, s.last_seen_at,
            CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified,
            c.id AS conversation_id, c.status, c.flagged, c.ai_paused, c.assistant_id, c.handoffs,
@@ -143,45 +144,50 @@ pub async fn chat_context(
          LEFT JOIN identity_secrets i ON i.tenant_id = s.tenant_id
          LEFT JOIN conversations c ON c.session_id = s.id AND c.status <> 'resolved'
          WHERE s.id = $1 AND s.tenant_id = $2",
+        &[
+            Arg::Text(session_id),
+            Arg::Text(tenant_id),
+            Arg::Text(client_message_id),
+        ],
     )
-    .bind(session_id)
-    .bind(tenant_id)
-    .bind(client_message_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let session = Session {
-        id: r.try_get("id")?,
-        client_id: r.try_get("client_id")?,
-        visitor_name: r.try_get("visitor_name")?,
-        visitor_email: r.try_get("visitor_email")?,
-        verified: r.try_get::<i64, _>("verified")? != 0,
-    };
-    let open = match r.try_get::<Option<String>, _>("conversation_id")? {
-        Some(id) => {
-            let status: String = r.try_get("status")?;
-            let conversation = Conversation {
-                id,
-                status: ConversationStatus::parse(&status)
-                    .ok_or_else(|| decode_error("status", &status))?,
-                flagged: r.try_get::<i64, _>("flagged")? != 0,
-                ai_paused: r.try_get::<i64, _>("ai_paused")? != 0,
-            };
-            let routing = RoutingState {
-                assistant_id: r.try_get("assistant_id")?,
-                handoffs: u32::try_from(r.try_get::<i64, _>("handoffs")?).unwrap_or(0),
-                started: r.try_get::<i64, _>("started")? != 0,
-            };
-            Some((conversation, routing))
-        }
-        None => None,
-    };
-    Ok(Some(ChatContext {
-        session,
-        open,
-        retry_of: r.try_get("retry_of")?,
-        last_seen_at: r.try_get("last_seen_at")?,
-    }))
+    .await
+}
+
+impl FromCols for ChatContext {
+    fn from_cols(r: &impl Cols) -> sqlx::Result<Self> {
+        let session = Session {
+            id: r.col("id")?,
+            client_id: r.col("client_id")?,
+            visitor_name: r.col("visitor_name")?,
+            visitor_email: r.col("visitor_email")?,
+            verified: r.col::<i64>("verified")? != 0,
+        };
+        let open = match r.col::<Option<String>>("conversation_id")? {
+            Some(id) => {
+                let status: String = r.col("status")?;
+                let conversation = Conversation {
+                    id,
+                    status: ConversationStatus::parse(&status)
+                        .ok_or_else(|| decode_error("status", &status))?,
+                    flagged: r.col::<i64>("flagged")? != 0,
+                    ai_paused: r.col::<i64>("ai_paused")? != 0,
+                };
+                let routing = RoutingState {
+                    assistant_id: r.col("assistant_id")?,
+                    handoffs: u32::try_from(r.col::<i64>("handoffs")?).unwrap_or(0),
+                    started: r.col::<i64>("started")? != 0,
+                };
+                Some((conversation, routing))
+            }
+            None => None,
+        };
+        Ok(ChatContext {
+            session,
+            open,
+            retry_of: r.col("retry_of")?,
+            last_seen_at: r.col("last_seen_at")?,
+        })
+    }
 }
 
 /// Records who the session's visitor is and links the session, and its unresolved conversation,

@@ -11,7 +11,12 @@
 //! - the writer commits when nobody else is waiting, or when the batch is [`MAX_JOBS`] long or
 //!   [`MAX_AGE`] old, so a lone writer pays no wait and a busy one amortises each commit over
 //!   many messages.
+//!
+//! Besides the sqlx connection the writer holds a direct one ([`super::direct`]) for the chat
+//! path's jobs, which run whole on this thread without a hop per statement. The batch is open
+//! on one of the two at a time: a request for the other commits it first.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,13 +38,45 @@ const ROLLBACK_TO: &str = "ROLLBACK TO write_tx";
 #[derive(Clone)]
 pub(super) struct WriterOptions {
     pub options: AnyConnectOptions,
+    /// The database file, for the direct connection.
+    pub path: PathBuf,
     pub pragmas: &'static [&'static str],
+}
+
+/// What the writer is asked for.
+enum Request {
+    /// The sqlx connection, lent for a transaction.
+    Lease(oneshot::Sender<sqlx::Result<Loan>>),
+    /// A whole transaction run on the direct connection.
+    Direct(DirectJob),
+}
+
+/// A direct transaction: runs against the connection (inside its savepoint), or is told why it
+/// cannot, and says whether to keep its writes and whom to tell once they are committed.
+pub(super) type DirectJob =
+    Box<dyn FnOnce(sqlx::Result<&mut rusqlite::Connection>) -> Settle + Send>;
+
+/// How a direct job ended.
+pub(super) struct Settle {
+    pub keep: bool,
+    /// Called with the batch's fate once it is settled (committed, or failed).
+    pub done: Done,
+}
+
+/// Told whether the batch holding a transaction committed.
+pub(super) type Done = Box<dyn FnOnce(sqlx::Result<()>) + Send>;
+
+/// Which connection the open batch is on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum On {
+    Sqlx,
+    Direct,
 }
 
 /// Lends the writer connection to write transactions, one at a time.
 #[derive(Clone, Debug)]
 pub(super) struct Writer {
-    requests: mpsc::UnboundedSender<oneshot::Sender<sqlx::Result<Loan>>>,
+    requests: mpsc::UnboundedSender<Request>,
     /// The writer's own thread (a single-threaded runtime): the lending loop runs there, and so
     /// does the work of transactions handed to [`Writer::run_job`].
     runtime: tokio::runtime::Handle,
@@ -66,6 +103,8 @@ impl Writer {
     /// every handle is gone.
     pub(super) async fn start(options: WriterOptions) -> sqlx::Result<Self> {
         let conn = connect(&options).await?;
+        let direct =
+            super::direct::open(&options.path, options.pragmas).map_err(super::direct::error)?;
         let (requests, queue) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -74,7 +113,7 @@ impl Writer {
         let handle = runtime.handle().clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || runtime.block_on(run(options, conn, queue)))
+            .spawn(move || runtime.block_on(run(options, conn, direct, queue)))
             .map_err(sqlx::Error::Io)?;
         Ok(Self {
             requests,
@@ -97,11 +136,21 @@ impl Writer {
             .map_err(|e| sqlx::Error::Protocol(format!("the write did not finish: {e}")))?
     }
 
+    /// Queues a direct transaction; it runs once every transaction that asked before has
+    /// finished, and tells its `done` how it ended.
+    pub(super) fn direct(&self, job: DirectJob) -> sqlx::Result<()> {
+        self.requests
+            .send(Request::Direct(job))
+            .map_err(|_| stopped())
+    }
+
     /// The writer connection, inside a savepoint of the writer's open transaction, once every
     /// transaction that asked before has finished.
     pub(super) async fn lease(&self) -> sqlx::Result<Loan> {
         let (lent, loan) = oneshot::channel();
-        self.requests.send(lent).map_err(|_| stopped())?;
+        self.requests
+            .send(Request::Lease(lent))
+            .map_err(|_| stopped())?;
         match tokio::time::timeout(LEASE_TIMEOUT, loan).await {
             Ok(Ok(loan)) => loan,
             Ok(Err(_)) => Err(stopped()),
@@ -167,7 +216,9 @@ async fn connect(options: &WriterOptions) -> sqlx::Result<Arc<Mutex<AnyConnectio
 #[derive(Default)]
 struct Batch {
     since: Option<Instant>,
-    waiting: Vec<oneshot::Sender<sqlx::Result<()>>>,
+    /// The connection it is open on (with `since`).
+    on: Option<On>,
+    waiting: Vec<Done>,
     jobs: usize,
 }
 
@@ -177,12 +228,13 @@ impl Batch {
     }
 }
 
-/// Lends the connection to each request in turn and commits batches, until every [`Writer`]
-/// handle is gone.
+/// Lends the connection to each request in turn (or runs its direct job) and commits batches,
+/// until every [`Writer`] handle is gone.
 async fn run(
     options: WriterOptions,
     mut conn: Arc<Mutex<AnyConnection>>,
-    mut queue: mpsc::UnboundedReceiver<oneshot::Sender<sqlx::Result<Loan>>>,
+    mut direct: rusqlite::Connection,
+    mut queue: mpsc::UnboundedReceiver<Request>,
 ) {
     let mut batch = Batch::default();
     loop {
@@ -192,23 +244,36 @@ async fn run(
             match queue.try_recv() {
                 Ok(next) if !batch.full() => Some(next),
                 Ok(next) => {
-                    commit(&conn, &mut batch).await;
+                    commit(&conn, &direct, &mut batch).await;
                     Some(next)
                 }
                 // Nobody else waits: commit now rather than make anyone wait for company.
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    commit(&conn, &mut batch).await;
+                    commit(&conn, &direct, &mut batch).await;
                     continue;
                 }
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
             }
         };
-        let Some(lent) = next else {
-            commit(&conn, &mut batch).await;
+        let Some(next) = next else {
+            commit(&conn, &direct, &mut batch).await;
             return;
+        };
+        let lent = match next {
+            Request::Direct(job) => {
+                if batch.on == Some(On::Sqlx) {
+                    commit(&conn, &direct, &mut batch).await;
+                }
+                run_direct(&mut direct, &mut batch, job);
+                continue;
+            }
+            Request::Lease(lent) => lent,
         };
         if lent.is_closed() {
             continue; // it stopped waiting (timed out, or its request was cancelled)
+        }
+        if batch.on == Some(On::Direct) {
+            commit(&conn, &direct, &mut batch).await;
         }
         match lend(&conn, &mut batch, lent).await {
             Ok(()) => {}
@@ -230,6 +295,44 @@ async fn run(
     }
 }
 
+/// Runs a direct job in a savepoint of the batch (opening it if needed) and keeps or undoes
+/// its writes as it says. A job that gets no savepoint is told why instead of run.
+fn run_direct(conn: &mut rusqlite::Connection, batch: &mut Batch, job: DirectJob) {
+    if batch.since.is_none() {
+        if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Most likely another process holds the lock past the busy timeout: this one fails,
+            // the next tries again.
+            (job(Err(super::direct::error(error))).done)(Ok(()));
+            return;
+        }
+        batch.since = Some(Instant::now());
+        batch.on = Some(On::Direct);
+    }
+    if let Err(error) = conn.execute_batch(SAVEPOINT) {
+        let error = super::direct::error(error);
+        tracing::error!(%error, "opening a savepoint on the direct SQLite connection");
+        let _ = conn.execute_batch("ROLLBACK");
+        fail(batch, &error);
+        (job(Err(error)).done)(Ok(()));
+        return;
+    }
+    let settle = job(Ok(&mut *conn));
+    let settled = if settle.keep {
+        conn.execute_batch(RELEASE)
+    } else {
+        conn.execute_batch(&format!("{ROLLBACK_TO}; {RELEASE}"))
+    };
+    batch.jobs += usize::from(settle.keep);
+    batch.waiting.push(settle.done);
+    if let Err(error) = settled {
+        // The savepoint cannot be left: the whole batch goes.
+        let error = super::direct::error(error);
+        tracing::error!(%error, "leaving a savepoint on the direct SQLite connection");
+        let _ = conn.execute_batch("ROLLBACK");
+        fail(batch, &error);
+    }
+}
+
 /// Opens the batch if needed, lends the connection in a savepoint and settles how the borrower
 /// ended. An error here means the connection itself is unusable.
 async fn lend(
@@ -246,6 +349,7 @@ async fn lend(
             return Ok(());
         }
         batch.since = Some(Instant::now());
+        batch.on = Some(On::Sqlx);
     }
     sqlx::query(SAVEPOINT).execute(&mut *guard).await?;
     let (back, returned) = oneshot::channel();
@@ -261,7 +365,7 @@ async fn lend(
         Outcome::Commit(done) => match sqlx::query(RELEASE).execute(&mut *guard).await {
             Ok(_) => {
                 batch.jobs += 1;
-                batch.waiting.push(done);
+                batch.waiting.push(answer(done));
             }
             Err(error) => {
                 undo(&mut guard).await?;
@@ -272,11 +376,18 @@ async fn lend(
             undo(&mut guard).await?;
             // Answered with the batch: whatever it saw of earlier savepoints is committed by
             // the time it reads again.
-            batch.waiting.push(done);
+            batch.waiting.push(answer(done));
         }
         Outcome::Dropped => undo(&mut guard).await?,
     }
     Ok(())
+}
+
+/// A oneshot answered with the batch's fate.
+fn answer(done: oneshot::Sender<sqlx::Result<()>>) -> Done {
+    Box::new(move |result| {
+        let _ = done.send(result);
+    })
 }
 
 /// Undoes the current savepoint's changes and leaves it.
@@ -286,33 +397,51 @@ async fn undo(conn: &mut AnyConnection) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Commits the open batch (if any) and answers everyone waiting for it.
-async fn commit(conn: &Arc<Mutex<AnyConnection>>, batch: &mut Batch) {
-    if batch.since.is_none() {
-        return;
-    }
-    let mut guard = conn.lock().await;
-    let committed = sqlx::query("COMMIT").execute(&mut *guard).await;
-    match committed {
-        Ok(_) => {
-            for done in std::mem::take(&mut batch.waiting) {
-                let _ = done.send(Ok(()));
+/// Commits the open batch (if any), on whichever connection it is, and answers everyone
+/// waiting for it.
+async fn commit(
+    conn: &Arc<Mutex<AnyConnection>>,
+    direct: &rusqlite::Connection,
+    batch: &mut Batch,
+) {
+    let committed = match batch.on {
+        None => return,
+        Some(On::Direct) => direct
+            .execute_batch("COMMIT")
+            .map_err(super::direct::error)
+            .inspect_err(|_| {
+                let _ = direct.execute_batch("ROLLBACK");
+            }),
+        Some(On::Sqlx) => {
+            let mut guard = conn.lock().await;
+            match sqlx::query("COMMIT").execute(&mut *guard).await {
+                Ok(_) => Ok(()),
+                Err(error) => {
+                    // SQLite may have rolled back already; make sure no transaction stays open.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *guard).await;
+                    Err(error)
+                }
             }
+        }
+    };
+    match committed {
+        Ok(()) => {
+            for done in std::mem::take(&mut batch.waiting) {
+                done(Ok(()));
+            }
+            *batch = Batch::default();
         }
         Err(error) => {
             tracing::error!(%error, jobs = batch.jobs, "committing a batch of writes");
-            // SQLite may have rolled back already; make sure no transaction stays open.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *guard).await;
             fail(batch, &error);
         }
     }
-    *batch = Batch::default();
 }
 
 /// Answers everyone waiting for the batch with its failure.
 fn fail(batch: &mut Batch, error: &sqlx::Error) {
     for done in std::mem::take(&mut batch.waiting) {
-        let _ = done.send(Err(sqlx::Error::Protocol(format!(
+        done(Err(sqlx::Error::Protocol(format!(
             "the write could not be committed: {error}"
         ))));
     }
@@ -411,5 +540,87 @@ mod tests {
             .await
             .expect("commit");
         assert_eq!(notes(&db).await, vec![1, 4, 5]);
+    }
+
+    fn insert_direct(tx: &mut crate::db::direct::DirectTx<'_>, n: i64) -> sqlx::Result<()> {
+        crate::db::direct::execute(
+            tx.conn(),
+            "INSERT INTO notes (n) VALUES ($1)",
+            &[crate::db::direct::Arg::Int(n)],
+        )
+        .map(drop)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn direct_and_sqlx_transactions_interleave_and_each_undoes_only_its_own() {
+        let (_dir, db) = store().await;
+        let mut tasks = Vec::new();
+        for n in 0..40_i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                match n % 4 {
+                    // Kept, on the direct connection; seen by a reader once it returned.
+                    0 | 1 => {
+                        db.write_direct(move |tx| insert_direct(tx, n))
+                            .await
+                            .expect("sqlite")?;
+                        let seen: Option<crate::db::direct::First<i64>> = db
+                            .fetch_optional(
+                                "SELECT n FROM notes WHERE n = $1",
+                                &[crate::db::direct::Arg::Int(n)],
+                            )
+                            .await?;
+                        assert_eq!(seen.map(|f| f.0), Some(n));
+                        Ok(())
+                    }
+                    // Kept, through sqlx.
+                    2 => insert(&db, n).await?.commit().await,
+                    // Failed after its write, on the direct connection: undone.
+                    _ => {
+                        let failed = db
+                            .write_direct(move |tx| {
+                                insert_direct(tx, n)?;
+                                insert_direct(tx, n) // the same key again
+                            })
+                            .await
+                            .expect("sqlite");
+                        assert!(crate::db::is_unique_violation(&failed.unwrap_err()));
+                        Ok(())
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task").expect("no error");
+        }
+        let kept: Vec<i64> = (0..40).filter(|n| n % 4 != 3).collect();
+        assert_eq!(notes(&db).await, kept);
+    }
+
+    #[tokio::test]
+    async fn direct_arguments_bind_by_their_number() {
+        let (_dir, db) = store().await;
+        let read = db.read_direct(|conn| {
+            crate::db::direct::query_opt(
+                conn,
+                "SELECT $2 || $1 || $2 AS joined, $3 AS missing",
+                &[
+                    crate::db::direct::Arg::Text("b"),
+                    crate::db::direct::Arg::Text("a"),
+                    crate::db::direct::Arg::NullInt,
+                ],
+                |row| {
+                    use crate::db::direct::Cols;
+                    Ok((
+                        row.col::<String>("joined")?,
+                        row.col::<Option<i64>>("missing")?,
+                    ))
+                },
+            )
+        });
+        assert_eq!(
+            read.expect("sqlite").expect("read"),
+            Some(("aba".to_owned(), None))
+        );
     }
 }
