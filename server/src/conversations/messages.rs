@@ -79,59 +79,54 @@ pub async fn insert_visitor_message(
     client_message_id: &str,
     last_seen_at: i64,
 ) -> sqlx::Result<(StoredMessage, bool)> {
-    let owned = [
-        tenant_id,
-        conversation_id,
-        session_id,
-        body,
-        client_message_id,
-    ]
-    .map(str::to_owned);
+    let message = VisitorMessage {
+        tenant_id: tenant_id.to_owned(),
+        conversation_id: conversation_id.to_owned(),
+        session_id: session_id.to_owned(),
+        body: body.to_owned(),
+        client_message_id: client_message_id.to_owned(),
+        last_seen_at,
+    };
     if db.backend == Backend::Sqlite {
         return db
             .write_direct(move |tx| {
-                let [tenant_id, conversation_id, session_id, body, client_message_id] = &owned;
-                now_or_never(store_visitor_message(
-                    &mut Tx::Direct(tx),
-                    tenant_id,
-                    conversation_id,
-                    session_id,
-                    body,
-                    client_message_id,
-                    last_seen_at,
-                ))
+                now_or_never(store_visitor_message(&mut Tx::Direct(tx), &message))
             })
             .await
             .unwrap_or_else(no_direct_writer);
     }
     db.write(move |db| async move {
-        let [tenant_id, conversation_id, session_id, body, client_message_id] = &owned;
         let mut tx = db.begin_write().await?;
-        let stored = store_visitor_message(
-            &mut Tx::Sqlx(&mut tx),
-            tenant_id,
-            conversation_id,
-            session_id,
-            body,
-            client_message_id,
-            last_seen_at,
-        )
-        .await?;
+        let stored = store_visitor_message(&mut Tx::Sqlx(&mut tx), &message).await?;
         tx.commit().await?;
         Ok(stored)
     })
     .await
 }
 
+/// A visitor's message to store, owned: it is written on the writer's thread.
+struct VisitorMessage {
+    tenant_id: String,
+    conversation_id: String,
+    session_id: String,
+    body: String,
+    client_message_id: String,
+    /// The session's, as read before.
+    last_seen_at: i64,
+}
+
 async fn store_visitor_message(
     tx: &mut Tx<'_, '_>,
-    tenant_id: &str,
-    conversation_id: &str,
-    session_id: &str,
-    body: &str,
-    client_message_id: &str,
-    last_seen_at: i64,
+    message: &VisitorMessage,
 ) -> sqlx::Result<(StoredMessage, bool)> {
+    let VisitorMessage {
+        tenant_id,
+        conversation_id,
+        session_id,
+        body,
+        client_message_id,
+        last_seen_at,
+    } = message;
     let now = now_ms();
     let id = new_id("msg");
     let seq = tx
@@ -182,7 +177,7 @@ async fn store_visitor_message(
         queued: false,
     };
     message_added_in(tx, &added).await?;
-    if last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
+    if *last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
         tx.execute(
             "UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2",
             &[Arg::Int(now), Arg::Text(session_id)],
