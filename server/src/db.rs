@@ -54,6 +54,16 @@ const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA temp_store = MEMORY",
 ];
 
+/// What the SQLite writer runs in each batch's transaction just before it commits: messages
+/// stored since the last batch go into the full-text index together (see migration 0027).
+const SQLITE_BEFORE_COMMIT: &str = "INSERT INTO messages_fts (rowid, body)
+       SELECT seq, body FROM messages
+        WHERE seq > (SELECT indexed_seq FROM message_index_progress WHERE id = 1)
+        ORDER BY seq;
+     UPDATE message_index_progress
+        SET indexed_seq = (SELECT COALESCE(MAX(seq), indexed_seq) FROM messages)
+      WHERE id = 1";
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
@@ -123,6 +133,7 @@ impl Db {
                 options,
                 path: path.clone(),
                 pragmas: SQLITE_PRAGMAS,
+                before_commit: SQLITE_BEFORE_COMMIT,
             })
             .await
             .context("opening the SQLite writer connection")?;

@@ -41,6 +41,8 @@ pub(super) struct WriterOptions {
     /// The database file, for the direct connection.
     pub path: PathBuf,
     pub pragmas: &'static [&'static str],
+    /// Run in each batch's transaction just before its commit (statements without arguments).
+    pub before_commit: &'static str,
 }
 
 /// What the writer is asked for.
@@ -244,25 +246,25 @@ async fn run(
             match queue.try_recv() {
                 Ok(next) if !batch.full() => Some(next),
                 Ok(next) => {
-                    commit(&conn, &direct, &mut batch).await;
+                    commit(&options, &conn, &direct, &mut batch).await;
                     Some(next)
                 }
                 // Nobody else waits: commit now rather than make anyone wait for company.
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    commit(&conn, &direct, &mut batch).await;
+                    commit(&options, &conn, &direct, &mut batch).await;
                     continue;
                 }
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
             }
         };
         let Some(next) = next else {
-            commit(&conn, &direct, &mut batch).await;
+            commit(&options, &conn, &direct, &mut batch).await;
             return;
         };
         let lent = match next {
             Request::Direct(job) => {
                 if batch.on == Some(On::Sqlx) {
-                    commit(&conn, &direct, &mut batch).await;
+                    commit(&options, &conn, &direct, &mut batch).await;
                 }
                 run_direct(&mut direct, &mut batch, job);
                 continue;
@@ -273,7 +275,7 @@ async fn run(
             continue; // it stopped waiting (timed out, or its request was cancelled)
         }
         if batch.on == Some(On::Direct) {
-            commit(&conn, &direct, &mut batch).await;
+            commit(&options, &conn, &direct, &mut batch).await;
         }
         match lend(&conn, &mut batch, lent).await {
             Ok(()) => {}
@@ -400,6 +402,7 @@ async fn undo(conn: &mut AnyConnection) -> sqlx::Result<()> {
 /// Commits the open batch (if any), on whichever connection it is, and answers everyone
 /// waiting for it.
 async fn commit(
+    options: &WriterOptions,
     conn: &Arc<Mutex<AnyConnection>>,
     direct: &rusqlite::Connection,
     batch: &mut Batch,
@@ -407,14 +410,22 @@ async fn commit(
     let committed = match batch.on {
         None => return,
         Some(On::Direct) => direct
-            .execute_batch("COMMIT")
+            .execute_batch(options.before_commit)
+            .and_then(|()| direct.execute_batch("COMMIT"))
             .map_err(super::direct::error)
             .inspect_err(|_| {
                 let _ = direct.execute_batch("ROLLBACK");
             }),
         Some(On::Sqlx) => {
             let mut guard = conn.lock().await;
-            match sqlx::query("COMMIT").execute(&mut *guard).await {
+            let before = sqlx::query(options.before_commit)
+                .execute(&mut *guard)
+                .await;
+            let commit = match before {
+                Ok(_) => sqlx::query("COMMIT").execute(&mut *guard).await,
+                Err(error) => Err(error),
+            };
+            match commit {
                 Ok(_) => Ok(()),
                 Err(error) => {
                     // SQLite may have rolled back already; make sure no transaction stays open.
@@ -622,5 +633,112 @@ mod tests {
             read.expect("sqlite").expect("read"),
             Some(("aba".to_owned(), None))
         );
+    }
+
+    /// Conversation `c1` of a new tenant `t1`, for messages.
+    async fn conversation(db: &Db) {
+        crate::tenants::create_tenant(
+            db,
+            &crate::tenants::NewTenant {
+                id: Some("t1".into()),
+                name: "Index".into(),
+                company_name: "Index Co".into(),
+                primary_color: "#123456".into(),
+                allowed_origins: vec![],
+            },
+        )
+        .await
+        .expect("tenant");
+        let mut tx = db.begin_write().await.expect("tx");
+        sqlx::query(
+            "INSERT INTO conversations
+               (id, tenant_id, channel, status, created_at, updated_at, last_message_at)
+             VALUES ('c1', 't1', 'web', 'open', 0, 0, 0)",
+        )
+        .execute(&mut *tx)
+        .await
+        .expect("conversation");
+        tx.commit().await.expect("commit");
+    }
+
+    fn add_message(
+        tx: &mut crate::db::direct::DirectTx<'_>,
+        id: &str,
+        body: &str,
+    ) -> sqlx::Result<()> {
+        use crate::db::direct::Arg;
+        crate::db::direct::execute(
+            tx.conn(),
+            "INSERT INTO messages (id, tenant_id, conversation_id, author, channel, body, created_at)
+             VALUES ($1, 't1', 'c1', 'visitor', 'web', $2, 0)",
+            &[Arg::Text(id), Arg::Text(body)],
+        )
+        .map(drop)
+    }
+
+    async fn found(db: &Db, word: &str) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT m.id FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+              WHERE messages_fts MATCH $1 ORDER BY m.seq",
+        )
+        .bind(word)
+        .fetch_all(&db.pool)
+        .await
+        .expect("search")
+    }
+
+    #[tokio::test]
+    async fn messages_are_indexed_with_their_batch_whoever_wrote_them() {
+        let (_dir, db) = store().await;
+        conversation(&db).await;
+        // Through the writer: searchable once the commit returned.
+        db.write_direct(|tx| add_message(tx, "m1", "the parcel arrived"))
+            .await
+            .expect("sqlite")
+            .expect("write");
+        assert_eq!(found(&db, "parcel").await, vec!["m1"]);
+        // Written straight to the pool (as an import does): indexed by the next batch.
+        sqlx::query(
+            "INSERT INTO messages (id, tenant_id, conversation_id, author, channel, body, created_at)
+             VALUES ('m2', 't1', 'c1', 'visitor', 'web', 'another parcel', 0),
+                    ('m3', 't1', 'c1', 'visitor', 'web', 'a doomed parcel', 0)",
+        )
+        .execute(&db.pool)
+        .await
+        .expect("import");
+        // One of them is deleted before any batch indexed it: nothing to take out of the index.
+        sqlx::query("DELETE FROM messages WHERE id = 'm3'")
+            .execute(&db.pool)
+            .await
+            .expect("delete");
+        insert(&db, 1)
+            .await
+            .expect("insert")
+            .commit()
+            .await
+            .expect("commit");
+        assert_eq!(found(&db, "parcel").await, vec!["m1", "m2"]);
+        // An indexed one deleted leaves the index too; a rolled-back one never enters it.
+        sqlx::query("DELETE FROM messages WHERE id = 'm1'")
+            .execute(&db.pool)
+            .await
+            .expect("delete");
+        let failed = db
+            .write_direct(|tx| {
+                add_message(tx, "m4", "a parcel never sent")?;
+                Err::<(), _>(sqlx::Error::RowNotFound)
+            })
+            .await
+            .expect("sqlite");
+        assert!(failed.is_err());
+        db.write_direct(|tx| add_message(tx, "m5", "parcel five"))
+            .await
+            .expect("sqlite")
+            .expect("write");
+        assert_eq!(found(&db, "parcel").await, vec!["m2", "m5"]);
+        sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+            .execute(&db.pool)
+            .await
+            .expect("the index matches the messages");
     }
 }
