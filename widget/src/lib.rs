@@ -16,6 +16,11 @@ pub mod storage;
 pub mod transcript;
 mod ui;
 
+/// The stylesheet minifier `build.rs` runs, compiled here for its unit tests.
+#[cfg(test)]
+#[path = "../build/css.rs"]
+mod build_css;
+
 use std::any::Any;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -82,10 +87,11 @@ pub fn mount_panel(
     container: web_sys::HtmlElement,
     options: &JsValue,
     on_close: js_sys::Function,
-) -> Result<WidgetPanel, JsError> {
+) -> Result<WidgetPanel, JsValue> {
     let options = WidgetOptions::from_js(options).map_err(|e| JsError::new(&e))?;
-    ui::adopt_stylesheet(&container)
-        .map_err(|e| JsError::new(&format!("the panel's stylesheet: {e:?}")))?;
+    // The browser's own exception, as thrown: the loader logs whatever it catches, and
+    // formatting it into a new error here only cost WASM.
+    ui::adopt_stylesheet(&container)?;
     let open = Rc::new(Cell::new(None));
     let open_out = Rc::clone(&open);
     let chat_cell = Rc::new(Cell::new(None));

@@ -349,7 +349,7 @@ fn unknown_options_are_refused_with_the_missing_one_named() {
     )
     .err()
     .expect("apiUrl and token are missing");
-    let message = js_sys::Error::from(wasm_bindgen::JsValue::from(err)).message();
+    let message = js_sys::Error::from(err).message();
     assert!(String::from(message).contains("\"apiUrl\""));
     let _ = local_storage();
 }

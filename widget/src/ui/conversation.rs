@@ -67,18 +67,27 @@ pub fn Conversation(
         let said = chat.transcript.with(|t| {
             announcer
                 .try_update_value(|a| {
-                    a.next(&t.messages, synced, typing_now)
+                    // One line each, built in place: `[String]::join` would be one more
+                    // generic copy of std's joining code in the WASM.
+                    let mut said = String::new();
+                    for (i, line) in a
+                        .next(&t.messages, synced, typing_now)
                         .into_iter()
-                        .map(|line| match line {
-                            Line::Message(m) => format!(
-                                "{}: {}",
-                                author_label(chat, m.author, m.author_name.as_deref()),
-                                plain_text(&m.body)
-                            ),
-                            Line::Typing => typing_label(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                        .enumerate()
+                    {
+                        if i > 0 {
+                            said.push('\n');
+                        }
+                        match line {
+                            Line::Message(m) => {
+                                said += &author_label(chat, m.author, m.author_name.as_deref());
+                                said += ": ";
+                                said += &plain_text(&m.body);
+                            }
+                            Line::Typing => said += &typing_label(),
+                        }
+                    }
+                    said
                 })
                 .unwrap_or_default()
         });

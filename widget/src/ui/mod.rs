@@ -17,8 +17,9 @@ use crate::options::Explicit;
 use conversation::Conversation;
 use prechat::PreChatForm;
 
-/// The panel's stylesheet, adopted by the shadow root (it never reaches the host page).
-const CSS: &str = include_str!("../../../style/widget.css");
+/// The panel's stylesheet, adopted by the shadow root (it never reaches the host page):
+/// `style/widget.css` without its comments and indentation (`build.rs` minifies it).
+pub(crate) const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 
 /// Gives the panel's stylesheet to the shadow root (or document) `container` sits in. A
 /// constructed stylesheet is not inline style, so a host page whose CSP has no `'unsafe-inline'`
