@@ -134,7 +134,7 @@ async fn run_on(
     println!("\n| query ({backend}, {messages} msgs) | n | p50 ms | p95 ms | max ms |");
     println!("|---|---|---|---|---|");
     let mut all = Latencies::default();
-    for kind in kinds {
+    for kind in &kinds {
         let p = |x| kind.latencies.percentile_ms(x);
         println!(
             "| {} | {} | {:.2} | {:.2} | {:.2} |",
@@ -154,6 +154,15 @@ async fn run_on(
         p(95.0),
         p(100.0)
     );
+    println!("\nSlowest of each kind:");
+    for kind in &kinds {
+        let (took, query) = &kind.slowest;
+        println!(
+            "- {}: {:.2} ms, {query}",
+            kind.name,
+            took.as_secs_f64() * 1e3
+        );
+    }
 
     if args.export {
         let http = reqwest::Client::new();

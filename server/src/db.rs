@@ -77,6 +77,8 @@ pub struct Db {
     /// Bumped by every commit of this process that changed a setting (a `settings_changed`
     /// event): what this process caches of settings is stale from then on, with no wait.
     settings_epoch: Arc<AtomicU64>,
+    /// PostgreSQL: which search words are rare, from its statistics (see [`crate::search`]).
+    pub(crate) word_stats: Arc<crate::search::rarity::Rarity>,
 }
 
 impl Db {
@@ -122,6 +124,7 @@ impl Db {
             readers: None,
             announcements,
             settings_epoch: Arc::new(AtomicU64::new(0)),
+            word_stats: Arc::default(),
         };
         db.migrate().await?;
         if backend == Backend::Sqlite {

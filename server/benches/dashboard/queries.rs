@@ -19,6 +19,35 @@ use crate::support::Latencies;
 pub struct Kind {
     pub name: &'static str,
     pub latencies: Latencies,
+    /// The slowest query of the kind and how long it took.
+    pub slowest: (Duration, String),
+}
+
+/// A query's parameters, for the list of the slowest.
+fn describe(query: &ConversationQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(q) = &query.q {
+        parts.push(format!("q={q:?}"));
+    }
+    if let Some(channel) = query.channel {
+        parts.push(format!("channel={}", channel.as_str()));
+    }
+    if let Some(status) = query.status {
+        parts.push(format!("status={}", status.as_str()));
+    }
+    if let Some(intent) = &query.intent {
+        parts.push(format!("intent={intent}"));
+    }
+    if query.assistant.is_some() {
+        parts.push("assistant".to_owned());
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        parts.push(format!("{} days", (to - from) / DAY_MS));
+    }
+    if query.cursor.is_some() {
+        parts.push("page 2".to_owned());
+    }
+    parts.join(", ")
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -110,19 +139,27 @@ pub async fn measure(
     mix: &[(&'static str, ConversationQuery)],
 ) -> anyhow::Result<Vec<Kind>> {
     let mut kinds: Vec<Kind> = Vec::new();
-    let mut record =
-        |name: &'static str, took: Duration| match kinds.iter_mut().find(|k| k.name == name) {
-            Some(kind) => kind.latencies.record(took),
+    let mut record = |name: &'static str, took: Duration, query: &ConversationQuery| {
+        let kind = match kinds.iter().position(|k| k.name == name) {
+            Some(i) => &mut kinds[i],
             None => {
-                let mut latencies = Latencies::default();
-                latencies.record(took);
-                kinds.push(Kind { name, latencies });
+                kinds.push(Kind {
+                    name,
+                    latencies: Latencies::default(),
+                    slowest: (Duration::ZERO, String::new()),
+                });
+                kinds.last_mut().expect("just pushed")
             }
         };
+        kind.latencies.record(took);
+        if took > kind.slowest.0 {
+            kind.slowest = (took, describe(query));
+        }
+    };
     for (name, query) in mix {
         let start = Instant::now();
         let page = search::list(db, tenant_id, "", query).await?;
-        record(name, start.elapsed());
+        record(name, start.elapsed(), query);
         if let Some(cursor) = page.next_cursor {
             let next = ConversationQuery {
                 cursor: Some(cursor),
@@ -130,7 +167,7 @@ pub async fn measure(
             };
             let start = Instant::now();
             search::list(db, tenant_id, "", &next).await?;
-            record("second page (cursor)", start.elapsed());
+            record("second page (cursor)", start.elapsed(), &next);
         }
     }
     Ok(kinds)

@@ -23,6 +23,7 @@ on_both_backends!(
     another_tenants_conversations_never_appear_in_search,
     the_walk_and_the_lookup_find_the_same_conversations_in_the_same_order,
     the_words_of_a_search_may_be_in_different_messages_of_a_conversation,
+    a_word_the_statistics_call_rare_is_looked_up_without_the_walk,
 );
 
 /// The ids of the listed conversations, in order.
@@ -494,4 +495,79 @@ async fn the_words_of_a_search_may_be_in_different_messages_of_a_conversation(ap
             std::slice::from_ref(&both)
         );
     }
+}
+
+/// On PostgreSQL, once `ANALYZE` has counted the documents' words, a word it does not count
+/// among the common ones (and a name few clients have) goes to the indexes without the walk;
+/// a common word, or a query too short to count its clients, walks first. SQLite always walks.
+/// The pages are the same either way.
+async fn a_word_the_statistics_call_rare_is_looked_up_without_the_walk(app: TestApp) {
+    // `ANALYZE` keeps the 1,000 most common lexemes: 1,200 filler words, each in two
+    // conversations, push out a word that is in one only.
+    let filler = |j: i64| {
+        let j = j.rem_euclid(1_200);
+        let letter = |n: i64| char::from(b'a' + u8::try_from(n % 26).unwrap_or(0));
+        format!("x{}{}{}", letter(j / 676), letter(j / 26), letter(j))
+    };
+    let mut decaf = Vec::new();
+    let mut ada = Vec::new();
+    let mut all = Vec::new();
+    for i in 0..60_i64 {
+        let words: Vec<String> = (0..40).map(|k| filler(i * 20 + k)).collect();
+        let extra = if i == 33 {
+            "Do you sell decaf beans?"
+        } else {
+            ""
+        };
+        let text = format!("Where is my order? {extra} {}", words.join(" "));
+        let mut seed = Seed::at(1_000 * i, &text);
+        if i % 25 == 7 {
+            seed = seed.client("Ada Lovelace", &format!("ada{i}@example.com"), None);
+        }
+        let id = app.seed(seed).await;
+        if i == 33 {
+            decaf.push(id.clone());
+        }
+        if i % 25 == 7 {
+            ada.push(id.clone());
+        }
+        all.push(id);
+    }
+    let postgres = app.db.backend == server::db::Backend::Postgres;
+    if postgres {
+        sqlx::query("ANALYZE conversations")
+            .execute(&app.db.pool)
+            .await
+            .expect("analyze");
+    }
+    let at_once = |q: &'static str| {
+        let db = app.db.clone();
+        let tenant = app.tenant.id.clone();
+        async move {
+            server::search::looks_up_at_once(&db, &tenant, q)
+                .await
+                .expect("a plan")
+        }
+    };
+    assert_eq!(at_once("decaf").await, postgres, "a rare word");
+    assert_eq!(at_once("ada lovelace").await, postgres, "a rare name");
+    assert!(!at_once("order").await, "a common word");
+    assert!(!at_once("ord").await, "the prefix of a common word");
+    assert!(!at_once("de").await, "too short to count clients by");
+    let newest_first = |mut ids: Vec<String>| {
+        ids.reverse();
+        ids
+    };
+    let window = server::search::WALK_WINDOW;
+    for limit in [1, 2, 100] {
+        assert_eq!(
+            all_pages(&app, "decaf", limit, window).await,
+            newest_first(decaf.clone())
+        );
+        assert_eq!(
+            all_pages(&app, "ada lovelace", limit, window).await,
+            newest_first(ada.clone())
+        );
+    }
+    assert_eq!(all_pages(&app, "order", 7, window).await.len(), all.len());
 }
