@@ -162,13 +162,14 @@ pub fn query_opt<T>(
     conn: &Connection,
     sql: &str,
     args: &[Arg<'_>],
-    read: impl FnOnce(&rusqlite::Row<'_>) -> sqlx::Result<T>,
+    read: impl FnOnce(&Named<'_, '_>) -> sqlx::Result<T>,
 ) -> sqlx::Result<Option<T>> {
     let mut stmt = conn.prepare_cached(sql).map_err(error)?;
     bind(&mut stmt, args)?;
+    let names = column_names(&stmt);
     let mut rows = stmt.raw_query();
     match rows.next().map_err(error)? {
-        Some(row) => read(row).map(Some),
+        Some(row) => read(&Named { row, names: &names }).map(Some),
         None => Ok(None),
     }
 }
@@ -178,16 +179,30 @@ pub fn query_all<T>(
     conn: &Connection,
     sql: &str,
     args: &[Arg<'_>],
-    mut read: impl FnMut(&rusqlite::Row<'_>) -> sqlx::Result<T>,
+    mut read: impl FnMut(&Named<'_, '_>) -> sqlx::Result<T>,
 ) -> sqlx::Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql).map_err(error)?;
     bind(&mut stmt, args)?;
+    let names = column_names(&stmt);
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(error)? {
-        out.push(read(row)?);
+        out.push(read(&Named { row, names: &names })?);
     }
     Ok(out)
+}
+
+/// A statement's column names, read once for all its rows.
+fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
+    stmt.column_names().into_iter().map(str::to_owned).collect()
+}
+
+/// A row with its statement's column names: a column found by name costs a few string
+/// comparisons. (`rusqlite::Row::get` by name asks SQLite for every column's name again, for
+/// each value: a summary's 22 columns made that 4 % of the chat path's CPU.)
+pub struct Named<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    names: &'r [String],
 }
 
 /// A bound value, for either driver.
@@ -361,13 +376,18 @@ impl Cols for AnyRow {
     }
 }
 
-impl Cols for rusqlite::Row<'_> {
+impl Cols for Named<'_, '_> {
     fn col<T: ColType>(&self, name: &str) -> sqlx::Result<T> {
-        self.get(name).map_err(error)
+        let index = self
+            .names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .ok_or_else(|| error(rusqlite::Error::InvalidColumnName(name.to_owned())))?;
+        self.col_at(index)
     }
 
     fn col_at<T: ColType>(&self, index: usize) -> sqlx::Result<T> {
-        self.get(index).map_err(error)
+        self.row.get(index).map_err(error)
     }
 }
 

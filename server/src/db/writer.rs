@@ -635,6 +635,36 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn direct_rows_find_columns_by_name_once_for_every_row() {
+        let (_dir, db) = store().await;
+        let read = db.read_direct(|conn| {
+            crate::db::direct::query_all(
+                conn,
+                "SELECT 1 AS n, 'a' AS Label UNION ALL SELECT 2, 'b' ORDER BY n",
+                &[],
+                |row| {
+                    use crate::db::direct::Cols;
+                    let unknown = row.col::<i64>("nope").map(|_| ()).unwrap_err();
+                    Ok((
+                        row.col::<i64>("n")?,
+                        row.col::<String>("label")?,
+                        unknown.to_string(),
+                    ))
+                },
+            )
+        });
+        let rows = read.expect("sqlite").expect("read");
+        assert_eq!(
+            rows.iter()
+                .map(|(n, l, _)| (*n, l.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "a"), (2, "b")],
+            "names match whatever their case"
+        );
+        assert!(rows[0].2.contains("nope"), "{}", rows[0].2);
+    }
+
     /// Conversation `c1` of a new tenant `t1`, for messages.
     async fn conversation(db: &Db) {
         crate::tenants::create_tenant(
