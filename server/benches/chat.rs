@@ -89,6 +89,8 @@ struct Outcome {
     /// Chat phase of each session: earliest start, latest end.
     start: Option<Instant>,
     end: Option<Instant>,
+    /// CPU time of this whole process (client and server) during the chat phase.
+    cpu: Option<Duration>,
 }
 
 impl Outcome {
@@ -109,6 +111,20 @@ impl Outcome {
         self.end = [self.end, other.end].into_iter().flatten().max();
     }
 }
+
+/// CPU time (user + system) this process has used so far, every thread, from
+/// `/proc/self/stat` (Linux; in clock ticks, 100 per second here). `None` elsewhere.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count from the `)` that ends it.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 1000 / CLOCK_TICKS_PER_SECOND))
+}
+
+/// `sysconf(_SC_CLK_TCK)`: 100 on every Linux this runs on.
+const CLOCK_TICKS_PER_SECOND: u64 = 100;
 
 /// Sends a request and reads the whole body: `Ok(body)` on 2xx, otherwise why not.
 async fn call(request: reqwest::RequestBuilder) -> Result<String, String> {
@@ -162,6 +178,7 @@ async fn run_session(
     index: usize,
     messages: usize,
     barrier: Arc<Barrier>,
+    cpu_at_start: Arc<std::sync::OnceLock<Duration>>,
 ) -> Outcome {
     let mut out = Outcome::default();
     let who = format!("{label}-s{index}");
@@ -176,7 +193,11 @@ async fn run_session(
         },
         Target::Ceiling { .. } => who.clone(),
     };
-    barrier.wait().await;
+    if barrier.wait().await.is_leader() {
+        if let Some(cpu) = process_cpu() {
+            let _ = cpu_at_start.set(cpu);
+        }
+    }
     if out.setup_errors > 0 {
         out.errors = messages; // never sent: count them, don't hide them
         return out;
@@ -213,6 +234,7 @@ async fn drive(
     messages: usize,
 ) -> Outcome {
     let barrier = Arc::new(Barrier::new(sessions));
+    let cpu_at_start = Arc::new(std::sync::OnceLock::new());
     let tasks: Vec<_> = (0..sessions)
         .map(|i| {
             tokio::spawn(run_session(
@@ -222,6 +244,7 @@ async fn drive(
                 i,
                 messages,
                 barrier.clone(),
+                cpu_at_start.clone(),
             ))
         })
         .collect();
@@ -232,6 +255,10 @@ async fn drive(
             Err(e) => total.fail(format!("session task failed: {e}")),
         }
     }
+    total.cpu = cpu_at_start
+        .get()
+        .zip(process_cpu())
+        .map(|(start, now)| now.saturating_sub(*start));
     total
 }
 
@@ -363,6 +390,15 @@ impl Row {
         }
     }
 
+    /// CPU time (client and server, every thread) per successful chat, in µs.
+    fn cpu_per_message(&self) -> f64 {
+        let ok = self.outcome.latencies.len() as f64;
+        match self.outcome.cpu {
+            Some(cpu) if ok > 0.0 => cpu.as_secs_f64() * 1e6 / ok,
+            _ => f64::NAN,
+        }
+    }
+
     fn print(&self) {
         let o = &self.outcome;
         let sent = o.latencies.len() as usize + o.errors;
@@ -378,7 +414,11 @@ impl Row {
             p(99.0),
             p(100.0)
         );
-        println!("{line} {:.0} |", self.throughput());
+        println!(
+            "{line} {:.0} | {:.0} |",
+            self.throughput(),
+            self.cpu_per_message()
+        );
     }
 }
 
@@ -402,7 +442,8 @@ async fn main() -> anyhow::Result<()> {
 - rate limits effectively off: every LIVECHAT_*_BURST and LIVECHAT_*_PER_MINUTE of messages and sessions = {}
 - real: POST /sessions + PUT contact (untimed), then the timed chats via POST /chat, embedded AI, SQLite via sqlx Any
 - ceiling: bare axum POST doing one INSERT (sqlx sqlite, WAL, synchronous=NORMAL), small JSON reply
-- msg/s = successful chats / wall clock of the chat phase (which starts once every session is set up)",
+- msg/s = successful chats / wall clock of the chat phase (which starts once every session is set up)
+- CPU µs/msg = this process's CPU time (user + system, client and server) in the chat phase / successful chats",
         args.sessions, args.messages, args.db_connections, support::LIMITS_OFF[0].1
     );
     match open_files_limit() {
@@ -437,24 +478,25 @@ async fn main() -> anyhow::Result<()> {
     }
 
     println!();
-    println!("| scenario | sessions | msgs | errors | p50 ms | p90 ms | p99 ms | max ms | msg/s |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| scenario | sessions | msgs | errors | p50 ms | p90 ms | p99 ms | max ms | msg/s | CPU µs/msg |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in &rows {
         row.print();
     }
     println!();
-    println!("| sessions | real msg/s | ceiling msg/s | real / ceiling throughput | real p50 / ceiling p50 |");
-    println!("|---:|---:|---:|---:|---:|");
+    println!("| sessions | real msg/s | ceiling msg/s | real / ceiling throughput | real p50 / ceiling p50 | real / ceiling CPU per msg |");
+    println!("|---:|---:|---:|---:|---:|---:|");
     for pair in rows.chunks(2) {
         if let [real, ceiling] = pair {
             let p50 = |r: &Row| r.outcome.latencies.percentile_ms(50.0);
             println!(
-                "| {} | {:.0} | {:.0} | {:.1}% | {:.1}x |{}",
+                "| {} | {:.0} | {:.0} | {:.1}% | {:.1}x | {:.1}x |{}",
                 real.sessions,
                 real.throughput(),
                 ceiling.throughput(),
                 100.0 * real.throughput() / ceiling.throughput(),
                 p50(real) / p50(ceiling),
+                real.cpu_per_message() / ceiling.cpu_per_message(),
                 if real.outcome.errors + ceiling.outcome.errors > 0 {
                     " (errors: not comparable)"
                 } else {
