@@ -158,6 +158,31 @@ pub async fn after(
     .await
 }
 
+/// Up to `limit` of the tenant's `SettingsChanged` events after `after` and up to `through`, in
+/// order.
+pub async fn settings_changes_after(
+    db: &Db,
+    tenant_id: &str,
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events
+          WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 AND kind = 'settings_changed'
+          ORDER BY seq LIMIT $4"
+    );
+    read(
+        sqlx::query(&sql)
+            .bind(tenant_id)
+            .bind(after)
+            .bind(through)
+            .bind(limit),
+        db,
+    )
+    .await
+}
+
 /// Up to `limit` events of one visitor session after `after`, in order.
 pub async fn for_session_after(
     db: &Db,

@@ -71,7 +71,7 @@ impl<V: Send + Sync + 'static> SettingsCache<V> {
         }
         // Listen first: a change committed from here on reaches the watcher, one committed
         // before is in what `load` reads.
-        let mut subscription = self.hub.subscribe(tenant_id).await?;
+        let mut subscription = self.hub.watch_settings(tenant_id).await?;
         let value = Arc::new(load().await?);
         let generation = self
             .generations
@@ -217,6 +217,96 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         panic!("the entry outlived a change of its settings");
+    }
+
+    fn delivery(n: usize) -> DashboardEvent {
+        DashboardEvent::MessageDelivery {
+            conversation_id: "conv".into(),
+            message_id: format!("msg{n}"),
+            delivery: shared::dashboard::MessageDelivery {
+                status: shared::dashboard::DeliveryStatus::Sent,
+                error: None,
+            },
+        }
+    }
+
+    async fn next_event(rx: &mut tokio::sync::broadcast::Receiver<FeedItem>) -> DashboardEvent {
+        let item = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+            .await
+            .expect("an event in time")
+            .expect("the feed");
+        match item {
+            FeedItem::Event(event) => event.envelope.event.clone(),
+            _ => panic!("an event"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_feed_only_watchers_hear_skips_this_process_commits_until_a_dashboard_listens() {
+        let (_dir, db, hub, tenant) = store().await;
+        let mut watcher = hub.watch_settings(&tenant).await.unwrap();
+        // This process's commits: the settings epoch covers them, the feed reads nothing.
+        record(&db, &tenant, &delivery(1)).await;
+        record(
+            &db,
+            &tenant,
+            &DashboardEvent::SettingsChanged {
+                area: SettingsArea::Safety,
+            },
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(
+            matches!(
+                watcher.rx.try_recv(),
+                Err(tokio::sync::broadcast::error::TryRecvError::Empty)
+            ),
+            "a watched-only feed read the store after a local commit"
+        );
+
+        // Another instance's settings change (its notification wakes the feed): settings
+        // changes reach the watcher (this process's own too, harmlessly), no other event.
+        let elsewhere = DashboardEvent::SettingsChanged {
+            area: SettingsArea::Widget,
+        };
+        let mut conn = db.pool.acquire().await.unwrap();
+        crate::events::append(&mut conn, db.backend, &tenant, None, &delivery(2))
+            .await
+            .unwrap();
+        crate::events::append(&mut conn, db.backend, &tenant, None, &elsewhere)
+            .await
+            .unwrap();
+        drop(conn);
+        hub.wake(&tenant).await;
+        loop {
+            match next_event(&mut watcher.rx).await {
+                DashboardEvent::SettingsChanged {
+                    area: SettingsArea::Widget,
+                } => break,
+                DashboardEvent::SettingsChanged { .. } => {}
+                other => panic!("a watched-only feed delivered {other:?}"),
+            }
+        }
+
+        // A dashboard listens: from now on every local commit reaches both, in full.
+        let mut dashboard = hub.subscribe(&tenant).await.unwrap();
+        record(&db, &tenant, &delivery(3)).await;
+        for rx in [&mut dashboard.rx, &mut watcher.rx] {
+            let heard = next_event(rx).await;
+            assert!(
+                matches!(&heard, DashboardEvent::MessageDelivery { message_id, .. } if message_id == "msg3"),
+                "{heard:?}"
+            );
+        }
+
+        // Gone again: local commits are skipped again.
+        drop(dashboard);
+        record(&db, &tenant, &delivery(4)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(matches!(
+            watcher.rx.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty)
+        ));
     }
 
     async fn hub_wake<V: Send + Sync + 'static>(cache: &SettingsCache<V>, tenant: &str) {

@@ -15,6 +15,7 @@
 mod pg_listener;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -86,6 +87,8 @@ struct TenantFeed {
     /// Widget streams, by visitor session: each hears only its own session's items, so a busy
     /// tenant costs a stream nothing for other visitors' conversations.
     sessions: std::sync::Mutex<HashMap<String, broadcast::Sender<FeedItem>>>,
+    /// How many of `tx`'s receivers only watch for settings changes (see [`Hub::watch_settings`]).
+    watchers: AtomicUsize,
 }
 
 impl TenantFeed {
@@ -94,6 +97,7 @@ impl TenantFeed {
             tx: broadcast::channel(BUFFER).0,
             wake: Notify::new(),
             sessions: std::sync::Mutex::new(HashMap::new()),
+            watchers: AtomicUsize::new(0),
         }
     }
 
@@ -131,6 +135,12 @@ impl TenantFeed {
     fn unused(&self) -> bool {
         self.tx.receiver_count() == 0 && self.sessions().is_empty()
     }
+
+    /// Nobody but settings watchers listens: no dashboard, no widget stream.
+    fn only_watched(&self) -> bool {
+        self.tx.receiver_count() <= self.watchers.load(Ordering::Acquire)
+            && self.sessions().is_empty()
+    }
 }
 
 /// Settings changes that may end an open widget stream: its token revoked, its origin removed.
@@ -146,7 +156,17 @@ pub fn changes_widget_access(event: &DashboardEvent) -> bool {
 /// What one subscriber holds: keep it alive as long as you listen.
 pub struct Subscription {
     pub rx: broadcast::Receiver<FeedItem>,
-    _feed: Arc<TenantFeed>,
+    feed: Arc<TenantFeed>,
+    /// A settings watcher's (counted in the feed's `watchers` while it lives).
+    watcher: bool,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if self.watcher {
+            self.feed.watchers.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
 }
 
 /// What one visitor session's stream holds: only that session's items reach `rx`.
@@ -189,7 +209,7 @@ impl Hub {
                 let next = announcements.recv().await;
                 let Some(hub) = weak.upgrade() else { return };
                 match next {
-                    Ok(tenant) => hub.wake(&tenant).await,
+                    Ok(tenant) => hub.wake_local(&tenant).await,
                     Err(broadcast::error::RecvError::Lagged(_)) => hub.wake_all().await,
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
@@ -213,7 +233,27 @@ impl Hub {
         let feed = self.feed(&mut feeds, tenant_id).await?;
         Ok(Subscription {
             rx: feed.tx.subscribe(),
-            _feed: feed,
+            feed,
+            watcher: false,
+        })
+    }
+
+    /// Like [`Hub::subscribe`], for a cache that only needs the tenant's `SettingsChanged`
+    /// events made by other processes (this process's own bump the store's settings epoch,
+    /// which every cache checks first). While only watchers listen, the feed does not read
+    /// the store after each of this process's commits: it looks for settings changes when
+    /// another instance's notification or its safety poll wakes it.
+    pub async fn watch_settings(self: &Arc<Self>, tenant_id: &str) -> sqlx::Result<Subscription> {
+        let mut feeds = self.feeds.lock().await;
+        let feed = self.feed(&mut feeds, tenant_id).await?;
+        let rx = feed.tx.subscribe();
+        // Counted once it listens (and uncounted before it stops): a feed with a dashboard
+        // never looks watched-only, even for a moment.
+        feed.watchers.fetch_add(1, Ordering::AcqRel);
+        Ok(Subscription {
+            rx,
+            feed,
+            watcher: true,
         })
     }
 
@@ -259,6 +299,16 @@ impl Hub {
             cursor,
         ));
         Ok(feed)
+    }
+
+    /// This process committed new events of the tenant. A feed that only settings watchers
+    /// hear has nothing to do for them: the settings epoch told this process's caches already.
+    async fn wake_local(&self, tenant_id: &str) {
+        if let Some(feed) = self.feeds.lock().await.get(tenant_id) {
+            if !feed.only_watched() {
+                feed.wake.notify_one();
+            }
+        }
     }
 
     /// The tenant has new events in the store.
@@ -323,6 +373,28 @@ impl Hub {
     }
 }
 
+/// The tenant's `SettingsChanged` events after `after`, and its latest event number: what a
+/// feed heard only by settings watchers reads.
+async fn settings_changes(
+    db: &Db,
+    tenant_id: &str,
+    after: i64,
+) -> sqlx::Result<(Vec<Arc<StoredEvent>>, i64)> {
+    // The latest number first: a change committed after it is read next time.
+    let last = events::last_seq(db, tenant_id).await?;
+    let mut changes = Vec::new();
+    let mut from = after;
+    loop {
+        let page = events::settings_changes_after(db, tenant_id, from, last, PAGE).await?;
+        let full = page.len() == PAGE_LEN;
+        from = page.last().map_or(from, |e| e.seq);
+        changes.extend(page);
+        if !full {
+            return Ok((changes, last));
+        }
+    }
+}
+
 /// Forwards the tenant's new events from the store to its subscribers, in order, until nobody
 /// listens any more.
 async fn pump(hub: Weak<Hub>, tenant_id: String, feed: Arc<TenantFeed>, mut cursor: i64) {
@@ -331,6 +403,24 @@ async fn pump(hub: Weak<Hub>, tenant_id: String, feed: Arc<TenantFeed>, mut curs
         let Some(hub) = hub.upgrade() else { return };
         if feed.unused() && hub.retire_if_unused(&tenant_id).await {
             return;
+        }
+        if feed.only_watched() {
+            match settings_changes(&hub.db, &tenant_id, cursor).await {
+                // Someone else may have started listening meanwhile: then they hear from the
+                // old cursor on (a subscriber skips what it has seen).
+                Ok((changes, last)) if feed.only_watched() => {
+                    for event in changes {
+                        feed.deliver(FeedItem::Event(event));
+                    }
+                    cursor = last;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, tenant = %tenant_id, "reading settings changes");
+                    continue;
+                }
+            }
         }
         loop {
             let batch = match events::after(&hub.db, &tenant_id, cursor, PAGE).await {
