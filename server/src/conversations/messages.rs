@@ -252,8 +252,16 @@ static MESSAGE_ADDED_SQLITE: LazyLock<String> =
     LazyLock::new(|| message_added_sql(Backend::Sqlite));
 static MESSAGE_ADDED_POSTGRES: LazyLock<String> =
     LazyLock::new(|| message_added_sql(Backend::Postgres));
+/// On SQLite's writer thread: with the document merged in Rust.
+static MESSAGE_ADDED_DIRECT: LazyLock<String> =
+    LazyLock::new(|| message_added_sql_with(document::SQLITE_SET_MERGED));
 
 fn message_added_sql(backend: Backend) -> String {
+    // The conversation's search document grows in the same row version.
+    message_added_sql_with(&document::update_set(backend))
+}
+
+fn message_added_sql_with(set_document: &str) -> String {
     format!(
         "UPDATE conversations SET
             message_count = message_count + 1,
@@ -264,10 +272,8 @@ fn message_added_sql(backend: Backend) -> String {
             first_visitor_message = CASE WHEN $4 = 1 AND first_visitor_message IS NULL
                                          THEN $5 ELSE first_visitor_message END,
             last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END,
-            {}
-         WHERE id = $7",
-        // The conversation's search document grows in the same row version.
-        document::update_set(backend)
+            {set_document}
+         WHERE id = $7"
     )
 }
 
@@ -284,15 +290,30 @@ pub async fn message_added_in(
     added: &Added<'_>,
 ) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
     let is_visitor = i64::from(added.author == Author::Visitor);
-    let backend = tx.backend();
-    let sql = match backend {
-        Backend::Sqlite => &*MESSAGE_ADDED_SQLITE,
-        Backend::Postgres => &*MESSAGE_ADDED_POSTGRES,
-    };
     let preview = inbox::preview(added.body);
-    let words = match backend {
-        Backend::Sqlite => Some(document::sqlite_words(added.body)),
-        Backend::Postgres => None,
+    // `$8`: what the document update needs (see `document::update_set`).
+    enum Document {
+        Words(String),
+        Merged(Option<String>),
+        MaxLexemes,
+    }
+    let (sql, document) = match (tx.backend(), &*tx) {
+        (Backend::Sqlite, Tx::Direct(_)) => {
+            let terms = tx
+                .fetch_optional::<First<Option<String>>>(
+                    "SELECT search_terms FROM conversations WHERE id = $1",
+                    &[Arg::Text(added.conversation_id)],
+                )
+                .await?
+                .and_then(|First(terms)| terms);
+            let merged = terms.and_then(|terms| document::merged(&terms, added.body));
+            (&*MESSAGE_ADDED_DIRECT, Document::Merged(merged))
+        }
+        (Backend::Sqlite, Tx::Sqlx(_)) => (
+            &*MESSAGE_ADDED_SQLITE,
+            Document::Words(document::sqlite_words(added.body)),
+        ),
+        (Backend::Postgres, _) => (&*MESSAGE_ADDED_POSTGRES, Document::MaxLexemes),
     };
     tx.execute(
         sql,
@@ -304,9 +325,10 @@ pub async fn message_added_in(
             Arg::Text(added.body),
             Arg::Int(added.seq),
             Arg::Text(added.conversation_id),
-            match &words {
-                Some(words) => Arg::Text(words),
-                None => Arg::Int(document::MAX_LEXEMES),
+            match &document {
+                Document::Words(words) => Arg::Text(words),
+                Document::Merged(merged) => merged.as_ref().into(),
+                Document::MaxLexemes => Arg::Int(document::MAX_LEXEMES),
             },
         ],
     )

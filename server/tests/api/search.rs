@@ -14,6 +14,7 @@ on_both_backends!(
     search_finds_a_message_by_a_word_and_by_a_word_prefix,
     search_finds_a_conversation_by_the_clients_name_email_or_phone,
     search_finds_what_a_visitor_wrote_through_the_chat,
+    the_chat_keeps_each_document_as_a_rebuild_from_its_messages_would,
     each_filter_narrows_the_list_and_filters_combine,
     the_date_range_includes_from_and_excludes_to,
     pages_walk_every_conversation_exactly_once_even_when_times_tie,
@@ -118,6 +119,59 @@ async fn search_finds_what_a_visitor_wrote_through_the_chat(app: TestApp) {
         .await;
     let teammate = app.teammate(Role::Agent).await;
     assert_eq!(listed(&teammate, "q=decaf").await, [conversation]);
+}
+
+/// Each message of the chat grows its conversation's document in the transaction that stores
+/// it (on SQLite's writer thread, merged in Rust): the words are those a rebuild from every
+/// message finds, each once, in the order first written.
+async fn the_chat_keeps_each_document_as_a_rebuild_from_its_messages_would(app: TestApp) {
+    let session = app
+        .session_with_contact("Ada Lovelace", "ada@example.com")
+        .await;
+    let mut conversation = String::new();
+    for (n, message) in [
+        "Do you ship decaffeinated beans?",
+        "Decaffeinated BEANS, to Canada please",
+        "and how long does shipping to Canada take?",
+        "Thanks!",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = app.chat(&session, message, &format!("doc-{n}")).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        conversation = answer.body["conversationId"].as_str().unwrap().to_owned();
+    }
+    let column = match app.db.backend {
+        server::db::Backend::Sqlite => "search_terms",
+        server::db::Backend::Postgres => "search_doc::text",
+    };
+    let sql = format!("SELECT {column} FROM conversations WHERE id = $1");
+    let document = || async {
+        sqlx::query_scalar::<_, Option<String>>(&sql)
+            .bind(&conversation)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            .expect("a document")
+    };
+    let grown = document().await;
+    server::search::document::rebuild(&app.db, &conversation)
+        .await
+        .unwrap();
+    assert_eq!(grown, document().await);
+    if app.db.backend == server::db::Backend::Sqlite {
+        let words: Vec<&str> = grown.split(' ').filter(|w| !w.is_empty()).collect();
+        let distinct: HashSet<&str> = words.iter().copied().collect();
+        assert_eq!(words.len(), distinct.len(), "{grown}");
+        // The first message's words first (then the assistant's answer to it, and so on).
+        assert!(
+            grown.starts_with(" do you ship decaffeinated beans "),
+            "{grown}"
+        );
+    }
+    let teammate = app.teammate(Role::Agent).await;
+    assert_eq!(listed(&teammate, "q=long%20thanks").await, [conversation]);
 }
 
 async fn each_filter_narrows_the_list_and_filters_combine(app: TestApp) {
