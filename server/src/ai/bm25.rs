@@ -2,7 +2,10 @@
 //! lowercase, split on non-alphanumerics, drop English stop words, light stemming
 //! and a synonym map that folds common support words onto one term.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+/// Term maps: built from the workspace's knowledge, probed with the visitor's words.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::KnowledgeEntry;
 
@@ -74,9 +77,9 @@ impl Index {
     {
         let mut docs = Vec::new();
         let mut lengths = Vec::new();
-        let mut df: HashMap<String, usize> = HashMap::new();
+        let mut df: HashMap<String, usize> = HashMap::default();
         for fields in documents {
-            let mut tf: HashMap<String, f64> = HashMap::new();
+            let mut tf: HashMap<String, f64> = HashMap::default();
             let mut len = 0.0;
             for (text, weight) in fields {
                 for term in tokenize(text) {

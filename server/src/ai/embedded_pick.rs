@@ -208,11 +208,16 @@ fn previous_entries(req: &ReplyRequest<'_>) -> Vec<usize> {
     let Some(last) = req.history.last().filter(|t| t.author == Author::Assistant) else {
         return Vec::new();
     };
-    let said = sentences(&last.body);
+    // Each sentence's searcher built once, for every entry.
+    let said: Vec<memchr::memmem::Finder<'_>> = sentences(&last.body)
+        .into_iter()
+        .filter(|s| s.len() > 12)
+        .map(memchr::memmem::Finder::new)
+        .collect();
     (0..req.knowledge.len())
         .filter(|&i| {
-            let answer = &req.knowledge[i].answer;
-            said.iter().any(|s| s.len() > 12 && answer.contains(s))
+            let answer = req.knowledge[i].answer.as_bytes();
+            said.iter().any(|s| s.find(answer).is_some())
         })
         .collect()
 }

@@ -310,7 +310,7 @@ fn run_direct(conn: &mut rusqlite::Connection, batch: &mut Batch, job: DirectJob
         batch.since = Some(Instant::now());
         batch.on = Some(On::Direct);
     }
-    if let Err(error) = conn.execute_batch(SAVEPOINT) {
+    if let Err(error) = cached(conn, SAVEPOINT) {
         let error = super::direct::error(error);
         tracing::error!(%error, "opening a savepoint on the direct SQLite connection");
         let _ = conn.execute_batch("ROLLBACK");
@@ -320,7 +320,7 @@ fn run_direct(conn: &mut rusqlite::Connection, batch: &mut Batch, job: DirectJob
     }
     let settle = job(Ok(&mut *conn));
     let settled = if settle.keep {
-        conn.execute_batch(RELEASE)
+        cached(conn, RELEASE)
     } else {
         conn.execute_batch(&format!("{ROLLBACK_TO}; {RELEASE}"))
     };
@@ -333,6 +333,12 @@ fn run_direct(conn: &mut rusqlite::Connection, batch: &mut Batch, job: DirectJob
         let _ = conn.execute_batch("ROLLBACK");
         fail(batch, &error);
     }
+}
+
+/// Runs a statement without arguments from the connection's statement cache: the savepoint
+/// statements of every job were parsed anew each time (`execute_batch` does not cache).
+fn cached(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// Opens the batch if needed, lends the connection in a savepoint and settles how the borrower
