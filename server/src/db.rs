@@ -3,6 +3,7 @@
 //! SQLite every write transaction goes through one writer connection that commits many at once
 //! ([`writer`]); on PostgreSQL each is a transaction of the pool.
 
+mod checkpoint;
 pub mod direct;
 mod writer;
 

@@ -107,6 +107,20 @@ impl Writer {
         let conn = connect(&options).await?;
         let direct =
             super::direct::open(&options.path, options.pragmas).map_err(super::direct::error)?;
+        // Without it the writer checkpoints on its own, as SQLite does by default.
+        let nudge = match super::checkpoint::start(&options.path, options.pragmas) {
+            Ok((nudge, _thread)) => {
+                // Its own checkpoint is rarely needed now, only to restart the WAL.
+                direct
+                    .execute_batch(super::checkpoint::WRITER_PRAGMAS)
+                    .map_err(super::direct::error)?;
+                Some(nudge)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "starting the background WAL checkpoints");
+                None
+            }
+        };
         let (requests, queue) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -115,7 +129,7 @@ impl Writer {
         let handle = runtime.handle().clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || runtime.block_on(run(options, conn, direct, queue)))
+            .spawn(move || runtime.block_on(run(options, conn, direct, queue, nudge)))
             .map_err(sqlx::Error::Io)?;
         Ok(Self {
             requests,
@@ -237,7 +251,9 @@ async fn run(
     mut conn: Arc<Mutex<AnyConnection>>,
     mut direct: rusqlite::Connection,
     mut queue: mpsc::UnboundedReceiver<Request>,
+    nudge: Option<super::checkpoint::Nudge>,
 ) {
+    let nudge = nudge.as_ref();
     let mut batch = Batch::default();
     loop {
         let next = if batch.since.is_none() {
@@ -246,25 +262,25 @@ async fn run(
             match queue.try_recv() {
                 Ok(next) if !batch.full() => Some(next),
                 Ok(next) => {
-                    commit(&options, &conn, &direct, &mut batch).await;
+                    commit(&options, &conn, &direct, &mut batch, nudge).await;
                     Some(next)
                 }
                 // Nobody else waits: commit now rather than make anyone wait for company.
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    commit(&options, &conn, &direct, &mut batch).await;
+                    commit(&options, &conn, &direct, &mut batch, nudge).await;
                     continue;
                 }
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
             }
         };
         let Some(next) = next else {
-            commit(&options, &conn, &direct, &mut batch).await;
+            commit(&options, &conn, &direct, &mut batch, nudge).await;
             return;
         };
         let lent = match next {
             Request::Direct(job) => {
                 if batch.on == Some(On::Sqlx) {
-                    commit(&options, &conn, &direct, &mut batch).await;
+                    commit(&options, &conn, &direct, &mut batch, nudge).await;
                 }
                 run_direct(&mut direct, &mut batch, job);
                 continue;
@@ -275,7 +291,7 @@ async fn run(
             continue; // it stopped waiting (timed out, or its request was cancelled)
         }
         if batch.on == Some(On::Direct) {
-            commit(&options, &conn, &direct, &mut batch).await;
+            commit(&options, &conn, &direct, &mut batch, nudge).await;
         }
         match lend(&conn, &mut batch, lent).await {
             Ok(()) => {}
@@ -412,6 +428,7 @@ async fn commit(
     conn: &Arc<Mutex<AnyConnection>>,
     direct: &rusqlite::Connection,
     batch: &mut Batch,
+    nudge: Option<&super::checkpoint::Nudge>,
 ) {
     let committed = match batch.on {
         None => return,
@@ -443,6 +460,9 @@ async fn commit(
     };
     match committed {
         Ok(()) => {
+            if let Some(nudge) = nudge {
+                nudge.committed();
+            }
             for done in std::mem::take(&mut batch.waiting) {
                 done(Ok(()));
             }
