@@ -417,6 +417,21 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{:032x}", rand::random::<u128>())
 }
 
+/// A new message id, shaped like [`new_id`]'s (`msg_` and 32 hex digits): the time in
+/// milliseconds (48 bits), then 80 random bits (still unguessable). Newer messages' ids sort
+/// after older ones, so each new message adds its entry to the last page of the id indexes
+/// (`messages.id`, and `reply_to` for a reply) instead of to a random page of each: with random
+/// ids those were a seventh of the pages SQLite wrote per chat message.
+pub fn new_message_id() -> String {
+    ordered_id("msg", now_ms(), rand::random::<u128>())
+}
+
+fn ordered_id(prefix: &str, at_ms: i64, random: u128) -> String {
+    const TIME_MASK: u64 = (1 << 48) - 1;
+    let time = u64::try_from(at_ms).unwrap_or(0) & TIME_MASK;
+    format!("{prefix}_{time:012x}{:020x}", random >> 48)
+}
+
 /// A stored value the code does not know (an enum column with an unexpected name).
 pub fn decode_error(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::ColumnDecode {
@@ -444,5 +459,37 @@ pub fn with_database_name(url: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{base}/{name}?{q}"),
         None => format!("{base}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_sort_by_time_and_keep_the_shape_of_other_ids() {
+        let shape = |id: &str| {
+            let hex = id.strip_prefix("msg_").expect("msg_ prefix");
+            hex.len() == 32
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        };
+        let earlier = ordered_id("msg", 1_796_396_785_663, u128::MAX);
+        let later = ordered_id("msg", 1_796_396_785_664, 0);
+        assert!(shape(&earlier) && shape(&later), "{earlier} {later}");
+        assert!(
+            earlier < later,
+            "a later millisecond sorts after: {earlier} {later}"
+        );
+        assert_eq!(&earlier[4..16], "01a241979fff", "the time leads: {earlier}");
+        assert!(shape(&new_message_id()));
+        // The random part is the other 80 bits: two ids of one millisecond differ.
+        let (a, b) = (new_message_id(), new_message_id());
+        assert_ne!(a, b);
+        assert!(
+            ordered_id("msg", -1, 0) < earlier,
+            "a clock before 1970 gives time 0"
+        );
     }
 }

@@ -403,7 +403,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     };
     // A remote model's reply reaches the open widget while it is written, under the id the
     // stored reply will have.
-    let reply_id = crate::db::new_id("msg");
+    let reply_id = crate::db::new_message_id();
     let outcome = match inbound.session_id().filter(|_| remote) {
         Some(session_id) => {
             let (progress, raw) = watch::channel(String::new());

@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use crate::accounts::User;
 use crate::channels::outbox::{self, Delivery};
 use crate::conversations::{self, Added};
-use crate::db::{decode_error, is_unique_violation, new_id, now_ms, Db};
+use crate::db::{decode_error, is_unique_violation, new_message_id, now_ms, Db};
 use crate::inbox;
 
 pub use shared::dashboard::ConversationAction as Action;
@@ -157,7 +157,7 @@ pub async fn reply(
     client_message_id: &str,
 ) -> Result<TimelineMessage, HandlingError> {
     let now = now_ms();
-    let id = new_id("msg");
+    let id = new_message_id();
     let mut tx = db.begin_write().await?;
     let current = current(&mut tx, tenant_id, conversation_id).await?;
     if current.status == ConversationStatus::Resolved {

@@ -7,7 +7,7 @@ use shared::dashboard::DashboardEvent;
 use sqlx::Row;
 
 use super::{conversation_from_row, message_added, Added, Conversation, StoredMessage};
-use crate::db::{is_unique_violation, new_id, now_ms, Db};
+use crate::db::{is_unique_violation, new_id, new_message_id, now_ms, Db};
 use crate::inbox;
 
 /// A conversation whose last message is older than this is not resumed: the customer's next
@@ -278,7 +278,7 @@ pub async fn insert_customer_message(
     email_meta: Option<&str>,
 ) -> sqlx::Result<Option<StoredMessage>> {
     let now = now_ms();
-    let id = new_id("msg");
+    let id = new_message_id();
     let mut tx = db.begin_write().await?;
     let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages

@@ -8,7 +8,7 @@ use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery, Timelin
 use shared::decision::Decision;
 
 use crate::db::direct::{now_or_never, Arg, Cols, First, FromCols, Tx};
-use crate::db::{decode_error, new_id, now_ms, Backend, Db, WriteTx};
+use crate::db::{decode_error, new_message_id, now_ms, Backend, Db, WriteTx};
 use crate::inbox;
 use crate::search::document;
 
@@ -128,7 +128,7 @@ async fn store_visitor_message(
         last_seen_at,
     } = message;
     let now = now_ms();
-    let id = new_id("msg");
+    let id = new_message_id();
     let seq = tx
         .fetch_optional::<First<i64>>(
             "INSERT INTO messages (id, tenant_id, conversation_id, session_id, author, channel, body, client_message_id, created_at)
@@ -482,7 +482,7 @@ async fn store_reply(
     effects: &ReplyEffects,
 ) -> sqlx::Result<Stored> {
     let now = now_ms();
-    let id = reply.id.clone().unwrap_or_else(|| new_id("msg"));
+    let id = reply.id.clone().unwrap_or_else(new_message_id);
     let decision = reply
         .decision
         .as_ref()

@@ -22,7 +22,7 @@ use crate::channels::sms::inbound::sender_number;
 use crate::channels::webhook;
 use crate::clients;
 use crate::conversations::{message_added, Added};
-use crate::db::{new_id, now_ms};
+use crate::db::{new_id, new_message_id, now_ms};
 use crate::error::{ApiError, AppJson, Result};
 use crate::inbox;
 use crate::state::AppState;
@@ -267,7 +267,7 @@ async fn store_call(
             }),
     );
     for (i, (author, text)) in lines.iter().enumerate() {
-        let id = new_id("msg");
+        let id = new_message_id();
         let at = started + i64::try_from(i).unwrap_or(0);
         let external = format!("{call_id}#{i}");
         let seq: i64 = sqlx::query_scalar(
