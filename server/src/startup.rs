@@ -158,6 +158,7 @@ impl Application {
             proactive,
             limiters: Arc::new(Limiters::new(&config.limits)),
             replies: SingleFlight::new(),
+            histories: Arc::default(),
             streams: StreamCaps::new(
                 config.limits.streams_per_session,
                 config.limits.streams_per_tenant,

@@ -35,6 +35,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     /// Replies being produced, one per visitor message (retries wait for the same reply).
     pub replies: Arc<SingleFlight<ReplyResult>>,
+    /// The newest turns of the conversations the assistant answers, for the next reply.
+    pub histories: Arc<crate::ai::history::Histories>,
     /// Open widget event streams per session and per tenant.
     pub streams: Arc<StreamCaps>,
     /// Live updates for dashboards and widgets.

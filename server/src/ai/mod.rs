@@ -7,6 +7,7 @@ mod drafts;
 mod embedded;
 pub mod embedded_eval;
 pub mod handoff_line;
+pub mod history;
 pub mod intent;
 mod openai;
 pub mod pipeline;

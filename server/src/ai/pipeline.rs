@@ -71,6 +71,9 @@ pub struct Inbound {
     pub conversation: Option<RoutingState>,
     /// The caller has just stored the message: nothing can have answered it yet.
     pub fresh: bool,
+    /// The conversation's message count with the message, when the caller has just stored it:
+    /// the turns before it may then come from [`AppState::histories`].
+    pub message_count: Option<i64>,
     /// Where the reply is sent (SMS, email), queued with it; `None` for web chat.
     pub delivery: Option<crate::channels::outbox::Delivery>,
 }
@@ -259,24 +262,13 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             &decision,
             &intervention.effects,
             false,
+            None,
         )
         .await;
     }
     let review = flag_for_review(&verdict, &mut decision);
 
-    let history: Vec<Turn> = conversations::recent_messages(
-        &state.db,
-        &visitor.conversation_id,
-        Some(visitor.seq),
-        HISTORY_FOR_AI,
-    )
-    .await?
-    .into_iter()
-    .map(|m| Turn {
-        author: m.author,
-        body: m.body,
-    })
-    .collect();
+    let history = history_before(state, inbound).await?;
     // Only what this customer said, or proved: a claimed email never lends a stored name.
     let visitor_name = match &inbound.session {
         Some(session) => {
@@ -294,9 +286,9 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let remote = state.config.ai.provider == ProviderKind::OpenAi;
     let redacted = remote
         .then(|| redact_conversation(&history, &visitor.body, settings.redact_contact_details));
-    let (history, message) = match &redacted {
-        Some(r) => (r.history.clone(), r.message.as_str()),
-        None => (history, visitor.body.as_str()),
+    let (history_sent, message) = match &redacted {
+        Some(r) => (&r.history[..], r.message.as_str()),
+        None => (&history[..], visitor.body.as_str()),
     };
 
     let detector = state.intents.for_workspace(&inbound.tenant_id).await?;
@@ -388,7 +380,15 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
                 ..ReplyEffects::default()
             };
             return store(
-                state, inbound, &loaded, &text, None, &decision, &effects, false,
+                state,
+                inbound,
+                &loaded,
+                &text,
+                None,
+                &decision,
+                &effects,
+                false,
+                Some(&history),
             )
             .await;
         }
@@ -397,7 +397,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
     let request = ReplyRequest {
         assistant: &loaded.assistant,
         knowledge: &loaded.knowledge,
-        history: &history,
+        history: history_sent,
         message,
         visitor_name: visitor_name.as_deref(),
     };
@@ -468,6 +468,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             &decision,
             &intervention.effects,
             fallback,
+            Some(&history),
         )
         .await;
     }
@@ -527,6 +528,7 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         &decision,
         &effects,
         fallback,
+        Some(&history),
     )
     .await
 }
@@ -876,13 +878,14 @@ async fn store(
     decision: &Decision,
     effects: &ReplyEffects,
     fallback: bool,
+    history: Option<&[Turn]>,
 ) -> Result<Answered> {
     let visitor = &inbound.message;
     // The provider is still named (and its tokens counted) when its reply was replaced.
     let (model, tokens) = provider_reply.map_or((PIPELINE_MODEL, None), |(_, r)| {
         (r.model.as_str(), r.tokens)
     });
-    let (stored, status) = conversations::insert_reply(
+    let (stored, status, reply_count) = conversations::insert_reply(
         &state.db,
         NewReply {
             // The id its drafts carried, so the stored reply replaces them.
@@ -903,6 +906,24 @@ async fn store(
         effects,
     )
     .await?;
+    // The next message's history, when nothing came in between.
+    match (history, inbound.message_count, reply_count) {
+        (Some(earlier), Some(message_count), Some(reply_count)) => state.histories.answered(
+            &visitor.conversation_id,
+            earlier,
+            Turn {
+                author: visitor.author,
+                body: visitor.body.clone(),
+            },
+            message_count,
+            Turn {
+                author: stored.author,
+                body: stored.body.clone(),
+            },
+            reply_count,
+        ),
+        _ => state.histories.forget(&visitor.conversation_id),
+    }
     Ok(Answered {
         reply: stored,
         status,
@@ -910,9 +931,42 @@ async fn store(
     })
 }
 
+/// The turns before the customer's message, oldest first: kept since the last reply when
+/// nothing came in between (see [`crate::ai::history`]), else read from the store.
+async fn history_before(state: &AppState, inbound: &Inbound) -> Result<Arc<[Turn]>> {
+    let visitor = &inbound.message;
+    let kept = inbound
+        .message_count
+        .and_then(|count| state.histories.before(&visitor.conversation_id, count));
+    if let Some(turns) = kept {
+        return Ok(turns);
+    }
+    Ok(conversations::recent_messages(
+        &state.db,
+        &visitor.conversation_id,
+        Some(visitor.seq),
+        HISTORY_FOR_AI,
+    )
+    .await?
+    .into_iter()
+    .map(|m| Turn {
+        author: m.author,
+        body: m.body,
+    })
+    .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_histories_are_as_long_as_the_history_read_from_the_store() {
+        assert_eq!(
+            usize::try_from(HISTORY_FOR_AI).ok(),
+            Some(crate::ai::history::MOST_TURNS)
+        );
+    }
 
     fn turn(body: &str) -> Turn {
         Turn {

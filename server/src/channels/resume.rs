@@ -91,6 +91,7 @@ pub async fn answer_left_unanswered(state: &AppState) -> anyhow::Result<usize> {
             conversation: None,
             // Looks for a stored reply first.
             fresh: false,
+            message_count: None,
             delivery: Some(delivery),
         };
         match pipeline::answer_once(state, inbound).await {

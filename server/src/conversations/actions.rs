@@ -216,7 +216,7 @@ pub async fn reply(
         decision: None,
         queued: current.delivery.is_some(),
     };
-    let (message, _) = conversations::message_added(&mut tx, &added).await?;
+    let message = conversations::message_added(&mut tx, &added).await?.message;
     if let Some(delivery) = &current.delivery {
         let parts = crate::channels::parts(delivery.channel, body);
         outbox::enqueue(&mut tx, tenant_id, &id, delivery, &parts).await?;

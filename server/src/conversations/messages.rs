@@ -68,7 +68,7 @@ impl FromCols for StoredMessage {
 pub const LAST_SEEN_GRANULARITY_MS: i64 = 60_000;
 
 /// Stores a visitor's message once per client message id; a retry returns the stored one.
-/// `true` with it: this call stored it. `last_seen_at`, the session's as read before: the
+/// With it, when this call stored it, the conversation's message count with it. `last_seen_at`, the session's as read before: the
 /// session is marked seen only when that is older than [`LAST_SEEN_GRANULARITY_MS`].
 pub async fn insert_visitor_message(
     db: &Db,
@@ -78,7 +78,7 @@ pub async fn insert_visitor_message(
     body: &str,
     client_message_id: &str,
     last_seen_at: i64,
-) -> sqlx::Result<(StoredMessage, bool)> {
+) -> sqlx::Result<(StoredMessage, Option<i64>)> {
     let message = VisitorMessage {
         tenant_id: tenant_id.to_owned(),
         conversation_id: conversation_id.to_owned(),
@@ -118,7 +118,7 @@ struct VisitorMessage {
 async fn store_visitor_message(
     tx: &mut Tx<'_, '_>,
     message: &VisitorMessage,
-) -> sqlx::Result<(StoredMessage, bool)> {
+) -> sqlx::Result<(StoredMessage, Option<i64>)> {
     let VisitorMessage {
         tenant_id,
         conversation_id,
@@ -159,7 +159,7 @@ async fn store_visitor_message(
             )
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        return Ok((stored, false));
+        return Ok((stored, None));
     };
     let added = Added {
         tenant_id,
@@ -176,7 +176,7 @@ async fn store_visitor_message(
         decision: None,
         queued: false,
     };
-    message_added_in(tx, &added).await?;
+    let count = message_added_in(tx, &added).await?.count;
     if *last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
         tx.execute(
             "UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2",
@@ -198,7 +198,7 @@ async fn store_visitor_message(
             tokens: None,
             created_at: now,
         },
-        true,
+        Some(count),
     ))
 }
 
@@ -277,18 +277,21 @@ fn message_added_sql_with(set_document: &str) -> String {
     )
 }
 
-pub async fn message_added(
-    tx: &mut WriteTx,
-    added: &Added<'_>,
-) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
+pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<Appended> {
     message_added_in(&mut Tx::Sqlx(tx), added).await
 }
 
+/// A message as [`message_added`] left its conversation.
+pub struct Appended {
+    /// The message as the timeline shows it.
+    pub message: TimelineMessage,
+    pub status: ConversationStatus,
+    /// The conversation's `message_count` with this message (see [`crate::ai::history`]).
+    pub count: i64,
+}
+
 /// [`message_added`] in a transaction of either kind.
-pub async fn message_added_in(
-    tx: &mut Tx<'_, '_>,
-    added: &Added<'_>,
-) -> sqlx::Result<(TimelineMessage, ConversationStatus)> {
+pub async fn message_added_in(tx: &mut Tx<'_, '_>, added: &Added<'_>) -> sqlx::Result<Appended> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     let preview = inbox::preview(added.body);
     // `$8`: what the document update needs (see `document::update_set`).
@@ -334,7 +337,7 @@ pub async fn message_added_in(
     )
     .await?;
     let conversation = inbox::event_summary_in(tx, added.tenant_id, added.conversation_id).await?;
-    let status = conversation.status;
+    let (status, count) = (conversation.status, conversation.message_count);
     let event = DashboardEvent::MessageCreated {
         conversation_id: added.conversation_id.to_owned(),
         message: added.timeline(),
@@ -342,7 +345,11 @@ pub async fn message_added_in(
     };
     tx.record_event(added.tenant_id, added.session_id, &event)
         .await?;
-    Ok((added.timeline(), status))
+    Ok(Appended {
+        message: added.timeline(),
+        status,
+        count,
+    })
 }
 
 pub async fn find_by_client_message_id(
@@ -424,13 +431,14 @@ pub struct NewReply {
 }
 
 /// Stores the reply to a visitor message and applies its effects on the conversation in one
-/// transaction; answers it with the conversation's status after it. If a racing retry stored a
-/// reply first, that one is returned.
+/// transaction; answers it with the conversation's status after it, and its message count with
+/// the reply when this call stored it. If a racing retry stored a reply first, that one is
+/// returned.
 pub async fn insert_reply(
     db: &Db,
     reply: NewReply,
     effects: &ReplyEffects,
-) -> sqlx::Result<(StoredMessage, ConversationStatus)> {
+) -> sqlx::Result<(StoredMessage, ConversationStatus, Option<i64>)> {
     let effects = effects.clone();
     // A reply to send out is queued in the outbox, which is written through sqlx.
     let stored = if db.backend == Backend::Sqlite && reply.delivery.is_none() {
@@ -450,14 +458,14 @@ pub async fn insert_reply(
         .await
     }?;
     match stored {
-        Stored::New(message, status) => Ok((message, status)),
+        Stored::New(message, status, count) => Ok((message, status, Some(count))),
         // A racing retry stored a reply first: that one, with the conversation as it is now.
         Stored::Earlier(reply_to) => {
             let stored = find_reply(db, &reply_to)
                 .await?
                 .ok_or(sqlx::Error::RowNotFound)?;
             let conversation = super::find_conversation(db, &stored.conversation_id).await?;
-            Ok((stored, conversation.status))
+            Ok((stored, conversation.status, None))
         }
     }
 }
@@ -471,7 +479,8 @@ fn no_direct_writer<T>() -> sqlx::Result<T> {
 
 /// What [`store_reply`] did.
 enum Stored {
-    New(StoredMessage, ConversationStatus),
+    /// With the conversation's status and message count after it.
+    New(StoredMessage, ConversationStatus, i64),
     /// The message already had a reply (its id): nothing was written.
     Earlier(String),
 }
@@ -579,7 +588,7 @@ async fn store_reply(
         decision: reply.decision.as_ref(),
         queued: reply.delivery.is_some(),
     };
-    let (_, status) = message_added_in(tx, &added).await?;
+    let appended = message_added_in(tx, &added).await?;
     if let Some(delivery) = &reply.delivery {
         let Tx::Sqlx(tx) = tx else {
             return Err(sqlx::Error::Protocol(
@@ -601,7 +610,7 @@ async fn store_reply(
         tokens: reply.tokens.map(i64::from),
         created_at: now,
     };
-    Ok(Stored::New(stored, status))
+    Ok(Stored::New(stored, appended.status, appended.count))
 }
 
 /// How many of the assistant's latest replies in a row could not answer the question (safety

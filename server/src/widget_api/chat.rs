@@ -71,6 +71,7 @@ pub async fn send(
             message: stored.clone(),
             conversation: None,
             fresh: false,
+            message_count: None,
             delivery: None,
         };
         let answered = pipeline::answer_once(&state, inbound).await?;
@@ -103,7 +104,7 @@ pub async fn send(
         }
     };
     // Stored before any AI work: if the AI fails, the message is not lost.
-    let (stored, fresh) = conversations::insert_visitor_message(
+    let (stored, message_count) = conversations::insert_visitor_message(
         &state.db,
         tenant_id,
         &conversation.id,
@@ -113,6 +114,7 @@ pub async fn send(
         context.last_seen_at,
     )
     .await?;
+    let fresh = message_count.is_some();
     if fresh {
         // Contact details in the message: a verified visitor's fill gaps on their client, an
         // unverified one's are kept for an agent to apply. The message is stored either way.
@@ -141,6 +143,7 @@ pub async fn send(
         message: stored.clone(),
         conversation: routing,
         fresh,
+        message_count,
         delivery: None,
     };
     let answered = pipeline::answer_once(&state, inbound).await?;

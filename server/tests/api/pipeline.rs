@@ -475,9 +475,75 @@ macro_rules! with_stub {
     )*};
 }
 
+/// What the stub was sent in its last request that holds `text`: for a customer's message, the
+/// reply's request (intent detection asks first).
+async fn last_sent_with(stub: &MockServer, text: &str) -> String {
+    stub.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .find(|body| body.contains(text))
+        .unwrap_or_else(|| panic!("no request held {text:?}"))
+}
+
+/// The model gets the conversation so far with every message, also the ones it did not write
+/// (a teammate's), whether the pipeline kept the turns since its last reply or read them back.
+async fn the_model_sees_every_earlier_message_of_the_conversation(backend: Backend) {
+    let stub = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(says("Glad to help with that."))
+        .mount(&stub)
+        .await;
+    let Some(app) = app_with_provider(backend, &stub).await else {
+        return;
+    };
+    let session = app.session_with_contact("Jo", "jo@example.com").await;
+    let first = app.chat(&session, "Where is my parcel?", "m-1").await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let conversation = first.body["conversationId"].as_str().unwrap().to_owned();
+    // A teammate writes in between, then hands the conversation back to the assistant.
+    let agent = app.teammate(Role::Agent).await;
+    let reply = agent
+        .reply(&conversation, "It left with courier ZX-4417 today.", "a-1")
+        .await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    assert_eq!(agent.act(&conversation, "handback").await.status, 200);
+
+    let second = app.chat(&session, "When will it arrive?", "m-2").await;
+    assert_eq!(
+        second.body["message"]["author"], "assistant",
+        "{:?}",
+        second.body
+    );
+    let sent = last_sent_with(&stub, "When will it arrive?").await;
+    for earlier in ["Where is my parcel?", "Glad to help with that.", "ZX-4417"] {
+        assert!(sent.contains(earlier), "{earlier:?} missing: {sent}");
+    }
+    // Nothing in between this time: the same turns, with the last question and its reply.
+    let third = app.chat(&session, "Can I change the address?", "m-3").await;
+    assert_eq!(
+        third.body["message"]["author"], "assistant",
+        "{:?}",
+        third.body
+    );
+    let sent = last_sent_with(&stub, "Can I change the address?").await;
+    for earlier in ["Where is my parcel?", "ZX-4417", "When will it arrive?"] {
+        assert!(sent.contains(earlier), "{earlier:?} missing: {sent}");
+    }
+    assert_eq!(
+        sent.matches("Glad to help with that.").count(),
+        2,
+        "both replies so far, once each: {sent}"
+    );
+}
+
 with_stub!(
     a_remote_model_never_sees_personal_data,
     moderation_escalates_what_the_lists_miss,
+    the_model_sees_every_earlier_message_of_the_conversation,
 );
 
 // --- Routing -----------------------------------------------------------------------------

@@ -250,6 +250,7 @@ pub async fn receive(
         message: stored,
         conversation: None,
         fresh: true,
+        message_count: None,
         delivery: Some(Delivery {
             channel: Channel::Email,
             route: channel.id.clone(),

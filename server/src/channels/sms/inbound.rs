@@ -352,6 +352,7 @@ async fn receive(state: &AppState, channel: &SmsChannel, sms: InboundSms) -> Res
         message: stored,
         conversation: None,
         fresh: true,
+        message_count: None,
         delivery: Some(delivery),
     };
     let state = state.clone();
