@@ -13,10 +13,10 @@ use super::{KnowledgeEntry, Reply, ReplyRequest};
 mod facts;
 #[path = "embedded_passage.rs"]
 mod passage;
+pub(super) use passage::Reading;
 #[path = "embedded_pick.rs"]
 mod pick;
 
-use passage::answer_part;
 use pick::{find_answers, queries};
 
 pub(crate) const MODEL: &str = "embedded";
@@ -82,7 +82,7 @@ fn compose<'k>(req: &ReplyRequest<'k>) -> (String, bool, Vec<&'k KnowledgeEntry>
             let mut parts: Vec<String> = Vec::new();
             let mut used = Vec::new();
             for pick in &picks {
-                let part = answer_part(pick.entry, &pick.ask);
+                let part = pick.reading.answer_part(&pick.ask);
                 // Two entries sharing an answer are said once, and only the first one is used.
                 if !parts.contains(&part) {
                     parts.push(part);

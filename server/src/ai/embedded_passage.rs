@@ -77,80 +77,122 @@ impl Ask {
     }
 }
 
-/// Whether the entry has a sentence holding a fact `ask` wants (true when it wants none).
-pub(crate) fn offers(entry: &KnowledgeEntry, ask: &Ask) -> bool {
-    ask.wants.is_empty()
-        || sentences(&entry.answer)
-            .iter()
-            .any(|s| facts_in(s).intersection(&ask.wants).next().is_some())
+/// An entry's answer as the passages read it: its sentences, the terms of each and of the
+/// entry's question, and the kinds of fact each holds. Read once with the assistant's knowledge
+/// ([`crate::ai::Knowledge`]), not for every reply (it was a tenth of the chat path's
+/// request-side CPU).
+#[derive(Clone, Debug)]
+pub(crate) struct Reading {
+    whole: String,
+    sentences: Vec<String>,
+    topic: BTreeSet<String>,
+    terms: Vec<BTreeSet<String>>,
+    facts: Vec<BTreeSet<Fact>>,
+    leans_back: Vec<bool>,
 }
 
-/// The sentences of `entry` that answer `ask`, in their order, joined; the whole answer when
-/// the question is broad or no sentence speaks to it.
-pub(crate) fn answer_part(entry: &KnowledgeEntry, ask: &Ask) -> String {
-    let sentences = sentences(&entry.answer);
-    let whole = entry.answer.trim().to_string();
-    if sentences.len() < 2 {
-        return whole;
-    }
-    let topic: BTreeSet<String> = tokenize(&entry.question).into_iter().collect();
-    let terms: Vec<BTreeSet<String>> = sentences
-        .iter()
-        .map(|s| tokenize(s).into_iter().collect())
-        .collect();
-    let n = sentences.len() as f64;
-    // Normalised so a word found in one sentence only weighs 1.
-    let idf = |df: usize| (1.0 + (n - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
-    let unique = idf(1);
-    let kinds: Vec<bool> = sentences
-        .iter()
-        .map(|s| facts_in(s).intersection(&ask.wants).next().is_some())
-        .collect();
-    // When the wanted kind of fact is there, the cue words are read through it ("how much"
-    // finds prices, not the word "fees").
-    let cues_answered = kinds.iter().any(|k| *k);
-    let focus: Vec<&(String, f64)> = ask
-        .words
-        .iter()
-        .filter(|(t, _)| !topic.contains(t))
-        .filter(|(t, _)| !(cues_answered && CUE_TERMS.contains(&t.as_str())))
-        .collect();
-    let scores: Vec<f64> = kinds
-        .iter()
-        .zip(&terms)
-        .map(|(kind, own)| {
-            let lexical: f64 = focus
+impl Reading {
+    pub(crate) fn of(entry: &KnowledgeEntry) -> Self {
+        let sentences: Vec<String> = sentences(&entry.answer)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        Self {
+            whole: entry.answer.trim().to_string(),
+            topic: tokenize(&entry.question).into_iter().collect(),
+            terms: sentences
                 .iter()
-                .filter(|(t, _)| own.contains(t))
-                .map(|(t, w)| {
-                    let df = terms.iter().filter(|s| s.contains(t)).count();
-                    w * idf(df) / unique
-                })
-                .sum();
-            lexical + if *kind { KIND_BONUS } else { 0.0 }
-        })
-        .collect();
-    let best = scores.iter().copied().fold(0.0, f64::max);
-    if best <= 0.0 {
-        return whole;
-    }
-    let mut keep: Vec<bool> = scores.iter().map(|s| *s >= KEEP * best).collect();
-    // A kept sentence that leans on the one before it ("It tastes of...") brings it along.
-    for i in (1..sentences.len()).rev() {
-        if keep[i] && leans_back(sentences[i]) {
-            keep[i - 1] = true;
+                .map(|s| tokenize(s).into_iter().collect())
+                .collect(),
+            facts: sentences.iter().map(|s| facts_in(s)).collect(),
+            leans_back: sentences.iter().map(|s| leans_back(s)).collect(),
+            sentences,
         }
     }
-    if keep.iter().all(|k| *k) {
-        return whole;
+
+    /// Whether a sentence holds a fact `ask` wants (true when it wants none).
+    pub(crate) fn offers(&self, ask: &Ask) -> bool {
+        ask.wants.is_empty()
+            || self
+                .facts
+                .iter()
+                .any(|f| f.intersection(&ask.wants).next().is_some())
     }
-    sentences
-        .iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(s, _)| *s)
-        .collect::<Vec<_>>()
-        .join(" ")
+
+    /// The sentences that answer `ask`, in their order, joined; the whole answer when the
+    /// question is broad or no sentence speaks to it.
+    pub(crate) fn answer_part(&self, ask: &Ask) -> String {
+        let Self {
+            whole,
+            sentences,
+            topic,
+            terms,
+            facts,
+            leans_back,
+        } = self;
+        if sentences.len() < 2 {
+            return whole.clone();
+        }
+        let n = sentences.len() as f64;
+        // Normalised so a word found in one sentence only weighs 1.
+        let idf = |df: usize| (1.0 + (n - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
+        let unique = idf(1);
+        let kinds: Vec<bool> = facts
+            .iter()
+            .map(|f| f.intersection(&ask.wants).next().is_some())
+            .collect();
+        // When the wanted kind of fact is there, the cue words are read through it ("how much"
+        // finds prices, not the word "fees").
+        let cues_answered = kinds.iter().any(|k| *k);
+        let focus: Vec<&(String, f64)> = ask
+            .words
+            .iter()
+            .filter(|(t, _)| !topic.contains(t))
+            .filter(|(t, _)| !(cues_answered && CUE_TERMS.contains(&t.as_str())))
+            .collect();
+        let scores: Vec<f64> = kinds
+            .iter()
+            .zip(terms)
+            .map(|(kind, own)| {
+                let lexical: f64 = focus
+                    .iter()
+                    .filter(|(t, _)| own.contains(t))
+                    .map(|(t, w)| {
+                        let df = terms.iter().filter(|s| s.contains(t)).count();
+                        w * idf(df) / unique
+                    })
+                    .sum();
+                lexical + if *kind { KIND_BONUS } else { 0.0 }
+            })
+            .collect();
+        let best = scores.iter().copied().fold(0.0, f64::max);
+        if best <= 0.0 {
+            return whole.clone();
+        }
+        let mut keep: Vec<bool> = scores.iter().map(|s| *s >= KEEP * best).collect();
+        // A kept sentence that leans on the one before it ("It tastes of...") brings it along.
+        for i in (1..sentences.len()).rev() {
+            if keep[i] && leans_back[i] {
+                keep[i - 1] = true;
+            }
+        }
+        if keep.iter().all(|k| *k) {
+            return whole.clone();
+        }
+        sentences
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// [`Reading::answer_part`] of an entry read now.
+#[cfg(test)]
+pub(crate) fn answer_part(entry: &KnowledgeEntry, ask: &Ask) -> String {
+    Reading::of(entry).answer_part(ask)
 }
 
 /// The sentences of `text`. A sentence ends at `.`, `!` or `?` followed by a space and a

@@ -8,7 +8,7 @@ use shared::api::Author;
 
 use super::super::bm25::{tokenize, Hit, Index, Query};
 use super::super::{KnowledgeEntry, ReplyRequest};
-use super::passage::{offers, sentences, Ask, CUE_TERMS};
+use super::passage::{sentences, Ask, Reading, CUE_TERMS};
 use super::{listed, words, CONTEXT_WEIGHTS};
 
 /// A match must score at least this much (one distinctive term in a question scores ~2-3)...
@@ -28,6 +28,7 @@ const CONTINUITY: f64 = 0.6;
 #[derive(Debug)]
 pub(crate) struct Pick<'k> {
     pub entry: &'k KnowledgeEntry,
+    pub reading: &'k Reading,
     pub ask: Ask,
 }
 
@@ -40,9 +41,10 @@ pub(crate) fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<Pick<'k>>> 
         let picks = by_part
             .into_iter()
             .filter_map(|(doc, part)| {
-                let entry = req.knowledge.get(doc)?;
+                let (entry, reading) = req.knowledge.entry(doc)?;
                 Some(Pick {
                     entry,
+                    reading,
                     ask: Ask::for_part(&part, req.message),
                 })
             })
@@ -53,9 +55,10 @@ pub(crate) fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<Pick<'k>>> 
     let docs = pick_entries(req, index)?;
     let picks = docs
         .into_iter()
-        .filter_map(|doc| req.knowledge.get(doc))
-        .map(|entry| Pick {
+        .filter_map(|doc| req.knowledge.entry(doc))
+        .map(|(entry, reading)| Pick {
             entry,
+            reading,
             ask: Ask::new(req.message, &context),
         })
         .collect();
@@ -73,7 +76,11 @@ fn pick_entries(req: &ReplyRequest<'_>, index: &Index) -> Option<Vec<usize>> {
         let answering: Vec<usize> = previous
             .iter()
             .copied()
-            .filter(|&doc| offers(&req.knowledge[doc], &ask))
+            .filter(|&doc| {
+                req.knowledge
+                    .entry(doc)
+                    .is_some_and(|(_, reading)| reading.offers(&ask))
+            })
             .collect();
         if !answering.is_empty() {
             return Some(answering);

@@ -136,16 +136,28 @@ impl Default for AiConfig {
 pub struct Knowledge {
     entries: Vec<KnowledgeEntry>,
     index: bm25::Index,
+    /// Each entry's answer as the embedded assistant reads it, in the order of `entries`.
+    readings: Vec<embedded::Reading>,
 }
 
 impl Knowledge {
     pub fn new(entries: Vec<KnowledgeEntry>) -> Self {
         let index = bm25::Index::for_knowledge(&entries);
-        Self { entries, index }
+        let readings = entries.iter().map(embedded::Reading::of).collect();
+        Self {
+            entries,
+            index,
+            readings,
+        }
     }
 
     pub(crate) fn index(&self) -> &bm25::Index {
         &self.index
+    }
+
+    /// Entry `doc` (a position in the entries) and its reading.
+    pub(crate) fn entry(&self, doc: usize) -> Option<(&KnowledgeEntry, &embedded::Reading)> {
+        self.entries.get(doc).zip(self.readings.get(doc))
     }
 }
 
