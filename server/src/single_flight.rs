@@ -29,28 +29,34 @@ impl<T: Clone + Send + Sync + 'static> SingleFlight<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = T> + Send + 'static,
     {
-        let flight = {
+        let (flight, spawn) = {
             let mut in_flight = self.lock();
             match in_flight.get(key) {
-                Some(flight) => flight.clone(),
+                Some(flight) => (flight.clone(), None),
                 None => {
                     let release = Release {
                         owner: Arc::downgrade(self),
                         key: key.to_owned(),
                     };
                     let work = start();
-                    // The map is locked until the flight is in it, so `release` (which
-                    // locks it too) can only run after.
-                    let task = tokio::spawn(async move {
-                        let _release = release;
-                        work.await
-                    });
-                    let flight = async move { task.await.ok() }.boxed().shared();
+                    // The result comes back on a channel: dropped unanswered (the work
+                    // panicked, or shutdown cancelled it), the flight ends with `None`.
+                    let (answer, answered) = tokio::sync::oneshot::channel();
+                    let flight = async move { answered.await.ok() }.boxed().shared();
                     in_flight.insert(key.to_owned(), flight.clone());
-                    flight
+                    let task = async move {
+                        let _release = release;
+                        let _ = answer.send(work.await);
+                    };
+                    (flight, Some(task))
                 }
             }
         };
+        // Spawned once the map is unlocked: a runtime that is shutting down drops the task
+        // inside `spawn`, and its `release` locks the map (spawning under the lock deadlocked).
+        if let Some(task) = spawn {
+            tokio::spawn(task);
+        }
         flight.await
     }
 
@@ -155,5 +161,38 @@ mod tests {
 
     fn flights_should_panic() -> bool {
         true
+    }
+
+    /// A runtime shutting down drops every task spawned from then on inside `spawn` itself;
+    /// work started at that moment once deadlocked on the map's lock (seen in the API suite).
+    #[test]
+    fn work_started_while_the_runtime_shuts_down_does_not_hang() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for _ in 0..200 {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                let flights = SingleFlight::<u32>::new();
+                for worker in 0..4 {
+                    let flights = flights.clone();
+                    runtime.spawn(async move {
+                        for n in 0.. {
+                            let key = format!("{worker}-{n}");
+                            let _ = flights.run(&key, || async { 1 }).await;
+                        }
+                    });
+                }
+                std::thread::sleep(Duration::from_micros(300));
+                drop(runtime);
+            }
+            let _ = done.send(());
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "a runtime's shutdown hung"
+        );
     }
 }
