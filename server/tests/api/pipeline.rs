@@ -334,15 +334,19 @@ async fn a_safety_change_reaches_every_instance_at_once() {
 
 // --- With a remote provider (a stub) -------------------------------------------------------
 
-/// Everything the stub was sent, as text.
-async fn everything_sent(stub: &MockServer) -> String {
+/// The body of every request the stub received, oldest first.
+async fn sent_bodies(stub: &MockServer) -> Vec<String> {
     stub.received_requests()
         .await
         .unwrap_or_default()
         .iter()
         .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect()
+}
+
+/// Everything the stub was sent, as text.
+async fn everything_sent(stub: &MockServer) -> String {
+    sent_bodies(stub).await.join("\n")
 }
 
 async fn a_remote_model_never_sees_personal_data(backend: Backend) {
@@ -478,12 +482,10 @@ macro_rules! with_stub {
 /// What the stub was sent in its last request that holds `text`: for a customer's message, the
 /// reply's request (intent detection asks first).
 async fn last_sent_with(stub: &MockServer, text: &str) -> String {
-    stub.received_requests()
+    sent_bodies(stub)
         .await
-        .unwrap_or_default()
-        .iter()
+        .into_iter()
         .rev()
-        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
         .find(|body| body.contains(text))
         .unwrap_or_else(|| panic!("no request held {text:?}"))
 }
@@ -875,11 +877,9 @@ async fn routing_stub(handoff: ResponseTemplate) -> MockServer {
 
 /// The handoff-line requests the stub received.
 async fn handoff_requests(stub: &MockServer) -> Vec<String> {
-    stub.received_requests()
+    sent_bodies(stub)
         .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .into_iter()
         .filter(|body| body.contains("passes the customer to a colleague"))
         .collect()
 }
