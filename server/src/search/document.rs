@@ -62,21 +62,24 @@ pub fn merged(terms: &str, body: &str) -> Option<String> {
     if terms.len() as i64 >= MAX_TERMS_BYTES {
         return None;
     }
-    // The message's distinct words (a handful), struck off as the document shows them: one
-    // pass over the document with no hashing of its (hundreds of) words.
+    // The message's distinct words (a handful), each looked for as " word " with a vectorised
+    // substring search: the document (often kilobytes) is scanned without being split into its
+    // words. This runs on SQLite's single writer for every message.
     let body_words = words(body);
     let mut missing: Vec<&str> = Vec::with_capacity(body_words.len());
+    let mut needle = String::new();
     for word in &body_words {
-        if !missing.contains(&word.as_str()) {
+        if missing.contains(&word.as_str()) {
+            continue;
+        }
+        needle.clear();
+        needle.push(' ');
+        needle.push_str(word);
+        needle.push(' ');
+        let known = memchr::memmem::find(terms.as_bytes(), needle.as_bytes()).is_some()
+            || terms.ends_with(&needle[..needle.len() - 1]);
+        if !known {
             missing.push(word);
-        }
-    }
-    for known in terms.split(' ') {
-        if missing.is_empty() {
-            return None;
-        }
-        if let Some(at) = missing.iter().position(|w| *w == known) {
-            missing.remove(at);
         }
     }
     if missing.is_empty() {
@@ -250,6 +253,14 @@ mod tests {
             merged(&doc, "Late grinder").unwrap(),
             format!("{doc} grinder")
         );
+        // Whole words only: a known word's prefix or suffix, or one word's end and the next
+        // one's start, is not the word.
+        assert_eq!(
+            merged(&doc, "ord fund rmy").unwrap(),
+            format!("{doc} ord fund rmy")
+        );
+        // The first and the last word of the document are found like the others.
+        assert_eq!(merged(&doc, "refund, late!"), None);
     }
 
     #[test]
