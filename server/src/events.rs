@@ -93,28 +93,39 @@ pub(crate) fn append_direct(
 ) -> sqlx::Result<i64> {
     use crate::db::direct::{self, Arg, First};
     let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    direct::execute(
+    // Three plain statements rather than `INSERT … RETURNING`: SQLite buffers a `RETURNING`
+    // row in a temporary b-tree it opens and closes for each call, and this runs on the single
+    // writer for every message. The tenant's row, just updated, is in the page cache.
+    let changed = direct::execute(
         conn,
         "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1",
         &[Arg::Text(tenant_id)],
     )?;
-    direct::query_opt(
+    if changed == 0 {
+        return Err(sqlx::Error::RowNotFound);
+    }
+    let First(seq) = direct::query_opt(
+        conn,
+        "SELECT event_seq FROM tenants WHERE id = $1",
+        &[Arg::Text(tenant_id)],
+        |row| direct::FromCols::from_cols(row),
+    )?
+    .ok_or(sqlx::Error::RowNotFound)?;
+    direct::execute(
         conn,
         "INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
-         SELECT $1, event_seq, $2, $3, $4, $5, $6 FROM tenants WHERE id = $1
-         RETURNING seq",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             Arg::Text(tenant_id),
+            Arg::Int(seq),
             session_id.into(),
             event.conversation_id().into(),
             Arg::Text(event.kind()),
             Arg::Text(&payload),
             Arg::Int(now_ms()),
         ],
-        |row| direct::FromCols::from_cols(row),
-    )?
-    .map(|First(seq)| seq)
-    .ok_or(sqlx::Error::RowNotFound)
+    )?;
+    Ok(seq)
 }
 
 fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {

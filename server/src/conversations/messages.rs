@@ -130,10 +130,11 @@ async fn store_visitor_message(
     let now = now_ms();
     let id = new_message_id();
     let seq = tx
-        .fetch_optional::<First<i64>>(
+        .insert_numbered(
             "INSERT INTO messages (id, tenant_id, conversation_id, session_id, author, channel, body, client_message_id, created_at)
              VALUES ($1, $2, $3, $4, 'visitor', $5, $6, $7, $8)
-             ON CONFLICT DO NOTHING RETURNING seq",
+             ON CONFLICT DO NOTHING",
+            "seq",
             &[
                 Arg::Text(&id),
                 Arg::Text(tenant_id),
@@ -145,8 +146,7 @@ async fn store_visitor_message(
                 Arg::Int(now),
             ],
         )
-        .await?
-        .map(|First(seq)| seq);
+        .await?;
     let Some(seq) = seq else {
         // A racing retry stored it first.
         let sql = format!(
@@ -497,10 +497,11 @@ async fn store_reply(
         .as_ref()
         .and_then(|d| serde_json::to_string(d).ok());
     let inserted = tx
-        .fetch_optional::<First<i64>>(
+        .insert_numbered(
             "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (reply_to) DO NOTHING RETURNING seq",
+             ON CONFLICT (reply_to) DO NOTHING",
+            "seq",
             &[
                 Arg::Text(&id),
                 Arg::Text(&reply.tenant_id),
@@ -517,7 +518,7 @@ async fn store_reply(
             ],
         )
         .await?;
-    let Some(First(seq)) = inserted else {
+    let Some(seq) = inserted else {
         return Ok(Stored::Earlier(reply.reply_to.id.clone()));
     };
     let conversation = Arg::Text(&reply.conversation_id);

@@ -321,6 +321,32 @@ impl Tx<'_, '_> {
         }
     }
 
+    /// Inserts one row of a table whose `rowid_column` is its `INTEGER PRIMARY KEY` (`sql` is
+    /// an `INSERT` without `RETURNING`, typically `… ON CONFLICT DO NOTHING`); answers the new
+    /// row's number, or `None` when nothing was inserted. On the direct connection the number
+    /// is SQLite's last insert rowid: a `RETURNING` clause would buffer its row in a temporary
+    /// b-tree opened and closed for each call, on the single writer.
+    pub async fn insert_numbered(
+        &mut self,
+        sql: &str,
+        rowid_column: &str,
+        args: &[Arg<'_>],
+    ) -> sqlx::Result<Option<i64>> {
+        match self {
+            Self::Sqlx(_) => {
+                let sql = format!("{sql} RETURNING {rowid_column}");
+                Ok(self
+                    .fetch_optional::<First<i64>>(&sql, args)
+                    .await?
+                    .map(|First(n)| n))
+            }
+            Self::Direct(tx) => Ok(match execute(tx.conn, sql, args)? {
+                0 => None,
+                _ => Some(tx.conn.last_insert_rowid()),
+            }),
+        }
+    }
+
     /// Appends `event` to the tenant's log in this transaction (announced once it commits).
     pub async fn record_event(
         &mut self,
