@@ -102,21 +102,39 @@ mod tests {
 
     #[test]
     fn committed_pages_reach_the_database_file_and_the_thread_ends_with_the_writer() {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let (dir, writer) = notes_database();
         let path = dir.path().join("checkpoint.db");
-        let writer = super::super::direct::open(&path, PRAGMAS).expect("open");
-        // Only the thread under test copies pages into the database file.
+        let (nudge, thread) = start(&path, PRAGMAS).expect("start");
+        copies_then_ends(&path, &writer, nudge, thread);
+    }
+
+    /// `checkpoint.db` in a new folder, with a table of notes, and a writer connection that
+    /// never checkpoints: only the thread under test copies pages into the database file.
+    fn notes_database() -> (tempfile::TempDir, rusqlite::Connection) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let writer =
+            super::super::direct::open(&dir.path().join("checkpoint.db"), PRAGMAS).expect("open");
         writer
             .execute_batch(
                 "PRAGMA wal_autocheckpoint = 0;
                  CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
             )
             .expect("schema");
-        let (nudge, thread) = start(&path, PRAGMAS).expect("start");
-        let before = std::fs::metadata(&path).expect("db file").len();
-        insert(&writer, 200);
+        (dir, writer)
+    }
+
+    /// 200 more notes reach the database file once the thread is nudged, and the thread ends
+    /// when its nudge is dropped.
+    fn copies_then_ends(
+        path: &std::path::Path,
+        writer: &rusqlite::Connection,
+        nudge: Nudge,
+        thread: JoinHandle<()>,
+    ) {
+        let before = std::fs::metadata(path).expect("db file").len();
+        insert(writer, 200);
         nudge.committed();
-        wait_for_file(&path, before + 200 * 2_000);
+        wait_for_file(path, before + 200 * 2_000);
         drop(nudge);
         thread.join().expect("the checkpoint thread ends");
     }
@@ -150,15 +168,8 @@ mod tests {
     /// leaving every page to the writer for the rest of the run.
     #[test]
     fn a_checkpoint_that_finds_another_one_running_does_not_end_the_thread() {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let (dir, writer) = notes_database();
         let path = dir.path().join("checkpoint.db");
-        let writer = super::super::direct::open(&path, PRAGMAS).expect("open");
-        writer
-            .execute_batch(
-                "PRAGMA wal_autocheckpoint = 0;
-                 CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
-            )
-            .expect("schema");
         let (nudge, thread) = start(&path, PRAGMAS).expect("start");
         // A reader on an old snapshot keeps a full checkpoint waiting, with the checkpoint
         // lock held, until it ends.
@@ -183,11 +194,6 @@ mod tests {
         reader.execute_batch("COMMIT").expect("end the read");
         blocker.join().expect("the full checkpoint ends");
         // Only the thread copies what comes next.
-        let before = std::fs::metadata(&path).expect("db file").len();
-        insert(&writer, 200);
-        nudge.committed();
-        wait_for_file(&path, before + 200 * 2_000);
-        drop(nudge);
-        thread.join().expect("the checkpoint thread ends");
+        copies_then_ends(&path, &writer, nudge, thread);
     }
 }
