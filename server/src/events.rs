@@ -96,14 +96,12 @@ pub(crate) fn append_direct(
     // Three plain statements rather than `INSERT … RETURNING`: SQLite buffers a `RETURNING`
     // row in a temporary b-tree it opens and closes for each call, and this runs on the single
     // writer for every message. The tenant's row, just updated, is in the page cache.
-    let changed = direct::execute(
+    direct::execute(
         conn,
         "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1",
         &[Arg::Text(tenant_id)],
     )?;
-    if changed == 0 {
-        return Err(sqlx::Error::RowNotFound);
-    }
+    // No such tenant: nothing was updated, and nothing is found here.
     let First(seq) = direct::query_opt(
         conn,
         "SELECT event_seq FROM tenants WHERE id = $1",
