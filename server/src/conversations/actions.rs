@@ -215,6 +215,7 @@ pub async fn reply(
         at: now,
         decision: None,
         queued: current.delivery.is_some(),
+        intent: None,
     };
     let message = conversations::message_added(&mut tx, &added).await?.message;
     if let Some(delivery) = &current.delivery {

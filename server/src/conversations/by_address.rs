@@ -315,6 +315,7 @@ pub async fn insert_customer_message(
         at: now,
         decision: None,
         queued: false,
+        intent: None,
     };
     message_added(&mut tx, &added).await?;
     tx.commit().await?;

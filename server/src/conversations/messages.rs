@@ -175,6 +175,7 @@ async fn store_visitor_message(
         at: now,
         decision: None,
         queued: false,
+        intent: None,
     };
     let count = message_added_in(tx, &added).await?.count;
     if *last_seen_at <= now - LAST_SEEN_GRANULARITY_MS {
@@ -221,6 +222,9 @@ pub struct Added<'a> {
     pub decision: Option<&'a Decision>,
     /// Queued in the outbox, to go out through the channel's provider.
     pub queued: bool,
+    /// The customer's latest confident intent, set in the same `UPDATE` as the message (see
+    /// [`ReplyEffects::intent`]).
+    pub intent: Option<&'a str>,
 }
 
 impl Added<'_> {
@@ -272,6 +276,8 @@ fn message_added_sql_with(set_document: &str) -> String {
             first_visitor_message = CASE WHEN $4 = 1 AND first_visitor_message IS NULL
                                          THEN $5 ELSE first_visitor_message END,
             last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END,
+            intent = CASE WHEN $9 IS NOT NULL AND ($9 <> '{GENERAL_INTENT}' OR intent IS NULL)
+                          THEN $9 ELSE intent END,
             {set_document}
          WHERE id = $7"
     )
@@ -333,6 +339,7 @@ pub async fn message_added_in(tx: &mut Tx<'_, '_>, added: &Added<'_>) -> sqlx::R
                 Document::Merged(merged) => merged.as_ref().into(),
                 Document::MaxLexemes => Arg::Int(document::MAX_LEXEMES),
             },
+            added.intent.into(),
         ],
     )
     .await?;
@@ -540,18 +547,6 @@ async fn store_reply(
         )
         .await?;
     }
-    if let Some(intent) = &effects.intent {
-        tx.execute(
-            "UPDATE conversations SET intent = $1
-              WHERE id = $2 AND ($3 = 0 OR intent IS NULL)",
-            &[
-                Arg::Text(intent),
-                conversation,
-                Arg::Int(i64::from(intent == GENERAL_INTENT)),
-            ],
-        )
-        .await?;
-    }
     if effects.escalate {
         tx.execute(
             "UPDATE conversations SET status = 'escalated'
@@ -588,6 +583,7 @@ async fn store_reply(
         at: now,
         decision: reply.decision.as_ref(),
         queued: reply.delivery.is_some(),
+        intent: effects.intent.as_deref(),
     };
     let appended = message_added_in(tx, &added).await?;
     if let Some(delivery) = &reply.delivery {

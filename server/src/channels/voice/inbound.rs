@@ -299,6 +299,7 @@ async fn store_call(
             at,
             decision: None,
             queued: false,
+            intent: None,
         };
         message_added(&mut tx, &added).await?;
     }
