@@ -6,23 +6,34 @@
 //!
 //! Here a thread of its own, with its own connection, runs a `PASSIVE` checkpoint after the
 //! writer's commits: it copies what is committed without blocking the writer or any reader.
-//! The writer keeps an automatic checkpoint, every 4,000 pages instead of 1,000
-//! ([`WRITER_PRAGMAS`]): by the time it is due most pages are copied already, and a complete
-//! checkpoint is what lets the writer restart the WAL from its beginning, so the WAL does not
-//! grow without bound (seen: its file peaked at 28 MB over 30,000 chat messages, 60 MB at
-//! most is kept after a restart).
 //!
-//! Chat bench, interleaved A/B with the writer checkpointing alone, 3 rounds: 1,680 -> 2,330
-//! messages/s at 50 sessions, 1,510 -> 1,830 at 500.
+//! What a passive checkpoint cannot do is start the WAL over: under load some reader is always
+//! on an older snapshot, so the WAL only grows. SQLite's automatic checkpoint (every 1,000
+//! pages by default) did not help either: past its threshold it ran on every commit, copying
+//! the batch's few pages and syncing both files, and never got the WAL restarted (in the chat
+//! bench at 500 sessions and 60 messages each, 11.5 % of the writer's CPU plus its `fsync`s).
+//! So the writer restarts the WAL itself, between two batches, once this thread reports it
+//! [`RESTART_FRAMES`] long ([`Nudge::wants_restart`]); its automatic checkpoint is only a
+//! backstop, every 16,000 pages ([`WRITER_PRAGMAS`]).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// What the writer connection runs when this thread is there to do most of the copying.
+/// What the writer connection runs when this thread is there to do the copying: its own
+/// automatic checkpoint only if restarts keep failing (a reader holding one snapshot for
+/// minutes), and the WAL file cut back to 60 MB after a restart.
 pub(super) const WRITER_PRAGMAS: &str =
-    "PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = 62914560";
+    "PRAGMA wal_autocheckpoint = 16000; PRAGMA journal_size_limit = 62914560";
+/// A WAL this many pages long (16 MB) is started over by the writer between two batches.
+pub(super) const RESTART_FRAMES: i64 = 4_000;
+/// How long the writer's restart waits for readers on older snapshots (and for this thread's
+/// checkpoint) before it gives up until the next report: a long read (an export) must not hold
+/// every write up.
+pub(super) const RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// Fewer pages left than this after a checkpoint: wait for the writer instead of going again
 /// at once (each checkpoint that copies anything syncs both files).
@@ -37,15 +48,41 @@ const GAP: Duration = Duration::from_millis(100);
 /// even if no commit ever told it).
 const IDLE: Duration = Duration::from_secs(1);
 
-/// Tells the checkpoint thread that the writer committed; the thread ends once this is dropped.
+/// Tells the checkpoint thread that the writer committed, and the writer how long the thread
+/// last found the WAL; the thread ends once this is dropped.
 #[derive(Debug)]
-pub(super) struct Nudge(SyncSender<()>);
+pub(super) struct Nudge {
+    commits: SyncSender<()>,
+    /// Pages in the WAL at the thread's last checkpoint; 0 once the writer acted on it.
+    frames: Arc<AtomicI64>,
+}
 
 impl Nudge {
     /// A commit happened: never blocks (one pending nudge is as good as many).
     pub(super) fn committed(&self) {
-        let _ = self.0.try_send(());
+        let _ = self.commits.try_send(());
     }
+
+    /// True once per report of a WAL at least [`RESTART_FRAMES`] long: the writer should
+    /// start it over (see [`restart`]) before its next batch.
+    pub(super) fn wants_restart(&self) -> bool {
+        self.frames.load(Ordering::Relaxed) >= RESTART_FRAMES
+            && self.frames.swap(0, Ordering::Relaxed) >= RESTART_FRAMES
+    }
+}
+
+/// Starts the WAL over from the writer connection, with no transaction open: copies what the
+/// thread has not yet, waits up to [`RESTART_WAIT`] for readers still on older snapshots, and
+/// has the next commit write from the WAL's beginning. Answers whether it did; when it could
+/// not (busy), the WAL stays as it is until the next try.
+pub(super) fn restart(conn: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    let busy_ms: u64 = conn.query_row("PRAGMA busy_timeout", [], |row| row.get(0))?;
+    conn.busy_timeout(RESTART_WAIT)?;
+    let result = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| {
+        row.get::<_, i64>(0)
+    });
+    conn.busy_timeout(Duration::from_millis(busy_ms))?;
+    Ok(result? == 0)
 }
 
 /// Starts the checkpoint thread on its own connection to the database at `path`.
@@ -54,14 +91,18 @@ pub(super) fn start(
     pragmas: &'static [&'static str],
 ) -> std::io::Result<(Nudge, JoinHandle<()>)> {
     let conn = super::direct::open(path, pragmas).map_err(std::io::Error::other)?;
-    let (nudge, nudged) = mpsc::sync_channel(1);
+    let (commits, nudged) = mpsc::sync_channel(1);
+    let frames = Arc::new(AtomicI64::new(0));
     let thread = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
-        .spawn(move || run(&conn, &nudged))?;
-    Ok((Nudge(nudge), thread))
+        .spawn({
+            let frames = frames.clone();
+            move || run(&conn, &nudged, &frames)
+        })?;
+    Ok((Nudge { commits, frames }, thread))
 }
 
-fn run(conn: &rusqlite::Connection, nudged: &mpsc::Receiver<()>) {
+fn run(conn: &rusqlite::Connection, nudged: &mpsc::Receiver<()>, frames: &AtomicI64) {
     loop {
         match nudged.recv_timeout(IDLE) {
             Ok(()) => {}
@@ -82,8 +123,12 @@ fn run(conn: &rusqlite::Connection, nudged: &mpsc::Receiver<()>) {
                 Ok((1, _, _)) => {}
                 // (0, -1, -1): not in WAL mode; nothing to do, ever.
                 Ok((_, -1, _)) => return,
-                Ok((_, log, copied)) if log - copied >= ENOUGH_FRAMES => continue,
-                Ok(_) => {}
+                Ok((_, log, copied)) => {
+                    frames.store(log, Ordering::Relaxed);
+                    if log - copied >= ENOUGH_FRAMES {
+                        continue;
+                    }
+                }
                 Err(error) => tracing::debug!(%error, "background WAL checkpoint"),
             }
             break;
@@ -161,6 +206,68 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Pages in the WAL after a passive checkpoint from `conn`.
+    fn wal_pages(conn: &rusqlite::Connection) -> i64 {
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))
+            .expect("checkpoint")
+    }
+
+    #[test]
+    fn the_writer_starts_a_long_wal_over_unless_a_reader_holds_an_old_snapshot() {
+        let (dir, writer) = notes_database();
+        let path = dir.path().join("checkpoint.db");
+        insert(&writer, 200);
+        let long = wal_pages(&writer);
+        assert!(long >= 200, "{long} pages");
+        // A reader on the current snapshot, then more pages it does not see: the restart
+        // gives up after its short wait instead of holding the writer for the busy timeout.
+        let reader = super::super::direct::open(&path, PRAGMAS).expect("open reader");
+        reader
+            .execute_batch("BEGIN; SELECT COUNT(*) FROM notes;")
+            .expect("read");
+        insert(&writer, 20);
+        let busy_timeout = |conn: &rusqlite::Connection| -> i64 {
+            conn.query_row("PRAGMA busy_timeout", [], |row| row.get(0))
+                .expect("busy timeout")
+        };
+        let own = busy_timeout(&writer);
+        assert!(own >= 1_000, "{own} ms");
+        let started = Instant::now();
+        assert!(!restart(&writer).expect("restart"));
+        assert!(started.elapsed() < Duration::from_millis(500));
+        // The connection's own busy timeout is back.
+        assert_eq!(busy_timeout(&writer), own);
+        reader.execute_batch("COMMIT").expect("end the read");
+        // Without it the WAL starts over: the next commit writes from its beginning.
+        assert!(restart(&writer).expect("restart"));
+        insert(&writer, 1);
+        let after = wal_pages(&writer);
+        assert!(after < 10, "{after} pages after the restart");
+        let notes: i64 = reader
+            .query_row("SELECT COUNT(*) FROM notes", [], |row| row.get(0))
+            .expect("count");
+        assert_eq!(notes, 221);
+    }
+
+    #[test]
+    fn a_long_wal_asks_for_one_restart_per_report() {
+        let (dir, writer) = notes_database();
+        let path = dir.path().join("checkpoint.db");
+        let (nudge, thread) = start(&path, PRAGMAS).expect("start");
+        assert!(!nudge.wants_restart());
+        // A commit per note, each writing at least its leaf page.
+        insert(&writer, usize::try_from(RESTART_FRAMES).expect("frames"));
+        nudge.committed();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !nudge.wants_restart() {
+            assert!(Instant::now() < deadline, "no restart was asked for");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!nudge.wants_restart(), "asked twice for one report");
+        drop(nudge);
+        thread.join().expect("the checkpoint thread ends");
     }
 
     /// Found in the chat bench: the thread took SQLite's answer to a checkpoint that found the

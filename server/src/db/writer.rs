@@ -467,6 +467,13 @@ async fn commit(
                 done(Ok(()));
             }
             *batch = Batch::default();
+            // Between two batches, with no transaction open on either connection.
+            if nudge.is_some_and(super::checkpoint::Nudge::wants_restart) {
+                match super::checkpoint::restart(direct) {
+                    Ok(restarted) => tracing::debug!(restarted, "restarting the WAL"),
+                    Err(error) => tracing::warn!(%error, "restarting the WAL"),
+                }
+            }
         }
         Err(error) => {
             tracing::error!(%error, jobs = batch.jobs, "committing a batch of writes");
