@@ -29,11 +29,11 @@ use std::time::Duration;
 pub(super) const WRITER_PRAGMAS: &str =
     "PRAGMA wal_autocheckpoint = 16000; PRAGMA journal_size_limit = 62914560";
 /// A WAL this many pages long (16 MB) is started over by the writer between two batches.
-pub(super) const RESTART_FRAMES: i64 = 4_000;
+const RESTART_FRAMES: i64 = 4_000;
 /// How long the writer's restart waits for readers on older snapshots (and for this thread's
 /// checkpoint) before it gives up until the next report: a long read (an export) must not hold
 /// every write up.
-pub(super) const RESTART_WAIT: Duration = Duration::from_millis(20);
+const RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// Fewer pages left than this after a checkpoint: wait for the writer instead of going again
 /// at once (each checkpoint that copies anything syncs both files).
