@@ -38,7 +38,11 @@ cargo test -p shared -p widget -p dashboard --target wasm32-unknown-unknown
 say "browser end-to-end tests (Playwright + Chromium)"
 scripts/build-widget.sh
 scripts/build-dashboard.sh
-cargo build -p server --bin server
+# The server binary the end-to-end tests start is `target/debug/server`, which `cargo test
+# --workspace` above built for the server's integration tests (CARGO_BIN_EXE_server). Asking
+# for it again with the same selection is a no-op; `cargo build -p server` would resolve
+# features without the dev-dependencies and rebuild every dependency (5+ minutes cold).
+cargo test --workspace --no-run
 # The React app that embeds <WebWidget/> from widget/react (react.spec.ts).
 (cd end2end && npx vite build --config react-app/vite.config.mjs)
 (cd end2end && npx playwright test)

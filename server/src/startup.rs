@@ -146,7 +146,7 @@ impl Application {
             &[SettingsArea::Proactive],
         ));
         let access = Arc::new(crate::widget_api::AccessCache::new(db.clone(), hub.clone()));
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             access,
             dashboard_origins,
             db,
@@ -166,7 +166,7 @@ impl Application {
             hub,
             config: Arc::new(config),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
-        };
+        });
         crate::channels::outbox::spawn_worker(
             state.db.clone(),
             shared::api::Channel::Sms,
