@@ -179,13 +179,21 @@ impl Index {
 
 /// Lowercased, stemmed, synonym-folded content words of `text`.
 pub(crate) fn tokenize(text: &str) -> Vec<String> {
-    let text = text.replace(['\'', '\u{2019}'], "");
+    let text: std::borrow::Cow<'_, str> = if text.contains(['\'', '\u{2019}']) {
+        text.replace(['\'', '\u{2019}'], "").into()
+    } else {
+        text.into()
+    };
     let mut words: Vec<String> = Vec::new();
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let lower = word.to_lowercase();
+        let lower = if word.is_ascii() {
+            word.to_ascii_lowercase()
+        } else {
+            word.to_lowercase()
+        };
         // "US" (not the pronoun "us") and "United States" are the country.
         let united_states = lower == "states" && words.last().is_some_and(|w| w == "united");
         if united_states {

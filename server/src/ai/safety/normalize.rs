@@ -49,6 +49,11 @@ pub(crate) fn pattern(phrase: &str) -> Vec<Pattern> {
 /// Compatibility decomposition without combining marks, lower-cased, with the few Latin letters
 /// that do not decompose spelled out.
 fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        // Nothing to decompose and no marks to drop: every message and reply is checked, and
+        // most are ASCII.
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         match c {
