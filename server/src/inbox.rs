@@ -10,21 +10,47 @@ use sqlx::{AnyConnection, Row};
 use crate::db::decode_error;
 use crate::db::direct::{Arg, Cols, FromCols, Tx};
 
-/// The summary's columns and joins; `$1` is the reading user's id (for `unread`; `''` for none).
-/// Callers add `WHERE`, `ORDER BY` and `LIMIT`.
-pub const SUMMARY_SELECT: &str = "SELECT c.id, c.channel, c.status, c.client_id,
+/// The summary's columns before `unread`, and its joins but the reader's marker: shared by
+/// [`SUMMARY_SELECT`] and [`EVENT_SUMMARY_SELECT`].
+macro_rules! summary_columns {
+    () => {
+        "SELECT c.id, c.channel, c.status, c.client_id,
         cl.name AS client_name, cl.email AS client_email, cl.phone AS client_phone,
         c.assistant_id, a.name AS assistant_name, c.intent, c.assignee_id,
         u.name AS assignee_name, c.ai_paused, c.flagged, c.flag_reason,
         c.last_message_preview, c.last_message_author, c.last_message_at, c.created_at,
-        c.message_count, c.client_verified, c.visitor_name,
-        CAST(CASE WHEN c.last_visitor_seq > COALESCE(r.last_read_seq, 0) THEN 1 ELSE 0 END
-             AS BIGINT) AS unread
+        c.message_count, c.client_verified, c.visitor_name,"
+    };
+}
+macro_rules! summary_joins {
+    () => {
+        "
     FROM conversations c
     LEFT JOIN clients cl ON cl.id = c.client_id
     LEFT JOIN assistants a ON a.id = c.assistant_id
-    LEFT JOIN users u ON u.id = c.assignee_id
-    LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1";
+    LEFT JOIN users u ON u.id = c.assignee_id"
+    };
+}
+
+/// The summary's columns and joins; `$1` is the reading user's id (for `unread`; `''` for none).
+/// Callers add `WHERE`, `ORDER BY` and `LIMIT`.
+pub const SUMMARY_SELECT: &str = concat!(
+    summary_columns!(),
+    "
+        CAST(CASE WHEN c.last_visitor_seq > COALESCE(r.last_read_seq, 0) THEN 1 ELSE 0 END
+             AS BIGINT) AS unread",
+    summary_joins!(),
+    "
+    LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1"
+);
+
+/// The summary events carry: nobody's unread marker, so no reader's row to look up (this runs
+/// on SQLite's single writer for every message). No parameters; callers add `WHERE`.
+const EVENT_SUMMARY_SELECT: &str = concat!(
+    summary_columns!(),
+    " CAST(0 AS BIGINT) AS unread",
+    summary_joins!()
+);
 
 /// How much of the last message the list shows.
 pub const PREVIEW_CHARS: usize = 160;
@@ -93,28 +119,22 @@ impl FromCols for ConversationSummary {
     }
 }
 
-/// [`event_summary`] in a transaction of either kind (nobody's unread marker).
+/// `WHERE` of the event summary: `$1` the conversation, `$2` its tenant.
+static EVENT_SUMMARY_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{EVENT_SUMMARY_SELECT} WHERE c.id = $1 AND c.tenant_id = $2")
+});
+
+/// [`event_summary`] in a transaction of either kind.
 pub async fn event_summary_in(
     tx: &mut Tx<'_, '_>,
     tenant_id: &str,
     conversation_id: &str,
 ) -> sqlx::Result<ConversationSummary> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!("{SUMMARY_SELECT} WHERE c.id = $2 AND c.tenant_id = $3")
-    });
     tx.fetch_optional::<ConversationSummary>(
-        &SQL,
-        &[
-            Arg::Text(""),
-            Arg::Text(conversation_id),
-            Arg::Text(tenant_id),
-        ],
+        &EVENT_SUMMARY_SQL,
+        &[Arg::Text(conversation_id), Arg::Text(tenant_id)],
     )
     .await?
-    .map(|mut s| {
-        s.unread = false;
-        s
-    })
     .ok_or(sqlx::Error::RowNotFound)
 }
 
@@ -124,12 +144,14 @@ pub async fn event_summary(
     tenant_id: &str,
     conversation_id: &str,
 ) -> sqlx::Result<ConversationSummary> {
-    summary(conn, tenant_id, conversation_id, "")
-        .await?
-        .map(|mut s| {
-            s.unread = false;
-            s
-        })
+    let row = sqlx::query(&EVENT_SUMMARY_SQL)
+        .bind(conversation_id)
+        .bind(tenant_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(summary_from_row)
+        .transpose()?
         .ok_or(sqlx::Error::RowNotFound)
 }
 
