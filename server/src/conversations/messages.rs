@@ -507,7 +507,7 @@ async fn store_reply(
         .insert_numbered(
             "INSERT INTO messages (id, tenant_id, conversation_id, author, author_name, channel, body, reply_to, model, tokens, created_at, decision)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (reply_to) DO NOTHING",
+             ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING",
             "seq",
             &[
                 Arg::Text(&id),
