@@ -11,7 +11,7 @@ use crate::db::decode_error;
 use crate::db::direct::{Arg, Cols, FromCols, Tx};
 
 /// The summary's columns before `unread`, and its joins but the reader's marker: shared by
-/// [`SUMMARY_SELECT`] and [`EVENT_SUMMARY_SELECT`].
+/// [`SUMMARY_SELECT`] and [`EVENT_SUMMARY_SQL`].
 macro_rules! summary_columns {
     () => {
         "SELECT c.id, c.channel, c.status, c.client_id,
@@ -44,12 +44,15 @@ pub const SUMMARY_SELECT: &str = concat!(
     LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1"
 );
 
-/// The summary events carry: nobody's unread marker, so no reader's row to look up (this runs
-/// on SQLite's single writer for every message). No parameters; callers add `WHERE`.
-const EVENT_SUMMARY_SELECT: &str = concat!(
+/// One conversation's summary as events carry it: nobody's unread marker, so no reader's row to
+/// look up (this runs on SQLite's single writer for every message). `$1` is the conversation,
+/// `$2` its tenant.
+const EVENT_SUMMARY_SQL: &str = concat!(
     summary_columns!(),
     " CAST(0 AS BIGINT) AS unread",
-    summary_joins!()
+    summary_joins!(),
+    "
+    WHERE c.id = $1 AND c.tenant_id = $2"
 );
 
 /// How much of the last message the list shows.
@@ -119,11 +122,6 @@ impl FromCols for ConversationSummary {
     }
 }
 
-/// `WHERE` of the event summary: `$1` the conversation, `$2` its tenant.
-static EVENT_SUMMARY_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!("{EVENT_SUMMARY_SELECT} WHERE c.id = $1 AND c.tenant_id = $2")
-});
-
 /// [`event_summary`] in a transaction of either kind.
 pub async fn event_summary_in(
     tx: &mut Tx<'_, '_>,
@@ -131,7 +129,7 @@ pub async fn event_summary_in(
     conversation_id: &str,
 ) -> sqlx::Result<ConversationSummary> {
     tx.fetch_optional::<ConversationSummary>(
-        &EVENT_SUMMARY_SQL,
+        EVENT_SUMMARY_SQL,
         &[Arg::Text(conversation_id), Arg::Text(tenant_id)],
     )
     .await?
@@ -144,7 +142,7 @@ pub async fn event_summary(
     tenant_id: &str,
     conversation_id: &str,
 ) -> sqlx::Result<ConversationSummary> {
-    let row = sqlx::query(&EVENT_SUMMARY_SQL)
+    let row = sqlx::query(EVENT_SUMMARY_SQL)
         .bind(conversation_id)
         .bind(tenant_id)
         .fetch_optional(&mut *conn)
