@@ -150,7 +150,7 @@ pub fn run(cases: &[Case]) -> Vec<Verdict> {
 fn turn(author: Author, body: &str) -> Turn {
     Turn {
         author,
-        body: body.to_string(),
+        body: body.into(),
     }
 }
 

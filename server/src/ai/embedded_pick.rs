@@ -241,7 +241,7 @@ pub(crate) fn follow_up_context<'r>(req: &ReplyRequest<'r>) -> Vec<&'r str> {
         .filter(|t| t.author == Author::Visitor)
         // One more than the weights, as a turn naming no topic is skipped.
         .take(CONTEXT_WEIGHTS.len() + 1)
-        .map(|t| t.body.as_str())
+        .map(|t| &*t.body)
         .collect()
 }
 

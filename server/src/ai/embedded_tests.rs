@@ -52,14 +52,14 @@ impl Fixture {
 fn visitor(body: &str) -> Turn {
     Turn {
         author: Author::Visitor,
-        body: body.to_string(),
+        body: body.into(),
     }
 }
 
 fn assistant(body: &str) -> Turn {
     Turn {
         author: Author::Assistant,
-        body: body.to_string(),
+        body: body.into(),
     }
 }
 

@@ -147,12 +147,12 @@ mod tests {
     fn turn(author: Author, body: &str) -> Turn {
         Turn {
             author,
-            body: body.to_owned(),
+            body: body.into(),
         }
     }
 
     fn bodies(turns: &[Turn]) -> Vec<&str> {
-        turns.iter().map(|t| t.body.as_str()).collect()
+        turns.iter().map(|t| &*t.body).collect()
     }
 
     #[test]

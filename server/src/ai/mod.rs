@@ -53,7 +53,7 @@ pub struct KnowledgeEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
     pub author: Author,
-    pub body: String,
+    pub body: std::sync::Arc<str>,
 }
 
 /// Everything needed to answer one visitor message.

@@ -54,15 +54,15 @@ fn demo() -> Demo {
         history: vec![
             Turn {
                 author: Author::Visitor,
-                body: "Hi, I have a question about my coffee order".to_string(),
+                body: "Hi, I have a question about my coffee order".into(),
             },
             Turn {
                 author: Author::Agent,
-                body: "Sure, happy to help with your order!".to_string(),
+                body: "Sure, happy to help with your order!".into(),
             },
             Turn {
                 author: Author::System,
-                body: "Agent joined".to_string(),
+                body: "Agent joined".into(),
             },
         ],
     }
@@ -419,7 +419,7 @@ fn history_is_limited_to_the_last_twenty_turns() {
             } else {
                 Author::Assistant
             },
-            body: format!("turn {i}"),
+            body: format!("turn {i}").into(),
         })
         .collect();
     let request = build_request(

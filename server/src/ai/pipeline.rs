@@ -837,7 +837,7 @@ fn redact_conversation(history: &[Turn], message: &str, contact: bool) -> Redact
         .iter()
         .map(|turn| Turn {
             author: turn.author,
-            body: redact_one(&turn.body),
+            body: redact_one(&turn.body).into(),
         })
         .collect();
     let message = redact_one(message);
@@ -913,12 +913,12 @@ async fn store(
             earlier,
             Turn {
                 author: visitor.author,
-                body: visitor.body.clone(),
+                body: visitor.body.as_str().into(),
             },
             message_count,
             Turn {
                 author: stored.author,
-                body: stored.body.clone(),
+                body: stored.body.as_str().into(),
             },
             reply_count,
         ),
@@ -951,7 +951,7 @@ async fn history_before(state: &AppState, inbound: &Inbound) -> Result<Arc<[Turn
     .into_iter()
     .map(|m| Turn {
         author: m.author,
-        body: m.body,
+        body: m.body.into(),
     })
     .collect())
 }
@@ -971,7 +971,7 @@ mod tests {
     fn turn(body: &str) -> Turn {
         Turn {
             author: Author::Visitor,
-            body: body.to_owned(),
+            body: body.into(),
         }
     }
 
