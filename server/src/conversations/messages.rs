@@ -248,9 +248,6 @@ impl Added<'_> {
     }
 }
 
-/// Brings the conversation's list columns up to date with a message inserted in this
-/// transaction, then records the `message_created` event (with the conversation as it now is);
-/// answers the message as the timeline shows it, and the conversation's status.
 /// The conversation's `UPDATE` for a new message, per backend: built once, not per message.
 static MESSAGE_ADDED_SQLITE: LazyLock<String> =
     LazyLock::new(|| message_added_sql(Backend::Sqlite));
@@ -283,6 +280,9 @@ fn message_added_sql_with(set_document: &str) -> String {
     )
 }
 
+/// Brings the conversation's list columns up to date with a message inserted in this
+/// transaction, then records the `message_created` event (with the conversation as it now is);
+/// answers the message as the timeline shows it, and the conversation's status.
 pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<Appended> {
     message_added_in(&mut Tx::Sqlx(tx), added).await
 }
