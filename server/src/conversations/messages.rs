@@ -7,6 +7,7 @@ use shared::api::{Author, Channel, ConversationStatus, MessageView};
 use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery, TimelineMessage};
 use shared::decision::Decision;
 
+use super::{ChatContext, Conversation, RoutingState, Session};
 use crate::db::direct::{now_or_never, Arg, Cols, First, FromCols, Tx};
 use crate::db::{decode_error, new_message_id, now_ms, Backend, Db, WriteTx};
 use crate::inbox;
@@ -102,6 +103,116 @@ pub async fn insert_visitor_message(
         Ok(stored)
     })
     .await
+}
+
+/// How a chat message arrived.
+pub enum Arrival<R> {
+    /// The common path, a known visitor's new message in the session's open conversation:
+    /// stored.
+    Stored(Box<Received>),
+    /// Nothing written: a retry, a visitor who has not given their details yet, or a session
+    /// without an open conversation. The caller goes on from what was read.
+    Unstored(ChatContext),
+    /// Nothing written: `admit` said no.
+    Refused(R),
+}
+
+/// A chat message stored on arrival, with what was read before storing it.
+pub struct Received {
+    pub session: Session,
+    pub conversation: Conversation,
+    /// `None` for a conversation just opened: the pipeline reads it.
+    pub routing: Option<RoutingState>,
+    pub message: StoredMessage,
+    /// The conversation's message count with it; `None` when a racing retry stored it first.
+    pub count: Option<i64>,
+}
+
+/// Reads the session's [`ChatContext`] and, on the common path (see [`Arrival::Stored`]),
+/// asks `admit` (the rate limits) and stores the message. On SQLite that is one job of the
+/// writer: its page cache holds the pages it just wrote, where a read connection starts cold
+/// after every commit. `None`: no session of this tenant has that id.
+pub async fn receive<R: Send + 'static>(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+    body: &str,
+    client_message_id: &str,
+    admit: impl FnOnce(&Session) -> Result<(), R> + Send + 'static,
+) -> sqlx::Result<Option<Arrival<R>>> {
+    if db.backend == Backend::Sqlite {
+        let (tenant_id, session_id) = (tenant_id.to_owned(), session_id.to_owned());
+        let (body, client_message_id) = (body.to_owned(), client_message_id.to_owned());
+        return db
+            .write_direct(move |tx| {
+                let mut tx = Tx::Direct(tx);
+                now_or_never(async {
+                    let context = super::chat_context_in(
+                        &mut tx,
+                        &tenant_id,
+                        &session_id,
+                        &client_message_id,
+                    )
+                    .await?;
+                    let Some(context) = context else {
+                        return Ok(None);
+                    };
+                    let (session, conversation, routing, last_seen_at) = match context.common() {
+                        Ok(parts) => parts,
+                        Err(context) => return Ok(Some(Arrival::Unstored(context))),
+                    };
+                    if let Err(refused) = admit(&session) {
+                        return Ok(Some(Arrival::Refused(refused)));
+                    }
+                    let message = VisitorMessage {
+                        tenant_id,
+                        conversation_id: conversation.id.clone(),
+                        session_id,
+                        body,
+                        client_message_id,
+                        last_seen_at,
+                    };
+                    let (message, count) = store_visitor_message(&mut tx, &message).await?;
+                    Ok(Some(Arrival::Stored(Box::new(Received {
+                        session,
+                        conversation,
+                        routing: Some(routing),
+                        message,
+                        count,
+                    }))))
+                })
+            })
+            .await
+            .unwrap_or_else(no_direct_writer);
+    }
+    let Some(context) = super::chat_context(db, tenant_id, session_id, client_message_id).await?
+    else {
+        return Ok(None);
+    };
+    let (session, conversation, routing, last_seen_at) = match context.common() {
+        Ok(parts) => parts,
+        Err(context) => return Ok(Some(Arrival::Unstored(context))),
+    };
+    if let Err(refused) = admit(&session) {
+        return Ok(Some(Arrival::Refused(refused)));
+    }
+    let (message, count) = insert_visitor_message(
+        db,
+        tenant_id,
+        &conversation.id,
+        session_id,
+        body,
+        client_message_id,
+        last_seen_at,
+    )
+    .await?;
+    Ok(Some(Arrival::Stored(Box::new(Received {
+        session,
+        conversation,
+        routing: Some(routing),
+        message,
+        count,
+    }))))
 }
 
 /// A visitor's message to store, owned: it is written on the writer's thread.

@@ -10,7 +10,7 @@ use shared::dashboard::DashboardEvent;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::direct::{Arg, Cols, FromCols};
+use crate::db::direct::{Arg, Cols, FromCols, Tx};
 use crate::db::{decode_error, new_id, now_ms, Db};
 use crate::inbox;
 pub use messages::*;
@@ -124,15 +124,9 @@ pub struct ChatContext {
     pub last_seen_at: i64,
 }
 
-/// [`ChatContext`] of a session of this tenant; another tenant's session id finds nothing.
-pub async fn chat_context(
-    db: &Db,
-    tenant_id: &str,
-    session_id: &str,
-    client_message_id: &str,
-) -> sqlx::Result<Option<ChatContext>> {
-    db.fetch_optional::<ChatContext>(
-        "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email, s.last_seen_at,
+/// The read behind [`ChatContext`]: `$1` the session, `$2` the tenant, `$3` the client message id.
+const CHAT_CONTEXT_SQL: &str =
+    "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email, s.last_seen_at,
            CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified,
            c.id AS conversation_id, c.status, c.flagged, c.ai_paused, c.assistant_id, c.handoffs,
            CAST(CASE WHEN c.id IS NOT NULL AND EXISTS (SELECT 1 FROM messages a
@@ -143,7 +137,17 @@ pub async fn chat_context(
          FROM visitor_sessions s
          LEFT JOIN identity_secrets i ON i.tenant_id = s.tenant_id
          LEFT JOIN conversations c ON c.session_id = s.id AND c.status <> 'resolved'
-         WHERE s.id = $1 AND s.tenant_id = $2",
+         WHERE s.id = $1 AND s.tenant_id = $2";
+
+/// [`ChatContext`] of a session of this tenant; another tenant's session id finds nothing.
+pub async fn chat_context(
+    db: &Db,
+    tenant_id: &str,
+    session_id: &str,
+    client_message_id: &str,
+) -> sqlx::Result<Option<ChatContext>> {
+    db.fetch_optional::<ChatContext>(
+        CHAT_CONTEXT_SQL,
         &[
             Arg::Text(session_id),
             Arg::Text(tenant_id),
@@ -151,6 +155,40 @@ pub async fn chat_context(
         ],
     )
     .await
+}
+
+/// [`chat_context`] inside a write transaction.
+async fn chat_context_in(
+    tx: &mut Tx<'_, '_>,
+    tenant_id: &str,
+    session_id: &str,
+    client_message_id: &str,
+) -> sqlx::Result<Option<ChatContext>> {
+    tx.fetch_optional::<ChatContext>(
+        CHAT_CONTEXT_SQL,
+        &[
+            Arg::Text(session_id),
+            Arg::Text(tenant_id),
+            Arg::Text(client_message_id),
+        ],
+    )
+    .await
+}
+
+impl ChatContext {
+    /// The common path's parts, a known visitor's new message in an open conversation: the
+    /// session, the conversation and its routing state; else the context unchanged.
+    fn common(self) -> Result<(Session, Conversation, RoutingState, i64), Self> {
+        match self {
+            Self {
+                session,
+                open: Some((conversation, routing)),
+                retry_of: None,
+                last_seen_at,
+            } if session.client_id.is_some() => Ok((session, conversation, routing, last_seen_at)),
+            other => Err(other),
+        }
+    }
 }
 
 impl FromCols for ChatContext {

@@ -10,7 +10,7 @@ use super::WidgetAuth;
 use crate::ai::pipeline::{self, Answered, Inbound};
 use crate::client_addr::ClientAddr;
 use crate::clients;
-use crate::conversations::{self, StoredMessage};
+use crate::conversations::{self, Arrival, Received, StoredMessage};
 use crate::error::{self, ApiError, AppJson, Result};
 use crate::state::AppState;
 
@@ -24,22 +24,27 @@ pub async fn send(
     let text = error::message_text("message", &request.message)?;
     let client_message_id = error::client_message_id(&request.client_message_id)?;
     let tenant_id = auth.tenant.id.as_str();
-    // The session, its open conversation and whether this is a retry: one read.
-    let context = conversations::chat_context(
+    // The session, its open conversation and whether this is a retry, and on the common path
+    // the message stored: one write job.
+    let limits = state.clone();
+    let (tenant, ip) = (tenant_id.to_owned(), from);
+    let arrival = conversations::receive(
         &state.db,
         tenant_id,
         &request.session_id,
+        text.as_str(),
         client_message_id.as_str(),
+        move |session| limits.limiters.message(&session.id, ip, &tenant),
     )
     .await?
     .ok_or_else(session_not_found)?;
-    let session = context.session;
-    let Some(client_id) = session.client_id.clone() else {
-        return Err(ApiError::conflict(
-            "contact_required",
-            "Please tell us your name and email before sending a message.",
-        ));
+    let context = match arrival {
+        Arrival::Stored(received) => return after_store(&state, &auth, *received).await,
+        Arrival::Refused(refused) => return Err(refused),
+        Arrival::Unstored(context) => context,
     };
+    let session = context.session;
+    let client_id = session.client_id.clone().ok_or_else(contact_required)?;
 
     // A retry: answer from the store, finishing the reply if the first attempt could not.
     if context.retry_of.is_some() {
@@ -104,7 +109,7 @@ pub async fn send(
         }
     };
     // Stored before any AI work: if the AI fails, the message is not lost.
-    let (stored, message_count) = conversations::insert_visitor_message(
+    let (message, count) = conversations::insert_visitor_message(
         &state.db,
         tenant_id,
         &conversation.id,
@@ -114,6 +119,38 @@ pub async fn send(
         context.last_seen_at,
     )
     .await?;
+    let received = Received {
+        session,
+        conversation,
+        routing,
+        message,
+        count,
+    };
+    after_store(&state, &auth, received).await
+}
+
+fn contact_required() -> ApiError {
+    ApiError::conflict(
+        "contact_required",
+        "Please tell us your name and email before sending a message.",
+    )
+}
+
+/// The visitor's message is stored: notes contact details it gives, then has the assistant
+/// answer unless a teammate has the conversation.
+async fn after_store(
+    state: &AppState,
+    auth: &WidgetAuth,
+    received: Received,
+) -> Result<AppJson<ChatResponse>> {
+    let Received {
+        session,
+        conversation,
+        routing,
+        message: stored,
+        count: message_count,
+    } = received;
+    let client_id = session.client_id.clone().ok_or_else(contact_required)?;
     let fresh = message_count.is_some();
     if fresh {
         // Contact details in the message: a verified visitor's fill gaps on their client, an
@@ -136,7 +173,7 @@ pub async fn send(
         return Ok(AppJson(response(&stored, None, conversation.status, false)));
     }
     let inbound = Inbound {
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: auth.tenant.id.clone(),
         session: Some(session),
         client_id,
         channel: Channel::Web,
@@ -146,7 +183,7 @@ pub async fn send(
         message_count,
         delivery: None,
     };
-    let answered = pipeline::answer_once(&state, inbound).await?;
+    let answered = pipeline::answer_once(state, inbound).await?;
     Ok(AppJson(answered_response(&stored, &answered)))
 }
 
