@@ -24,11 +24,12 @@ pub(crate) struct Query(BTreeMap<String, f64>);
 impl Query {
     /// Every distinct term of `text`, with weight 1.
     pub(crate) fn from_text(text: &str) -> Self {
-        let mut terms = BTreeMap::new();
-        for term in tokenize(text) {
-            terms.insert(term, 1.0);
-        }
-        Self(terms)
+        Self::from_terms(tokenize(text))
+    }
+
+    /// Every distinct term of `terms` (a text's [`tokenize`]), with weight 1.
+    pub(crate) fn from_terms(terms: impl IntoIterator<Item = String>) -> Self {
+        Self(terms.into_iter().map(|term| (term, 1.0)).collect())
     }
 
     /// The query without `terms`.

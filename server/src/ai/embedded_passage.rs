@@ -36,13 +36,18 @@ impl Ask {
     /// messages' words (`context`, latest first) down-weighted, and their wanted facts when the
     /// message names none.
     pub(crate) fn new(message: &str, context: &[&str]) -> Self {
+        Self::with_terms(tokenize(message), message, context)
+    }
+
+    /// [`Ask::new`] with the message's terms (its [`tokenize`]) already known.
+    pub(crate) fn with_terms(terms: Vec<String>, message: &str, context: &[&str]) -> Self {
         let mut words: Vec<(String, f64)> = Vec::new();
         let mut push = |term: String, weight: f64| {
             if !words.iter().any(|(t, _)| *t == term) {
                 words.push((term, weight));
             }
         };
-        for term in tokenize(message) {
+        for term in terms {
             push(term, 1.0);
         }
         let mut wants = wanted_facts(message);

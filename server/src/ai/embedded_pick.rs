@@ -51,28 +51,36 @@ pub(crate) fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<Pick<'k>>> 
             .collect();
         return Some(picks);
     }
-    let context = follow_up_context(req);
-    let docs = pick_entries(req, index)?;
+    // The message's terms and whether it leans on earlier ones: read once for every step.
+    let terms = tokenize(req.message);
+    let leans = elliptical(req.message, terms.len());
+    let context = follow_up_context(req, leans);
+    let docs = pick_entries(req, index, &terms, leans)?;
     let picks = docs
         .into_iter()
         .filter_map(|doc| req.knowledge.entry(doc))
         .map(|(entry, reading)| Pick {
             entry,
             reading,
-            ask: Ask::new(req.message, &context),
+            ask: Ask::with_terms(terms.clone(), req.message, &context),
         })
         .collect();
     Some(picks)
 }
 
 /// The entries for a message asking one thing.
-fn pick_entries(req: &ReplyRequest<'_>, index: &Index) -> Option<Vec<usize>> {
-    let (current, combined) = queries(req);
+fn pick_entries(
+    req: &ReplyRequest<'_>,
+    index: &Index,
+    terms: &[String],
+    elliptical: bool,
+) -> Option<Vec<usize>> {
+    let (current, combined) = queries_with(req, Query::from_terms(terms.iter().cloned()));
     let content = current.without(CUE_TERMS);
     let previous = previous_entries(req);
     // "how much is it?", "how long does it take?": no topic of its own, so the last one's.
     if content.is_empty() && !current.is_empty() {
-        let ask = Ask::new(req.message, &[]);
+        let ask = Ask::with_terms(terms.to_vec(), req.message, &[]);
         let answering: Vec<usize> = previous
             .iter()
             .copied()
@@ -88,7 +96,6 @@ fn pick_entries(req: &ReplyRequest<'_>, index: &Index) -> Option<Vec<usize>> {
     }
     let alone = index.rank(&current);
     let best_alone = alone.first().map_or(0.0, |h| h.score);
-    let elliptical = is_elliptical(req.message);
     let stays = previous.iter().copied().find(|&doc| {
         let score = index.score(doc, &current);
         score > 0.0
@@ -118,7 +125,11 @@ fn pick_entries(req: &ReplyRequest<'_>, index: &Index) -> Option<Vec<usize>> {
 /// The current message as a query, plus (when there are earlier visitor messages) the
 /// message combined with the last ones, down-weighted.
 pub(crate) fn queries(req: &ReplyRequest<'_>) -> (Query, Option<Query>) {
-    let current = Query::from_text(req.message);
+    queries_with(req, Query::from_text(req.message))
+}
+
+/// [`queries`] with the message's own query already made.
+fn queries_with(req: &ReplyRequest<'_>, current: Query) -> (Query, Option<Query>) {
     let earlier = req
         .history
         .iter()
@@ -230,9 +241,9 @@ fn previous_entries(req: &ReplyRequest<'_>) -> Vec<usize> {
 }
 
 /// The previous visitor messages, latest first, when the message is a follow-up that leans on
-/// them.
-pub(crate) fn follow_up_context<'r>(req: &ReplyRequest<'r>) -> Vec<&'r str> {
-    if !is_elliptical(req.message) {
+/// them (`elliptical`: see [`elliptical`]).
+fn follow_up_context<'r>(req: &ReplyRequest<'r>, elliptical: bool) -> Vec<&'r str> {
+    if !elliptical {
         return Vec::new();
     }
     req.history
@@ -245,8 +256,9 @@ pub(crate) fn follow_up_context<'r>(req: &ReplyRequest<'r>) -> Vec<&'r str> {
         .collect()
 }
 
-/// Short or pronoun-led messages that lean on the previous question.
-pub(crate) fn is_elliptical(message: &str) -> bool {
+/// Short or pronoun-led messages that lean on the previous question. `content`: how many terms
+/// the message has (its [`tokenize`]).
+fn elliptical(message: &str, content: usize) -> bool {
     let w = words(message);
     let first_two = (w.first().map(String::as_str), w.get(1).map(String::as_str));
     let leading = match first_two {
@@ -254,7 +266,6 @@ pub(crate) fn is_elliptical(message: &str) -> bool {
         (Some(first), _) => listed("and or also but so plus", first),
         _ => false,
     };
-    let content = tokenize(message).len();
     let pronoun = w
         .iter()
         .any(|x| listed("it its that this those them they there same", x));
