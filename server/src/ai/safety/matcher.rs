@@ -47,8 +47,9 @@ pub(crate) struct Hit<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct MergedLists {
     entries: Vec<Entry>,
-    /// Entries by their first word, when that word is exact.
-    by_first_word: HashMap<String, Vec<usize>>,
+    /// Entries by their first word, when that word is exact. Probed with every word of every
+    /// message and reply: a fast hash, not SipHash (the lists are the workspace's own).
+    by_first_word: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// Entries whose first word is a prefix (`suicid*`), tried at every word.
     prefix_first: Vec<usize>,
 }

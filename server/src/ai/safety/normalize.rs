@@ -28,7 +28,18 @@ impl Pattern {
 pub(crate) fn words(text: &str) -> (Vec<String>, Option<Vec<String>>) {
     let words: Vec<String> = split(&fold(text), false)
         .into_iter()
-        .map(|w| text_speak(&unleet(&w)).to_string())
+        .map(|w| {
+            // Most words are neither leet nor text speak: kept as they are, not copied twice.
+            let plain = unleet(&w);
+            let spoken = text_speak(&plain);
+            if spoken != plain {
+                return spoken.to_owned();
+            }
+            match plain {
+                std::borrow::Cow::Borrowed(_) => w,
+                std::borrow::Cow::Owned(changed) => changed,
+            }
+        })
         .collect();
     let joined = join_spelled_out(&words);
     (words, joined)
@@ -39,7 +50,7 @@ pub(crate) fn pattern(phrase: &str) -> Vec<Pattern> {
     split(&fold(phrase), true)
         .into_iter()
         .filter_map(|w| match w.strip_suffix('*') {
-            Some(stem) if !stem.is_empty() => Some(Pattern::Prefix(unleet(stem))),
+            Some(stem) if !stem.is_empty() => Some(Pattern::Prefix(unleet(stem).into_owned())),
             Some(_) => None,
             None => Some(Pattern::Exact(text_speak(&unleet(&w)).to_string())),
         })
@@ -78,16 +89,16 @@ fn is_apostrophe(c: char) -> bool {
 /// Splits folded text into words of letters and digits. An apostrophe between two word
 /// characters joins them; `keep_star` keeps a `*` that ends a word (list phrases only).
 fn split(folded: &str, keep_star: bool) -> Vec<String> {
-    let chars: Vec<char> = folded.chars().collect();
+    let mut chars = folded.chars().peekable();
     let mut words = Vec::new();
     let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+    while let Some(c) = chars.next() {
         if c.is_alphanumeric() {
             word.push(c);
             continue;
         }
         let inside_word =
-            !word.is_empty() && chars.get(i + 1).is_some_and(|next| next.is_alphanumeric());
+            !word.is_empty() && chars.peek().is_some_and(|next| next.is_alphanumeric());
         if is_apostrophe(c) && inside_word {
             continue;
         }
@@ -106,11 +117,11 @@ fn split(folded: &str, keep_star: bool) -> Vec<String> {
 
 /// Digits inside a word that also has letters read as the letters they imitate; a number
 /// stays a number.
-fn unleet(word: &str) -> String {
+fn unleet(word: &str) -> std::borrow::Cow<'_, str> {
     let has_letter = word.chars().any(char::is_alphabetic);
     let has_digit = word.chars().any(|c| c.is_ascii_digit());
     if !(has_letter && has_digit) {
-        return word.to_string();
+        return word.into();
     }
     word.chars()
         .map(|c| match c {
