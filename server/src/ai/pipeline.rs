@@ -935,6 +935,10 @@ async fn store(
 /// nothing came in between (see [`crate::ai::history`]), else read from the store.
 async fn history_before(state: &AppState, inbound: &Inbound) -> Result<Arc<[Turn]>> {
     let visitor = &inbound.message;
+    // The conversation's first message: nothing came before it to read.
+    if inbound.message_count == Some(1) {
+        return Ok(Arc::from([]));
+    }
     let kept = inbound
         .message_count
         .and_then(|count| state.histories.before(&visitor.conversation_id, count));
