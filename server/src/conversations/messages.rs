@@ -159,7 +159,7 @@ pub async fn receive<R: Send + 'static>(
                     };
                     let (session, conversation, routing, last_seen_at) = match context.common() {
                         Ok(parts) => parts,
-                        Err(context) => return Ok(Some(Arrival::Unstored(context))),
+                        Err(context) => return Ok(Some(Arrival::Unstored(*context))),
                     };
                     if let Err(refused) = admit(&session) {
                         return Ok(Some(Arrival::Refused(refused)));
@@ -191,7 +191,7 @@ pub async fn receive<R: Send + 'static>(
     };
     let (session, conversation, routing, last_seen_at) = match context.common() {
         Ok(parts) => parts,
-        Err(context) => return Ok(Some(Arrival::Unstored(context))),
+        Err(context) => return Ok(Some(Arrival::Unstored(*context))),
     };
     if let Err(refused) = admit(&session) {
         return Ok(Some(Arrival::Refused(refused)));

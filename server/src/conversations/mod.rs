@@ -177,8 +177,9 @@ async fn chat_context_in(
 
 impl ChatContext {
     /// The common path's parts, a known visitor's new message in an open conversation: the
-    /// session, the conversation and its routing state; else the context unchanged.
-    fn common(self) -> Result<(Session, Conversation, RoutingState, i64), Self> {
+    /// session, the conversation, its routing state and when the session was last seen; else
+    /// the context unchanged (boxed: the rare path).
+    fn common(self) -> Result<(Session, Conversation, RoutingState, i64), Box<Self>> {
         match self {
             Self {
                 session,
@@ -186,7 +187,7 @@ impl ChatContext {
                 retry_of: None,
                 last_seen_at,
             } if session.client_id.is_some() => Ok((session, conversation, routing, last_seen_at)),
-            other => Err(other),
+            other => Err(Box::new(other)),
         }
     }
 }
