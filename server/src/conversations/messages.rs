@@ -112,7 +112,7 @@ pub enum Arrival<R> {
     Stored(Box<Received>),
     /// Nothing written: a retry, a visitor who has not given their details yet, or a session
     /// without an open conversation. The caller goes on from what was read.
-    Unstored(ChatContext),
+    Unstored(Box<ChatContext>),
     /// Nothing written: `admit` said no.
     Refused(R),
 }
@@ -157,29 +157,20 @@ pub async fn receive<R: Send + 'static>(
                     let Some(context) = context else {
                         return Ok(None);
                     };
-                    let (session, conversation, routing, last_seen_at) = match context.common() {
-                        Ok(parts) => parts,
-                        Err(context) => return Ok(Some(Arrival::Unstored(*context))),
+                    let admitted = match admit_common(context, admit) {
+                        Ok(admitted) => admitted,
+                        Err(arrival) => return Ok(Some(arrival)),
                     };
-                    if let Err(refused) = admit(&session) {
-                        return Ok(Some(Arrival::Refused(refused)));
-                    }
                     let message = VisitorMessage {
                         tenant_id,
-                        conversation_id: conversation.id.clone(),
+                        conversation_id: admitted.conversation.id.clone(),
                         session_id,
                         body,
                         client_message_id,
-                        last_seen_at,
+                        last_seen_at: admitted.last_seen_at,
                     };
                     let (message, count) = store_visitor_message(&mut tx, &message).await?;
-                    Ok(Some(Arrival::Stored(Box::new(Received {
-                        session,
-                        conversation,
-                        routing: Some(routing),
-                        message,
-                        count,
-                    }))))
+                    Ok(Some(admitted.stored(message, count)))
                 })
             })
             .await
@@ -189,30 +180,67 @@ pub async fn receive<R: Send + 'static>(
     else {
         return Ok(None);
     };
-    let (session, conversation, routing, last_seen_at) = match context.common() {
-        Ok(parts) => parts,
-        Err(context) => return Ok(Some(Arrival::Unstored(*context))),
+    let admitted = match admit_common(context, admit) {
+        Ok(admitted) => admitted,
+        Err(arrival) => return Ok(Some(arrival)),
     };
-    if let Err(refused) = admit(&session) {
-        return Ok(Some(Arrival::Refused(refused)));
-    }
     let (message, count) = insert_visitor_message(
         db,
         tenant_id,
-        &conversation.id,
+        &admitted.conversation.id,
         session_id,
         body,
         client_message_id,
-        last_seen_at,
+        admitted.last_seen_at,
     )
     .await?;
-    Ok(Some(Arrival::Stored(Box::new(Received {
-        session,
-        conversation,
-        routing: Some(routing),
-        message,
-        count,
-    }))))
+    Ok(Some(admitted.stored(message, count)))
+}
+
+/// A message on the common path, admitted: what it is stored with.
+struct Admitted {
+    session: Session,
+    conversation: Conversation,
+    routing: RoutingState,
+    /// The session's, as read (see [`insert_visitor_message`]).
+    last_seen_at: i64,
+}
+
+impl Admitted {
+    fn stored<R>(self, message: StoredMessage, count: Option<i64>) -> Arrival<R> {
+        Arrival::Stored(Box::new(Received {
+            session: self.session,
+            conversation: self.conversation,
+            routing: Some(self.routing),
+            message,
+            count,
+        }))
+    }
+}
+
+/// The common path (a known visitor's new message in the session's open conversation) asks
+/// `admit`; any other path is answered as it is, unstored.
+fn admit_common<R>(
+    context: ChatContext,
+    admit: impl FnOnce(&Session) -> Result<(), R>,
+) -> Result<Admitted, Arrival<R>> {
+    match context {
+        ChatContext {
+            session,
+            open: Some((conversation, routing)),
+            retry_of: None,
+            last_seen_at,
+        } if session.client_id.is_some() => {
+            admit(&session).map_err(Arrival::Refused)?;
+            Ok(Admitted {
+                session,
+                conversation,
+                routing,
+                last_seen_at,
+            })
+        }
+        other => Err(Arrival::Unstored(Box::new(other))),
+    }
 }
 
 /// A visitor's message to store, owned: it is written on the writer's thread.

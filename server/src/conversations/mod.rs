@@ -148,13 +148,21 @@ pub async fn chat_context(
 ) -> sqlx::Result<Option<ChatContext>> {
     db.fetch_optional::<ChatContext>(
         CHAT_CONTEXT_SQL,
-        &[
-            Arg::Text(session_id),
-            Arg::Text(tenant_id),
-            Arg::Text(client_message_id),
-        ],
+        &chat_context_args(tenant_id, session_id, client_message_id),
     )
     .await
+}
+
+fn chat_context_args<'a>(
+    tenant_id: &'a str,
+    session_id: &'a str,
+    client_message_id: &'a str,
+) -> [Arg<'a>; 3] {
+    [
+        Arg::Text(session_id),
+        Arg::Text(tenant_id),
+        Arg::Text(client_message_id),
+    ]
 }
 
 /// [`chat_context`] inside a write transaction.
@@ -166,30 +174,9 @@ async fn chat_context_in(
 ) -> sqlx::Result<Option<ChatContext>> {
     tx.fetch_optional::<ChatContext>(
         CHAT_CONTEXT_SQL,
-        &[
-            Arg::Text(session_id),
-            Arg::Text(tenant_id),
-            Arg::Text(client_message_id),
-        ],
+        &chat_context_args(tenant_id, session_id, client_message_id),
     )
     .await
-}
-
-impl ChatContext {
-    /// The common path's parts, a known visitor's new message in an open conversation: the
-    /// session, the conversation, its routing state and when the session was last seen; else
-    /// the context unchanged (boxed: the rare path).
-    fn common(self) -> Result<(Session, Conversation, RoutingState, i64), Box<Self>> {
-        match self {
-            Self {
-                session,
-                open: Some((conversation, routing)),
-                retry_of: None,
-                last_seen_at,
-            } if session.client_id.is_some() => Ok((session, conversation, routing, last_seen_at)),
-            other => Err(Box::new(other)),
-        }
-    }
 }
 
 impl FromCols for ChatContext {

@@ -41,7 +41,7 @@ pub async fn send(
     let context = match arrival {
         Arrival::Stored(received) => return after_store(&state, &auth, *received).await,
         Arrival::Refused(refused) => return Err(refused),
-        Arrival::Unstored(context) => context,
+        Arrival::Unstored(context) => *context,
     };
     let session = context.session;
     let client_id = session.client_id.clone().ok_or_else(contact_required)?;
