@@ -179,14 +179,15 @@ impl Index {
     }
 }
 
-/// Lowercased, stemmed, synonym-folded content words of `text`.
-pub(crate) fn tokenize(text: &str) -> Vec<String> {
+/// Calls `each` with every word of `text` (a run of letters and digits; apostrophes are
+/// dropped, so "don't" is one word) as written and lower-cased. Most text is ASCII without an
+/// apostrophe: it is then neither copied nor lower-cased by Unicode rules.
+pub(crate) fn for_each_word(text: &str, mut each: impl FnMut(&str, String)) {
     let text: std::borrow::Cow<'_, str> = if text.contains(['\'', '\u{2019}']) {
         text.replace(['\'', '\u{2019}'], "").into()
     } else {
         text.into()
     };
-    let mut words: Vec<String> = Vec::new();
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -196,6 +197,14 @@ pub(crate) fn tokenize(text: &str) -> Vec<String> {
         } else {
             word.to_lowercase()
         };
+        each(word, lower);
+    }
+}
+
+/// Lowercased, stemmed, synonym-folded content words of `text`.
+pub(crate) fn tokenize(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for_each_word(text, |word, lower| {
         // "US" (not the pronoun "us") and "United States" are the country.
         let united_states = lower == "states" && words.last().is_some_and(|w| w == "united");
         if united_states {
@@ -206,7 +215,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<String> {
         } else {
             words.push(lower);
         }
-    }
+    });
     words
         .into_iter()
         .filter(|w| w.chars().count() > 1 || w.chars().all(|c| c.is_ascii_digit()))

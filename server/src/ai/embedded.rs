@@ -6,7 +6,7 @@
 
 use shared::api::Author;
 
-use super::bm25::tokenize;
+use super::bm25::{for_each_word, tokenize};
 use super::{KnowledgeEntry, Reply, ReplyRequest};
 
 #[path = "embedded_facts.rs"]
@@ -163,22 +163,9 @@ pub(crate) fn relevant_entries<'k>(req: &ReplyRequest<'k>, n: usize) -> Vec<&'k 
 
 /// Lowercase words with apostrophes removed.
 pub(crate) fn words(text: &str) -> Vec<String> {
-    // Most messages have no apostrophe, and most are ASCII: no copy, and no Unicode case rules.
-    let text: std::borrow::Cow<'_, str> = if text.contains(['\'', '\u{2019}']) {
-        text.replace(['\'', '\u{2019}'], "").into()
-    } else {
-        text.into()
-    };
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            if w.is_ascii() {
-                w.to_ascii_lowercase()
-            } else {
-                w.to_lowercase()
-            }
-        })
-        .collect()
+    let mut words = Vec::new();
+    for_each_word(text, |_, lower| words.push(lower));
+    words
 }
 
 /// Whether `word` is one of the space-separated words of `list` (the lists are ASCII

@@ -56,13 +56,15 @@ pub(crate) fn find_answers<'k>(req: &ReplyRequest<'k>) -> Option<Vec<Pick<'k>>> 
     let leans = elliptical(req.message, terms.len());
     let context = follow_up_context(req, leans);
     let docs = pick_entries(req, index, &terms, leans)?;
+    // What is asked is the same of every entry picked.
+    let ask = Ask::with_terms(terms, req.message, &context);
     let picks = docs
         .into_iter()
         .filter_map(|doc| req.knowledge.entry(doc))
         .map(|(entry, reading)| Pick {
             entry,
             reading,
-            ask: Ask::with_terms(terms.clone(), req.message, &context),
+            ask: ask.clone(),
         })
         .collect();
     Some(picks)
