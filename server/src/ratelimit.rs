@@ -61,6 +61,18 @@ impl RateLimiter {
         self.check_at(key, Instant::now())
     }
 
+    /// Whether `key` has a token now, taking none; `Err` says in how many whole seconds it will.
+    pub fn peek(&self, key: &str) -> Result<(), u64> {
+        self.peek_at(key, Instant::now())
+    }
+
+    fn peek_at(&self, key: &str, now: Instant) -> Result<(), u64> {
+        match self.lock().map.get(key) {
+            Some(bucket) => self.wait_for_token(self.refilled(bucket, now)),
+            None => Ok(()),
+        }
+    }
+
     /// Gives back the token a request took when a later check refused that request.
     pub fn refund(&self, key: &str) {
         if let Some(bucket) = self.lock().map.get_mut(key) {
@@ -115,15 +127,20 @@ impl RateLimiter {
         });
         bucket.tokens = self.refilled(bucket, now);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - bucket.tokens) / self.per_second;
-            // Float to integer: a positive wait, rounded up.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            Err(wait.ceil().max(1.0) as u64)
+        self.wait_for_token(bucket.tokens)?;
+        bucket.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// `Ok` when `tokens` hold a whole one, else the whole seconds until they will.
+    fn wait_for_token(&self, tokens: f64) -> Result<(), u64> {
+        if tokens >= 1.0 {
+            return Ok(());
         }
+        let wait = (1.0 - tokens) / self.per_second;
+        // Float to integer: a positive wait, rounded up.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Err(wait.ceil().max(1.0) as u64)
     }
 
     fn refilled(&self, bucket: &Bucket, now: Instant) -> f64 {
@@ -172,12 +189,20 @@ pub struct Limiters {
     logins: RateLimiter,
     /// Proactive bubble reports (shown, opened, dismissed) per address.
     tracks_per_address: RateLimiter,
+    /// Widget requests naming a session that does not exist, per address: a visitor misses
+    /// rarely (a session deleted by retention, then the widget starts a new one); a stranger
+    /// with the public token guessing session ids misses on every request.
+    session_misses_per_address: RateLimiter,
 }
 
 /// Bubble reports one address may send: a visitor sends at most two per page and rule (shown,
 /// then opened or dismissed); an office behind one address sends more, so the burst is wide.
 const TRACK_BURST: u32 = 60;
 const TRACKS_PER_MINUTE: u32 = 120;
+/// Unknown session ids one address may name: room for an office of visitors whose sessions all
+/// expired at once, and nothing like what guessing needs.
+const SESSION_MISS_BURST: u32 = 30;
+const SESSION_MISSES_PER_MINUTE: u32 = 30;
 
 impl Limiters {
     pub fn new(limits: &Limits) -> Self {
@@ -204,6 +229,10 @@ impl Limiters {
             ),
             logins: RateLimiter::new(limits.login_burst, limits.logins_per_minute),
             tracks_per_address: RateLimiter::new(TRACK_BURST, TRACKS_PER_MINUTE),
+            session_misses_per_address: RateLimiter::new(
+                SESSION_MISS_BURST,
+                SESSION_MISSES_PER_MINUTE,
+            ),
         }
     }
 
@@ -245,6 +274,26 @@ impl Limiters {
             };
             too_many("too_many_sessions", message, wait)
         })
+    }
+
+    /// Before looking up a session `from` names: refused (`too_many_unknown_sessions`) while
+    /// the address has used up its misses, so a guesser costs the store nothing.
+    pub fn session_lookup(&self, from: ClientAddr) -> Result<()> {
+        self.session_misses_per_address
+            .peek(&from.rate_key())
+            .map_err(|wait| {
+                too_many(
+                    "too_many_unknown_sessions",
+                    "Too many requests for chat sessions that do not exist from your network.",
+                    wait,
+                )
+            })
+    }
+
+    /// `from` named a session that does not exist (see [`Self::session_lookup`]).
+    pub fn session_missed(&self, from: ClientAddr) {
+        // A refusal here changes nothing: the next lookup is refused.
+        let _ = self.session_misses_per_address.check(&from.rate_key());
     }
 
     /// A proactive bubble report from `from` (`rate_limited`).
@@ -341,5 +390,24 @@ mod tests {
         // `first` still has its second token: the refused request took none.
         assert!(first.check("a").is_ok());
         assert!(first.check("a").is_err());
+    }
+
+    #[test]
+    fn a_peek_takes_nothing_and_sees_a_drained_bucket() {
+        let limiter = RateLimiter::new(2, 60);
+        let t0 = Instant::now();
+        // No bucket yet: a token is there, and peeking does not create one.
+        assert!(limiter.peek_at("a", t0).is_ok());
+        assert!(limiter.is_empty());
+        assert!(limiter.check_at("a", t0).is_ok());
+        assert!(limiter.peek_at("a", t0).is_ok());
+        assert!(limiter.peek_at("a", t0).is_ok());
+        assert!(limiter.check_at("a", t0).is_ok());
+        assert_eq!(limiter.peek_at("a", t0), Err(1));
+        // Refilled a second later, and still untouched by the peeks.
+        let t1 = t0 + Duration::from_millis(1100);
+        assert!(limiter.peek_at("a", t1).is_ok());
+        assert!(limiter.check_at("a", t1).is_ok());
+        assert_eq!(limiter.check_at("a", t1), Err(1));
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use shared::api::{Channel, ChatRequest, ChatResponse, ReplyMetadata};
 use tracing::instrument;
 
-use super::sessions::session_not_found;
+use super::sessions::session_missed;
 use super::WidgetAuth;
 use crate::ai::pipeline::{self, Answered, Inbound};
 use crate::client_addr::ClientAddr;
@@ -26,6 +26,7 @@ pub async fn send(
     let tenant_id = auth.tenant.id.as_str();
     // The session, its open conversation and whether this is a retry, and on the common path
     // the message stored: one write job.
+    state.limiters.session_lookup(from)?;
     let limits = state.clone();
     let (tenant, ip) = (tenant_id.to_owned(), from);
     let arrival = conversations::receive(
@@ -37,7 +38,7 @@ pub async fn send(
         move |session| limits.limiters.message(&session.id, ip, &tenant),
     )
     .await?
-    .ok_or_else(session_not_found)?;
+    .ok_or_else(|| session_missed(&state, from))?;
     let context = match arrival {
         Arrival::Stored(received) => return after_store(&state, &auth, *received).await,
         Arrival::Refused(refused) => return Err(refused),

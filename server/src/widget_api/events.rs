@@ -20,12 +20,14 @@ use shared::dashboard::DashboardEvent;
 use tokio::sync::{broadcast, mpsc};
 use tracing::instrument;
 
-use super::{session_not_found, WidgetAuth};
+use super::sessions::find_session;
+use super::WidgetAuth;
+use crate::client_addr::ClientAddr;
 use crate::error::{AppQuery, Result};
 use crate::events::{self, StoredEvent};
 use crate::realtime::{changes_widget_access, FeedItem, PAGE};
 use crate::state::AppState;
-use crate::{conversations, db::Db, origins, widget_tokens};
+use crate::{db::Db, origins, widget_tokens};
 
 #[derive(Deserialize)]
 pub struct StreamQuery {
@@ -42,6 +44,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn events(
     State(state): State<AppState>,
     auth: WidgetAuth,
+    from: ClientAddr,
     Path((_tenant, session_id)): Path<(String, String)>,
     AppQuery(query): AppQuery<StreamQuery>,
     headers: HeaderMap,
@@ -51,9 +54,7 @@ pub async fn events(
         .get(axum::http::header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let session = conversations::find_session(&state.db, &tenant_id, &session_id)
-        .await?
-        .ok_or_else(session_not_found)?;
+    let session = find_session(&state, &tenant_id, &session_id, from).await?;
     // Held by the stream's task: the slot is freed when the stream ends.
     let slot = state.streams.open(&tenant_id, &session.id)?;
     let last_event_id = headers

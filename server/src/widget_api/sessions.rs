@@ -79,6 +79,7 @@ pub async fn create(
 pub async fn set_contact(
     State(state): State<AppState>,
     auth: WidgetAuth,
+    from: ClientAddr,
     Path((_tenant, session_id)): Path<(String, String)>,
     AppJson(contact): AppJson<Contact>,
 ) -> Result<AppJson<Contact>> {
@@ -87,9 +88,7 @@ pub async fn set_contact(
         .map_err(|e| ApiError::invalid_field("name", "invalid_name", e.to_string()))?;
     let email = Email::parse(&contact.email)
         .map_err(|e| ApiError::invalid_field("email", "invalid_email", e.to_string()))?;
-    let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
-        .await?
-        .ok_or_else(session_not_found)?;
+    let session = find_session(&state, &auth.tenant.id, &session_id, from).await?;
     let user_hash = contact.user_hash.as_deref().map(str::trim);
     let verified_by = match user_hash.filter(|h| !h.is_empty()) {
         Some(hash) => Some(check_user_hash(&state, &auth.tenant.id, &email, hash).await?),
@@ -165,11 +164,10 @@ fn user_hash_error(code: &'static str, message: &str) -> ApiError {
 pub async fn history(
     State(state): State<AppState>,
     auth: WidgetAuth,
+    from: ClientAddr,
     Path((_tenant, session_id)): Path<(String, String)>,
 ) -> Result<AppJson<SessionHistory>> {
-    let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
-        .await?
-        .ok_or_else(session_not_found)?;
+    let session = find_session(&state, &auth.tenant.id, &session_id, from).await?;
     let verified_client = match (&session.client_id, session.verified) {
         (Some(id), true) => clients::find(&state.db, &auth.tenant.id, id).await?,
         _ => None,
@@ -234,11 +232,10 @@ pub async fn history(
 pub async fn typing(
     State(state): State<AppState>,
     auth: WidgetAuth,
+    from: ClientAddr,
     Path((_tenant, session_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let session = conversations::find_session(&state.db, &auth.tenant.id, &session_id)
-        .await?
-        .ok_or_else(session_not_found)?;
+    let session = find_session(&state, &auth.tenant.id, &session_id, from).await?;
     let Some(conversation) = conversations::latest_for_session(&state.db, &session.id).await?
     else {
         return Ok(StatusCode::NO_CONTENT);
@@ -256,6 +253,27 @@ pub async fn typing(
     );
     state.hub.publish_typing(&auth.tenant.id, item).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The tenant's session `session_id`, named by a widget request from `from`. An address that
+/// keeps naming sessions that do not exist is refused before the lookup (see
+/// [`crate::ratelimit::Limiters::session_lookup`]).
+pub async fn find_session(
+    state: &AppState,
+    tenant_id: &str,
+    session_id: &str,
+    from: ClientAddr,
+) -> Result<conversations::Session> {
+    state.limiters.session_lookup(from)?;
+    conversations::find_session(&state.db, tenant_id, session_id)
+        .await?
+        .ok_or_else(|| session_missed(state, from))
+}
+
+/// `from` named a session that does not exist: counted, and answered 404.
+pub fn session_missed(state: &AppState, from: ClientAddr) -> ApiError {
+    state.limiters.session_missed(from);
+    session_not_found()
 }
 
 pub fn session_not_found() -> ApiError {

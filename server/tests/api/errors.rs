@@ -11,6 +11,7 @@ on_both_backends!(
     a_bad_client_message_id_is_a_422,
     an_oversized_body_is_a_413,
     an_unknown_session_is_a_404,
+    an_address_guessing_session_ids_is_refused_before_the_lookup,
     unknown_routes_and_methods_answer_json,
 );
 
@@ -76,6 +77,26 @@ async fn an_unknown_session_is_a_404(app: TestApp) {
     assert_eq!(history.code(), "session_not_found");
     let chat = app.chat("ses_does_not_exist", "hi", "m-1").await;
     assert_eq!(chat.status, 404);
+}
+
+async fn an_address_guessing_session_ids_is_refused_before_the_lookup(app: TestApp) {
+    // The widget token is public: a stranger can name session ids all day. Each miss is
+    // counted against the address (a burst of 30); past it, the address is refused without a
+    // lookup until the bucket refills.
+    for i in 0..30 {
+        let miss = app
+            .chat(&format!("ses_guess_{i}"), "hi", &format!("m-{i}"))
+            .await;
+        assert_eq!(miss.status, 404, "miss {i}: {:?}", miss.body);
+    }
+    let refused = app.chat("ses_guess_30", "hi", "m-30").await;
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    assert_eq!(refused.code(), "too_many_unknown_sessions");
+    assert!(refused.headers.contains_key("retry-after"));
+    let history = app.history("ses_guess_31").await;
+    assert_eq!(history.status, 429);
+    assert_eq!(history.code(), "too_many_unknown_sessions");
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
 }
 
 async fn unknown_routes_and_methods_answer_json(app: TestApp) {
