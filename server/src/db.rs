@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use shared::dashboard::DashboardEvent;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::broadcast;
@@ -317,15 +316,16 @@ impl WriteTx {
     }
 
     /// Appends `event` to the tenant's log inside this transaction and returns its number.
-    pub async fn record_event(
+    pub async fn record_event<'e>(
         &mut self,
         tenant_id: &str,
         session_id: Option<&str>,
-        event: &DashboardEvent,
+        entry: impl Into<events::Entry<'e>>,
     ) -> sqlx::Result<i64> {
         let backend = self.backend;
-        let seq = events::append(self, backend, tenant_id, session_id, event).await?;
-        self.settings_changed |= matches!(event, DashboardEvent::SettingsChanged { .. });
+        let entry = entry.into();
+        let seq = events::append(self, backend, tenant_id, session_id, entry).await?;
+        self.settings_changed |= entry.is_settings_change();
         if !self.recorded.iter().any(|t| t == tenant_id) {
             self.recorded.push(tenant_id.to_owned());
         }

@@ -7,14 +7,16 @@
 //! process's subscribers; on PostgreSQL the `pg_notify` sent with the transaction wakes every
 //! other server instance as well.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::ws::Utf8Bytes;
 use shared::dashboard::{DashboardEvent, EventEnvelope, SocketFrame};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::db::direct::{ColType, Cols};
 use crate::db::{now_ms, Backend, Db};
+use crate::inbox;
 
 /// The PostgreSQL channel that carries "tenant X has new events" between instances.
 pub const PG_CHANNEL: &str = "livechat_events";
@@ -30,16 +32,77 @@ pub struct StoredEvent {
     pub frame: Utf8Bytes,
 }
 
-/// Appends an event inside the caller's transaction and returns its number. Only
+/// What one entry of the log holds: an event as it was (its JSON), or, for a new message, the
+/// message by reference. A message is most of what is written, on the store's single writer
+/// for SQLite; its event is built when the log is read (see [`from_row`]), once for every
+/// dashboard of the tenant, on the readers. It then shows the message and its conversation as
+/// they are when read, which is what a dashboard catching up wants anyway.
+#[derive(Clone, Copy)]
+pub enum Entry<'a> {
+    Event(&'a DashboardEvent),
+    /// A `message_created` event for the message numbered `seq`.
+    Message {
+        conversation_id: &'a str,
+        seq: i64,
+    },
+}
+
+impl<'a> From<&'a DashboardEvent> for Entry<'a> {
+    fn from(event: &'a DashboardEvent) -> Self {
+        Self::Event(event)
+    }
+}
+
+impl Entry<'_> {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Event(event) => event.kind(),
+            Self::Message { .. } => MESSAGE_CREATED,
+        }
+    }
+
+    fn conversation_id(&self) -> Option<&str> {
+        match self {
+            Self::Event(event) => event.conversation_id(),
+            Self::Message {
+                conversation_id, ..
+            } => Some(conversation_id),
+        }
+    }
+
+    /// The stored JSON: empty for a message by reference.
+    fn payload(self) -> sqlx::Result<String> {
+        match self {
+            Self::Event(event) => {
+                serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))
+            }
+            Self::Message { .. } => Ok(String::new()),
+        }
+    }
+
+    fn message_seq(self) -> Option<i64> {
+        match self {
+            Self::Event(_) => None,
+            Self::Message { seq, .. } => Some(seq),
+        }
+    }
+
+    pub fn is_settings_change(self) -> bool {
+        matches!(self, Self::Event(DashboardEvent::SettingsChanged { .. }))
+    }
+}
+
+const MESSAGE_CREATED: &str = "message_created";
+
+/// Appends an entry inside the caller's transaction and returns its number. Only
 /// [`crate::db::WriteTx::record_event`] calls this, so that every append is announced on commit.
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     backend: Backend,
     tenant_id: &str,
     session_id: Option<&str>,
-    event: &DashboardEvent,
+    entry: Entry<'_>,
 ) -> sqlx::Result<i64> {
-    let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
     // The tenant's next number and the event with it, in one round trip: the number comes from
     // the tenant's row, whose update also orders concurrent appends (PostgreSQL's row lock;
     // SQLite has one writer).
@@ -47,15 +110,15 @@ pub(crate) async fn append(
         Backend::Postgres => {
             "WITH next AS (
                UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq)
-             INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
-             SELECT $1, event_seq, $2, $3, $4, $5, $6 FROM next
+             INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at, message_seq)
+             SELECT $1, event_seq, $2, $3, $4, $5, $6, $7 FROM next
              RETURNING seq"
         }
         // Two statements, one call: the `$n` are shared.
         Backend::Sqlite => {
             "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1;
-             INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
-             SELECT $1, event_seq, $2, $3, $4, $5, $6 FROM tenants WHERE id = $1
+             INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at, message_seq)
+             SELECT $1, event_seq, $2, $3, $4, $5, $6, $7 FROM tenants WHERE id = $1
              RETURNING seq"
         }
     };
@@ -63,10 +126,11 @@ pub(crate) async fn append(
     let seq: i64 = sqlx::query_scalar(sql)
         .bind(tenant_id)
         .bind(session_id)
-        .bind(event.conversation_id())
-        .bind(event.kind())
-        .bind(payload)
+        .bind(entry.conversation_id())
+        .bind(entry.kind())
+        .bind(entry.payload()?)
         .bind(now_ms())
+        .bind(entry.message_seq())
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
@@ -89,10 +153,10 @@ pub(crate) fn append_direct(
     conn: &rusqlite::Connection,
     tenant_id: &str,
     session_id: Option<&str>,
-    event: &DashboardEvent,
+    entry: Entry<'_>,
 ) -> sqlx::Result<i64> {
     use crate::db::direct::{self, Arg, First};
-    let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let payload = entry.payload()?;
     // Three plain statements rather than `INSERT … RETURNING`: SQLite buffers a `RETURNING`
     // row in a temporary b-tree it opens and closes for each call, and this runs on the single
     // writer for every message. The tenant's row, just updated, is in the page cache.
@@ -111,29 +175,34 @@ pub(crate) fn append_direct(
     .ok_or(sqlx::Error::RowNotFound)?;
     direct::execute(
         conn,
-        "INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO events (tenant_id, seq, session_id, conversation_id, kind, payload, created_at, message_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             Arg::Text(tenant_id),
             Arg::Int(seq),
             session_id.into(),
-            event.conversation_id().into(),
-            Arg::Text(event.kind()),
+            entry.conversation_id().into(),
+            Arg::Text(entry.kind()),
             Arg::Text(&payload),
             Arg::Int(now_ms()),
+            entry.message_seq().into(),
         ],
     )?;
     Ok(seq)
 }
 
 fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {
-    let seq: i64 = row.try_get("seq")?;
-    let payload: String = row.try_get("payload")?;
-    let event: DashboardEvent =
-        serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let seq: i64 = row.try_get("e_seq")?;
+    let event = match row.try_get::<Option<i64>, _>("e_message_seq")? {
+        Some(message_seq) => message_event(row, message_seq)?,
+        None => {
+            let payload: String = row.try_get("e_payload")?;
+            serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(e.into()))?
+        }
+    };
     let envelope = EventEnvelope {
         seq,
-        at: row.try_get("created_at")?,
+        at: row.try_get("e_created_at")?,
         event,
     };
     let frame = serde_json::to_string(&SocketFrame::Event {
@@ -142,13 +211,71 @@ fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {
     .map_err(|e| sqlx::Error::Decode(e.into()))?;
     Ok(StoredEvent {
         seq,
-        session_id: row.try_get("session_id")?,
+        session_id: row.try_get("e_session_id")?,
         envelope,
         frame: frame.into(),
     })
 }
 
-const COLUMNS: &str = "seq, session_id, payload, created_at";
+/// A message's event from its entry's joins: the message (`m_` columns) and its conversation
+/// (the summary's own column names). Messages and conversations are never deleted while their
+/// tenant exists, and the tenant's log goes with it.
+fn message_event(row: &AnyRow, message_seq: i64) -> sqlx::Result<DashboardEvent> {
+    if row.try_get::<Option<String>, _>("m_id")?.is_none()
+        || row.try_get::<Option<String>, _>("id")?.is_none()
+    {
+        return Err(sqlx::Error::Decode(
+            format!("the log names message {message_seq}, which is not stored").into(),
+        ));
+    }
+    let message = inbox::timeline_from_row(&Prefixed { row, prefix: "m_" })?;
+    let conversation = inbox::summary_from_row(row)?;
+    Ok(DashboardEvent::MessageCreated {
+        conversation_id: conversation.id.clone(),
+        message,
+        conversation,
+    })
+}
+
+/// A row's columns named with a prefix (`m_id` for `id`).
+struct Prefixed<'r> {
+    row: &'r AnyRow,
+    prefix: &'static str,
+}
+
+impl Cols for Prefixed<'_> {
+    fn col<T: ColType>(&self, name: &str) -> sqlx::Result<T> {
+        self.row.col(&format!("{}{name}", self.prefix))
+    }
+
+    fn col_at<T: ColType>(&self, index: usize) -> sqlx::Result<T> {
+        self.row.col_at(index)
+    }
+}
+
+/// The log's columns (`e_`), a referenced message's (`m_`) and its conversation's summary; the
+/// caller adds `WHERE` (on `e`), `ORDER BY` and `LIMIT`.
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    let message_columns = inbox::TIMELINE_COLUMNS
+        .split(',')
+        .map(|column| {
+            let column = column.trim();
+            let name = column.trim_start_matches("m.");
+            format!("{column} AS m_{name}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{summary}, e.seq AS e_seq, e.session_id AS e_session_id, e.payload AS e_payload,
+                e.created_at AS e_created_at, e.message_seq AS e_message_seq, {message_columns}
+           FROM events e
+           LEFT JOIN messages m ON m.seq = e.message_seq
+           LEFT JOIN conversations c ON c.id = e.conversation_id AND e.message_seq IS NOT NULL
+           {joins}",
+        summary = inbox::EVENT_SUMMARY_COLUMNS,
+        joins = inbox::SUMMARY_DETAIL_JOINS,
+    )
+});
 
 /// Up to `limit` events of the tenant after `after`, in order.
 pub async fn after(
@@ -158,7 +285,8 @@ pub async fn after(
     limit: i64,
 ) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        "{} WHERE e.tenant_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
+        *SELECT
     );
     read(
         sqlx::query(&sql).bind(tenant_id).bind(after).bind(limit),
@@ -177,9 +305,9 @@ pub async fn settings_changes_after(
     limit: i64,
 ) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM events
-          WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 AND kind = 'settings_changed'
-          ORDER BY seq LIMIT $4"
+        "{} WHERE e.tenant_id = $1 AND e.seq > $2 AND e.seq <= $3 AND e.kind = 'settings_changed'
+          ORDER BY e.seq LIMIT $4",
+        *SELECT
     );
     read(
         sqlx::query(&sql)
@@ -201,8 +329,9 @@ pub async fn for_session_after(
     limit: i64,
 ) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM events WHERE session_id = $1 AND tenant_id = $2 AND seq > $3
-         ORDER BY seq LIMIT $4"
+        "{} WHERE e.session_id = $1 AND e.tenant_id = $2 AND e.seq > $3
+         ORDER BY e.seq LIMIT $4",
+        *SELECT
     );
     let query = sqlx::query(&sql)
         .bind(session_id)
@@ -256,25 +385,45 @@ pub async fn pruned_after(db: &Db, tenant_id: &str, after: i64) -> sqlx::Result<
 }
 
 /// Deletes events recorded before `before` (Unix ms), a batch at a time so no statement holds
-/// the store for long; answers how many.
+/// the store for long; answers how many. A tenant's numbers grow with time, so its old events
+/// are the start of its log: found through the primary key, with no index on the time to keep
+/// up on every append.
 pub async fn prune(db: &Db, before: i64) -> sqlx::Result<u64> {
+    const BATCH: usize = 5000;
+    let tenants: Vec<String> = sqlx::query_scalar("SELECT id FROM tenants")
+        .fetch_all(&db.pool)
+        .await?;
     let mut total = 0;
-    loop {
-        let mut tx = db.begin_write().await?;
-        let deleted = sqlx::query(
-            "DELETE FROM events WHERE (tenant_id, seq) IN
-               (SELECT tenant_id, seq FROM events WHERE created_at < $1 LIMIT 5000)",
-        )
-        .bind(before)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        total += deleted;
-        if deleted < 5000 {
-            return Ok(total);
+    for tenant_id in tenants {
+        loop {
+            let oldest: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT seq, created_at FROM events WHERE tenant_id = $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(&tenant_id)
+            .bind(i64::try_from(BATCH).unwrap_or(i64::MAX))
+            .fetch_all(&db.pool)
+            .await?;
+            // Up to the first event recorded since (a clock set back may leave an older one
+            // after it: that one goes once this one is old enough).
+            let old = oldest.iter().take_while(|(_, at)| *at < before).count();
+            let Some(&(last, _)) = old.checked_sub(1).and_then(|i| oldest.get(i)) else {
+                break;
+            };
+            let mut tx = db.begin_write().await?;
+            let deleted = sqlx::query("DELETE FROM events WHERE tenant_id = $1 AND seq <= $2")
+                .bind(&tenant_id)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            total += deleted;
+            if old < BATCH {
+                break;
+            }
         }
     }
+    Ok(total)
 }
 
 /// Prunes events older than `retention` every ten minutes, for as long as the process runs.

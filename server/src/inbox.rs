@@ -4,8 +4,7 @@
 use shared::api::{Author, Channel, ConversationStatus};
 use shared::dashboard::{ClientBrief, ConversationSummary, TimelineMessage};
 use shared::decision::Decision;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::db::decode_error;
 use crate::db::direct::{Arg, Cols, FromCols, Tx};
@@ -22,13 +21,21 @@ macro_rules! summary_columns {
         c.message_count, c.client_verified, c.visitor_name,"
     };
 }
-macro_rules! summary_joins {
+macro_rules! summary_detail_joins {
     () => {
         "
-    FROM conversations c
     LEFT JOIN clients cl ON cl.id = c.client_id
     LEFT JOIN assistants a ON a.id = c.assistant_id
     LEFT JOIN users u ON u.id = c.assignee_id"
+    };
+}
+macro_rules! summary_joins {
+    () => {
+        concat!(
+            "
+    FROM conversations c",
+            summary_detail_joins!()
+        )
     };
 }
 
@@ -54,6 +61,12 @@ const EVENT_SUMMARY_SQL: &str = concat!(
     "
     WHERE c.id = $1 AND c.tenant_id = $2"
 );
+
+/// The summary's `SELECT` list as events carry it (see [`EVENT_SUMMARY_SQL`]), for a query
+/// that joins `conversations c` itself and then [`SUMMARY_DETAIL_JOINS`] (the event log's).
+pub const EVENT_SUMMARY_COLUMNS: &str = concat!(summary_columns!(), " CAST(0 AS BIGINT) AS unread");
+/// The summary's joins after `conversations c`.
+pub const SUMMARY_DETAIL_JOINS: &str = summary_detail_joins!();
 
 /// How much of the last message the list shows.
 pub const PREVIEW_CHARS: usize = 160;
@@ -157,25 +170,22 @@ pub const TIMELINE_COLUMNS: &str =
     "m.id, m.conversation_id, m.author, m.author_name, m.channel, m.body, m.created_at,
      m.client_message_id, m.decision, m.delivery_status, m.delivery_error";
 
-pub fn timeline_from_row(row: &AnyRow) -> sqlx::Result<TimelineMessage> {
-    let author: String = row.try_get("author")?;
-    let channel: String = row.try_get("channel")?;
+pub fn timeline_from_row(row: &impl Cols) -> sqlx::Result<TimelineMessage> {
+    let author: String = row.col("author")?;
+    let channel: String = row.col("channel")?;
     Ok(TimelineMessage {
-        id: row.try_get("id")?,
-        conversation_id: row.try_get("conversation_id")?,
+        id: row.col("id")?,
+        conversation_id: row.col("conversation_id")?,
         author: Author::parse(&author).ok_or_else(|| decode_error("author", &author))?,
-        author_name: row.try_get("author_name")?,
+        author_name: row.col("author_name")?,
         channel: Channel::parse(&channel).ok_or_else(|| decode_error("channel", &channel))?,
-        body: row.try_get("body")?,
-        created_at: row.try_get("created_at")?,
-        client_message_id: row.try_get("client_message_id")?,
-        why: decision_from_column(row.try_get("decision")?)
+        body: row.col("body")?,
+        created_at: row.col("created_at")?,
+        client_message_id: row.col("client_message_id")?,
+        why: decision_from_column(row.col("decision")?)
             .map(|d| shared::decision::why(&d))
             .unwrap_or_default(),
-        delivery: delivery_from_columns(
-            row.try_get("delivery_status")?,
-            row.try_get("delivery_error")?,
-        ),
+        delivery: delivery_from_columns(row.col("delivery_status")?, row.col("delivery_error")?),
     })
 }
 

@@ -205,7 +205,7 @@ mod tests {
             area: SettingsArea::Safety,
         };
         let mut conn = db.pool.acquire().await.unwrap();
-        crate::events::append(&mut conn, db.backend, &tenant, None, &event)
+        crate::events::append(&mut conn, db.backend, &tenant, None, (&event).into())
             .await
             .unwrap();
         drop(conn);
@@ -270,10 +270,10 @@ mod tests {
             area: SettingsArea::Widget,
         };
         let mut conn = db.pool.acquire().await.unwrap();
-        crate::events::append(&mut conn, db.backend, &tenant, None, &delivery(2))
+        crate::events::append(&mut conn, db.backend, &tenant, None, (&delivery(2)).into())
             .await
             .unwrap();
-        crate::events::append(&mut conn, db.backend, &tenant, None, &elsewhere)
+        crate::events::append(&mut conn, db.backend, &tenant, None, (&elsewhere).into())
             .await
             .unwrap();
         drop(conn);

@@ -4,12 +4,13 @@
 use std::sync::LazyLock;
 
 use shared::api::{Author, Channel, ConversationStatus, MessageView};
-use shared::dashboard::{DashboardEvent, DeliveryStatus, MessageDelivery, TimelineMessage};
+use shared::dashboard::{DeliveryStatus, MessageDelivery, TimelineMessage};
 use shared::decision::Decision;
 
 use super::{ChatContext, Conversation, RoutingState, Session};
 use crate::db::direct::{now_or_never, Arg, Cols, First, FromCols, Tx};
 use crate::db::{decode_error, new_message_id, now_ms, Backend, Db, WriteTx};
+use crate::events::Entry;
 use crate::inbox;
 use crate::search::document;
 
@@ -420,8 +421,9 @@ fn message_added_sql_with(set_document: &str) -> String {
 }
 
 /// Brings the conversation's list columns up to date with a message inserted in this
-/// transaction, then records the `message_created` event (with the conversation as it now is);
-/// answers the message as the timeline shows it, and the conversation's status.
+/// transaction, then records the `message_created` event (by reference: see
+/// [`crate::events::Entry::Message`]); answers the message as the timeline shows it, and the
+/// conversation's status and count.
 pub async fn message_added(tx: &mut WriteTx, added: &Added<'_>) -> sqlx::Result<Appended> {
     message_added_in(&mut Tx::Sqlx(tx), added).await
 }
@@ -435,29 +437,59 @@ pub struct Appended {
     pub count: i64,
 }
 
+/// What [`message_added_in`] reads of the conversation.
+struct Standing {
+    status: ConversationStatus,
+    count: i64,
+    /// The search document (read before the update, on SQLite's writer only).
+    terms: Option<String>,
+}
+
+impl FromCols for Standing {
+    fn from_cols(row: &impl Cols) -> sqlx::Result<Self> {
+        let status: String = row.col("status")?;
+        Ok(Self {
+            status: ConversationStatus::parse(&status)
+                .ok_or_else(|| decode_error("status", &status))?,
+            count: row.col("message_count")?,
+            terms: row.col("search_terms")?,
+        })
+    }
+}
+
 /// [`message_added`] in a transaction of either kind.
 pub async fn message_added_in(tx: &mut Tx<'_, '_>, added: &Added<'_>) -> sqlx::Result<Appended> {
     let is_visitor = i64::from(added.author == Author::Visitor);
     let preview = inbox::preview(added.body);
+    let conversation = Arg::Text(added.conversation_id);
     // `$8`: what the document update needs (see `document::update_set`).
     enum Document {
         Words(String),
         Merged(Option<String>),
         MaxLexemes,
     }
-    let (sql, document) = match (tx.backend(), &*tx) {
-        (Backend::Sqlite, Tx::Direct(_)) => {
-            let terms = tx
-                .fetch_optional::<First<Option<String>>>(
-                    "SELECT search_terms FROM conversations WHERE id = $1",
-                    &[Arg::Text(added.conversation_id)],
-                )
-                .await?
-                .and_then(|First(terms)| terms);
-            let merged = terms.and_then(|terms| document::merged(&terms, added.body));
+    // On SQLite's writer (the only writer) the row is read before the update, for the document
+    // to merge; this message adds one to the count and leaves the status as it is.
+    let before = match (tx.backend(), &*tx) {
+        (Backend::Sqlite, Tx::Direct(_)) => Some(
+            tx.fetch_optional::<Standing>(
+                "SELECT status, message_count, search_terms FROM conversations WHERE id = $1",
+                &[conversation],
+            )
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?,
+        ),
+        _ => None,
+    };
+    let (sql, document) = match (tx.backend(), &before) {
+        (Backend::Sqlite, Some(before)) => {
+            let merged = before
+                .terms
+                .as_deref()
+                .and_then(|terms| document::merged(terms, added.body));
             (&*MESSAGE_ADDED_DIRECT, Document::Merged(merged))
         }
-        (Backend::Sqlite, Tx::Sqlx(_)) => (
+        (Backend::Sqlite, None) => (
             &*MESSAGE_ADDED_SQLITE,
             Document::Words(document::sqlite_words(added.body)),
         ),
@@ -472,7 +504,7 @@ pub async fn message_added_in(tx: &mut Tx<'_, '_>, added: &Added<'_>) -> sqlx::R
             Arg::Int(is_visitor),
             Arg::Text(added.body),
             Arg::Int(added.seq),
-            Arg::Text(added.conversation_id),
+            conversation,
             match &document {
                 Document::Words(words) => Arg::Text(words),
                 Document::Merged(merged) => merged.as_ref().into(),
@@ -482,14 +514,26 @@ pub async fn message_added_in(tx: &mut Tx<'_, '_>, added: &Added<'_>) -> sqlx::R
         ],
     )
     .await?;
-    let conversation = inbox::event_summary_in(tx, added.tenant_id, added.conversation_id).await?;
-    let (status, count) = (conversation.status, conversation.message_count);
-    let event = DashboardEvent::MessageCreated {
-        conversation_id: added.conversation_id.to_owned(),
-        message: added.timeline(),
-        conversation,
+    let (status, count) = match before {
+        Some(before) => (before.status, before.count + 1),
+        // Read after the update: on PostgreSQL the row is now this transaction's.
+        None => {
+            let after = tx
+                .fetch_optional::<Standing>(
+                    "SELECT status, message_count, NULL AS search_terms
+                       FROM conversations WHERE id = $1",
+                    &[conversation],
+                )
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            (after.status, after.count)
+        }
     };
-    tx.record_event(added.tenant_id, added.session_id, &event)
+    let entry = Entry::Message {
+        conversation_id: added.conversation_id,
+        seq: added.seq,
+    };
+    tx.record_event(added.tenant_id, added.session_id, entry)
         .await?;
     Ok(Appended {
         message: added.timeline(),

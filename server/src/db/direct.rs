@@ -19,9 +19,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
+use crate::events::Entry;
 use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
-use shared::dashboard::DashboardEvent;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::query::Query;
@@ -114,17 +114,18 @@ impl<'c> DirectTx<'c> {
     }
 
     /// Appends `event` to the tenant's log inside this transaction and returns its number.
-    pub fn record_event(
+    pub fn record_event<'e>(
         &mut self,
         tenant_id: &str,
         session_id: Option<&str>,
-        event: &DashboardEvent,
+        entry: impl Into<Entry<'e>>,
     ) -> sqlx::Result<i64> {
+        let entry = entry.into();
         debug_assert!(
-            !matches!(event, DashboardEvent::SettingsChanged { .. }),
+            !entry.is_settings_change(),
             "settings change through WriteTx (it bumps the settings epoch)"
         );
-        let seq = crate::events::append_direct(self.conn, tenant_id, session_id, event)?;
+        let seq = crate::events::append_direct(self.conn, tenant_id, session_id, entry)?;
         if !self.recorded.iter().any(|t| t == tenant_id) {
             self.recorded.push(tenant_id.to_owned());
         }
@@ -348,15 +349,16 @@ impl Tx<'_, '_> {
     }
 
     /// Appends `event` to the tenant's log in this transaction (announced once it commits).
-    pub async fn record_event(
+    pub async fn record_event<'e>(
         &mut self,
         tenant_id: &str,
         session_id: Option<&str>,
-        event: &DashboardEvent,
+        entry: impl Into<Entry<'e>>,
     ) -> sqlx::Result<i64> {
+        let entry = entry.into();
         match self {
-            Self::Sqlx(tx) => tx.record_event(tenant_id, session_id, event).await,
-            Self::Direct(tx) => tx.record_event(tenant_id, session_id, event),
+            Self::Sqlx(tx) => tx.record_event(tenant_id, session_id, entry).await,
+            Self::Direct(tx) => tx.record_event(tenant_id, session_id, entry),
         }
     }
 }

@@ -18,6 +18,7 @@ on_both_backends!(
     the_widget_stream_resumes_from_last_event_id,
     a_visitor_typing_reaches_the_dashboard,
     a_subscriber_that_falls_behind_is_told_so_and_the_store_replays_everything_in_order,
+    a_message_event_is_stored_by_reference_and_read_whole,
 );
 
 /// The first frame of a fresh socket is `caught_up`; answers its seq.
@@ -426,9 +427,20 @@ mod retention {
         // Everything recorded so far is older than the cut: pruned.
         let cut = server::db::now_ms() + 1;
         assert!(events::prune(&app.db, cut).await.unwrap() >= 3);
+        let pruned_through = events::last_seq(&app.db, &app.tenant.id).await.unwrap();
+        assert_eq!(
+            events::oldest_seq(&app.db, &app.tenant.id).await.unwrap(),
+            None
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         agent.act(&conversation, "takeover").await;
         let last = events::last_seq(&app.db, &app.tenant.id).await.unwrap();
+        // The same cut again: what was recorded since stays.
+        assert_eq!(events::prune(&app.db, cut).await.unwrap(), 0);
+        assert_eq!(
+            events::oldest_seq(&app.db, &app.tenant.id).await.unwrap(),
+            Some(pruned_through + 1)
+        );
         let mut resumed = agent.socket(Some(1)).await;
         let frame = next_frame(&mut resumed).await;
         assert_eq!(frame["type"], "reset", "{frame}");
@@ -450,4 +462,82 @@ mod retention {
     async fn a_socket_resuming_past_pruned_events_is_told_to_reload_postgres() {
         pruned(Backend::Postgres).await;
     }
+}
+
+async fn a_message_event_is_stored_by_reference_and_read_whole(app: TestApp) {
+    use server::{events, inbox};
+    use shared::dashboard::DashboardEvent;
+
+    let agent = app.teammate(Role::Agent).await;
+    let mut socket = agent.socket(None).await;
+    caught_up(&mut socket).await;
+    let (_, conversation) = app
+        .visitor_conversation("Ada Visitor", "What are your opening hours?")
+        .await;
+    // The log names the two messages; it does not copy them.
+    let by_reference = "SELECT COUNT(*) FROM events
+         WHERE kind = 'message_created' AND message_seq IS NOT NULL AND payload = ''";
+    assert_eq!(app.count(by_reference).await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind = 'message_created'")
+            .await,
+        2
+    );
+    // Read back whole: the message, and its conversation as it stands when read.
+    let created = next_event(&mut socket).await;
+    assert_eq!(created["event"]["type"], "conversation_created");
+    let visitor = next_event(&mut socket).await;
+    assert_eq!(visitor["event"]["type"], "message_created");
+    assert_eq!(visitor["event"]["conversationId"], conversation.as_str());
+    assert_eq!(visitor["event"]["message"]["author"], "visitor");
+    assert_eq!(
+        visitor["event"]["message"]["body"],
+        "What are your opening hours?"
+    );
+    assert_eq!(
+        visitor["event"]["conversation"]["id"],
+        conversation.as_str()
+    );
+    assert_eq!(
+        visitor["event"]["conversation"]["client"]["name"],
+        "Ada Visitor"
+    );
+    let reply = next_event(&mut socket).await;
+    assert_eq!(reply["event"]["message"]["author"], "assistant");
+    // Why the assistant answered so comes from the message's stored decision.
+    let why = reply["event"]["message"]["why"].as_array().expect("why");
+    assert!(!why.is_empty(), "{reply}");
+    assert_eq!(reply["event"]["conversation"]["messageCount"], 2);
+    // An entry written before messages were referenced (its JSON payload) still reads as it was.
+    let mut tx = app.db.begin_write().await.unwrap();
+    let mut summary = inbox::event_summary(&mut tx, &app.tenant.id, &conversation)
+        .await
+        .unwrap();
+    summary.message_count = 41;
+    let mut message = serde_json::from_value::<shared::dashboard::TimelineMessage>(
+        reply["event"]["message"].clone(),
+    )
+    .unwrap();
+    message.body = "An answer from an older version".to_owned();
+    let legacy = DashboardEvent::MessageCreated {
+        conversation_id: conversation.clone(),
+        message,
+        conversation: summary,
+    };
+    let seq = tx
+        .record_event(&app.tenant.id, None, &legacy)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let read = next_event(&mut socket).await;
+    assert_eq!(read["seq"], seq);
+    assert_eq!(
+        read["event"]["message"]["body"],
+        "An answer from an older version"
+    );
+    assert_eq!(read["event"]["conversation"]["messageCount"], 41);
+    let stored = events::after(&app.db, &app.tenant.id, seq - 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
 }
