@@ -166,13 +166,16 @@ impl Index {
 
     /// Documents with a positive score, best first (ties: earlier document first).
     pub(crate) fn rank(&self, query: &Query) -> Vec<Hit> {
+        // Coverage only for the documents that score: most score nothing.
         let mut hits: Vec<Hit> = (0..self.docs.len())
-            .map(|doc| Hit {
-                doc,
-                score: self.score(doc, query),
-                coverage: self.coverage(doc, query, None),
+            .filter_map(|doc| {
+                let score = self.score(doc, query);
+                (score > 0.0).then(|| Hit {
+                    doc,
+                    score,
+                    coverage: self.coverage(doc, query, None),
+                })
             })
-            .filter(|h| h.score > 0.0)
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         hits
