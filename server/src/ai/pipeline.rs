@@ -323,11 +323,13 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
             loaded = next;
         }
         Routed::Handoff(next) => {
+            // The rule that routed it names the task ("Billing questions"); without one, the
+            // intent does, as a phrase ("general questions", not "who handles general").
             let task = decision
                 .routing
                 .as_ref()
                 .and_then(|r| r.rule_name.clone())
-                .unwrap_or_else(|| detected.classification.intent.clone());
+                .unwrap_or_else(|| intent_task(&detected.classification.intent));
             let line = state
                 .responder
                 .handoff_message(
@@ -960,9 +962,20 @@ async fn history_before(state: &AppState, inbound: &Inbound) -> Result<Arc<[Turn
     .collect())
 }
 
+/// What an assistant chosen for an intent handles, as the handoff message says it.
+fn intent_task(intent: &str) -> String {
+    format!("{} questions", intent.trim().replace(['_', '-'], " "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_intent_names_the_task_as_a_phrase() {
+        assert_eq!(intent_task("general"), "general questions");
+        assert_eq!(intent_task("order_status"), "order status questions");
+    }
 
     #[test]
     fn kept_histories_are_as_long_as_the_history_read_from_the_store() {
