@@ -59,7 +59,9 @@ impl TestApp {
     /// Inserts the conversation (client, messages, denormalised columns); answers its id.
     pub async fn seed(&self, seed: Seed) -> String {
         let tenant_id = seed.tenant_id.unwrap_or_else(|| self.tenant.id.clone());
-        let mut tx = self.db.pool.begin().await.expect("begin");
+        // Through the store's writer, as the server writes: on SQLite a second writer beside it
+        // waits for its lock and, on a loaded machine, can time out.
+        let mut tx = self.db.begin_write().await.expect("begin");
         let client_id = match &seed.client {
             Some((name, email, phone)) => {
                 let id = new_id("cl");
