@@ -7,7 +7,7 @@ use shared::decision::Decision;
 use sqlx::AnyConnection;
 
 use crate::db::decode_error;
-use crate::db::direct::{Arg, Cols, FromCols, Tx};
+use crate::db::direct::Cols;
 
 /// The summary's columns before `unread`, and its joins but the reader's marker: shared by
 /// [`SUMMARY_SELECT`] and [`EVENT_SUMMARY_SQL`].
@@ -127,26 +127,6 @@ pub async fn summary(
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(summary_from_row).transpose()
-}
-
-impl FromCols for ConversationSummary {
-    fn from_cols(row: &impl Cols) -> sqlx::Result<Self> {
-        summary_from_row(row)
-    }
-}
-
-/// [`event_summary`] in a transaction of either kind.
-pub async fn event_summary_in(
-    tx: &mut Tx<'_, '_>,
-    tenant_id: &str,
-    conversation_id: &str,
-) -> sqlx::Result<ConversationSummary> {
-    tx.fetch_optional::<ConversationSummary>(
-        EVENT_SUMMARY_SQL,
-        &[Arg::Text(conversation_id), Arg::Text(tenant_id)],
-    )
-    .await?
-    .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The summary carried by events: nobody's unread marker.
