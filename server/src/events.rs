@@ -32,11 +32,12 @@ pub struct StoredEvent {
     pub frame: Utf8Bytes,
 }
 
-/// What one entry of the log holds: an event as it was (its JSON), or, for a new message, the
-/// message by reference. A message is most of what is written, on the store's single writer
-/// for SQLite; its event is built when the log is read (see [`from_row`]), once for every
-/// dashboard of the tenant, on the readers. It then shows the message and its conversation as
-/// they are when read, which is what a dashboard catching up wants anyway.
+/// What one entry of the log holds: an event as it was (its JSON), or, for a new message or a
+/// new conversation, a reference (an empty payload). A message is most of what is written, on
+/// the store's single writer for SQLite; its event is built when the log is read (see
+/// [`from_row`]), once for every dashboard of the tenant, on the readers. It then shows the
+/// message and its conversation as they are when read, which is what a dashboard catching up
+/// wants anyway.
 #[derive(Clone, Copy)]
 pub enum Entry<'a> {
     Event(&'a DashboardEvent),
@@ -44,6 +45,10 @@ pub enum Entry<'a> {
     Message {
         conversation_id: &'a str,
         seq: i64,
+    },
+    /// A `conversation_created` event for a conversation opened in this transaction.
+    ConversationCreated {
+        conversation_id: &'a str,
     },
 }
 
@@ -58,6 +63,7 @@ impl Entry<'_> {
         match self {
             Self::Event(event) => event.kind(),
             Self::Message { .. } => MESSAGE_CREATED,
+            Self::ConversationCreated { .. } => CONVERSATION_CREATED,
         }
     }
 
@@ -66,24 +72,25 @@ impl Entry<'_> {
             Self::Event(event) => event.conversation_id(),
             Self::Message {
                 conversation_id, ..
-            } => Some(conversation_id),
+            }
+            | Self::ConversationCreated { conversation_id } => Some(conversation_id),
         }
     }
 
-    /// The stored JSON: empty for a message by reference.
+    /// The stored JSON: empty for an entry by reference.
     fn payload(self) -> sqlx::Result<String> {
         match self {
             Self::Event(event) => {
                 serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))
             }
-            Self::Message { .. } => Ok(String::new()),
+            Self::Message { .. } | Self::ConversationCreated { .. } => Ok(String::new()),
         }
     }
 
     fn message_seq(self) -> Option<i64> {
         match self {
-            Self::Event(_) => None,
             Self::Message { seq, .. } => Some(seq),
+            Self::Event(_) | Self::ConversationCreated { .. } => None,
         }
     }
 
@@ -93,6 +100,7 @@ impl Entry<'_> {
 }
 
 const MESSAGE_CREATED: &str = "message_created";
+const CONVERSATION_CREATED: &str = "conversation_created";
 
 /// Appends an entry inside the caller's transaction and returns its number. Only
 /// [`crate::db::WriteTx::record_event`] calls this, so that every append is announced on commit.
@@ -193,12 +201,12 @@ pub(crate) fn append_direct(
 
 fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {
     let seq: i64 = row.try_get("e_seq")?;
+    let payload: String = row.try_get("e_payload")?;
     let event = match row.try_get::<Option<i64>, _>("e_message_seq")? {
         Some(message_seq) => message_event(row, message_seq)?,
-        None => {
-            let payload: String = row.try_get("e_payload")?;
-            serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(e.into()))?
-        }
+        // By reference: the conversation's summary comes from the join.
+        None if payload.is_empty() => conversation_event(row)?,
+        None => serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(e.into()))?,
     };
     let envelope = EventEnvelope {
         seq,
@@ -237,6 +245,20 @@ fn message_event(row: &AnyRow, message_seq: i64) -> sqlx::Result<DashboardEvent>
     })
 }
 
+/// A conversation's event by reference (only `conversation_created` is written so), from the
+/// summary's join.
+fn conversation_event(row: &AnyRow) -> sqlx::Result<DashboardEvent> {
+    let kind: String = row.try_get("e_kind")?;
+    if kind != CONVERSATION_CREATED || row.try_get::<Option<String>, _>("id")?.is_none() {
+        return Err(sqlx::Error::Decode(
+            format!("a {kind} entry by reference names no stored conversation").into(),
+        ));
+    }
+    Ok(DashboardEvent::ConversationCreated {
+        conversation: inbox::summary_from_row(row)?,
+    })
+}
+
 /// A row's columns named with a prefix (`m_id` for `id`).
 struct Prefixed<'r> {
     row: &'r AnyRow,
@@ -253,8 +275,8 @@ impl Cols for Prefixed<'_> {
     }
 }
 
-/// The log's columns (`e_`), a referenced message's (`m_`) and its conversation's summary; the
-/// caller adds `WHERE` (on `e`), `ORDER BY` and `LIMIT`.
+/// The log's columns (`e_`), a referenced message's (`m_`) and, for an entry by reference, its
+/// conversation's summary; the caller adds `WHERE` (on `e`), `ORDER BY` and `LIMIT`.
 static SELECT: LazyLock<String> = LazyLock::new(|| {
     let message_columns = inbox::TIMELINE_COLUMNS
         .split(',')
@@ -267,10 +289,11 @@ static SELECT: LazyLock<String> = LazyLock::new(|| {
         .join(", ");
     format!(
         "{summary}, e.seq AS e_seq, e.session_id AS e_session_id, e.payload AS e_payload,
-                e.created_at AS e_created_at, e.message_seq AS e_message_seq, {message_columns}
+                e.kind AS e_kind, e.created_at AS e_created_at, e.message_seq AS e_message_seq,
+                {message_columns}
            FROM events e
            LEFT JOIN messages m ON m.seq = e.message_seq
-           LEFT JOIN conversations c ON c.id = e.conversation_id AND e.message_seq IS NOT NULL
+           LEFT JOIN conversations c ON c.id = e.conversation_id AND e.payload = ''
            {joins}",
         summary = inbox::EVENT_SUMMARY_COLUMNS,
         joins = inbox::SUMMARY_DETAIL_JOINS,

@@ -132,13 +132,16 @@ pub struct Received {
 /// Reads the session's [`ChatContext`] and, on the common path (see [`Arrival::Stored`]),
 /// asks `admit` (the rate limits) and stores the message. On SQLite that is one job of the
 /// writer: its page cache holds the pages it just wrote, where a read connection starts cold
-/// after every commit. `None`: no session of this tenant has that id.
+/// after every commit. There, a known visitor's first message also opens the conversation,
+/// with assistant `open_with`, in the same job (`None`: the caller opens it, e.g. after checking
+/// a capped plan). `None`: no session of this tenant has that id.
 pub async fn receive<R: Send + 'static>(
     db: &Db,
     tenant_id: &str,
     session_id: &str,
     body: &str,
     client_message_id: &str,
+    open_with: Option<String>,
     admit: impl FnOnce(&Session) -> Result<(), R> + Send + 'static,
 ) -> sqlx::Result<Option<Arrival<R>>> {
     if db.backend == Backend::Sqlite {
@@ -158,20 +161,45 @@ pub async fn receive<R: Send + 'static>(
                     let Some(context) = context else {
                         return Ok(None);
                     };
-                    let admitted = match admit_common(context, admit) {
+                    let mut admitted = match admit_common(context, admit, open_with.is_some()) {
                         Ok(admitted) => admitted,
+                        Err(arrival) => return Ok(Some(arrival)),
+                    };
+                    if admitted.open.is_none() {
+                        if let Some(assistant_id) = open_with {
+                            let opened = super::open_in(
+                                &mut tx,
+                                &tenant_id,
+                                &admitted.session,
+                                &assistant_id,
+                            )
+                            .await?;
+                            // `None` cannot happen here: this job read "none open" on the one
+                            // writer. Were it to, the caller finds the open one.
+                            admitted.open = opened.map(|conversation| {
+                                let routing = RoutingState {
+                                    assistant_id: Some(assistant_id),
+                                    handoffs: 0,
+                                    started: false,
+                                };
+                                (conversation, routing)
+                            });
+                        }
+                    }
+                    let open = match admitted.into_open() {
+                        Ok(open) => open,
                         Err(arrival) => return Ok(Some(arrival)),
                     };
                     let message = VisitorMessage {
                         tenant_id,
-                        conversation_id: admitted.conversation.id.clone(),
+                        conversation_id: open.conversation.id.clone(),
                         session_id,
                         body,
                         client_message_id,
-                        last_seen_at: admitted.last_seen_at,
+                        last_seen_at: open.last_seen_at,
                     };
                     let (message, count) = store_visitor_message(&mut tx, &message).await?;
-                    Ok(Some(admitted.stored(message, count)))
+                    Ok(Some(open.stored(message, count)))
                 })
             })
             .await
@@ -181,33 +209,65 @@ pub async fn receive<R: Send + 'static>(
     else {
         return Ok(None);
     };
-    let admitted = match admit_common(context, admit) {
+    let admitted = match admit_common(context, admit, false) {
         Ok(admitted) => admitted,
+        Err(arrival) => return Ok(Some(arrival)),
+    };
+    let open = match admitted.into_open() {
+        Ok(open) => open,
         Err(arrival) => return Ok(Some(arrival)),
     };
     let (message, count) = insert_visitor_message(
         db,
         tenant_id,
-        &admitted.conversation.id,
+        &open.conversation.id,
         session_id,
         body,
         client_message_id,
-        admitted.last_seen_at,
+        open.last_seen_at,
     )
     .await?;
-    Ok(Some(admitted.stored(message, count)))
+    Ok(Some(open.stored(message, count)))
 }
 
 /// A message on the common path, admitted: what it is stored with.
 struct Admitted {
     session: Session,
-    conversation: Conversation,
-    routing: RoutingState,
+    /// `None` until the conversation is opened (only when the caller allowed it).
+    open: Option<(Conversation, RoutingState)>,
     /// The session's, as read (see [`insert_visitor_message`]).
     last_seen_at: i64,
 }
 
 impl Admitted {
+    /// The open conversation to store in; the context back, unstored, when none is open.
+    fn into_open<R>(self) -> Result<Open, Arrival<R>> {
+        match self.open {
+            Some((conversation, routing)) => Ok(Open {
+                session: self.session,
+                conversation,
+                routing,
+                last_seen_at: self.last_seen_at,
+            }),
+            None => Err(Arrival::Unstored(Box::new(ChatContext {
+                session: self.session,
+                open: None,
+                retry_of: None,
+                last_seen_at: self.last_seen_at,
+            }))),
+        }
+    }
+}
+
+/// An admitted message's open conversation.
+struct Open {
+    session: Session,
+    conversation: Conversation,
+    routing: RoutingState,
+    last_seen_at: i64,
+}
+
+impl Open {
     fn stored<R>(self, message: StoredMessage, count: Option<i64>) -> Arrival<R> {
         Arrival::Stored(Box::new(Received {
             session: self.session,
@@ -219,24 +279,24 @@ impl Admitted {
     }
 }
 
-/// The common path (a known visitor's new message in the session's open conversation) asks
-/// `admit`; any other path is answered as it is, unstored.
+/// The common path (a known visitor's new message in the session's open conversation, or its
+/// first when `may_open`) asks `admit`; any other path is answered as it is, unstored.
 fn admit_common<R>(
     context: ChatContext,
     admit: impl FnOnce(&Session) -> Result<(), R>,
+    may_open: bool,
 ) -> Result<Admitted, Arrival<R>> {
     match context {
         ChatContext {
             session,
-            open: Some((conversation, routing)),
+            open,
             retry_of: None,
             last_seen_at,
-        } if session.client_id.is_some() => {
+        } if session.client_id.is_some() && (open.is_some() || may_open) => {
             admit(&session).map_err(Arrival::Refused)?;
             Ok(Admitted {
                 session,
-                conversation,
-                routing,
+                open,
                 last_seen_at,
             })
         }

@@ -12,6 +12,7 @@ use sqlx::Row;
 
 use crate::db::direct::{Arg, Cols, FromCols, Tx};
 use crate::db::{decode_error, new_id, now_ms, Db};
+use crate::events::Entry;
 use crate::inbox;
 pub use messages::*;
 
@@ -284,40 +285,68 @@ pub async fn open_for_session(
     {
         return conversation_from_row(&row);
     }
-    let now = now_ms();
-    let id = new_id("cv");
     let mut tx = db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO conversations
-           (id, tenant_id, session_id, client_id, client_verified, visitor_name, assistant_id,
-            channel, status, created_at, updated_at, last_message_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $9)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(&id)
-    .bind(tenant_id)
-    .bind(&session.id)
-    .bind(&session.client_id)
-    .bind(i64::from(session.verified))
-    .bind(&session.visitor_name)
-    .bind(assistant_id)
-    .bind(Channel::Web.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        let conversation = inbox::event_summary(&mut tx, tenant_id, &id).await?;
-        let event = DashboardEvent::ConversationCreated { conversation };
-        tx.record_event(tenant_id, Some(&session.id), &event)
-            .await?;
-    }
+    let opened = open_in(&mut Tx::Sqlx(&mut tx), tenant_id, session, assistant_id).await?;
     tx.commit().await?;
+    if let Some(conversation) = opened {
+        return Ok(conversation);
+    }
+    // A racing first message opened it.
     let row = sqlx::query(select)
         .bind(&session.id)
         .fetch_one(&db.pool)
         .await?;
     conversation_from_row(&row)
+}
+
+/// Opens a web conversation for the session with `assistant_id` in `tx`, and records its
+/// `conversation_created` event (by reference); `None` when the session has an unresolved
+/// conversation already.
+pub async fn open_in(
+    tx: &mut Tx<'_, '_>,
+    tenant_id: &str,
+    session: &Session,
+    assistant_id: &str,
+) -> sqlx::Result<Option<Conversation>> {
+    let now = now_ms();
+    let id = new_id("cv");
+    let inserted = tx
+        .execute(
+            "INSERT INTO conversations
+               (id, tenant_id, session_id, client_id, client_verified, visitor_name, assistant_id,
+                channel, status, created_at, updated_at, last_message_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $9)
+             ON CONFLICT DO NOTHING",
+            &[
+                Arg::Text(&id),
+                Arg::Text(tenant_id),
+                Arg::Text(&session.id),
+                session.client_id.as_ref().into(),
+                Arg::Int(i64::from(session.verified)),
+                session.visitor_name.as_ref().into(),
+                Arg::Text(assistant_id),
+                Arg::Text(Channel::Web.as_str()),
+                Arg::Int(now),
+            ],
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    tx.record_event(
+        tenant_id,
+        Some(&session.id),
+        Entry::ConversationCreated {
+            conversation_id: &id,
+        },
+    )
+    .await?;
+    Ok(Some(Conversation {
+        id,
+        status: ConversationStatus::Open,
+        flagged: false,
+        ai_paused: false,
+    }))
 }
 
 /// The name the assistant may call the session's visitor: the client's when the visitor proved

@@ -100,6 +100,12 @@ pub async fn conversations_in(db: &Db, tenant_id: &str, cycle: &Cycle) -> sqlx::
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// Whether any plan stops new conversations at its limit: only then must a new conversation
+/// wait for [`at_cap`].
+pub fn may_cap(config: &Config) -> bool {
+    config.plans.values().any(|p| p.at_limit == AtLimit::Cap)
+}
+
 /// Whether workspace `tenant_id` is on a capped plan whose included conversations this cycle
 /// are used up: no new conversation starts for the assistant. Costs nothing when the server has
 /// no plans.

@@ -25,8 +25,16 @@ pub async fn send(
     let client_message_id = error::client_message_id(&request.client_message_id)?;
     let tenant_id = auth.tenant.id.as_str();
     // The session, its open conversation and whether this is a retry, and on the common path
-    // the message stored: one write job.
+    // the message stored: one write job. A first message opens the conversation in it too,
+    // unless a capped plan must be checked first.
     state.limiters.session_lookup(from)?;
+    let open_with = match crate::usage::may_cap(&state.config) {
+        true => None,
+        false => pipeline::roster(&state, tenant_id)
+            .await?
+            .default_assistant()
+            .map(|loaded| loaded.assistant.id.clone()),
+    };
     let limits = state.clone();
     let (tenant, ip) = (tenant_id.to_owned(), from);
     let arrival = conversations::receive(
@@ -35,6 +43,7 @@ pub async fn send(
         &request.session_id,
         text.as_str(),
         client_message_id.as_str(),
+        open_with,
         move |session| limits.limiters.message(&session.id, ip, &tenant),
     )
     .await?

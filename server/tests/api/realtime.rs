@@ -18,7 +18,7 @@ on_both_backends!(
     the_widget_stream_resumes_from_last_event_id,
     a_visitor_typing_reaches_the_dashboard,
     a_subscriber_that_falls_behind_is_told_so_and_the_store_replays_everything_in_order,
-    a_message_event_is_stored_by_reference_and_read_whole,
+    message_and_conversation_events_are_stored_by_reference_and_read_whole,
 );
 
 /// The first frame of a fresh socket is `caught_up`; answers its seq.
@@ -464,7 +464,7 @@ mod retention {
     }
 }
 
-async fn a_message_event_is_stored_by_reference_and_read_whole(app: TestApp) {
+async fn message_and_conversation_events_are_stored_by_reference_and_read_whole(app: TestApp) {
     use server::{events, inbox};
     use shared::dashboard::DashboardEvent;
 
@@ -483,9 +483,23 @@ async fn a_message_event_is_stored_by_reference_and_read_whole(app: TestApp) {
             .await,
         2
     );
-    // Read back whole: the message, and its conversation as it stands when read.
+    // So does the conversation's creation.
+    let created_by_reference = "SELECT COUNT(*) FROM events
+         WHERE kind = 'conversation_created' AND message_seq IS NULL AND payload = ''";
+    assert_eq!(app.count(created_by_reference).await, 1);
+    // Read back whole: the conversation, the message, and its conversation as it stands when
+    // read.
     let created = next_event(&mut socket).await;
     assert_eq!(created["event"]["type"], "conversation_created");
+    assert_eq!(
+        created["event"]["conversation"]["id"],
+        conversation.as_str()
+    );
+    assert_eq!(
+        created["event"]["conversation"]["client"]["name"],
+        "Ada Visitor"
+    );
+    assert_eq!(created["event"]["conversation"]["channel"], "web");
     let visitor = next_event(&mut socket).await;
     assert_eq!(visitor["event"]["type"], "message_created");
     assert_eq!(visitor["event"]["conversationId"], conversation.as_str());
