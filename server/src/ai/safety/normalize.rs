@@ -151,6 +151,13 @@ fn text_speak(word: &str) -> &str {
 fn join_spelled_out(words: &[String]) -> Option<Vec<String>> {
     const MIN_RUN: usize = 3;
     let single = |w: &String| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
+    // Most messages have no such run: nothing is copied for them.
+    let has_run = words
+        .windows(MIN_RUN)
+        .any(|window| window.iter().all(single));
+    if !has_run {
+        return None;
+    }
     let mut out = Vec::with_capacity(words.len());
     let mut changed = false;
     let mut i = 0;
