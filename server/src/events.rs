@@ -33,7 +33,7 @@ pub struct StoredEvent {
 }
 
 /// What one entry of the log holds: an event as it was (its JSON), or, for a new message or a
-/// new conversation, a reference (an empty payload). A message is most of what is written, on
+/// conversation's summary, a reference (an empty payload). A message is most of what is written, on
 /// the store's single writer for SQLite; its event is built when the log is read (see
 /// [`from_row`]), once for every dashboard of the tenant, on the readers. It then shows the
 /// message and its conversation as they are when read, which is what a dashboard catching up
@@ -46,10 +46,36 @@ pub enum Entry<'a> {
         conversation_id: &'a str,
         seq: i64,
     },
-    /// A `conversation_created` event for a conversation opened in this transaction.
-    ConversationCreated {
+    /// A `conversation_created` or `conversation_updated` event: the conversation's summary.
+    Conversation {
         conversation_id: &'a str,
+        change: Change,
     },
+}
+
+/// What an [`Entry::Conversation`] says happened to the conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Updated,
+}
+
+impl Change {
+    const ALL: [Self; 2] = [Self::Created, Self::Updated];
+
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Created => "conversation_created",
+            Self::Updated => "conversation_updated",
+        }
+    }
+
+    fn event(self, conversation: shared::dashboard::ConversationSummary) -> DashboardEvent {
+        match self {
+            Self::Created => DashboardEvent::ConversationCreated { conversation },
+            Self::Updated => DashboardEvent::ConversationUpdated { conversation },
+        }
+    }
 }
 
 impl<'a> From<&'a DashboardEvent> for Entry<'a> {
@@ -63,7 +89,7 @@ impl Entry<'_> {
         match self {
             Self::Event(event) => event.kind(),
             Self::Message { .. } => MESSAGE_CREATED,
-            Self::ConversationCreated { .. } => CONVERSATION_CREATED,
+            Self::Conversation { change, .. } => change.kind(),
         }
     }
 
@@ -73,7 +99,9 @@ impl Entry<'_> {
             Self::Message {
                 conversation_id, ..
             }
-            | Self::ConversationCreated { conversation_id } => Some(conversation_id),
+            | Self::Conversation {
+                conversation_id, ..
+            } => Some(conversation_id),
         }
     }
 
@@ -83,14 +111,14 @@ impl Entry<'_> {
             Self::Event(event) => {
                 serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))
             }
-            Self::Message { .. } | Self::ConversationCreated { .. } => Ok(String::new()),
+            Self::Message { .. } | Self::Conversation { .. } => Ok(String::new()),
         }
     }
 
     fn message_seq(self) -> Option<i64> {
         match self {
             Self::Message { seq, .. } => Some(seq),
-            Self::Event(_) | Self::ConversationCreated { .. } => None,
+            Self::Event(_) | Self::Conversation { .. } => None,
         }
     }
 
@@ -100,7 +128,6 @@ impl Entry<'_> {
 }
 
 const MESSAGE_CREATED: &str = "message_created";
-const CONVERSATION_CREATED: &str = "conversation_created";
 
 /// Appends an entry inside the caller's transaction and returns its number. Only
 /// [`crate::db::WriteTx::record_event`] calls this, so that every append is announced on commit.
@@ -245,18 +272,18 @@ fn message_event(row: &AnyRow, message_seq: i64) -> sqlx::Result<DashboardEvent>
     })
 }
 
-/// A conversation's event by reference (only `conversation_created` is written so), from the
-/// summary's join.
+/// A conversation's event by reference ([`Entry::Conversation`]), from the summary's join.
 fn conversation_event(row: &AnyRow) -> sqlx::Result<DashboardEvent> {
     let kind: String = row.try_get("e_kind")?;
-    if kind != CONVERSATION_CREATED || row.try_get::<Option<String>, _>("id")?.is_none() {
-        return Err(sqlx::Error::Decode(
+    let change = Change::ALL.into_iter().find(|c| c.kind() == kind);
+    match change {
+        Some(change) if row.try_get::<Option<String>, _>("id")?.is_some() => {
+            Ok(change.event(inbox::summary_from_row(row)?))
+        }
+        _ => Err(sqlx::Error::Decode(
             format!("a {kind} entry by reference names no stored conversation").into(),
-        ));
+        )),
     }
-    Ok(DashboardEvent::ConversationCreated {
-        conversation: inbox::summary_from_row(row)?,
-    })
 }
 
 /// A row's columns named with a prefix (`m_id` for `id`).

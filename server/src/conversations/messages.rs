@@ -721,7 +721,7 @@ pub async fn insert_reply(
 }
 
 /// SQLite without its writer: cannot happen once connected.
-fn no_direct_writer<T>() -> sqlx::Result<T> {
+pub(super) fn no_direct_writer<T>() -> sqlx::Result<T> {
     Err(sqlx::Error::Protocol(
         "the SQLite store has no writer".to_owned(),
     ))

@@ -6,14 +6,13 @@ pub mod by_address;
 mod messages;
 
 use shared::api::{Channel, ConversationStatus};
-use shared::dashboard::DashboardEvent;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::direct::{Arg, Cols, FromCols, Tx};
-use crate::db::{decode_error, new_id, now_ms, Db};
-use crate::events::Entry;
-use crate::inbox;
+use crate::clients;
+use crate::db::direct::{now_or_never, Arg, Cols, First, FromCols, Tx};
+use crate::db::{decode_error, new_id, now_ms, Backend, Db};
+use crate::events::{Change, Entry};
 pub use messages::*;
 
 #[derive(Debug, Clone)]
@@ -67,20 +66,32 @@ fn conversation_from_row(row: &AnyRow) -> sqlx::Result<Conversation> {
     })
 }
 
+/// A new visitor session of the tenant; answers its id.
 pub async fn create_session(db: &Db, tenant_id: &str) -> sqlx::Result<String> {
     let id = new_id("ses");
-    let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO visitor_sessions (id, tenant_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
-    )
-    .bind(&id)
-    .bind(tenant_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    if db.backend == Backend::Sqlite {
+        let (session_id, tenant_id) = (id.clone(), tenant_id.to_owned());
+        db.write_direct(move |tx| {
+            now_or_never(insert_session(&mut Tx::Direct(tx), &session_id, &tenant_id))
+        })
+        .await
+        .unwrap_or_else(no_direct_writer)?;
+    } else {
+        let mut tx = db.begin_write().await?;
+        insert_session(&mut Tx::Sqlx(&mut tx), &id, tenant_id).await?;
+        tx.commit().await?;
+    }
     Ok(id)
+}
+
+async fn insert_session(tx: &mut Tx<'_, '_>, id: &str, tenant_id: &str) -> sqlx::Result<()> {
+    tx.execute(
+        "INSERT INTO visitor_sessions (id, tenant_id, created_at, last_seen_at)
+         VALUES ($1, $2, $3, $3)",
+        &[Arg::Text(id), Arg::Text(tenant_id), Arg::Int(now_ms())],
+    )
+    .await
+    .map(drop)
 }
 
 /// A session of this tenant; another tenant's session id finds nothing.
@@ -217,54 +228,99 @@ impl FromCols for ChatContext {
     }
 }
 
+/// The widget's contact step, owned: it is written on the writer's thread.
+pub struct ContactStep {
+    pub tenant_id: String,
+    pub session_id: String,
+    pub name: String,
+    pub email: shared::Email,
+    /// The identity secret whose `userHash` proved the email; `None`: only a claim.
+    pub verified_by: Option<String>,
+}
+
+/// The widget's contact step in one write transaction: the client with this email (found or
+/// created; see [`clients::by_email_in`]), who the session's visitor is, and the link from the
+/// session and its unresolved conversation to the client (as a claim unless verified).
+pub async fn set_contact(db: &Db, step: ContactStep) -> sqlx::Result<clients::Client> {
+    if db.backend == Backend::Sqlite {
+        return db
+            .write_direct(move |tx| now_or_never(set_contact_in(&mut Tx::Direct(tx), &step)))
+            .await
+            .unwrap_or_else(no_direct_writer);
+    }
+    db.write(move |db| async move {
+        let mut tx = db.begin_write().await?;
+        let client = set_contact_in(&mut Tx::Sqlx(&mut tx), &step).await?;
+        tx.commit().await?;
+        Ok(client)
+    })
+    .await
+}
+
+async fn set_contact_in(tx: &mut Tx<'_, '_>, step: &ContactStep) -> sqlx::Result<clients::Client> {
+    let verified = step.verified_by.is_some();
+    let client =
+        clients::by_email_in(tx, &step.tenant_id, &step.name, &step.email, verified).await?;
+    let identity = Identity {
+        client_id: &client.id,
+        name: &step.name,
+        email: step.email.as_str(),
+        verified_by: step.verified_by.as_deref(),
+    };
+    link_client_in(tx, &step.tenant_id, &step.session_id, &identity).await?;
+    Ok(client)
+}
+
 /// Records who the session's visitor is and links the session, and its unresolved conversation,
-/// to the client (as a claim unless verified), in one transaction.
-pub async fn link_client(
-    db: &Db,
+/// to the client (as a claim unless verified).
+async fn link_client_in(
+    tx: &mut Tx<'_, '_>,
     tenant_id: &str,
     session_id: &str,
     identity: &Identity<'_>,
 ) -> sqlx::Result<()> {
     let now = now_ms();
     let verified = i64::from(identity.verified_by.is_some());
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
+    tx.execute(
         "UPDATE visitor_sessions SET client_id = $1, visitor_name = $2, visitor_email = $3,
            verified_secret_id = $4, last_seen_at = $5
          WHERE id = $6",
+        &[
+            Arg::Text(identity.client_id),
+            Arg::Text(identity.name),
+            Arg::Text(identity.email),
+            identity.verified_by.into(),
+            Arg::Int(now),
+            Arg::Text(session_id),
+        ],
     )
-    .bind(identity.client_id)
-    .bind(identity.name)
-    .bind(identity.email)
-    .bind(identity.verified_by)
-    .bind(now)
-    .bind(session_id)
-    .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    tx.execute(
         "UPDATE conversations SET client_id = $1, client_verified = $2, visitor_name = $3,
            updated_at = $4
          WHERE session_id = $5 AND status <> 'resolved'",
+        &[
+            Arg::Text(identity.client_id),
+            Arg::Int(verified),
+            Arg::Text(identity.name),
+            Arg::Int(now),
+            Arg::Text(session_id),
+        ],
     )
-    .bind(identity.client_id)
-    .bind(verified)
-    .bind(identity.name)
-    .bind(now)
-    .bind(session_id)
-    .execute(&mut *tx)
     .await?;
-    let open: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE session_id = $1 AND status <> 'resolved'",
-    )
-    .bind(session_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(conversation_id) = open {
-        let conversation = inbox::event_summary(&mut tx, tenant_id, &conversation_id).await?;
-        let event = DashboardEvent::ConversationUpdated { conversation };
-        tx.record_event(tenant_id, Some(session_id), &event).await?;
+    let open = tx
+        .fetch_optional::<First<String>>(
+            "SELECT id FROM conversations WHERE session_id = $1 AND status <> 'resolved'",
+            &[Arg::Text(session_id)],
+        )
+        .await?;
+    if let Some(First(conversation_id)) = open {
+        let entry = Entry::Conversation {
+            conversation_id: &conversation_id,
+            change: Change::Updated,
+        };
+        tx.record_event(tenant_id, Some(session_id), entry).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -336,8 +392,9 @@ pub async fn open_in(
     tx.record_event(
         tenant_id,
         Some(&session.id),
-        Entry::ConversationCreated {
+        Entry::Conversation {
             conversation_id: &id,
+            change: Change::Created,
         },
     )
     .await?;

@@ -95,18 +95,15 @@ pub async fn set_contact(
         None => None,
     };
     let verified = verified_by.is_some();
-    let client = if verified {
-        clients::upsert_by_email(&state.db, &auth.tenant.id, &name, &email).await?
-    } else {
-        clients::find_or_create_by_email(&state.db, &auth.tenant.id, &name, &email).await?
+    // The client, and the session and its conversation linked to them: one write.
+    let step = conversations::ContactStep {
+        tenant_id: auth.tenant.id.clone(),
+        session_id: session.id.clone(),
+        name: name.as_str().to_owned(),
+        email: email.clone(),
+        verified_by,
     };
-    let identity = conversations::Identity {
-        client_id: &client.id,
-        name: name.as_str(),
-        email: email.as_str(),
-        verified_by: verified_by.as_deref(),
-    };
-    conversations::link_client(&state.db, &auth.tenant.id, &session.id, &identity).await?;
+    let client = conversations::set_contact(&state.db, step).await?;
     Ok(AppJson(if verified {
         Contact {
             name: client.name,

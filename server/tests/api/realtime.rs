@@ -471,7 +471,7 @@ async fn message_and_conversation_events_are_stored_by_reference_and_read_whole(
     let agent = app.teammate(Role::Agent).await;
     let mut socket = agent.socket(None).await;
     caught_up(&mut socket).await;
-    let (_, conversation) = app
+    let (session, conversation) = app
         .visitor_conversation("Ada Visitor", "What are your opening hours?")
         .await;
     // The log names the two messages; it does not copy them.
@@ -522,6 +522,25 @@ async fn message_and_conversation_events_are_stored_by_reference_and_read_whole(
     let why = reply["event"]["message"]["why"].as_array().expect("why");
     assert!(!why.is_empty(), "{reply}");
     assert_eq!(reply["event"]["conversation"]["messageCount"], 2);
+    // The visitor gives other details: the conversation's update is a reference too, read with
+    // them.
+    let answer = app
+        .set_contact(&session, "Ada Lovelace", "ada.lovelace@example.org")
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let updated_by_reference = "SELECT COUNT(*) FROM events
+         WHERE kind = 'conversation_updated' AND message_seq IS NULL AND payload = ''";
+    assert_eq!(app.count(updated_by_reference).await, 1);
+    let updated = next_event(&mut socket).await;
+    assert_eq!(updated["event"]["type"], "conversation_updated");
+    assert_eq!(
+        updated["event"]["conversation"]["id"],
+        conversation.as_str()
+    );
+    assert_eq!(
+        updated["event"]["conversation"]["client"]["name"],
+        "Ada Lovelace"
+    );
     // An entry written before messages were referenced (its JSON payload) still reads as it was.
     let mut tx = app.db.begin_write().await.unwrap();
     let mut summary = inbox::event_summary(&mut tx, &app.tenant.id, &conversation)
