@@ -65,8 +65,8 @@ impl Change {
 
     fn kind(self) -> &'static str {
         match self {
-            Self::Created => "conversation_created",
-            Self::Updated => "conversation_updated",
+            Self::Created => DashboardEvent::CONVERSATION_CREATED,
+            Self::Updated => DashboardEvent::CONVERSATION_UPDATED,
         }
     }
 
@@ -88,7 +88,7 @@ impl Entry<'_> {
     fn kind(self) -> &'static str {
         match self {
             Self::Event(event) => event.kind(),
-            Self::Message { .. } => MESSAGE_CREATED,
+            Self::Message { .. } => DashboardEvent::MESSAGE_CREATED,
             Self::Conversation { change, .. } => change.kind(),
         }
     }
@@ -126,8 +126,6 @@ impl Entry<'_> {
         matches!(self, Self::Event(DashboardEvent::SettingsChanged { .. }))
     }
 }
-
-const MESSAGE_CREATED: &str = "message_created";
 
 /// Appends an entry inside the caller's transaction and returns its number. Only
 /// [`crate::db::WriteTx::record_event`] calls this, so that every append is announced on commit.

@@ -596,11 +596,18 @@ impl DashboardEvent {
         }
     }
 
+    /// [`Self::kind`] of a `ConversationCreated` (the server's log also writes it by reference).
+    pub const CONVERSATION_CREATED: &'static str = "conversation_created";
+    /// [`Self::kind`] of a `ConversationUpdated`.
+    pub const CONVERSATION_UPDATED: &'static str = "conversation_updated";
+    /// [`Self::kind`] of a `MessageCreated`.
+    pub const MESSAGE_CREATED: &'static str = "message_created";
+
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::ConversationCreated { .. } => "conversation_created",
-            Self::ConversationUpdated { .. } => "conversation_updated",
-            Self::MessageCreated { .. } => "message_created",
+            Self::ConversationCreated { .. } => Self::CONVERSATION_CREATED,
+            Self::ConversationUpdated { .. } => Self::CONVERSATION_UPDATED,
+            Self::MessageCreated { .. } => Self::MESSAGE_CREATED,
             Self::SettingsChanged { .. } => "settings_changed",
             Self::ClientChanged { .. } => "client_changed",
             Self::ClientsMerged { .. } => "clients_merged",
@@ -874,6 +881,22 @@ mod tests {
         }
         assert_eq!(DeliveryStatus::parse("bounced"), None);
         assert!(DeliveryStatus::Undelivered.is_failure() && !DeliveryStatus::Unknown.is_failure());
+    }
+
+    #[test]
+    fn a_conversation_event_is_named_by_its_wire_type() {
+        // The server's log stores these by reference, under this name.
+        for event in [
+            DashboardEvent::ConversationCreated {
+                conversation: summary("cv_1"),
+            },
+            DashboardEvent::ConversationUpdated {
+                conversation: summary("cv_1"),
+            },
+        ] {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["type"], event.kind());
+        }
     }
 
     #[test]
