@@ -179,6 +179,11 @@ pub(crate) fn wants_human(message: &str) -> bool {
     asks_for_human(&words(message))
 }
 
+/// True when the message is only pleasantries: a greeting, thanks, a goodbye, "how are you".
+pub(crate) fn is_small_talk(message: &str) -> bool {
+    small_talk(&words(message)).is_some()
+}
+
 /// [`wants_human`] of a message's [`words`].
 fn asks_for_human(w: &[String]) -> bool {
     const NOUNS: &str = "human humans person agent agents representative rep operator someone \

@@ -580,10 +580,23 @@ fn route(
         &config.hours,
         routing::DEFAULT_MIN_CONFIDENCE,
     );
-    let target = match &outcome.target {
-        Target::Default => routing::resolve_default(&roster.summaries, inbound.channel)
+    // Pleasantries once an assistant has answered ("thanks!", "hi again") are no reason to
+    // change assistants: with no rule matched, the one that has the conversation keeps it, where
+    // the channel's default would take it back (a handoff message, and one more handoff
+    // counted against the workspace's maximum).
+    let keeper = match (&outcome.target, &current.assistant_id) {
+        (Target::Default, Some(id))
+            if current.started && super::embedded::is_small_talk(&inbound.message.body) =>
+        {
+            Some(id.clone())
+        }
+        _ => None,
+    };
+    let target = match (&outcome.target, &keeper) {
+        (_, Some(id)) => Target::Assistant(id.clone()),
+        (Target::Default, None) => routing::resolve_default(&roster.summaries, inbound.channel)
             .map_or(Target::Default, |a| Target::Assistant(a.id.clone())),
-        other => other.clone(),
+        (other, None) => other.clone(),
     };
     let matched = outcome.rule.as_ref().and_then(|rule| {
         outcome
@@ -602,7 +615,12 @@ fn route(
         assistant_id: assistant.as_ref().map(|a| a.assistant.id.clone()),
         assistant_name: assistant.as_ref().map(|a| a.assistant.name.clone()),
         why: matched.map_or_else(
-            || "no rule matched: the channel's default assistant".to_owned(),
+            || match keeper {
+                Some(_) => "no rule matched, and small talk: the assistant that has the \
+                            conversation keeps it"
+                    .to_owned(),
+                None => "no rule matched: the channel's default assistant".to_owned(),
+            },
             |(_, why)| why,
         ),
     });

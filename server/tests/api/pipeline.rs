@@ -630,6 +630,35 @@ async fn a_rule_hands_billing_to_the_billing_assistant_with_a_message(app: TestA
     assert!(!body.contains("passing you"), "{body}");
     assert_eq!(next.body["message"]["authorName"], "Bea");
 
+    // Thanks match no rule, and are no reason to go back to the default assistant.
+    let thanks = app.chat(&session, "Thanks so much!", "m-4").await;
+    let body = thanks.body["message"]["body"].as_str().unwrap_or_default();
+    assert!(!body.contains("passing you"), "{body}");
+    assert_eq!(
+        thanks.body["message"]["authorName"], "Bea",
+        "{}",
+        thanks.body
+    );
+    let shown = detail(&app, &conversation).await;
+    assert_eq!(shown["conversation"]["assistantId"], bea.as_str());
+    let decision = &last_decision(&app, &shown).await;
+    assert_eq!(decision["routing"]["assistantName"], "Bea", "{decision}");
+    assert!(
+        decision["routing"]["why"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("keeps it"),
+        "{decision}"
+    );
+    assert!(decision["handoff"].is_null(), "{decision}");
+    // A real question no rule covers still goes to the channel's default assistant.
+    let shipping = app.chat(&session, "Do you ship to Canada?", "m-5").await;
+    assert_eq!(
+        shipping.body["message"]["authorName"], "Nora",
+        "{}",
+        shipping.body
+    );
+
     // A conversation that starts with billing simply gets Bea: nothing to hand off.
     let other = app.session_with_contact("Ida", "ida@example.com").await;
     let answer = app
