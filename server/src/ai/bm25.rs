@@ -43,6 +43,15 @@ impl Query {
         self.0.is_empty()
     }
 
+    /// Whether it has terms and every one is a bare number ("7", "1234").
+    pub(crate) fn only_numbers(&self) -> bool {
+        !self.0.is_empty()
+            && self
+                .0
+                .keys()
+                .all(|term| term.bytes().all(|b| b.is_ascii_digit()))
+    }
+
     /// Adds `other`'s terms scaled by `factor`; a term already present keeps its larger weight.
     pub(crate) fn merge(&mut self, other: &Query, factor: f64) {
         for (term, weight) in &other.0 {

@@ -80,8 +80,11 @@ fn pick_entries(
     let (current, combined) = queries_with(req, Query::from_terms(terms.iter().cloned()));
     let content = current.without(CUE_TERMS);
     let previous = previous_entries(req);
+    // A number alone ("hello 7", "1234") names no topic either: "7" is in "open 24/7" and in
+    // "7:00 am", which says nothing of what is asked. At most it details the last topic.
+    let numbers_only = content.only_numbers();
     // "how much is it?", "how long does it take?": no topic of its own, so the last one's.
-    if content.is_empty() && !current.is_empty() {
+    if (content.is_empty() || numbers_only) && !current.is_empty() {
         let ask = Ask::with_terms(terms.to_vec(), req.message, &[]);
         let answering: Vec<usize> = previous
             .iter()
@@ -95,6 +98,9 @@ fn pick_entries(
         if !answering.is_empty() {
             return Some(answering);
         }
+    }
+    if numbers_only {
+        return None;
     }
     let alone = index.rank(&current);
     let best_alone = alone.first().map_or(0.0, |h| h.score);

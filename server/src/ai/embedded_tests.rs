@@ -184,6 +184,20 @@ fn off_topic_and_nonsense_questions_go_to_a_teammate() {
 }
 
 #[test]
+fn a_number_alone_is_no_topic() {
+    let f = demo();
+    // "7" is in "open 24/7", "1234" in nothing: neither names what is asked.
+    for message in ["hello 7", "7", "1234"] {
+        assert_hands_off(&f.ask(message));
+    }
+    // With a topic, the number is a detail of it.
+    assert_answers(
+        &f.ask("is the shop open 24/7?"),
+        "The online shop itself is open 24/7",
+    );
+}
+
+#[test]
 fn asking_for_a_person_hands_off_immediately() {
     let f = demo();
     for message in [
