@@ -44,7 +44,8 @@ pub struct IntentStep {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RoutingStep {
-    /// The rule that matched; `None` when the default assistant took it.
+    /// The rule that matched; `None` when none did (the default assistant took it, or small
+    /// talk stayed with the assistant already answering).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

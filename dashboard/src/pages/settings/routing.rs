@@ -92,7 +92,9 @@ pub fn RoutingPage() -> impl IntoView {
             <p class="hint">
                 "Active rules are tried by priority (higher first); among equal priorities, in the \
                  order below. The first rule whose every condition holds picks who answers; when \
-                 none does, the channel's default assistant answers."
+                 none does, the channel's default assistant answers, except that small talk \
+                 (“thanks!”, “hi again”) stays with the assistant already \
+                 answering."
             </p>
             {move || match rules.get() {
                 None => view! { <p class="loading">"Loading…"</p> }.into_any(),
