@@ -205,8 +205,13 @@ impl Db {
                     job(&mut tx).map(|value| (value, tx.recorded))
                 });
                 let keep = outcome.is_ok();
+                let logged = match &outcome {
+                    Ok((_, recorded)) => recorded.clone(),
+                    Err(_) => Vec::new(),
+                };
                 writer::Settle {
                     keep,
+                    logged,
                     done: Box::new(move |committed| {
                         let _ = answer.send(committed.and(outcome));
                     }),

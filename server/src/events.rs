@@ -1,7 +1,9 @@
 //! The tenant's event log: every change a dashboard (or a widget, for its own session) must see,
 //! written in the same transaction as the change itself, so an event exists if and only if the
-//! change does. Numbers are dense per tenant (1, 2, 3...) and commit in order: taking the next
-//! number locks the tenant's row until commit. A reader that saw `n` resumes with `after = n`.
+//! change does. Numbers are dense per tenant (1, 2, 3...) and commit in order: on PostgreSQL
+//! taking the next number locks the tenant's row until commit; SQLite has one writer, which reads
+//! it from the end of the log and brings the tenant's row up to date once per batch. A reader
+//! that saw `n` resumes with `after = n`.
 //!
 //! Events are appended through [`crate::db::WriteTx::record_event`], whose commit wakes this
 //! process's subscribers; on PostgreSQL the `pg_notify` sent with the transaction wakes every
@@ -182,6 +184,13 @@ pub(crate) async fn append(
 
 /// [`append`] on a direct SQLite connection (see [`crate::db::direct`]); only
 /// [`crate::db::direct::DirectTx::record_event`] calls this.
+///
+/// The number is one past the tenant's last, read rather than counted in the tenant's row: the
+/// row is brought up to date once per batch of the writer, just before it commits
+/// ([`catch_up_direct`]), instead of being rewritten (and copied to the job's savepoint journal)
+/// for every event. Readers only ever see committed batches, so for them `tenants.event_seq`
+/// is the last number as before; a transaction of the writer's other (sqlx) connection starts
+/// after such a commit, and counts on from there.
 pub(crate) fn append_direct(
     conn: &rusqlite::Connection,
     tenant_id: &str,
@@ -190,18 +199,14 @@ pub(crate) fn append_direct(
 ) -> sqlx::Result<i64> {
     use crate::db::direct::{self, Arg, First};
     let payload = entry.payload()?;
-    // Three plain statements rather than `INSERT … RETURNING`: SQLite buffers a `RETURNING`
+    // Two plain statements rather than `INSERT … RETURNING`: SQLite buffers a `RETURNING`
     // row in a temporary b-tree it opens and closes for each call, and this runs on the single
-    // writer for every message. The tenant's row, just updated, is in the page cache.
-    direct::execute(
-        conn,
-        "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1",
-        &[Arg::Text(tenant_id)],
-    )?;
-    // No such tenant: nothing was updated, and nothing is found here.
+    // writer for every message. Both read the end of the tenant's log, a page in the cache.
+    // No such tenant: nothing is found here.
     let First(seq) = direct::query_opt(
         conn,
-        "SELECT event_seq FROM tenants WHERE id = $1",
+        "SELECT MAX(event_seq, COALESCE((SELECT MAX(seq) FROM events WHERE tenant_id = $1), 0)) + 1
+           FROM tenants WHERE id = $1",
         &[Arg::Text(tenant_id)],
         |row| direct::FromCols::from_cols(row),
     )?
@@ -222,6 +227,20 @@ pub(crate) fn append_direct(
         ],
     )?;
     Ok(seq)
+}
+
+/// Brings `tenants.event_seq` up to the tenant's last event, for a batch of the writer's direct
+/// connection whose jobs appended with [`append_direct`]; run in the batch's transaction, just
+/// before it commits.
+pub(crate) fn catch_up_direct(conn: &rusqlite::Connection, tenant_id: &str) -> sqlx::Result<()> {
+    use crate::db::direct::{self, Arg};
+    direct::execute(
+        conn,
+        "UPDATE tenants SET event_seq = (SELECT MAX(seq) FROM events WHERE tenant_id = $1)
+          WHERE id = $1 AND event_seq < (SELECT MAX(seq) FROM events WHERE tenant_id = $1)",
+        &[Arg::Text(tenant_id)],
+    )
+    .map(drop)
 }
 
 fn from_row(row: &AnyRow) -> sqlx::Result<StoredEvent> {
@@ -488,4 +507,112 @@ pub fn spawn_pruner(db: Db, retention: std::time::Duration) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/events.db", dir.path().display());
+        let db = Db::connect(&url, 2).await.expect("store");
+        for id in ["t1", "t2"] {
+            sqlx::query(
+                "INSERT INTO tenants (id, name, company_name, primary_color, created_at)
+                 VALUES ($1, $1, $1, '#000000', 0)",
+            )
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .expect("tenant");
+        }
+        (dir, db)
+    }
+
+    fn message(seq: i64) -> Entry<'static> {
+        Entry::Message {
+            conversation_id: "c1",
+            seq,
+        }
+    }
+
+    /// Appends on the writer's direct connection, one job each, all queued before the first
+    /// runs (so they share a batch); a job that fails after appending keeps nothing.
+    async fn append_direct_jobs(db: &Db, jobs: &[(&'static str, bool)]) -> Vec<Option<i64>> {
+        let pending: Vec<_> = jobs
+            .iter()
+            .map(|&(tenant_id, keep)| {
+                db.write_direct(move |tx| {
+                    let seq = tx.record_event(tenant_id, Some("s1"), message(1))?;
+                    if keep {
+                        Ok(seq)
+                    } else {
+                        Err(sqlx::Error::RowNotFound)
+                    }
+                })
+            })
+            .collect();
+        futures::future::join_all(pending)
+            .await
+            .into_iter()
+            .map(|appended| appended.expect("sqlite").ok())
+            .collect()
+    }
+
+    async fn numbers(db: &Db, tenant_id: &str) -> Vec<i64> {
+        sqlx::query_scalar("SELECT seq FROM events WHERE tenant_id = $1 ORDER BY seq")
+            .bind(tenant_id)
+            .fetch_all(&db.pool)
+            .await
+            .expect("numbers")
+    }
+
+    #[tokio::test]
+    async fn numbers_stay_dense_per_tenant_across_batches_connections_and_undone_jobs() {
+        let (_dir, db) = store().await;
+        let first = append_direct_jobs(
+            &db,
+            &[("t1", true), ("t2", true), ("t1", false), ("t1", true)],
+        )
+        .await;
+        assert_eq!(first, [Some(1), Some(1), None, Some(2)]);
+        // Once committed, the tenant's row says where its log ends, as readers expect.
+        assert_eq!(last_seq(&db, "t1").await.expect("last"), 2);
+        assert_eq!(last_seq(&db, "t2").await.expect("last"), 1);
+
+        // A transaction of the writer's other connection counts on from there.
+        let mut tx = db.begin_write().await.expect("tx");
+        let seq = tx
+            .record_event("t1", None, message(2))
+            .await
+            .expect("append");
+        tx.commit().await.expect("commit");
+        assert_eq!(seq, 3);
+
+        let more = append_direct_jobs(&db, &[("t1", true), ("t1", true)]).await;
+        assert_eq!(more, [Some(4), Some(5)]);
+        assert_eq!(numbers(&db, "t1").await, [1, 2, 3, 4, 5]);
+        assert_eq!(last_seq(&db, "t1").await.expect("last"), 5);
+
+        // Pruning the whole log does not make numbers start over.
+        let pruned = prune(&db, now_ms() + 1).await.expect("prune");
+        assert_eq!(pruned, 6);
+        assert_eq!(append_direct_jobs(&db, &[("t1", true)]).await, [Some(6)]);
+        assert!(!pruned_after(&db, "t1", 5).await.expect("pruned"));
+        assert!(pruned_after(&db, "t1", 4).await.expect("pruned"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_tenant_gets_no_number() {
+        let (_dir, db) = store().await;
+        let appended = db
+            .write_direct(|tx| tx.record_event("nobody", None, message(1)))
+            .await
+            .expect("sqlite");
+        assert!(
+            matches!(appended, Err(sqlx::Error::RowNotFound)),
+            "{appended:?}"
+        );
+    }
 }

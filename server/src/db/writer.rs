@@ -61,6 +61,8 @@ pub(super) type DirectJob =
 /// How a direct job ended.
 pub(super) struct Settle {
     pub keep: bool,
+    /// The tenants whose event log it appended to (see [`crate::events::append_direct`]).
+    pub logged: Vec<String>,
     /// Called with the batch's fate once it is settled (committed, or failed).
     pub done: Done,
 }
@@ -236,6 +238,9 @@ struct Batch {
     on: Option<On>,
     waiting: Vec<Done>,
     jobs: usize,
+    /// Tenants whose log a kept direct job appended to: their `event_seq` is caught up just
+    /// before the commit ([`crate::events::catch_up_direct`]).
+    logged: Vec<String>,
 }
 
 impl Batch {
@@ -341,6 +346,13 @@ fn run_direct(conn: &mut rusqlite::Connection, batch: &mut Batch, job: DirectJob
         conn.execute_batch(&format!("{ROLLBACK_TO}; {RELEASE}"))
     };
     batch.jobs += usize::from(settle.keep);
+    if settle.keep {
+        for tenant_id in settle.logged {
+            if !batch.logged.contains(&tenant_id) {
+                batch.logged.push(tenant_id);
+            }
+        }
+    }
     batch.waiting.push(settle.done);
     if let Err(error) = settled {
         // The savepoint cannot be left: the whole batch goes.
@@ -432,10 +444,16 @@ async fn commit(
 ) {
     let committed = match batch.on {
         None => return,
-        Some(On::Direct) => direct
-            .execute_batch(options.before_commit)
-            .and_then(|()| direct.execute_batch("COMMIT"))
-            .map_err(super::direct::error)
+        Some(On::Direct) => batch
+            .logged
+            .iter()
+            .try_for_each(|tenant_id| crate::events::catch_up_direct(direct, tenant_id))
+            .and_then(|()| {
+                direct
+                    .execute_batch(options.before_commit)
+                    .and_then(|()| direct.execute_batch("COMMIT"))
+                    .map_err(super::direct::error)
+            })
             .inspect_err(|_| {
                 let _ = direct.execute_batch("ROLLBACK");
             }),
