@@ -388,6 +388,11 @@ pub async fn settings_changes_after(
 }
 
 /// Up to `limit` events of one visitor session after `after`, in order.
+///
+/// Message events are not in the session's index (see migration 0036): they are found through
+/// the messages of the session's conversations, which is where a message's event points (a
+/// message is recorded with its conversation's session). A session has a few conversations
+/// of tens of messages, so this reads a handful of index entries.
 pub async fn for_session_after(
     db: &Db,
     tenant_id: &str,
@@ -395,18 +400,32 @@ pub async fn for_session_after(
     after: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Arc<StoredEvent>>> {
-    let sql = format!(
-        "{} WHERE e.session_id = $1 AND e.tenant_id = $2 AND e.seq > $3
-         ORDER BY e.seq LIMIT $4",
-        *SELECT
-    );
-    let query = sqlx::query(&sql)
+    let query = sqlx::query(&SESSION_AFTER)
         .bind(session_id)
         .bind(tenant_id)
         .bind(after)
         .bind(limit);
     read(query, db).await
 }
+
+/// [`for_session_after`]'s query. In its second part the tenant and number are written so that
+/// no index serves them (`|| ''`, `+ 0`): SQLite would otherwise walk the tenant's whole log
+/// after `after` (its primary key) instead of looking up the session's few messages.
+static SESSION_AFTER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{select} WHERE e.session_id = $1 AND e.tenant_id = $2 AND e.seq > $3
+                    AND e.message_seq IS NULL
+         UNION ALL
+         {select} WHERE e.message_seq IS NOT NULL
+                    AND e.message_seq IN (
+                        SELECT sm.seq FROM conversations sc
+                          JOIN messages sm ON sm.conversation_id = sc.id
+                         WHERE sc.session_id = $1 AND sc.tenant_id = $2)
+                    AND e.session_id = $1 AND e.tenant_id || '' = $2 AND e.seq + 0 > $3
+         ORDER BY e_seq LIMIT $4",
+        select = *SELECT
+    )
+});
 
 async fn read<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -601,6 +620,33 @@ mod tests {
         assert_eq!(append_direct_jobs(&db, &[("t1", true)]).await, [Some(6)]);
         assert!(!pruned_after(&db, "t1", 5).await.expect("pruned"));
         assert!(pruned_after(&db, "t1", 4).await.expect("pruned"));
+    }
+
+    #[tokio::test]
+    async fn a_sessions_message_events_are_looked_up_by_message_not_found_by_walking_the_log() {
+        use crate::db::direct::{self, Arg};
+        let (_dir, db) = store().await;
+        let plan = db
+            .read_direct(|conn| {
+                let sql = format!("EXPLAIN QUERY PLAN {}", *SESSION_AFTER);
+                let mut stmt = conn.prepare(&sql).map_err(direct::error)?;
+                let args = [Arg::Text("s1"), Arg::Text("t1"), Arg::Int(0), Arg::Int(10)];
+                direct::bind(&mut stmt, &args)?;
+                let mut rows = stmt.raw_query();
+                let mut plan = Vec::new();
+                while let Some(row) = rows.next().map_err(direct::error)? {
+                    plan.push(row.get::<_, String>(3).map_err(direct::error)?);
+                }
+                Ok(plan)
+            })
+            .expect("sqlite")
+            .expect("plan");
+        let plan = plan.join("\n");
+        assert!(plan.contains("events_session"), "{plan}");
+        assert!(plan.contains("events_message"), "{plan}");
+        assert!(plan.contains("conversations_session"), "{plan}");
+        assert!(!plan.contains("SEARCH e USING PRIMARY KEY"), "{plan}");
+        assert!(!plan.contains("SCAN"), "{plan}");
     }
 
     #[tokio::test]

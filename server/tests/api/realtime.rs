@@ -16,6 +16,7 @@ on_both_backends!(
     a_socket_handshake_from_another_origin_is_refused,
     an_agent_reply_reaches_the_visitors_open_event_stream,
     the_widget_stream_resumes_from_last_event_id,
+    a_widget_catching_up_gets_its_sessions_messages_across_conversations_and_no_others,
     a_visitor_typing_reaches_the_dashboard,
     a_subscriber_that_falls_behind_is_told_so_and_the_store_replays_everything_in_order,
     message_and_conversation_events_are_stored_by_reference_and_read_whole,
@@ -297,6 +298,61 @@ async fn the_widget_stream_resumes_from_last_event_id(app: TestApp) {
         resumed.next_message().await.data["message"]["body"],
         "third"
     );
+}
+
+async fn a_widget_catching_up_gets_its_sessions_messages_across_conversations_and_no_others(
+    app: TestApp,
+) {
+    let (session, first) = app.visitor_conversation("Ada Visitor", "hello").await;
+    let (_, others) = app.visitor_conversation("Bo Visitor", "hello").await;
+    let agent = app.teammate(Role::Agent).await;
+    let after = app.history(&session).await.body["lastEventSeq"]
+        .as_i64()
+        .unwrap();
+    // While the widget is away: an agent answers and resolves, the visitor comes back with a
+    // new conversation, and another visitor's conversation goes on.
+    assert_eq!(agent.reply(&first, "first", "a-1").await.status, 201);
+    assert_eq!(agent.act(&first, "resolve").await.status, 200);
+    let again = app.chat(&session, "hello again", "m-again").await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    let second = again.body["conversationId"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    assert_eq!(agent.reply(&others, "for Bo", "a-2").await.status, 201);
+    assert_eq!(agent.reply(&second, "second", "a-3").await.status, 201);
+    let last = server::events::last_seq(&app.db, &app.tenant.id)
+        .await
+        .unwrap();
+
+    // Catching up (as after a reconnect) replays exactly the session's events, in order.
+    let mut stream = EventStream::open(&app, &session, &format!("&after={after}"), None).await;
+    let mut messages = Vec::new();
+    let mut statuses = Vec::new();
+    let mut ids = Vec::new();
+    while messages.len() < 4 {
+        let event = stream.next().await;
+        ids.push(event.id.as_deref().unwrap().parse::<i64>().unwrap());
+        match event.data["type"].as_str().unwrap() {
+            "message" => messages.push((
+                event.data["conversationId"].as_str().unwrap().to_owned(),
+                event.data["message"]["body"].as_str().unwrap().to_owned(),
+            )),
+            "status" => statuses.push(event.data["status"].as_str().unwrap().to_owned()),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let reply = again.body["message"]["body"].as_str().unwrap().to_owned();
+    assert_eq!(
+        messages,
+        [
+            (first.clone(), "first".to_owned()),
+            (second.clone(), "hello again".to_owned()),
+            (second.clone(), reply),
+            (second, "second".to_owned()),
+        ]
+    );
+    assert!(statuses.contains(&"resolved".to_owned()), "{statuses:?}");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert!(ids.iter().all(|&id| id > after && id <= last), "{ids:?}");
 }
 
 async fn a_visitor_typing_reaches_the_dashboard(app: TestApp) {
