@@ -479,14 +479,15 @@ async fn answer(state: &AppState, inbound: &Inbound) -> Result<Answered> {
         && reply.used_entries.is_empty()
         && super::embedded::wants_human(&visitor.body);
     let mut hand_over = reply.needs_human;
-    if reply.needs_human && !explicit {
-        let streak = conversations::unanswered_streak(&state.db, &visitor.conversation_id).await?;
-        if streak + 1 < u32::from(handoff_settings.failures_before_human) {
-            // Not yet: the customer may put it another way.
-            hand_over = false;
-            if let Some(topics) = reply.text.strip_suffix(super::embedded::TEAMMATE_TEXT) {
-                reply.text = format!("{}{REPHRASE_TEXT}", topics);
-            }
+    // Not yet after fewer replies in a row that could not answer: the customer may put it
+    // another way.
+    if reply.needs_human
+        && !explicit
+        && current.unanswered + 1 < u32::from(handoff_settings.failures_before_human)
+    {
+        hand_over = false;
+        if let Some(topics) = reply.text.strip_suffix(super::embedded::TEAMMATE_TEXT) {
+            reply.text = format!("{}{REPHRASE_TEXT}", topics);
         }
     }
     if hand_over {

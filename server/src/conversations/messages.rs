@@ -8,7 +8,7 @@ use shared::dashboard::{DeliveryStatus, MessageDelivery, TimelineMessage};
 use shared::decision::Decision;
 
 use super::{ChatContext, Conversation, RoutingState, Session};
-use crate::db::direct::{now_or_never, Arg, Cols, First, FromCols, Tx};
+use crate::db::direct::{now_or_never, Arg, Cols, FromCols, Tx};
 use crate::db::{decode_error, new_message_id, now_ms, Backend, Db, WriteTx};
 use crate::events::Entry;
 use crate::inbox;
@@ -181,6 +181,7 @@ pub async fn receive<R: Send + 'static>(
                                     assistant_id: Some(assistant_id),
                                     handoffs: 0,
                                     started: false,
+                                    unanswered: 0,
                                 };
                                 (conversation, routing)
                             });
@@ -428,6 +429,16 @@ pub struct Added<'a> {
 }
 
 impl Added<'_> {
+    /// An assistant's reply that could not answer (and was not a safety intervention): one
+    /// more in the conversation's run of them ([`RoutingState::unanswered`]); any other reply
+    /// of the assistant ends the run.
+    fn could_not_answer(&self) -> bool {
+        self.author == Author::Assistant
+            && self
+                .decision
+                .is_some_and(|d| !d.reply.answered && d.safety.is_empty())
+    }
+
     /// The message as the timeline shows it: everything is known, nothing to read back.
     fn timeline(&self) -> TimelineMessage {
         TimelineMessage {
@@ -475,6 +486,9 @@ fn message_added_sql_with(set_document: &str) -> String {
             last_visitor_seq = CASE WHEN $4 = 1 THEN $6 ELSE last_visitor_seq END,
             intent = CASE WHEN $9 IS NOT NULL AND ($9 <> '{GENERAL_INTENT}' OR intent IS NULL)
                           THEN $9 ELSE intent END,
+            unanswered_replies = CASE WHEN $2 <> 'assistant' THEN unanswered_replies
+                                      WHEN $10 = 1 THEN unanswered_replies + 1
+                                      ELSE 0 END,
             {set_document}
          WHERE id = $7"
     )
@@ -571,6 +585,7 @@ pub async fn message_added_in(tx: &mut Tx<'_, '_>, added: &Added<'_>) -> sqlx::R
                 Document::MaxLexemes => Arg::Int(document::MAX_LEXEMES),
             },
             added.intent.into(),
+            Arg::Int(i64::from(added.could_not_answer())),
         ],
     )
     .await?;
@@ -851,27 +866,6 @@ async fn store_reply(
         created_at: now,
     };
     Ok(Stored::New(stored, appended.status, appended.count))
-}
-
-/// How many of the assistant's latest replies in a row could not answer the question (safety
-/// replies and replies from before decisions were kept end the run).
-pub async fn unanswered_streak(db: &Db, conversation_id: &str) -> sqlx::Result<u32> {
-    let decisions: Vec<First<Option<String>>> = db
-        .fetch_all(
-            "SELECT decision FROM messages WHERE conversation_id = $1 AND author = 'assistant'
-              ORDER BY seq DESC LIMIT 10",
-            &[Arg::Text(conversation_id)],
-        )
-        .await?;
-    let streak = decisions
-        .into_iter()
-        .map(|First(json)| json.and_then(|j| serde_json::from_str::<Decision>(&j).ok()))
-        .take_while(|d| {
-            d.as_ref()
-                .is_some_and(|d| !d.reply.answered && d.safety.is_empty())
-        })
-        .count();
-    Ok(u32::try_from(streak).unwrap_or(u32::MAX))
 }
 
 /// Up to `limit` messages of a conversation before `before_seq` (all when `None`), oldest first.

@@ -141,6 +141,7 @@ const CHAT_CONTEXT_SQL: &str =
     "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email, s.last_seen_at,
            CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified,
            c.id AS conversation_id, c.status, c.flagged, c.ai_paused, c.assistant_id, c.handoffs,
+           c.unanswered_replies,
            CAST(CASE WHEN c.id IS NOT NULL AND EXISTS (SELECT 1 FROM messages a
                  WHERE a.conversation_id = c.id AND a.author = 'assistant')
                 THEN 1 ELSE 0 END AS BIGINT) AS started,
@@ -214,6 +215,7 @@ impl FromCols for ChatContext {
                     assistant_id: r.col("assistant_id")?,
                     handoffs: u32::try_from(r.col::<i64>("handoffs")?).unwrap_or(0),
                     started: r.col::<i64>("started")? != 0,
+                    unanswered: u32::try_from(r.col::<i64>("unanswered_replies")?).unwrap_or(0),
                 };
                 Some((conversation, routing))
             }
@@ -449,11 +451,14 @@ pub struct RoutingState {
     pub assistant_id: Option<String>,
     pub handoffs: u32,
     pub started: bool,
+    /// How many of the assistant's latest replies in a row could not answer (safety replies,
+    /// and replies from before decisions were kept, end the run).
+    pub unanswered: u32,
 }
 
 pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<RoutingState> {
     let row = sqlx::query(
-        "SELECT c.assistant_id, c.handoffs,
+        "SELECT c.assistant_id, c.handoffs, c.unanswered_replies,
                 CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m
                   WHERE m.conversation_id = c.id AND m.author = 'assistant')
                 THEN 1 ELSE 0 END AS BIGINT) AS replies
@@ -466,6 +471,7 @@ pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<Routi
         assistant_id: row.try_get("assistant_id")?,
         handoffs: u32::try_from(row.try_get::<i64, _>("handoffs")?).unwrap_or(0),
         started: row.try_get::<i64, _>("replies")? > 0,
+        unanswered: u32::try_from(row.try_get::<i64, _>("unanswered_replies")?).unwrap_or(0),
     })
 }
 
