@@ -489,6 +489,7 @@ fn message_added_sql_with(set_document: &str) -> String {
             unanswered_replies = CASE WHEN $2 <> 'assistant' THEN unanswered_replies
                                       WHEN $10 = 1 THEN unanswered_replies + 1
                                       ELSE 0 END,
+            assistant_replied = CASE WHEN $2 = 'assistant' THEN 1 ELSE assistant_replied END,
             {set_document}
          WHERE id = $7"
     )

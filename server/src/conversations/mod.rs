@@ -141,10 +141,7 @@ const CHAT_CONTEXT_SQL: &str =
     "SELECT s.id, s.client_id, s.visitor_name, s.visitor_email, s.last_seen_at,
            CAST(CASE WHEN s.verified_secret_id = i.id THEN 1 ELSE 0 END AS BIGINT) AS verified,
            c.id AS conversation_id, c.status, c.flagged, c.ai_paused, c.assistant_id, c.handoffs,
-           c.unanswered_replies,
-           CAST(CASE WHEN c.id IS NOT NULL AND EXISTS (SELECT 1 FROM messages a
-                 WHERE a.conversation_id = c.id AND a.author = 'assistant')
-                THEN 1 ELSE 0 END AS BIGINT) AS started,
+           c.unanswered_replies, c.assistant_replied AS started,
            (SELECT m.id FROM messages m
              WHERE m.session_id = s.id AND m.client_message_id = $3) AS retry_of
          FROM visitor_sessions s
@@ -458,10 +455,7 @@ pub struct RoutingState {
 
 pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<RoutingState> {
     let row = sqlx::query(
-        "SELECT c.assistant_id, c.handoffs, c.unanswered_replies,
-                CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m
-                  WHERE m.conversation_id = c.id AND m.author = 'assistant')
-                THEN 1 ELSE 0 END AS BIGINT) AS replies
+        "SELECT c.assistant_id, c.handoffs, c.unanswered_replies, c.assistant_replied
            FROM conversations c WHERE c.id = $1",
     )
     .bind(conversation_id)
@@ -470,7 +464,7 @@ pub async fn routing_state(db: &Db, conversation_id: &str) -> sqlx::Result<Routi
     Ok(RoutingState {
         assistant_id: row.try_get("assistant_id")?,
         handoffs: u32::try_from(row.try_get::<i64, _>("handoffs")?).unwrap_or(0),
-        started: row.try_get::<i64, _>("replies")? > 0,
+        started: row.try_get::<i64, _>("assistant_replied")? != 0,
         unanswered: u32::try_from(row.try_get::<i64, _>("unanswered_replies")?).unwrap_or(0),
     })
 }
